@@ -1,0 +1,142 @@
+#!/usr/bin/env bash
+# Builds the real tools Lanyard's tests and demo use, from the package registries only, pinned and
+# cached by version in ${LANYARD_TOOLS:-$HOME/.cache/lanyard/tools}/bin. Idempotent: a tool whose
+# stamp matches (version + wrapper go.mod/go.sum) is reused. Fails loudly, naming the command.
+#
+# Why wrapper Go modules (scripts/tools/*): the Go module proxy here refuses the version lists of
+# SPIRE and ghostunnel, so `go install pkg@v` fails; a module that requires them builds fine, and
+# k8s.io/kubernetes cannot be `go install`ed at all. See ../shared/FACTS.md.
+set -euo pipefail
+
+SPIRE_VERSION=1.15.3
+KUBERNETES_VERSION=1.35.4
+ETCD_VERSION=3.6.5
+HELM_VERSION=3.21.4
+GHOSTUNNEL_VERSION=1.8.4
+DEBIAN_PACKAGES=(wrk iproute2 util-linux curl openssl)
+
+REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+TOOLS=${LANYARD_TOOLS:-$HOME/.cache/lanyard/tools}
+BIN=$TOOLS/bin
+STAMPS=$TOOLS/stamps
+LOGS=$TOOLS/logs
+mkdir -p "$BIN" "$STAMPS" "$LOGS"
+
+START=$(date +%s)
+say() { printf 'install-tools: %s\n' "$*"; }
+
+# run LOG CMD...: runs a command with its output in LOG; on failure names the command and the log.
+run() {
+  local log=$1; shift
+  local rc=0
+  "$@" >>"$log" 2>&1 || rc=$?
+  if [ "$rc" -ne 0 ]; then
+    say "FAILED (exit $rc): $*"
+    say "last lines of $log:"
+    tail -n 25 "$log" | sed 's/^/    /'
+    exit 1
+  fi
+}
+
+require_command() {
+  command -v "$1" >/dev/null 2>&1 || { say "FAILED: '$1' is not installed ($2)"; exit 1; }
+}
+
+# stamp_of NAME VERSION [FILES...]: a key that changes when the version or a wrapper file changes.
+stamp_of() {
+  local name=$1 version=$2; shift 2
+  { echo "$name $version $(go env GOVERSION)"; [ $# -eq 0 ] || cat "$@"; } | sha256sum | cut -c1-16
+}
+
+# fresh NAME STAMP BINARIES...: true when every binary exists and the stamp matches.
+fresh() {
+  local name=$1 stamp=$2; shift 2
+  [ "$(cat "$STAMPS/$name" 2>/dev/null)" = "$stamp" ] || return 1
+  local binary
+  for binary in "$@"; do [ -x "$BIN/$binary" ] || return 1; done
+}
+
+# tool NAME VERSION "BINARIES" BUILD_FUNCTION [WRAPPER_FILES...]
+tool() {
+  local name=$1 version=$2 binaries=$3 build=$4; shift 4
+  local stamp; stamp=$(stamp_of "$name" "$version" "$@")
+  # shellcheck disable=SC2086
+  if fresh "$name" "$stamp" $binaries; then
+    say "$name $version: reused ($binaries)"
+    return
+  fi
+  local began; began=$(date +%s)
+  local log="$LOGS/$name.log"
+  : >"$log"
+  say "$name $version: building ($binaries), log in $log ..."
+  ( "$build" "$log" )   # a subshell: builds cd into their wrapper module
+  echo "$stamp" >"$STAMPS/$name"
+  say "$name $version: built in $(( $(date +%s) - began ))s"
+}
+
+build_spire() {
+  # cgo on: the sqlite datastore needs it.
+  cd "$REPO/scripts/tools/spire"
+  run "$1" env CGO_ENABLED=1 go build -tags tools -o "$BIN/" \
+    github.com/spiffe/spire/cmd/spire-server github.com/spiffe/spire/cmd/spire-agent
+}
+
+build_kubernetes() {
+  cd "$REPO/scripts/tools/kube"
+  local major=${KUBERNETES_VERSION%%.*} minor=${KUBERNETES_VERSION#*.}; minor=${minor%%.*}
+  local v="v$KUBERNETES_VERSION"
+  local ldflags="-s -w"
+  local pkg
+  for pkg in k8s.io/component-base/version k8s.io/client-go/pkg/version; do
+    ldflags+=" -X $pkg.gitVersion=$v -X $pkg.gitMajor=$major -X $pkg.gitMinor=$minor"
+    ldflags+=" -X $pkg.gitTreeState=clean -X $pkg.buildDate=2026-01-01T00:00:00Z"
+  done
+  run "$1" env CGO_ENABLED=0 go build -tags tools -ldflags "$ldflags" -o "$BIN/" \
+    k8s.io/kubernetes/cmd/kube-apiserver k8s.io/kubernetes/cmd/kubectl
+  run "$1" env CGO_ENABLED=0 go build -tags tools -o "$BIN/etcd" go.etcd.io/etcd/server/v3
+}
+
+build_helm() {
+  run "$1" env GOBIN="$BIN" CGO_ENABLED=0 go install "helm.sh/helm/v3/cmd/helm@v$HELM_VERSION"
+}
+
+build_ghostunnel() {
+  # Default tags with cgo: -tags nopkcs11 does not compile at v1.8.4. The go-landlock
+  # pseudo-version is missing from the checksum database; go.sum pins it.
+  cd "$REPO/scripts/tools/ghostunnel"
+  run "$1" env CGO_ENABLED=1 GONOSUMDB=github.com/landlock-lsm/go-landlock \
+    go build -tags tools -o "$BIN/ghostunnel" github.com/ghostunnel/ghostunnel
+}
+
+install_debian_packages() {
+  local missing=() package
+  for package in "${DEBIAN_PACKAGES[@]}"; do
+    dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q 'ok installed' || missing+=("$package")
+  done
+  if [ ${#missing[@]} -eq 0 ]; then
+    say "debian packages: reused (${DEBIAN_PACKAGES[*]})"
+    return
+  fi
+  local log="$LOGS/apt.log" began; began=$(date +%s)
+  : >"$log"
+  local sudo=""; [ "$(id -u)" = 0 ] || sudo="sudo"
+  say "debian packages: installing ${missing[*]} ..."
+  run "$log" $sudo apt-get update
+  run "$log" env DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y --no-install-recommends "${missing[@]}"
+  say "debian packages: installed in $(( $(date +%s) - began ))s"
+}
+
+require_command go "Go 1.25 or newer is needed to build SPIRE, kube-apiserver, etcd, helm, ghostunnel"
+require_command gcc "cgo builds of SPIRE and ghostunnel need gcc"
+require_command java "JDK 17 or newer"
+
+install_debian_packages
+tool spire "$SPIRE_VERSION" "spire-server spire-agent" build_spire \
+  "$REPO/scripts/tools/spire/go.mod" "$REPO/scripts/tools/spire/go.sum"
+tool kubernetes "$KUBERNETES_VERSION+etcd$ETCD_VERSION" "kube-apiserver kubectl etcd" build_kubernetes \
+  "$REPO/scripts/tools/kube/go.mod" "$REPO/scripts/tools/kube/go.sum"
+tool helm "$HELM_VERSION" "helm" build_helm
+tool ghostunnel "$GHOSTUNNEL_VERSION" "ghostunnel" build_ghostunnel \
+  "$REPO/scripts/tools/ghostunnel/go.mod" "$REPO/scripts/tools/ghostunnel/go.sum"
+
+say "all tools ready in $BIN ($(( $(date +%s) - START ))s)"
