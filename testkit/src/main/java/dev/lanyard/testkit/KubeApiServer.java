@@ -159,7 +159,7 @@ public final class KubeApiServer implements AutoCloseable {
     Path cert = write(pkiDir.resolve("apiserver.crt"), serving.certificatePem());
     Path key = write(pkiDir.resolve("apiserver.key"), serving.keyPem());
     Path saPub = write(pkiDir.resolve("sa.pub"), TestPki.pem(serviceAccountKeys.getPublic()));
-    Path saKey = write(pkiDir.resolve("sa.key"), TestPki.pem(serviceAccountKeys.getPrivate()));
+    Path saKey = write(pkiDir.resolve("sa.key"), TestPki.pkcs8Pem(serviceAccountKeys.getPrivate()));
     apiserver = ManagedProcess.start("kube-apiserver", List.of(
         Tools.require("kube-apiserver").toString(),
         "--etcd-servers", "http://127.0.0.1:" + etcdClientPort,
@@ -178,7 +178,7 @@ public final class KubeApiServer implements AutoCloseable {
         "--disable-admission-plugins", "ServiceAccount",
         "--endpoint-reconciler-type", "none",
         "--allow-privileged=true",
-        "--v", "1"),
+        "--v", "0"),
         Map.of(), root.path(), root.path().resolve("kube-apiserver.log"));
   }
 

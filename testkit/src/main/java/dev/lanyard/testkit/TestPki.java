@@ -47,8 +47,9 @@ public final class TestPki {
       return pem(certificate);
     }
 
+    /** PKCS#8 PEM ("PRIVATE KEY"), which Go, OpenSSL and Java all read. */
     public String keyPem() {
-      return pem(key);
+      return pkcs8Pem(key);
     }
 
     /** A PKCS#12-style in-memory key store holding this key under alias "key". */
@@ -161,6 +162,14 @@ public final class TestPki {
       throw new UncheckedIOException(e);
     }
     return out.toString();
+  }
+
+  /** A private key as PKCS#8 PEM (named-curve EC keys stay parseable by Go's crypto/tls). */
+  public static String pkcs8Pem(PrivateKey key) {
+    return "-----BEGIN PRIVATE KEY-----\n"
+        + java.util.Base64.getMimeEncoder(64, "\n".getBytes(java.nio.charset.StandardCharsets.US_ASCII))
+            .encodeToString(key.getEncoded())
+        + "\n-----END PRIVATE KEY-----\n";
   }
 
   public static KeyPair newKeyPair(String algorithm) {
