@@ -74,6 +74,14 @@ public final class Command {
     return wrapped;
   }
 
+  /** Prefixes {@code command} so it runs with {@code gid} as its only group (same uid). */
+  public static List<String> asGid(int gid, List<String> command) {
+    List<String> wrapped = new ArrayList<>(List.of(
+        "setpriv", "--regid=" + gid, "--clear-groups", "--"));
+    wrapped.addAll(command);
+    return wrapped;
+  }
+
   /** Our own uid, read from /proc so it needs no native code. */
   public static int currentUid() {
     try {

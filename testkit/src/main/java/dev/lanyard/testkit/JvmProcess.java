@@ -86,6 +86,7 @@ public final class JvmProcess implements AutoCloseable {
     private final List<String> args = new ArrayList<>();
     private final Map<String, String> env = new LinkedHashMap<>();
     private int uid = -1;
+    private int gid = -1;
 
     private Builder(String name) {
       this.name = name;
@@ -157,6 +158,16 @@ public final class JvmProcess implements AutoCloseable {
       return this;
     }
 
+    /**
+     * Runs the JVM as root with this gid (no supplementary groups), so the SPIRE Agent's unix
+     * attestor tells it apart by {@code unix:gid} while it can still read root's files (the
+     * Maven repository under a 0700 home).
+     */
+    public Builder gid(int gid) {
+      this.gid = gid;
+      return this;
+    }
+
     /** The command line, for tests that want to show or time it. */
     public List<String> command() {
       List<String> command = new ArrayList<>();
@@ -186,7 +197,7 @@ public final class JvmProcess implements AutoCloseable {
         throw new IllegalStateException("set a main class or a jar for " + name);
       }
       command.addAll(args);
-      return Command.asUid(uid, command);
+      return gid >= 0 ? Command.asGid(gid, command) : Command.asUid(uid, command);
     }
 
     public JvmProcess start() {

@@ -141,6 +141,24 @@ public final class SpireCluster implements AutoCloseable {
         + "\n" + logs());
   }
 
+  /** Like {@link #awaitSvid(int, String, Duration)} for a workload told apart by its gid. */
+  public void awaitSvidForGid(int gid, String spiffeId, Duration timeout) {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    Command.Result last = null;
+    while (System.nanoTime() < deadline) {
+      last = Command.run(CLI_TIMEOUT, Command.asGid(gid, List.of(
+          Tools.require("spire-agent").toString(), "api", "fetch", "x509",
+          "-socketPath", agentSocket.toString(), "-timeout", "3s")));
+      if (last.ok() && last.output().contains(spiffeId)) {
+        return;
+      }
+      ManagedProcess.sleep(250);
+    }
+    throw new IllegalStateException("SPIRE Agent did not serve " + spiffeId + " to gid " + gid
+        + " within " + timeout + "; last fetch:\n" + (last == null ? "" : last.output())
+        + "\n" + logs());
+  }
+
   /** {@code spire-agent api fetch x509} as {@code uid}: what the Workload API gives that uid. */
   public Command.Result fetchX509(int uid) {
     return Command.run(CLI_TIMEOUT, Command.asUid(uid, List.of(

@@ -1,0 +1,63 @@
+package dev.lanyard.compat;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+
+/**
+ * What every server app does around its own library: parse {@code --port}, {@code --bind} and the
+ * TLS options, start, print {@code LISTENING port=<n>} on stdout once it accepts connections, then
+ * serve until killed. Failures go to stderr as one line each; a server that cannot start prints
+ * {@code ERROR <app> cannot start: ...} and exits with 1.
+ */
+public final class ServerMain {
+  /** Options every server app accepts. */
+  public static final List<String> OPTIONS;
+
+  static {
+    List<String> options = new ArrayList<>(List.of("port", "bind"));
+    options.addAll(TlsSettings.OPTIONS);
+    OPTIONS = List.copyOf(options);
+  }
+
+  /** What a server app is given. */
+  public record Settings(String app, String bind, int port, TlsSettings tls) {}
+
+  /** Starts one server library; returns the port it actually listens on. */
+  @FunctionalInterface
+  public interface Starter {
+    int start(Settings settings) throws Exception;
+  }
+
+  private ServerMain() {}
+
+  /** Runs a server app; never returns normally. */
+  public static void run(String app, String[] args, Starter starter) throws Exception {
+    AppArgs.exitOnUsageError(() -> {
+      OneLineLogging.install();
+      AppArgs parsed = AppArgs.parse(app, args, OPTIONS, List.of());
+      TlsSettings tls = TlsSettings.from(parsed);
+      Settings settings =
+          new Settings(app, parsed.get("bind", "0.0.0.0"), parsed.intValue("port", 0), tls);
+      int port;
+      try {
+        port = starter.start(settings);
+      } catch (AppArgs.UsageException e) {
+        throw e;
+      } catch (Exception | LinkageError e) {
+        error(app, "cannot start", e);
+        System.exit(1);
+        return;
+      }
+      System.err.println("INFO " + app + " " + tls.describe() + " port=" + port);
+      System.out.println("LISTENING port=" + port);
+      System.out.flush();
+      new CountDownLatch(1).await();
+    });
+  }
+
+  /** One stderr line for a failure the server saw. */
+  public static void error(String app, String what, Throwable failure) {
+    System.err.println("ERROR " + app + " " + what + ": " + Failures.describe(failure));
+  }
+}

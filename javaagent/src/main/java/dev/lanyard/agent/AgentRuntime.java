@@ -1,0 +1,59 @@
+package dev.lanyard.agent;
+
+import dev.lanyard.agent.bootstrap.TlsHooks;
+import dev.lanyard.tls.Identity;
+import dev.lanyard.tls.LanyardConfig;
+import dev.lanyard.tls.LanyardTls;
+import java.time.Duration;
+import java.util.Optional;
+import java.util.Set;
+import java.util.function.Supplier;
+
+/** The javaagent's live parts: one {@link LanyardTls} and the hooks built on it. */
+final class AgentRuntime {
+  private final LanyardTls tls;
+  private final AgentTlsHooks hooks;
+  private volatile Supplier<Set<String>> coverage = Set::of;
+
+  private AgentRuntime(LanyardTls tls) {
+    this.tls = tls;
+    this.hooks = new AgentTlsHooks(tls.keyManager(), tls::trustManager,
+        () -> tls.svidSource().bundles().allAuthorities(), tls.config().plainPorts(),
+        () -> tls.svidSource().current().map(identity -> identity.spiffeId().toString()));
+  }
+
+  /** Starts the SVID source in the background and the admin endpoint; never waits for SPIRE. */
+  static AgentRuntime start(LanyardConfig config) {
+    // The JVM's default trust store is read lazily: loading cacerts in premain costs start-up time.
+    return new AgentRuntime(LanyardTls.start(config, new LazyJvmTrustManager()));
+  }
+
+  TlsHooks hooks() {
+    return hooks;
+  }
+
+  LanyardTls tls() {
+    return tls;
+  }
+
+  void coverage(Supplier<Set<String>> hookedTypes) {
+    this.coverage = hookedTypes;
+  }
+
+  Set<String> coverage() {
+    return coverage.get();
+  }
+
+  Optional<Identity> identity() {
+    return tls.svidSource().current();
+  }
+
+  boolean awaitFirstSvid(Duration timeout) {
+    try {
+      return tls.svidSource().awaitFirst(timeout);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return false;
+    }
+  }
+}

@@ -1,0 +1,150 @@
+package dev.lanyard.agent;
+
+import dev.lanyard.agent.bootstrap.LanyardManaged;
+import dev.lanyard.agent.bootstrap.TlsHooks;
+import java.security.Principal;
+import java.security.cert.X509Certificate;
+import java.util.HashSet;
+import java.util.Set;
+import java.util.function.Function;
+import java.util.function.Supplier;
+import javax.net.ssl.KeyManager;
+import javax.net.ssl.SSLSession;
+import javax.net.ssl.TrustManager;
+import javax.net.ssl.X509ExtendedKeyManager;
+import javax.net.ssl.X509ExtendedTrustManager;
+import javax.net.ssl.X509KeyManager;
+import javax.net.ssl.X509TrustManager;
+
+/**
+ * Lanyard's answers to the instrumented TLS code: every SSLContext gets the SVID key manager and
+ * the SPIFFE trust manager; what the application asked for becomes their fallback for non-mesh
+ * peers (its trust manager judges non-SPIFFE servers, its key answers non-SPIFFE CAs).
+ */
+final class AgentTlsHooks implements TlsHooks {
+  private final X509ExtendedKeyManager svidKeyManager;
+  private final Function<X509TrustManager, X509ExtendedTrustManager> trustManagerFactory;
+  private final Supplier<X509Certificate[]> bundleAuthorities;
+  private final Set<Integer> plainPorts;
+  private final Supplier<java.util.Optional<String>> ownSpiffeId;
+  private final AuthorizedPeers authorized = new AuthorizedPeers();
+  private final NettySslContextBuilderConfigurer netty;
+  private final X509TrustManager jvmDefaultTrust = new LazyJvmTrustManager();
+
+  AgentTlsHooks(X509ExtendedKeyManager svidKeyManager,
+      Function<X509TrustManager, X509ExtendedTrustManager> trustManagerFactory,
+      Supplier<X509Certificate[]> bundleAuthorities, Set<Integer> plainPorts,
+      Supplier<java.util.Optional<String>> ownSpiffeId) {
+    this.ownSpiffeId = ownSpiffeId;
+    this.svidKeyManager = svidKeyManager;
+    this.trustManagerFactory = trustManagerFactory;
+    this.bundleAuthorities = bundleAuthorities;
+    this.plainPorts = Set.copyOf(plainPorts);
+    this.netty = new NettySslContextBuilderConfigurer(
+        this::managedKeyManager, this::managedTrustManager, this::requireClientCertificate);
+  }
+
+  @Override
+  public KeyManager[] keyManagers(KeyManager[] requested) {
+    if (containsManaged(requested)) {
+      return requested;
+    }
+    return new KeyManager[] {managedKeyManager(firstOf(requested, X509KeyManager.class))};
+  }
+
+  @Override
+  public TrustManager[] trustManagers(TrustManager[] requested) {
+    if (containsManaged(requested)) {
+      return requested;
+    }
+    return new TrustManager[] {managedTrustManager(firstOf(requested, X509TrustManager.class))};
+  }
+
+  @Override
+  public boolean requireClientCertificate(int localPort) {
+    return localPort < 0 || !plainPorts.contains(localPort);
+  }
+
+  @Override
+  public boolean isAuthorizedSpiffePeer(SSLSession session) {
+    return authorized.contains(session);
+  }
+
+  @Override
+  public boolean isAuthorizedSpiffeLeaf(Object certificate) {
+    return certificate instanceof X509Certificate && authorized.contains((X509Certificate) certificate);
+  }
+
+  @Override
+  public boolean isOwnSvid(Object certificateHolder) {
+    Object certificate = certificateHolder;
+    if (!(certificate instanceof X509Certificate)) {
+      try {
+        certificate = certificateHolder.getClass().getMethod("getCertificate").invoke(certificateHolder);
+      } catch (ReflectiveOperationException e) {
+        return false;
+      }
+    }
+    if (!(certificate instanceof X509Certificate)) {
+      return false;
+    }
+    String spiffeId = SpiffeLeaves.spiffeId((X509Certificate) certificate);
+    return spiffeId != null && ownSpiffeId.get().map(spiffeId::equals).orElse(false);
+  }
+
+  @Override
+  public void beforeNettySslContextBuild(Object builder) {
+    try {
+      netty.configure(builder);
+    } catch (Exception e) {
+      throw new IllegalStateException("cannot configure " + builder.getClass().getName(), e);
+    }
+  }
+
+  X509KeyManager managedKeyManager(X509KeyManager application) {
+    if (application instanceof LanyardManaged) {
+      return application;
+    }
+    return new ManagedKeyManager(svidKeyManager, application, this::bundleSubjects);
+  }
+
+  X509TrustManager managedTrustManager(X509TrustManager application) {
+    if (application instanceof LanyardManaged) {
+      return application;
+    }
+    X509TrustManager fallback = application != null ? application : jvmDefaultTrust;
+    return new ManagedTrustManager(trustManagerFactory.apply(fallback), authorized);
+  }
+
+  private Set<Principal> bundleSubjects() {
+    Set<Principal> subjects = new HashSet<>();
+    for (X509Certificate authority : bundleAuthorities.get()) {
+      subjects.add(authority.getSubjectX500Principal());
+    }
+    return subjects;
+  }
+
+  private static boolean containsManaged(Object[] managers) {
+    if (managers == null) {
+      return false;
+    }
+    for (Object manager : managers) {
+      if (manager instanceof LanyardManaged) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  private static <T> T firstOf(Object[] managers, Class<T> type) {
+    if (managers == null) {
+      return null;
+    }
+    for (Object manager : managers) {
+      if (type.isInstance(manager)) {
+        return type.cast(manager);
+      }
+    }
+    return null;
+  }
+}

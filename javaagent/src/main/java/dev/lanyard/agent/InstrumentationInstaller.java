@@ -1,0 +1,103 @@
+package dev.lanyard.agent;
+
+import static net.bytebuddy.matcher.ElementMatchers.any;
+import static net.bytebuddy.matcher.ElementMatchers.is;
+import static net.bytebuddy.matcher.ElementMatchers.isSynthetic;
+import static net.bytebuddy.matcher.ElementMatchers.nameStartsWith;
+
+import dev.lanyard.agent.bootstrap.LanyardBridge;
+import dev.lanyard.agent.instrumentation.HostnameVerifierInstrumentation;
+import dev.lanyard.agent.instrumentation.Instrumentation;
+import dev.lanyard.agent.instrumentation.JettySniHostCheckInstrumentation;
+import dev.lanyard.agent.instrumentation.NettySslContextBuilderInstrumentation;
+import dev.lanyard.agent.instrumentation.OkHttpChainCleanerInstrumentation;
+import dev.lanyard.agent.instrumentation.ServerClientAuthInstrumentation;
+import dev.lanyard.agent.instrumentation.SslContextInitInstrumentation;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Consumer;
+import net.bytebuddy.agent.builder.AgentBuilder;
+import net.bytebuddy.agent.builder.ResettableClassFileTransformer;
+import net.bytebuddy.description.type.TypeDescription;
+import net.bytebuddy.dynamic.DynamicType;
+import net.bytebuddy.utility.JavaModule;
+
+/**
+ * Applies every {@link Instrumentation} with ByteBuddy: retransforming classes that are already
+ * loaded, inlining advice (no class format changes), reaching into bootstrap classes (ByteBuddy
+ * ignores them by default), and giving each instrumented module a read edge to the bridge.
+ * Records which types were actually hooked, for {@code /identity}.
+ */
+public final class InstrumentationInstaller {
+  /** The hooks Lanyard installs, in order. */
+  public static List<Instrumentation> all() {
+    return List.of(
+        new SslContextInitInstrumentation(),
+        new ServerClientAuthInstrumentation(),
+        new HostnameVerifierInstrumentation(),
+        new NettySslContextBuilderInstrumentation(),
+        new JettySniHostCheckInstrumentation(),
+        new OkHttpChainCleanerInstrumentation());
+  }
+
+  private final Set<String> hooked = ConcurrentHashMap.newKeySet();
+  private final Consumer<String> errorLog;
+  private final Consumer<String> debugLog;
+
+  public InstrumentationInstaller(Consumer<String> errorLog, Consumer<String> debugLog) {
+    this.errorLog = errorLog;
+    this.debugLog = debugLog;
+  }
+
+  /** Installs on {@code instrumentation}; the returned transformer can be reset (tests). */
+  public ResettableClassFileTransformer install(
+      java.lang.instrument.Instrumentation instrumentation, List<Instrumentation> hooks) {
+    ClassLoader agentLoader = InstrumentationInstaller.class.getClassLoader();
+    AgentBuilder builder = new AgentBuilder.Default()
+        .disableClassFormatChanges()
+        .with(AgentBuilder.RedefinitionStrategy.RETRANSFORMATION)
+        .with(AgentBuilder.TypeStrategy.Default.DECORATE)
+        .with(AgentBuilder.InitializationStrategy.NoOp.INSTANCE)
+        .with(new Listener())
+        // Unlike ByteBuddy's default, do NOT ignore the bootstrap loader: SunJSSE lives there.
+        .ignore(nameStartsWith("net.bytebuddy.").or(nameStartsWith("dev.lanyard.agent."))
+            .or(isSynthetic()))
+        // Lanyard's own copies (e.g. gRPC's shaded Netty for the Workload API) are never hooked.
+        .or(any(), is(agentLoader))
+        // Advice inlined into java.base and library modules calls the bridge in the boot loader's
+        // unnamed module: every instrumented module must read it.
+        .assureReadEdgeTo(instrumentation, LanyardBridge.class);
+    for (Instrumentation hook : hooks) {
+      builder = builder.type(hook.types())
+          .transform(hook.transformer())
+          .asTerminalTransformation();
+    }
+    return builder.installOn(instrumentation);
+  }
+
+  /** Fully qualified names of the classes that were instrumented so far. */
+  public Set<String> hookedTypes() {
+    return Set.copyOf(hooked);
+  }
+
+  private final class Listener extends AgentBuilder.Listener.Adapter {
+    private final Set<String> reported = ConcurrentHashMap.newKeySet();
+
+    @Override
+    public void onTransformation(TypeDescription type, ClassLoader loader, JavaModule module,
+        boolean loaded, DynamicType dynamicType) {
+      hooked.add(type.getName());
+      debugLog.accept("instrumented " + type.getName() + (loaded ? " (retransformed)" : ""));
+    }
+
+    @Override
+    public void onError(String typeName, ClassLoader loader, JavaModule module, boolean loaded,
+        Throwable throwable) {
+      if (reported.add(typeName)) {
+        errorLog.accept("could not instrument " + typeName + ", TLS through it is not covered: "
+            + throwable);
+      }
+    }
+  }
+}

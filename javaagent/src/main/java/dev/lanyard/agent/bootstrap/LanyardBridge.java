@@ -1,0 +1,157 @@
+package dev.lanyard.agent.bootstrap;
+
+import javax.net.ssl.KeyManager;
+import javax.net.ssl.SSLEngine;
+import javax.net.ssl.SSLServerSocket;
+import javax.net.ssl.SSLSocket;
+import javax.net.ssl.SSLSession;
+import javax.net.ssl.TrustManager;
+
+/**
+ * The only Lanyard class that advice inlined into JDK and library classes calls. It lives on the
+ * bootstrap class path, so every class loader sees the same one. Until the installer sets the
+ * hooks, and whenever a hook fails, it answers "leave things as they are": a bug in Lanyard must
+ * never break the host's TLS code paths with an unexpected exception. Security does not rely on
+ * these fallbacks: the hooks are installed before any instrumentation is.
+ */
+public final class LanyardBridge {
+  private static volatile TlsHooks hooks;
+  private static volatile boolean failureLogged;
+
+  private LanyardBridge() {}
+
+  public static void install(TlsHooks installed) {
+    hooks = installed;
+  }
+
+  public static boolean installed() {
+    return hooks != null;
+  }
+
+  public static KeyManager[] keyManagers(KeyManager[] requested) {
+    TlsHooks current = hooks;
+    if (current == null) {
+      return requested;
+    }
+    try {
+      return current.keyManagers(requested);
+    } catch (Throwable t) {
+      logOnce("keyManagers", t);
+      return requested;
+    }
+  }
+
+  public static TrustManager[] trustManagers(TrustManager[] requested) {
+    TlsHooks current = hooks;
+    if (current == null) {
+      return requested;
+    }
+    try {
+      return current.trustManagers(requested);
+    } catch (Throwable t) {
+      logOnce("trustManagers", t);
+      return requested;
+    }
+  }
+
+  public static boolean requireClientCertificate(int localPort) {
+    TlsHooks current = hooks;
+    if (current == null) {
+      return false;
+    }
+    try {
+      return current.requireClientCertificate(localPort);
+    } catch (Throwable t) {
+      logOnce("requireClientCertificate", t);
+      return true;
+    }
+  }
+
+  /**
+   * Called when a JDK SSLEngine, SSLSocket or SSLServerSocket may have entered server mode or had
+   * its client-auth setting changed: a mesh server demands the client's SVID.
+   */
+  public static void enforceClientAuth(Object tls) {
+    try {
+      if (tls instanceof SSLEngine) {
+        SSLEngine engine = (SSLEngine) tls;
+        if (!engine.getUseClientMode() && !engine.getNeedClientAuth()
+            && requireClientCertificate(-1)) {
+          engine.setNeedClientAuth(true);
+        }
+      } else if (tls instanceof SSLSocket) {
+        SSLSocket socket = (SSLSocket) tls;
+        if (!socket.getUseClientMode() && !socket.getNeedClientAuth()
+            && requireClientCertificate(socket.getLocalPort())) {
+          socket.setNeedClientAuth(true);
+        }
+      } else if (tls instanceof SSLServerSocket) {
+        SSLServerSocket server = (SSLServerSocket) tls;
+        if (!server.getUseClientMode() && !server.getNeedClientAuth()
+            && requireClientCertificate(server.getLocalPort())) {
+          server.setNeedClientAuth(true);
+        }
+      }
+    } catch (Throwable t) {
+      logOnce("enforceClientAuth", t);
+    }
+  }
+
+  public static boolean isAuthorizedSpiffePeer(SSLSession session) {
+    TlsHooks current = hooks;
+    if (current == null || session == null) {
+      return false;
+    }
+    try {
+      return current.isAuthorizedSpiffePeer(session);
+    } catch (Throwable t) {
+      logOnce("isAuthorizedSpiffePeer", t);
+      return false;
+    }
+  }
+
+  public static boolean isAuthorizedSpiffeLeaf(Object certificate) {
+    TlsHooks current = hooks;
+    if (current == null || certificate == null) {
+      return false;
+    }
+    try {
+      return current.isAuthorizedSpiffeLeaf(certificate);
+    } catch (Throwable t) {
+      logOnce("isAuthorizedSpiffeLeaf", t);
+      return false;
+    }
+  }
+
+  public static boolean isOwnSvid(Object certificateHolder) {
+    TlsHooks current = hooks;
+    if (current == null || certificateHolder == null) {
+      return false;
+    }
+    try {
+      return current.isOwnSvid(certificateHolder);
+    } catch (Throwable t) {
+      logOnce("isOwnSvid", t);
+      return false;
+    }
+  }
+
+  public static void beforeNettySslContextBuild(Object builder) {
+    TlsHooks current = hooks;
+    if (current == null) {
+      return;
+    }
+    try {
+      current.beforeNettySslContextBuild(builder);
+    } catch (Throwable t) {
+      logOnce("beforeNettySslContextBuild", t);
+    }
+  }
+
+  private static void logOnce(String hook, Throwable t) {
+    if (!failureLogged) {
+      failureLogged = true;
+      System.err.println("lanyard: ERROR in " + hook + " hook (further hook errors not logged): " + t);
+    }
+  }
+}

@@ -1,0 +1,21 @@
+package dev.lanyard.agent.instrumentation;
+
+import net.bytebuddy.agent.builder.AgentBuilder;
+import net.bytebuddy.description.type.TypeDescription;
+import net.bytebuddy.matcher.ElementMatcher;
+
+/** One hooked API: which types it matches and the advice it applies. */
+public interface Instrumentation {
+  /** A short name for logs and {@code /identity} ("ssl-context-init", "okhttp-hostname", ...). */
+  String name();
+
+  ElementMatcher<TypeDescription> types();
+
+  AgentBuilder.Transformer transformer();
+
+  /** An advice transformer that finds advice classes in the javaagent's own class loader. */
+  static AgentBuilder.Transformer.ForAdvice adviceTransformer() {
+    return new AgentBuilder.Transformer.ForAdvice()
+        .include(Instrumentation.class.getClassLoader());
+  }
+}

@@ -1,0 +1,81 @@
+package dev.lanyard.tls;
+
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.List;
+
+/**
+ * Every knob of the javaagent and the sidecar, in one place. Each environment variable has a
+ * system property of the same name in lower case with dots ({@code LANYARD_LOG} ↔ {@code
+ * lanyard.log}); the system property wins. Parsed once, by {@link LanyardConfig#fromEnv}.
+ */
+public final class ConfigKeys {
+
+  /**
+   * Comma list of SPIFFE ID patterns this workload accepts and calls: exact {@code
+   * spiffe://td/ns/x/sa/y}, one segment {@code spiffe://td/ns/x/*}, any depth {@code
+   * spiffe://td/**}. Unset means "peers of my own trust domain only", never "everyone". The entry
+   * {@code audit} switches the policy to audit mode: would-be denials are logged and allowed. Set
+   * by the pod annotation {@code lanyard.dev/allowed-peers}.
+   */
+  public static final ConfigKey ALLOWED_PEERS = ConfigKey.of("LANYARD_ALLOWED_PEERS");
+
+  /**
+   * What to do when no X.509-SVID arrives: {@code wait=<duration>,then=fail|degrade}; default
+   * {@code wait=30s,then=fail}. Set by the pod annotation {@code lanyard.dev/startup}.
+   */
+  public static final ConfigKey STARTUP = ConfigKey.of("LANYARD_STARTUP");
+
+  /**
+   * Comma list of host globs that are mesh-only: a server there must present an X.509-SVID, the
+   * Web PKI fallback is refused. Default {@code *.svc,*.svc.cluster.local,*.cluster.local}; the
+   * value {@code none} disables the rule.
+   */
+  public static final ConfigKey MESH_HOSTS = ConfigKey.of("LANYARD_MESH_HOSTS");
+
+  /** {@code host:port} of the admin endpoint; default {@code 127.0.0.1:15000}; {@code off} disables. */
+  public static final ConfigKey ADMIN_ADDRESS = ConfigKey.of("LANYARD_ADMIN_ADDRESS");
+
+  /** {@code info} (default: one line at start, then only problems) or {@code debug}. */
+  public static final ConfigKey LOG = ConfigKey.of("LANYARD_LOG");
+
+  /**
+   * Which authorization decisions become audit records on stderr: {@code deny} (default: every
+   * refusal and every would-be refusal in audit mode), {@code all}, {@code off}. The admin {@code
+   * /audit} endpoint always keeps the most recent decisions.
+   */
+  public static final ConfigKey AUDIT = ConfigKey.of("LANYARD_AUDIT");
+
+  /**
+   * The standard SPIFFE Workload API address, e.g. {@code
+   * unix:///spiffe-workload-api/spire-agent.sock}; default is that path (where the webhook mounts
+   * the CSI driver's socket).
+   */
+  public static final ConfigKey ENDPOINT_SOCKET = ConfigKey.of("SPIFFE_ENDPOINT_SOCKET");
+
+  /**
+   * Comma list of local server ports that do not require a client certificate (e.g. a public API
+   * port that faces non-mesh clients). The javaagent and sidecar leave client authentication off
+   * on those ports; every other server port requires an X.509-SVID from the client.
+   */
+  public static final ConfigKey PLAIN_PORTS = ConfigKey.of("LANYARD_PLAIN_PORTS");
+
+  /** The pod's name (Downward API, set by the webhook); fills audit records' {@code attestation}. */
+  public static final ConfigKey POD_NAME = ConfigKey.of("LANYARD_POD_NAME");
+
+  /** The pod's namespace (Downward API, set by the webhook); fills audit records' {@code attestation}. */
+  public static final ConfigKey POD_NAMESPACE = ConfigKey.of("LANYARD_POD_NAMESPACE");
+
+  /** The node's name (Downward API, set by the webhook); fills audit records' {@code attestation}. */
+  public static final ConfigKey NODE_NAME = ConfigKey.of("LANYARD_NODE_NAME");
+
+  /** The pod's service account (set by the webhook); fills audit records' {@code attestation}. */
+  public static final ConfigKey SERVICE_ACCOUNT = ConfigKey.of("LANYARD_SERVICE_ACCOUNT");
+
+  /** All keys above, in declaration order (for documentation and diagnostics). */
+  public static final List<ConfigKey> ALL = Collections.unmodifiableList(Arrays.asList(
+      ALLOWED_PEERS, STARTUP, MESH_HOSTS, ADMIN_ADDRESS, LOG, AUDIT, ENDPOINT_SOCKET, PLAIN_PORTS,
+      POD_NAME, POD_NAMESPACE, NODE_NAME, SERVICE_ACCOUNT));
+
+  private ConfigKeys() {}
+}

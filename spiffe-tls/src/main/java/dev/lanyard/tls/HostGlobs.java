@@ -1,0 +1,88 @@
+package dev.lanyard.tls;
+
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+import java.util.regex.Pattern;
+
+/**
+ * A list of host name globs such as {@code *.svc.cluster.local}. {@code *} matches any run of
+ * characters, dots included, so {@code *.cluster.local} covers {@code api.prod.svc.cluster.local}.
+ * Matching ignores case and a trailing dot (a fully qualified name).
+ */
+public final class HostGlobs {
+  /** Lanyard's default mesh-only hosts: Kubernetes service names. */
+  public static final String DEFAULT_MESH_HOSTS = "*.svc,*.svc.cluster.local,*.cluster.local";
+
+  public static final HostGlobs NONE = new HostGlobs(Collections.<String>emptyList());
+
+  private static final Pattern VALID = Pattern.compile("[a-z0-9*]([a-z0-9*.-]*[a-z0-9*])?");
+
+  private final List<String> globs;
+  private final List<Pattern> patterns;
+
+  private HostGlobs(List<String> globs) {
+    this.globs = Collections.unmodifiableList(new ArrayList<>(globs));
+    List<Pattern> compiled = new ArrayList<>();
+    for (String glob : globs) {
+      StringBuilder regex = new StringBuilder();
+      for (String literal : glob.split("\\*", -1)) {
+        if (regex.length() > 0) {
+          regex.append(".*");
+        }
+        regex.append(Pattern.quote(literal));
+      }
+      compiled.add(Pattern.compile(regex.toString()));
+    }
+    this.patterns = compiled;
+  }
+
+  /** Parses a comma list; {@code none} (or an empty text) gives the empty list. */
+  public static HostGlobs parse(String text) {
+    if (text.trim().equalsIgnoreCase("none")) {
+      return NONE;
+    }
+    List<String> globs = new ArrayList<>();
+    for (String entry : text.split(",")) {
+      String glob = entry.trim().toLowerCase(Locale.ROOT);
+      if (glob.isEmpty()) {
+        continue;
+      }
+      if (!VALID.matcher(glob).matches()) {
+        throw new IllegalArgumentException("mesh host pattern \"" + entry.trim() + "\" in "
+            + ConfigKeys.MESH_HOSTS.env() + " is not a host name glob: use letters, digits, dots,"
+            + " dashes and * (any characters), e.g. *.svc.cluster.local,payments.internal");
+      }
+      globs.add(glob);
+    }
+    return new HostGlobs(globs);
+  }
+
+  /** The first glob that matches {@code host}; empty when none does or {@code host} is null. */
+  public Optional<String> match(String host) {
+    if (host == null || host.isEmpty()) {
+      return Optional.empty();
+    }
+    String normalized = host.toLowerCase(Locale.ROOT);
+    if (normalized.endsWith(".")) {
+      normalized = normalized.substring(0, normalized.length() - 1);
+    }
+    for (int i = 0; i < patterns.size(); i++) {
+      if (patterns.get(i).matcher(normalized).matches()) {
+        return Optional.of(globs.get(i));
+      }
+    }
+    return Optional.empty();
+  }
+
+  public List<String> globs() {
+    return globs;
+  }
+
+  @Override
+  public String toString() {
+    return String.join(",", globs);
+  }
+}

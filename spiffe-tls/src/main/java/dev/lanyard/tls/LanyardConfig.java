@@ -1,0 +1,179 @@
+package dev.lanyard.tls;
+
+import java.net.InetSocketAddress;
+import java.util.Collections;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Properties;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.function.Function;
+
+/**
+ * Lanyard's whole configuration, parsed once at the edge from environment variables and system
+ * properties ({@link ConfigKeys}; the system property wins), then passed in. Immutable. Every
+ * parse error names the knob, the offending value, the rule and the fix.
+ */
+public final class LanyardConfig {
+  /** Default Workload API address: where the webhook mounts the SPIFFE CSI driver's socket. */
+  public static final String DEFAULT_ENDPOINT_SOCKET = "unix:///spiffe-workload-api/spire-agent.sock";
+
+  public static final String DEFAULT_ADMIN_ADDRESS = "127.0.0.1:15000";
+
+  private final PeerPolicy peerPolicy;
+  private final StartupPolicy startupPolicy;
+  private final HostGlobs meshHosts;
+  private final InetSocketAddress adminAddress;
+  private final boolean debug;
+  private final AuditMode auditMode;
+  private final String workloadApiAddress;
+  private final Set<Integer> plainPorts;
+  private final Attestation attestation;
+
+  private LanyardConfig(Map<String, String> env, Properties sys) {
+    this.peerPolicy = parse(ConfigKeys.ALLOWED_PEERS, env, sys, PeerPolicy::parse,
+        PeerPolicy.SAME_TRUST_DOMAIN);
+    this.startupPolicy = parse(ConfigKeys.STARTUP, env, sys, StartupPolicy::parse,
+        StartupPolicy.DEFAULT);
+    this.meshHosts = parse(ConfigKeys.MESH_HOSTS, env, sys, HostGlobs::parse,
+        HostGlobs.parse(HostGlobs.DEFAULT_MESH_HOSTS));
+    this.adminAddress = parse(ConfigKeys.ADMIN_ADDRESS, env, sys, LanyardConfig::parseAdminAddress,
+        parseAdminAddress(DEFAULT_ADMIN_ADDRESS));
+    this.debug = parse(ConfigKeys.LOG, env, sys, LanyardConfig::parseDebug, false);
+    this.auditMode = parse(ConfigKeys.AUDIT, env, sys, AuditMode::parse, AuditMode.DENY);
+    this.workloadApiAddress =
+        ConfigKeys.ENDPOINT_SOCKET.lookup(env, sys).orElse(DEFAULT_ENDPOINT_SOCKET);
+    this.plainPorts = parse(ConfigKeys.PLAIN_PORTS, env, sys, LanyardConfig::parsePorts,
+        Collections.<Integer>emptySet());
+    this.attestation = Attestation.fromEnv(env, sys);
+  }
+
+  /** Parses the given environment and system properties (testable: pass maps). */
+  public static LanyardConfig fromEnv(Map<String, String> env, Properties sys) {
+    return new LanyardConfig(env, sys);
+  }
+
+  /** Parses this process's environment and system properties. */
+  public static LanyardConfig fromEnvironment() {
+    return fromEnv(System.getenv(), System.getProperties());
+  }
+
+  private static <T> T parse(ConfigKey key, Map<String, String> env, Properties sys,
+      Function<String, T> parser, T defaultValue) {
+    Optional<String> value = key.lookup(env, sys);
+    if (!value.isPresent()) {
+      return defaultValue;
+    }
+    try {
+      return parser.apply(value.get());
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException(key.describe() + ": " + e.getMessage(), e);
+    }
+  }
+
+  /** {@code off} gives null (disabled); otherwise {@code host:port}. */
+  private static InetSocketAddress parseAdminAddress(String text) {
+    if (text.equalsIgnoreCase("off")) {
+      return null;
+    }
+    int colon = text.lastIndexOf(':');
+    String host = colon <= 0 ? "" : text.substring(0, colon);
+    if (host.startsWith("[") && host.endsWith("]")) {
+      host = host.substring(1, host.length() - 1);
+    }
+    int port = colon < 0 ? -1 : parsePort(text.substring(colon + 1));
+    if (host.isEmpty() || port < 0) {
+      throw new IllegalArgumentException("admin address \"" + text + "\" is not host:port;"
+          + " write e.g. 127.0.0.1:15000, or off to disable the admin endpoint");
+    }
+    return new InetSocketAddress(host, port);
+  }
+
+  private static boolean parseDebug(String text) {
+    switch (text.toLowerCase(Locale.ROOT)) {
+      case "info":
+        return false;
+      case "debug":
+        return true;
+      default:
+        throw new IllegalArgumentException("log level \"" + text + "\" is not info or debug;"
+            + " write info (default) or debug");
+    }
+  }
+
+  private static Set<Integer> parsePorts(String text) {
+    Set<Integer> ports = new TreeSet<>();
+    for (String entry : text.split(",")) {
+      String item = entry.trim();
+      if (item.isEmpty()) {
+        continue;
+      }
+      int port = parsePort(item);
+      if (port < 1) {
+        throw new IllegalArgumentException("plain port \"" + item + "\" is not a port number"
+            + " (1-65535); write a comma list such as 8080,9090");
+      }
+      ports.add(port);
+    }
+    return Collections.unmodifiableSet(ports);
+  }
+
+  /** The port, or -1 when {@code text} is not a number in 0-65535. */
+  private static int parsePort(String text) {
+    try {
+      int port = Integer.parseInt(text.trim());
+      return port >= 0 && port <= 65535 ? port : -1;
+    } catch (NumberFormatException e) {
+      return -1;
+    }
+  }
+
+  public PeerPolicy peerPolicy() {
+    return peerPolicy;
+  }
+
+  public StartupPolicy startupPolicy() {
+    return startupPolicy;
+  }
+
+  /** Hosts that must present an X.509-SVID (no Web PKI fallback). */
+  public HostGlobs meshHosts() {
+    return meshHosts;
+  }
+
+  /** Where the admin endpoint listens; empty when {@code off}. */
+  public Optional<InetSocketAddress> adminAddress() {
+    return Optional.ofNullable(adminAddress);
+  }
+
+  public boolean debug() {
+    return debug;
+  }
+
+  public AuditMode auditMode() {
+    return auditMode;
+  }
+
+  /** The Workload API address ({@code SPIFFE_ENDPOINT_SOCKET}). */
+  public String workloadApiAddress() {
+    return workloadApiAddress;
+  }
+
+  /** Server ports that do not require a client certificate. */
+  public Set<Integer> plainPorts() {
+    return plainPorts;
+  }
+
+  public Attestation attestation() {
+    return attestation;
+  }
+
+  @Override
+  public String toString() {
+    return "allowed_peers=[" + peerPolicy + "] startup=" + startupPolicy + " mesh_hosts=["
+        + meshHosts + "] admin=" + (adminAddress == null ? "off" : adminAddress) + " audit="
+        + auditMode.name().toLowerCase(Locale.ROOT) + " socket=" + workloadApiAddress
+        + " plain_ports=" + plainPorts;
+  }
+}

@@ -1,0 +1,84 @@
+package dev.lanyard.tls;
+
+import io.prometheus.metrics.core.metrics.Counter;
+import io.prometheus.metrics.core.metrics.CounterWithCallback;
+import io.prometheus.metrics.core.metrics.GaugeWithCallback;
+import io.prometheus.metrics.expositionformats.PrometheusTextFormatWriter;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.time.Clock;
+import java.time.Duration;
+
+/**
+ * Lanyard's Prometheus metrics, in a registry of its own (never the application's default one):
+ *
+ * <ul>
+ *   <li>{@code lanyard_handshakes_total{outcome}}: peer verifications by outcome ({@code allowed},
+ *       {@code denied}, {@code would_deny}); resumed sessions are not verified again;
+ *   <li>{@code lanyard_denials_total{peer_spiffe_id}}: refusals by verified peer ID ({@code
+ *       none} for a peer without a SPIFFE ID, {@code unverified} for an invalid SVID's claim, so
+ *       that peers cannot create label values at will);
+ *   <li>{@code lanyard_rotations_total}: SVID rotations seen;
+ *   <li>{@code lanyard_svid_expiry_seconds}: seconds until the held SVID expires (absent before
+ *       the first SVID; negative once expired).
+ * </ul>
+ */
+public final class LanyardMetrics implements DecisionListener {
+  private final PrometheusRegistry registry = new PrometheusRegistry();
+  private final PrometheusTextFormatWriter writer = PrometheusTextFormatWriter.create();
+  private final Counter handshakes;
+  private final Counter denials;
+
+  public LanyardMetrics(SvidSource source, Clock clock) {
+    handshakes = Counter.builder()
+        .name("lanyard_handshakes_total")
+        .help("TLS peer verifications by outcome")
+        .labelNames("outcome")
+        .register(registry);
+    for (PeerDecision.Outcome outcome : PeerDecision.Outcome.values()) {
+      handshakes.initLabelValues(outcome.label());
+    }
+    denials = Counter.builder()
+        .name("lanyard_denials_total")
+        .help("TLS peers refused, by peer SPIFFE ID")
+        .labelNames("peer_spiffe_id")
+        .register(registry);
+    CounterWithCallback.builder()
+        .name("lanyard_rotations_total")
+        .help("X.509-SVID rotations received from the Workload API")
+        .callback(callback -> callback.call(source.rotationCount()))
+        .register(registry);
+    GaugeWithCallback.builder()
+        .name("lanyard_svid_expiry_seconds")
+        .help("Seconds until the held X.509-SVID expires")
+        .callback(callback -> source.current().ifPresent(identity -> callback.call(
+            Duration.between(clock.instant(), identity.notAfter()).toMillis() / 1000.0)))
+        .register(registry);
+  }
+
+  @Override
+  public void onDecision(PeerDecision decision) {
+    handshakes.labelValues(decision.outcome().label()).inc();
+    if (decision.outcome() == PeerDecision.Outcome.DENIED) {
+      denials.labelValues(denialLabel(decision)).inc();
+    }
+  }
+
+  /** Verified IDs only: an invalid certificate's claimed ID is attacker-chosen (unbounded labels). */
+  private static String denialLabel(PeerDecision decision) {
+    if (decision.peerIdVerified()) {
+      return decision.peerSpiffeId().get();
+    }
+    return decision.peerSpiffeId().isPresent() ? "unverified" : "none";
+  }
+
+  /** Writes the Prometheus text exposition format. */
+  public void writeTo(OutputStream out) throws IOException {
+    writer.write(out, registry.scrape());
+  }
+
+  public String contentType() {
+    return writer.getContentType();
+  }
+}

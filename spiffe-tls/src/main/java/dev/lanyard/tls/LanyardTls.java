@@ -1,0 +1,280 @@
+package dev.lanyard.tls;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.net.InetSocketAddress;
+import java.security.GeneralSecurityException;
+import java.security.KeyStore;
+import java.time.Clock;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+import javax.net.ssl.KeyManager;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.TrustManager;
+import javax.net.ssl.TrustManagerFactory;
+import javax.net.ssl.X509TrustManager;
+
+/**
+ * The one entry point the javaagent and the sidecar use: from a {@link LanyardConfig}, an {@link
+ * SvidSource} and the JVM's ordinary trust manager, it assembles the key manager, the trust
+ * manager, the session policy, metrics, audit records and the admin endpoint, and builds {@code
+ * SSLContext}s from them.
+ *
+ * <pre>{@code
+ * LanyardConfig config = LanyardConfig.fromEnvironment();
+ * LanyardTls tls = LanyardTls.start(config, LanyardTls.webPkiTrustManager("PKIX"));
+ * SSLContext context = tls.newSslContext();
+ * }</pre>
+ */
+public final class LanyardTls implements AutoCloseable {
+  /** The TLS versions mesh connections use. */
+  public static final List<String> PROTOCOLS =
+      Collections.unmodifiableList(Arrays.asList("TLSv1.3", "TLSv1.2"));
+
+  /** What {@link #awaitStartup()} found. */
+  public enum StartupState {
+    /** An X.509-SVID is held. */
+    READY,
+    /** None arrived within the wait and the policy says {@code then=degrade}. */
+    DEGRADED
+  }
+
+  private final LanyardConfig config;
+  private final SvidSource source;
+  private final FirstSvidWait firstSvid;
+  private final LanyardKeyManager keyManager;
+  private final LanyardTrustManager trustManager;
+  private final SessionPolicy sessionPolicy;
+  private final DecisionListeners decisionListeners;
+  private final LanyardMetrics metrics;
+  private final AuditLog auditLog;
+  private final RecentPeers recentPeers;
+  private final AdminServer adminServer;
+  private final Clock clock;
+
+  private LanyardTls(Builder builder) {
+    this.config = builder.config;
+    this.source = Objects.requireNonNull(builder.source, "svidSource");
+    X509TrustManager webPki = Objects.requireNonNull(builder.webPki, "webPkiTrustManager");
+    Clock clock = builder.clock;
+    this.clock = clock;
+    this.firstSvid = new FirstSvidWait(source, config.startupPolicy());
+    this.sessionPolicy = new SessionPolicy(clock);
+    this.metrics = new LanyardMetrics(source, clock);
+    this.auditLog = new AuditLog(config.auditMode(), config.attestation(), builder.auditOutput,
+        clock, AuditLog.DEFAULT_CAPACITY);
+    this.recentPeers = new RecentPeers(clock, RecentPeers.DEFAULT_CAPACITY);
+    this.decisionListeners = new DecisionListeners()
+        .add(metrics).add(recentPeers).add(auditLog).add(sessionPolicy);
+    source.addListener(sessionPolicy);
+    this.keyManager = new LanyardKeyManager(firstSvid);
+    this.trustManager = new LanyardTrustManager(source, firstSvid, config.peerPolicy(),
+        config.meshHosts(), webPki, decisionListeners, clock);
+    this.adminServer = builder.startAdmin ? startAdmin(clock) : null;
+  }
+
+  /**
+   * Starts the Workload API source in the background (never blocks) and assembles everything,
+   * including the admin endpoint unless {@code LANYARD_ADMIN_ADDRESS=off}. Unless the operator
+   * set it, also turns off the JDK's stateless server session tickets for contexts created from
+   * now on, so that {@link SessionPolicy} reaches server sessions too; call this before the
+   * process creates its {@code SSLContext}s.
+   *
+   * @param webPkiTrustManager the JVM's ordinary trust manager for peers without a SPIFFE ID
+   */
+  public static LanyardTls start(LanyardConfig config, X509TrustManager webPkiTrustManager) {
+    LanyardLog.setDebug(config.debug());
+    if (System.getProperty(SessionPolicy.STATELESS_TICKETS_PROPERTY) == null) {
+      SessionPolicy.disableStatelessServerTickets();
+    }
+    return builder(config)
+        .svidSource(WorkloadApiSvidSource.start(config.workloadApiAddress()))
+        .webPkiTrustManager(webPkiTrustManager)
+        .build();
+  }
+
+  public static Builder builder(LanyardConfig config) {
+    return new Builder(config);
+  }
+
+  /**
+   * The JVM's ordinary X.509 trust manager (default trust store) from a {@link
+   * TrustManagerFactory} of {@code algorithm}. The javaagent passes the algorithm the JVM had
+   * before it was hooked (normally {@code PKIX}), so this is never Lanyard's own.
+   */
+  public static X509TrustManager webPkiTrustManager(String algorithm) {
+    try {
+      TrustManagerFactory factory = TrustManagerFactory.getInstance(algorithm);
+      factory.init((KeyStore) null);
+      for (TrustManager manager : factory.getTrustManagers()) {
+        if (manager instanceof X509TrustManager) {
+          return (X509TrustManager) manager;
+        }
+      }
+      throw new IllegalStateException("TrustManagerFactory " + algorithm + " has no X509TrustManager");
+    } catch (GeneralSecurityException e) {
+      throw new IllegalStateException("cannot load the JVM's default trust store with "
+          + algorithm + ": " + e.getMessage(), e);
+    }
+  }
+
+  /**
+   * A new {@code SSLContext} ("TLS") with Lanyard's key and trust managers, tracked by the session
+   * policy. Callers that create engines or sockets from it enable {@link #PROTOCOLS} and, on
+   * server ports not in {@link LanyardConfig#plainPorts()}, require client authentication.
+   */
+  public SSLContext newSslContext() {
+    try {
+      SSLContext context = SSLContext.getInstance("TLS");
+      context.init(new KeyManager[] {keyManager}, new TrustManager[] {trustManager}, null);
+      sessionPolicy.track(context);
+      return context;
+    } catch (GeneralSecurityException e) {
+      throw new IllegalStateException("cannot create a TLS SSLContext: " + e.getMessage(), e);
+    }
+  }
+
+  /**
+   * Waits for the first X.509-SVID, at most the rest of the startup wait.
+   *
+   * @return {@link StartupState#READY}, or {@link StartupState#DEGRADED} under {@code then=degrade}
+   * @throws NoSvidException under {@code then=fail}; its message says what to check
+   */
+  public StartupState awaitStartup() {
+    try {
+      firstSvid.identity();
+      return StartupState.READY;
+    } catch (NoSvidException e) {
+      if (config.startupPolicy().afterWait() == StartupPolicy.AfterWait.FAIL) {
+        throw e;
+      }
+      LanyardLog.warn(e.getMessage().substring("lanyard: ".length())
+          + "; running degraded (then=degrade): mesh TLS fails until the SVID arrives");
+      return StartupState.DEGRADED;
+    }
+  }
+
+  private AdminServer startAdmin(Clock clock) {
+    Optional<InetSocketAddress> address = config.adminAddress();
+    if (!address.isPresent()) {
+      return null;
+    }
+    AdminEndpoints endpoints = new AdminEndpoints(source, config.peerPolicy(), config.meshHosts(),
+        recentPeers, auditLog, metrics, clock);
+    try {
+      return AdminServer.start(address.get(), endpoints);
+    } catch (IOException | RuntimeException e) {
+      // The workload must start even when the admin port is taken.
+      LanyardLog.warn("admin endpoint disabled: cannot listen on " + address.get() + " ("
+          + e.getMessage() + "); set " + ConfigKeys.ADMIN_ADDRESS.env()
+          + " to a free host:port or off");
+      return null;
+    }
+  }
+
+  public LanyardConfig config() {
+    return config;
+  }
+
+  public SvidSource svidSource() {
+    return source;
+  }
+
+  public LanyardKeyManager keyManager() {
+    return keyManager;
+  }
+
+  public LanyardTrustManager trustManager() {
+    return trustManager;
+  }
+
+  /**
+   * A trust manager with the same SVID source, policy, mesh hosts and listeners as {@link
+   * #trustManager()}, but judging peers without a SPIFFE ID by {@code fallback}: the javaagent
+   * passes the trust manager the application itself configured, so its own notion of trust for
+   * non-mesh servers is kept.
+   */
+  public LanyardTrustManager trustManager(X509TrustManager fallback) {
+    return new LanyardTrustManager(source, firstSvid, config.peerPolicy(), config.meshHosts(),
+        fallback, decisionListeners, clock);
+  }
+
+  /** Track further session contexts with it (e.g. Netty's), or call {@code onRotation}. */
+  public SessionPolicy sessionPolicy() {
+    return sessionPolicy;
+  }
+
+  /** Adds a listener for every peer decision (e.g. the sidecar's per-connection log). */
+  public void addDecisionListener(DecisionListener listener) {
+    decisionListeners.add(listener);
+  }
+
+  public LanyardMetrics metrics() {
+    return metrics;
+  }
+
+  public AuditLog auditLog() {
+    return auditLog;
+  }
+
+  /** The running admin endpoint; empty when off or when its address could not be bound. */
+  public Optional<AdminServer> adminServer() {
+    return Optional.ofNullable(adminServer);
+  }
+
+  @Override
+  public void close() {
+    if (adminServer != null) {
+      adminServer.close();
+    }
+    source.close();
+  }
+
+  /** Assembles a {@link LanyardTls}; tests and embedders pass their own source. */
+  public static final class Builder {
+    private final LanyardConfig config;
+    private SvidSource source;
+    private X509TrustManager webPki;
+    private PrintStream auditOutput = System.err;
+    private Clock clock = Clock.systemUTC();
+    private boolean startAdmin = true;
+
+    private Builder(LanyardConfig config) {
+      this.config = Objects.requireNonNull(config, "config");
+    }
+
+    public Builder svidSource(SvidSource value) {
+      this.source = value;
+      return this;
+    }
+
+    public Builder webPkiTrustManager(X509TrustManager value) {
+      this.webPki = value;
+      return this;
+    }
+
+    /** Where audit records go (stderr by default). */
+    public Builder auditOutput(PrintStream value) {
+      this.auditOutput = value;
+      return this;
+    }
+
+    public Builder clock(Clock value) {
+      this.clock = value;
+      return this;
+    }
+
+    /** Whether to start the admin endpoint at {@link LanyardConfig#adminAddress()} (default yes). */
+    public Builder startAdminServer(boolean value) {
+      this.startAdmin = value;
+      return this;
+    }
+
+    public LanyardTls build() {
+      return new LanyardTls(this);
+    }
+  }
+}

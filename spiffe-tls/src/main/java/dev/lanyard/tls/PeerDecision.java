@@ -1,0 +1,227 @@
+package dev.lanyard.tls;
+
+import java.time.Instant;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * One authorization decision about a TLS peer, as data: who (local and peer), which way, the
+ * outcome, the rule that decided and a sentence saying why. Immutable; listeners turn it into
+ * metrics, audit records and the admin endpoint's "recent peers".
+ */
+public final class PeerDecision {
+  /** The result; {@link #label()} is the metric label and the audit record's {@code result}. */
+  public enum Outcome {
+    ALLOWED("allowed"),
+    DENIED("denied"),
+    /** The policy would deny, but it is in audit mode: the connection is allowed and logged. */
+    WOULD_DENY("would_deny");
+
+    private final String label;
+
+    Outcome(String label) {
+      this.label = label;
+    }
+
+    public String label() {
+      return label;
+    }
+  }
+
+  private final Direction direction;
+  private final String localSpiffeId;
+  private final String peerSpiffeId;
+  private final boolean peerIdVerified;
+  private final String peerSubject;
+  private final Outcome outcome;
+  private final String rule;
+  private final String reason;
+  private final String peerAddress;
+  private final Instant peerNotAfter;
+
+  private PeerDecision(Builder b) {
+    this.direction = Objects.requireNonNull(b.direction, "direction");
+    this.localSpiffeId = b.localSpiffeId;
+    this.peerSpiffeId = b.peerSpiffeId;
+    this.peerIdVerified = b.peerIdVerified;
+    this.peerSubject = b.peerSubject;
+    this.outcome = Objects.requireNonNull(b.outcome, "outcome");
+    this.rule = Objects.requireNonNull(b.rule, "rule");
+    this.reason = Objects.requireNonNull(b.reason, "reason");
+    this.peerAddress = b.peerAddress;
+    this.peerNotAfter = b.peerNotAfter;
+  }
+
+  static Builder builder(Direction direction, Outcome outcome) {
+    Builder builder = new Builder();
+    builder.direction = direction;
+    builder.outcome = outcome;
+    return builder;
+  }
+
+  Builder toBuilder() {
+    Builder b = new Builder();
+    b.direction = direction;
+    b.localSpiffeId = localSpiffeId;
+    b.peerSpiffeId = peerSpiffeId;
+    b.peerIdVerified = peerIdVerified;
+    b.peerSubject = peerSubject;
+    b.outcome = outcome;
+    b.rule = rule;
+    b.reason = reason;
+    b.peerAddress = peerAddress;
+    b.peerNotAfter = peerNotAfter;
+    return b;
+  }
+
+  /** True unless the outcome is {@link Outcome#DENIED} (audit mode's would-deny is allowed). */
+  public boolean allowed() {
+    return outcome != Outcome.DENIED;
+  }
+
+  public Outcome outcome() {
+    return outcome;
+  }
+
+  public Direction direction() {
+    return direction;
+  }
+
+  /** The workload's own SPIFFE ID; empty before the first X.509-SVID. */
+  public Optional<String> localSpiffeId() {
+    return Optional.ofNullable(localSpiffeId);
+  }
+
+  /**
+   * The peer's SPIFFE ID; empty for a peer that presented no SPIFFE ID. When {@link
+   * #peerIdVerified()} is false it is only what an invalid certificate claimed.
+   */
+  public Optional<String> peerSpiffeId() {
+    return Optional.ofNullable(peerSpiffeId);
+  }
+
+  /**
+   * Whether {@link #peerSpiffeId()} comes from a verified X.509-SVID. Unverified claims are
+   * attacker-chosen: never use them as metric labels.
+   */
+  public boolean peerIdVerified() {
+    return peerSpiffeId != null && peerIdVerified;
+  }
+
+  /** The subject of a peer certificate without a SPIFFE ID; empty otherwise. */
+  public Optional<String> peerSubject() {
+    return Optional.ofNullable(peerSubject);
+  }
+
+  /** How messages name the peer: its SPIFFE ID, else its certificate subject. */
+  public String peer() {
+    if (peerSpiffeId != null) {
+      return peerIdVerified ? peerSpiffeId : peerSpiffeId + " (unverified)";
+    }
+    return peerSubject == null ? "(no certificate)" : "\"" + peerSubject + "\"";
+  }
+
+  /** The rule that decided, e.g. the matching pattern or {@code same-trust-domain}. */
+  public String rule() {
+    return rule;
+  }
+
+  /** A sentence naming the peer and the rule. */
+  public String reason() {
+    return reason;
+  }
+
+  /** {@code host:port} of the peer when the TLS stack told us; empty otherwise. */
+  public Optional<String> peerAddress() {
+    return Optional.ofNullable(peerAddress);
+  }
+
+  /** When the peer's verified certificate expires; empty when it was not verified. */
+  public Optional<Instant> peerNotAfter() {
+    return Optional.ofNullable(peerNotAfter);
+  }
+
+  /**
+   * The message of the exception that refuses this peer: starts with {@code lanyard:}, names the
+   * direction, the peer, the local SPIFFE ID and the reason.
+   */
+  public String refusalMessage() {
+    return "lanyard: refused " + direction.label() + " TLS "
+        + (direction == Direction.OUTBOUND ? "to" : "from") + " peer " + peer()
+        + (peerAddress == null ? "" : " at " + peerAddress)
+        + " (local " + (localSpiffeId == null ? "has no X.509-SVID yet" : localSpiffeId) + "): "
+        + reason;
+  }
+
+  @Override
+  public String toString() {
+    return outcome.label() + " " + direction.label() + " peer " + peer() + ": " + reason;
+  }
+
+  /** Assembles a decision; only {@code dev.lanyard.tls} makes decisions. */
+  static final class Builder {
+    private Direction direction;
+    private String localSpiffeId;
+    private String peerSpiffeId;
+    private boolean peerIdVerified;
+    private String peerSubject;
+    private Outcome outcome;
+    private String rule;
+    private String reason;
+    private String peerAddress;
+    private Instant peerNotAfter;
+
+    Builder local(String value) {
+      this.localSpiffeId = value;
+      return this;
+    }
+
+    /** The peer's SPIFFE ID, taken from a verified X.509-SVID. */
+    Builder peerSpiffeId(String value) {
+      this.peerSpiffeId = value;
+      this.peerIdVerified = true;
+      return this;
+    }
+
+    /** The SPIFFE ID a certificate claims before (or without) verification. */
+    Builder claimedSpiffeId(String value) {
+      this.peerSpiffeId = value;
+      this.peerIdVerified = false;
+      return this;
+    }
+
+    Builder peerSubject(String value) {
+      this.peerSubject = value;
+      return this;
+    }
+
+    Builder outcome(Outcome value) {
+      this.outcome = value;
+      return this;
+    }
+
+    Builder rule(String value) {
+      this.rule = value;
+      return this;
+    }
+
+    Builder reason(String value) {
+      this.reason = value;
+      return this;
+    }
+
+    Builder peerAddress(String value) {
+      this.peerAddress = value;
+      return this;
+    }
+
+    Builder peerNotAfter(Instant value) {
+      this.peerNotAfter = value;
+      return this;
+    }
+
+    PeerDecision build() {
+      return new PeerDecision(this);
+    }
+  }
+}

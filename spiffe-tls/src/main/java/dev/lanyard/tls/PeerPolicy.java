@@ -1,0 +1,122 @@
+package dev.lanyard.tls;
+
+import io.spiffe.spiffeid.SpiffeId;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Locale;
+import java.util.stream.Collectors;
+
+/**
+ * Which peer SPIFFE IDs this workload accepts (inbound) and calls (outbound), from {@code
+ * LANYARD_ALLOWED_PEERS} (pod annotation {@code lanyard.dev/allowed-peers}).
+ *
+ * <ul>
+ *   <li>A comma list of {@link SpiffeIdPattern}s: a peer is allowed when any pattern matches.
+ *   <li>Unset or empty: peers of the workload's own trust domain only. Never accept-all.
+ *   <li>Audit mode: the entry {@code audit} anywhere in the list (e.g. {@code
+ *       audit,spiffe://td/ns/prod/*}). Decisions are computed as usual, but a would-be denial is
+ *       allowed and reported with outcome {@link PeerDecision.Outcome#WOULD_DENY} (and logged as
+ *       an audit record). Audit mode relaxes only this policy: a certificate that fails X.509-SVID
+ *       verification is refused in every mode. Keeping the switch inside the same list means the
+ *       one annotation carries it.
+ * </ul>
+ */
+public final class PeerPolicy {
+  /** The keyword that turns on audit mode. */
+  public static final String AUDIT_KEYWORD = "audit";
+
+  /** The default: same trust domain as the local SVID, enforcing. */
+  public static final PeerPolicy SAME_TRUST_DOMAIN =
+      new PeerPolicy(Collections.<SpiffeIdPattern>emptyList(), false);
+
+  static final String SAME_TRUST_DOMAIN_RULE = "same-trust-domain";
+
+  private final List<SpiffeIdPattern> patterns;
+  private final boolean auditMode;
+
+  private PeerPolicy(List<SpiffeIdPattern> patterns, boolean auditMode) {
+    this.patterns = Collections.unmodifiableList(new ArrayList<>(patterns));
+    this.auditMode = auditMode;
+  }
+
+  /** Parses the {@code LANYARD_ALLOWED_PEERS} value; empty text gives the same-trust-domain default. */
+  public static PeerPolicy parse(String allowedPeers) {
+    List<SpiffeIdPattern> patterns = new ArrayList<>();
+    boolean audit = false;
+    for (String entry : allowedPeers.split(",")) {
+      String item = entry.trim();
+      if (item.isEmpty()) {
+        continue;
+      }
+      if (item.toLowerCase(Locale.ROOT).equals(AUDIT_KEYWORD)) {
+        audit = true;
+      } else {
+        patterns.add(SpiffeIdPattern.parse(item));
+      }
+    }
+    return new PeerPolicy(patterns, audit);
+  }
+
+  /** Decides whether {@code peer} may talk to {@code local} in {@code direction}. */
+  public PeerDecision authorize(SpiffeId local, SpiffeId peer, Direction direction) {
+    PeerDecision.Builder decision = PeerDecision.builder(direction, PeerDecision.Outcome.ALLOWED)
+        .local(local.toString())
+        .peerSpiffeId(peer.toString());
+    if (patterns.isEmpty()) {
+      String domain = local.getTrustDomain().getName();
+      if (peer.memberOf(local.getTrustDomain())) {
+        return decision.rule(SAME_TRUST_DOMAIN_RULE)
+            .reason("peer " + peer + " is in the local trust domain " + domain + " ("
+                + ConfigKeys.ALLOWED_PEERS.env() + " is unset: same trust domain only)")
+            .build();
+      }
+      return deny(decision, SAME_TRUST_DOMAIN_RULE, "peer " + peer
+          + " is outside the local trust domain " + domain + " ("
+          + ConfigKeys.ALLOWED_PEERS.env() + " is unset: same trust domain only); list it in "
+          + ConfigKeys.ALLOWED_PEERS.env() + " (pod annotation lanyard.dev/allowed-peers) to allow it");
+    }
+    for (SpiffeIdPattern pattern : patterns) {
+      if (pattern.matches(peer)) {
+        return decision.rule(pattern.toString())
+            .reason("peer " + peer + " matches " + ConfigKeys.ALLOWED_PEERS.env() + " pattern "
+                + pattern)
+            .build();
+      }
+    }
+    return deny(decision, ConfigKeys.ALLOWED_PEERS.env(), "peer " + peer + " matches none of "
+        + ConfigKeys.ALLOWED_PEERS.env() + " [" + patternsText(", ") + "]; add it there"
+        + " (pod annotation lanyard.dev/allowed-peers) to allow it");
+  }
+
+  private PeerDecision deny(PeerDecision.Builder decision, String rule, String reason) {
+    if (auditMode) {
+      return decision.outcome(PeerDecision.Outcome.WOULD_DENY).rule(rule)
+          .reason("audit mode, allowed but would deny: " + reason).build();
+    }
+    return decision.outcome(PeerDecision.Outcome.DENIED).rule(rule).reason(reason).build();
+  }
+
+  private String patternsText(String separator) {
+    return patterns.stream().map(SpiffeIdPattern::toString).collect(Collectors.joining(separator));
+  }
+
+  /** The patterns in order; empty means "same trust domain only". */
+  public List<SpiffeIdPattern> patterns() {
+    return patterns;
+  }
+
+  public boolean auditMode() {
+    return auditMode;
+  }
+
+  /** The policy in {@code LANYARD_ALLOWED_PEERS} syntax (empty for the default). */
+  @Override
+  public String toString() {
+    String list = patternsText(",");
+    if (!auditMode) {
+      return list;
+    }
+    return list.isEmpty() ? AUDIT_KEYWORD : AUDIT_KEYWORD + "," + list;
+  }
+}

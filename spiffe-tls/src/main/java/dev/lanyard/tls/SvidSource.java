@@ -1,0 +1,48 @@
+package dev.lanyard.tls;
+
+import java.time.Duration;
+import java.util.Optional;
+
+/**
+ * Where the workload's X.509-SVID and trust bundles come from. Implementations hold one
+ * immutable snapshot behind a volatile field and swap it whole on every accepted update.
+ */
+public interface SvidSource extends AutoCloseable {
+
+  /** The current X.509-SVID; empty until the first one arrives. */
+  Optional<Identity> current();
+
+  /** The current trust bundles of every known trust domain ({@link TrustBundles#EMPTY} at first). */
+  TrustBundles bundles();
+
+  /**
+   * Waits at most {@code timeout} for the first X.509-SVID; returns whether one is held. Never
+   * waits longer, whatever the source's state.
+   */
+  boolean awaitFirst(Duration timeout) throws InterruptedException;
+
+  /** Called after every accepted update (new SVID, new bundles, or both). */
+  void addListener(UpdateListener listener);
+
+  /** How many times the SVID was replaced by a different one (the first SVID is not a rotation). */
+  long rotationCount();
+
+  /** Where the SVIDs come from, for messages (e.g. the Workload API address). */
+  String address();
+
+  /** The most recent problem (connection error, rejected update), if any since the last success. */
+  Optional<String> lastError();
+
+  @Override
+  void close();
+
+  /** Notified on the source's own thread; must be quick and must not throw. */
+  interface UpdateListener {
+    /**
+     * @param previous the SVID before this update; null for the first
+     * @param current the SVID now held
+     * @param bundles the trust bundles now held
+     */
+    void onUpdate(Identity previous, Identity current, TrustBundles bundles);
+  }
+}

@@ -1,0 +1,328 @@
+package dev.lanyard.tls;
+
+import io.spiffe.exception.SocketEndpointAddressException;
+import io.spiffe.svid.x509svid.X509Svid;
+import io.spiffe.workloadapi.Address;
+import io.spiffe.workloadapi.DefaultWorkloadApiClient;
+import io.spiffe.workloadapi.Watcher;
+import io.spiffe.workloadapi.WorkloadApiClient;
+import io.spiffe.workloadapi.X509Context;
+import io.spiffe.workloadapi.retry.ExponentialBackoffPolicy;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+/**
+ * X.509-SVIDs from the SPIRE Workload API, streamed with java-spiffe's {@link
+ * DefaultWorkloadApiClient}, under a lifecycle Lanyard owns.
+ *
+ * <ul>
+ *   <li>{@link #start} returns at once; connecting happens on a daemon thread. Nothing here ever
+ *       waits without a bound (java-spiffe's {@code X509Source} waits forever by default).
+ *   <li>Retry policy: java-spiffe's own retries are switched off; on any stream error, including
+ *       {@code PERMISSION_DENIED "no identity issued"} (an entry not yet synced to a restarted
+ *       SPIRE Agent), this class closes the client and reconnects after {@link ReconnectBackoff}
+ *       (200 ms doubling to 5 s, unlimited), so a restarted SPIRE Agent is picked up quickly.
+ *   <li>A watchdog reconnects when the SVID is three quarters through its life without a
+ *       rotation (SPIRE rotates at one half): it covers a stream that ended silently, which
+ *       java-spiffe only logs.
+ *   <li>Every update is validated ({@link SvidUpdateValidator}); a bad one is rejected and the
+ *       last good SVID kept. Accepted updates replace one immutable snapshot behind a volatile
+ *       field, whole; a different leaf counts as a rotation.
+ * </ul>
+ */
+public final class WorkloadApiSvidSource implements SvidSource {
+  /** java-spiffe retries never: maxRetries -1 makes its RetryHandler give up at once. */
+  private static final ExponentialBackoffPolicy NO_JAVA_SPIFFE_RETRIES =
+      ExponentialBackoffPolicy.builder().maxRetries(-1).build();
+  private static final Duration WATCHDOG_PERIOD = Duration.ofSeconds(1);
+  private static final Duration MIN_WATCHDOG_SPACING = Duration.ofSeconds(5);
+  /**
+   * java-spiffe logs every broken stream at SEVERE with a stack trace; the workload's log is not
+   * the place for that. Held strongly so the level is not lost with a collected logger.
+   */
+  private static final Logger JAVA_SPIFFE_LOG = Logger.getLogger("io.spiffe.workloadapi");
+
+  private final String address;
+  private final Clock clock;
+  private final SvidUpdateValidator validator;
+  private final ReconnectBackoff backoff = new ReconnectBackoff();
+  private final ScheduledExecutorService loop =
+      Executors.newSingleThreadScheduledExecutor(DaemonThreads.factory("lanyard-workload-api"));
+  private final CountDownLatch firstSvid = new CountDownLatch(1);
+  private final List<UpdateListener> listeners = new CopyOnWriteArrayList<>();
+  private final AtomicLong rotations = new AtomicLong();
+  private volatile Snapshot snapshot = Snapshot.EMPTY;
+  private volatile String lastError;
+  private volatile boolean closed;
+
+  // Owned by the loop thread.
+  private volatile WorkloadApiClient client;
+  private int generation;
+  private long lastActivityNanos;
+  private ScheduledFuture<?> pendingReconnect;
+  private Identity warnedExpired;
+
+  private WorkloadApiSvidSource(String address, Clock clock) {
+    this.address = address;
+    this.clock = clock;
+    this.validator = new SvidUpdateValidator(clock);
+  }
+
+  /**
+   * Starts streaming from {@code address} (e.g. {@code unix:///run/spire/agent.sock}) in the
+   * background and returns immediately.
+   *
+   * @throws IllegalArgumentException when {@code address} is not a Workload API address
+   */
+  public static WorkloadApiSvidSource start(String address) {
+    return start(address, Clock.systemUTC());
+  }
+
+  static WorkloadApiSvidSource start(String address, Clock clock) {
+    try {
+      Address.parseAddress(address);
+    } catch (SocketEndpointAddressException e) {
+      throw new IllegalArgumentException(ConfigKeys.ENDPOINT_SOCKET.describe() + ": \"" + address
+          + "\" is not a Workload API address (" + e.getMessage() + "); write e.g."
+          + " unix:///spiffe-workload-api/spire-agent.sock", e);
+    }
+    JAVA_SPIFFE_LOG.setLevel(LanyardLog.isDebug() ? Level.INFO : Level.OFF);
+    WorkloadApiSvidSource source = new WorkloadApiSvidSource(address, clock);
+    source.loop.execute(source::connect);
+    source.loop.scheduleWithFixedDelay(source::watchdog, WATCHDOG_PERIOD.toMillis(),
+        WATCHDOG_PERIOD.toMillis(), TimeUnit.MILLISECONDS);
+    return source;
+  }
+
+  @Override
+  public Optional<Identity> current() {
+    return Optional.ofNullable(snapshot.identity);
+  }
+
+  @Override
+  public TrustBundles bundles() {
+    return snapshot.bundles;
+  }
+
+  @Override
+  public boolean awaitFirst(Duration timeout) throws InterruptedException {
+    if (!timeout.isNegative() && !timeout.isZero()) {
+      firstSvid.await(timeout.toNanos(), TimeUnit.NANOSECONDS);
+    }
+    return current().isPresent();
+  }
+
+  @Override
+  public void addListener(UpdateListener listener) {
+    listeners.add(listener);
+  }
+
+  @Override
+  public long rotationCount() {
+    return rotations.get();
+  }
+
+  @Override
+  public String address() {
+    return address;
+  }
+
+  @Override
+  public Optional<String> lastError() {
+    return Optional.ofNullable(lastError);
+  }
+
+  @Override
+  public void close() {
+    closed = true;
+    loop.shutdownNow();
+    try {
+      loop.awaitTermination(2, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    closeClient();
+  }
+
+  // ---- everything below runs on the loop thread ----
+
+  private void connect() {
+    if (closed) {
+      return;
+    }
+    int thisGeneration = ++generation;
+    pendingReconnect = null;
+    closeClient();
+    lastActivityNanos = System.nanoTime();
+    ExecutorService grpcThreads =
+        Executors.newCachedThreadPool(DaemonThreads.factory("lanyard-workload-api-grpc"));
+    try {
+      WorkloadApiClient newClient = DefaultWorkloadApiClient.newClient(
+          DefaultWorkloadApiClient.ClientOptions.builder()
+              .spiffeSocketPath(address)
+              .exponentialBackoffPolicy(NO_JAVA_SPIFFE_RETRIES)
+              .executorService(grpcThreads)
+              .build());
+      client = newClient;
+      newClient.watchX509Context(new StreamWatcher(thisGeneration));
+      LanyardLog.debug("watching X.509-SVIDs from the Workload API at " + address);
+    } catch (Exception e) {
+      if (client == null) {
+        grpcThreads.shutdownNow();
+      }
+      onStreamError(thisGeneration, e);
+    }
+  }
+
+  private void onStreamError(int errorGeneration, Throwable error) {
+    if (closed || errorGeneration != generation) {
+      return;
+    }
+    lastError = describe(error);
+    closeClient();
+    Duration delay = backoff.nextDelay();
+    LanyardLog.debug("Workload API at " + address + ": " + lastError + "; reconnecting in "
+        + delay.toMillis() + " ms");
+    pendingReconnect = loop.schedule(this::connect, delay.toMillis(), TimeUnit.MILLISECONDS);
+  }
+
+  private void accept(int updateGeneration, X509Context context) {
+    if (closed || updateGeneration != generation) {
+      return;
+    }
+    lastActivityNanos = System.nanoTime();
+    X509Svid svid = context.getDefaultSvid();
+    TrustBundles bundles = TrustBundles.from(context.getX509BundleSet());
+    Identity identity;
+    try {
+      if (svid == null) {
+        throw new InvalidSvidException(InvalidSvidException.Reason.EMPTY_CHAIN,
+            "the update holds no X.509-SVID");
+      }
+      identity = validator.validate(svid.getChain(), svid.getPrivateKey(), bundles);
+    } catch (InvalidSvidException e) {
+      lastError = "rejected an X.509-SVID update (" + e.reason().code() + "): " + e.getMessage();
+      LanyardLog.warn(lastError + "; keeping " + current().map(Identity::toString).orElse("no SVID"));
+      return;
+    }
+    backoff.reset();
+    lastError = null;
+    Snapshot before = snapshot;
+    if (identity.sameSvid(before.identity) && bundles.equals(before.bundles)) {
+      return; // a reconnect re-delivered what we hold
+    }
+    snapshot = new Snapshot(identity, bundles);
+    if (before.identity != null && !identity.sameSvid(before.identity)) {
+      rotations.incrementAndGet();
+    }
+    firstSvid.countDown();
+    LanyardLog.debug("X.509-SVID " + identity + "; trust bundles: " + bundles);
+    for (UpdateListener listener : listeners) {
+      try {
+        listener.onUpdate(before.identity, identity, bundles);
+      } catch (RuntimeException e) {
+        LanyardLog.warn("SVID update listener " + listener.getClass().getName() + " failed: " + e);
+      }
+    }
+  }
+
+  private void watchdog() {
+    Identity identity = snapshot.identity;
+    if (closed || identity == null) {
+      return;
+    }
+    Instant now = clock.instant();
+    if (!now.isBefore(identity.notAfter()) && warnedExpired != identity) {
+      warnedExpired = identity;
+      LanyardLog.warn("X.509-SVID " + identity + " has expired and the Workload API at " + address
+          + " has not renewed it" + lastError().map(e -> " (last error: " + e + ")").orElse(""));
+    }
+    boolean streaming = client != null && (pendingReconnect == null || pendingReconnect.isDone());
+    Duration lifetime = Duration.between(identity.notBefore(), identity.notAfter());
+    Instant overdue = identity.rotationDue().plus(lifetime.dividedBy(4));
+    long quietNanos = System.nanoTime() - lastActivityNanos;
+    if (streaming && now.isAfter(overdue) && quietNanos > MIN_WATCHDOG_SPACING.toNanos()) {
+      LanyardLog.debug("X.509-SVID " + identity.serialHex() + " is overdue for rotation;"
+          + " reconnecting to the Workload API");
+      connect();
+    }
+  }
+
+  private void closeClient() {
+    WorkloadApiClient toClose = client;
+    client = null;
+    if (toClose != null) {
+      try {
+        toClose.close();
+      } catch (Exception e) {
+        LanyardLog.debug("closing the Workload API client: " + e);
+      }
+    }
+  }
+
+  private void onLoop(Runnable task) {
+    try {
+      loop.execute(task);
+    } catch (RejectedExecutionException e) {
+      // closed: nothing to do
+    }
+  }
+
+  /** gRPC's status line ("UNAVAILABLE: io exception") when there is one, else the root cause. */
+  static String describe(Throwable error) {
+    Throwable root = error;
+    for (Throwable t = error; t != null; t = t.getCause()) {
+      if (t.getClass().getSimpleName().startsWith("Status")) {
+        return t.getMessage();
+      }
+      root = t;
+    }
+    return root.getClass().getSimpleName() + ": " + root.getMessage();
+  }
+
+  /** Stream callbacks arrive on gRPC threads; they hand over to the loop thread. */
+  private final class StreamWatcher implements Watcher<X509Context> {
+    private final int watcherGeneration;
+
+    StreamWatcher(int watcherGeneration) {
+      this.watcherGeneration = watcherGeneration;
+    }
+
+    @Override
+    public void onUpdate(X509Context update) {
+      onLoop(() -> accept(watcherGeneration, update));
+    }
+
+    @Override
+    public void onError(Throwable error) {
+      onLoop(() -> onStreamError(watcherGeneration, error));
+    }
+  }
+
+  /** The SVID and bundles, swapped together. */
+  private static final class Snapshot {
+    static final Snapshot EMPTY = new Snapshot(null, TrustBundles.EMPTY);
+
+    final Identity identity;
+    final TrustBundles bundles;
+
+    Snapshot(Identity identity, TrustBundles bundles) {
+      this.identity = identity;
+      this.bundles = bundles;
+    }
+  }
+}

@@ -1,0 +1,147 @@
+package dev.lanyard.tls;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.PrintStream;
+import java.time.Clock;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.Base64;
+import org.junit.jupiter.api.Test;
+
+class AdminEndpointsTest {
+  private static final Instant NOW = Instant.parse("2025-05-01T12:00:00Z");
+  private static final Clock CLOCK = Clock.fixed(NOW, ZoneOffset.UTC);
+  private static final String ID = "spiffe://lanyard.test/ns/shop/sa/web";
+
+  private final TestCa ca = TestCa.root("lanyard.test");
+  private final Identity identity = ca.leaf(ID)
+      .validity(NOW.minusSeconds(600), NOW.plusSeconds(3000)).identity();
+  private final FakeSvidSource source = new FakeSvidSource();
+  private final RecentPeers peers = new RecentPeers(CLOCK, 10);
+  private final AuditLog audit = new AuditLog(AuditMode.OFF, Attestation.NONE,
+      new PrintStream(PrintStream.nullOutputStream()), CLOCK, 50);
+  private final AdminEndpoints endpoints = new AdminEndpoints(source,
+      PeerPolicy.parse("spiffe://lanyard.test/ns/pay/*"), HostGlobs.parse("*.svc"), peers, audit,
+      new LanyardMetrics(source, CLOCK), CLOCK);
+
+  private AdminEndpoints.Response get(String path, String query) {
+    return endpoints.handle("GET", path, query);
+  }
+
+  @Test
+  void identityDescribesTheSvidBundlesPolicyAndPeers() {
+    source.update(identity, ca.bundles());
+    PeerDecision denied = PeerDecision.builder(Direction.INBOUND, PeerDecision.Outcome.DENIED)
+        .local(ID).peerSpiffeId("spiffe://lanyard.test/ns/x/sa/y").rule("LANYARD_ALLOWED_PEERS")
+        .reason("not listed").build();
+    peers.onDecision(denied);
+
+    AdminEndpoints.Response response = get("/identity", null);
+
+    assertThat(response.status).isEqualTo(200);
+    assertThat(response.contentType).isEqualTo("application/json");
+    assertThat(response.bodyText()).contains(
+        "\"ready\":true",
+        "\"spiffe_id\":\"" + ID + "\"",
+        "\"serial\":\"" + identity.serialHex() + "\"",
+        "\"not_before\":\"2025-05-01T11:50:00Z\"",
+        "\"not_after\":\"2025-05-01T12:50:00Z\"",
+        "\"seconds_to_rotation\":1200",
+        "\"seconds_to_expiry\":3000",
+        "\"rotation_count\":0",
+        "\"workload_api\":\"" + FakeSvidSource.ADDRESS + "\"",
+        "\"trust_domains\":[{\"trust_domain\":\"lanyard.test\",\"authorities\":[{\"sha256\":\""
+            + Certificates.sha256(ca.certificate()) + "\"",
+        "\"policy\":{\"allowed_peers\":[\"spiffe://lanyard.test/ns/pay/*\"],\"audit_mode\":false,"
+            + "\"mesh_hosts\":[\"*.svc\"]}",
+        "\"recent_peers\":[{\"peer\":\"spiffe://lanyard.test/ns/x/sa/y\",\"direction\":\"inbound\","
+            + "\"allowed\":0,\"denied\":1",
+        "\"last_denial\":{\"timestamp\":\"2025-05-01T12:00:00Z\",\"action\":\"tls.accept\"");
+  }
+
+  @Test
+  void identityNeverContainsKeyMaterial() throws Exception {
+    source.update(identity, ca.bundles());
+    String body = get("/identity", null).bodyText();
+    String key = Base64.getEncoder().encodeToString(identity.privateKey().getEncoded());
+
+    assertThat(body).doesNotContain(key.substring(0, 40)).doesNotContainIgnoringCase("private");
+  }
+
+  @Test
+  void identityBeforeTheFirstSvidSaysNotReadyAndWhy() {
+    source.lastError("UNAVAILABLE: io exception");
+
+    String body = get("/identity", null).bodyText();
+
+    assertThat(body).contains("\"ready\":false", "\"last_error\":\"UNAVAILABLE: io exception\"")
+        .doesNotContain("spiffe_id");
+  }
+
+  @Test
+  void readyIs200OnlyWhileAValidSvidIsHeld() {
+    source.lastError("PERMISSION_DENIED: no identity issued");
+    AdminEndpoints.Response before = get("/ready", null);
+    source.update(identity, ca.bundles());
+    AdminEndpoints.Response during = get("/ready", null);
+    source.update(ca.leaf(ID).validity(NOW.minusSeconds(600), NOW.minusSeconds(1)).identity(),
+        ca.bundles());
+    AdminEndpoints.Response expired = get("/ready", null);
+
+    assertThat(before.status).isEqualTo(503);
+    assertThat(before.bodyText()).isEqualTo("not ready: no X.509-SVID yet from the Workload API at "
+        + FakeSvidSource.ADDRESS + " (last error: PERMISSION_DENIED: no identity issued)\n");
+    assertThat(during.status).isEqualTo(200);
+    assertThat(during.bodyText()).isEqualTo("ready: " + ID + " valid until 2025-05-01T12:50:00Z\n");
+    assertThat(expired.status).isEqualTo(503);
+    assertThat(expired.bodyText()).startsWith("not ready: X.509-SVID " + ID
+        + " expired at 2025-05-01T11:59:59Z");
+  }
+
+  @Test
+  void metricsAreInPrometheusTextFormat() {
+    source.update(identity, ca.bundles());
+
+    AdminEndpoints.Response response = get("/metrics", null);
+
+    assertThat(response.status).isEqualTo(200);
+    assertThat(response.contentType).startsWith("text/plain; version=0.0.4");
+    assertThat(response.bodyText()).contains("# TYPE lanyard_handshakes_total counter",
+        "lanyard_svid_expiry_seconds 3000.0");
+  }
+
+  @Test
+  void auditReturnsTheNewestRecordsAsJsonLines() {
+    for (int i = 0; i < 5; i++) {
+      audit.onDecision(PeerDecision.builder(Direction.OUTBOUND, PeerDecision.Outcome.ALLOWED)
+          .peerSpiffeId("spiffe://lanyard.test/p" + i).rule("r").reason("x").build());
+    }
+
+    AdminEndpoints.Response response = get("/audit", "limit=2");
+
+    assertThat(response.contentType).isEqualTo("application/x-ndjson");
+    assertThat(response.bodyText().lines()).hasSize(2);
+    assertThat(response.bodyText()).contains("spiffe://lanyard.test/p3", "spiffe://lanyard.test/p4");
+    assertThat(get("/audit", null).bodyText().lines()).hasSize(5);
+  }
+
+  @Test
+  void badLimitIs400WithTheFix() {
+    AdminEndpoints.Response response = get("/audit", "limit=lots");
+
+    assertThat(response.status).isEqualTo(400);
+    assertThat(response.bodyText()).isEqualTo("limit=lots is not a positive whole number; write"
+        + " e.g. /audit?limit=50 (at most 50 are kept)\n");
+    assertThat(get("/audit", "limit=0").status).isEqualTo(400);
+  }
+
+  @Test
+  void unknownPathsAre404AndOtherMethods405() {
+    assertThat(get("/", null).status).isEqualTo(404);
+    assertThat(get("/identity/x", null).status).isEqualTo(404);
+    assertThat(endpoints.handle("POST", "/ready", null).status).isEqualTo(405);
+    assertThat(endpoints.handle("DELETE", "/audit", null).bodyText())
+        .isEqualTo("DELETE not allowed: the admin endpoint is read-only (GET)\n");
+  }
+}
