@@ -6,6 +6,10 @@ import dev.lanyard.tls.LanyardConfig;
 import dev.lanyard.tls.LanyardLog;
 import dev.lanyard.tls.StartupPolicy;
 import java.io.File;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
 import java.lang.instrument.Instrumentation;
 import java.util.jar.JarFile;
 
@@ -28,18 +32,63 @@ public final class AgentInstaller {
       return;
     }
     LanyardLog.setDebug(config.debug());
-    long began = System.nanoTime();
     String version = version(agentJar);
-    AgentRuntime runtime = AgentRuntime.start(config);
-    LanyardBridge.install(runtime.hooks());
-    long runtimeReady = System.nanoTime();
     InstrumentationInstaller installer = new InstrumentationInstaller(
         message -> LanyardLog.warn(message), LanyardLog::debug);
-    installer.install(instrumentation, InstrumentationInstaller.all());
+    List<dev.lanyard.agent.instrumentation.Instrumentation> hooks = InstrumentationInstaller.all();
+    if (lateAttach) {
+      // Attached to a running JVM: its TLS classes are loaded already, so hook them right now.
+      AgentRuntime runtime = start(config, installer);
+      installer.install(instrumentation, hooks);
+      StartupWatch.start(runtime, version);
+      return;
+    }
+    // At JVM start, premain only registers the deferred transformer; the SVID source, the admin
+    // endpoint and ByteBuddy start on a daemon thread while the application's main runs. A hooked
+    // TLS class that loads before they are ready waits for them (see DeferredTransformer).
+    Set<String> hooked = InstrumentationInstaller.hookedInternalNames(hooks);
+    DeferredTransformer deferred = new DeferredTransformer(hooked, Duration.ofSeconds(30),
+        LanyardLog::warn);
+    instrumentation.addTransformer(deferred, true);
+    Thread thread = new Thread(() -> {
+      long began = System.nanoTime();
+      AgentRuntime runtime = start(config, installer);
+      deferred.ready(installer.build(instrumentation, hooks));
+      retransformLoaded(instrumentation, hooked);
+      LanyardLog.debug("started in the background in " + (System.nanoTime() - began) / 1_000_000
+          + " ms");
+      StartupWatch.start(runtime, version);
+    }, "lanyard-start");
+    thread.setDaemon(true);
+    deferred.builtBy(thread);
+    thread.start();
+  }
+
+  /** The runtime, with the bridge pointing at its hooks. */
+  private static AgentRuntime start(LanyardConfig config, InstrumentationInstaller installer) {
+    AgentRuntime runtime = AgentRuntime.start(config);
     runtime.coverage(installer::hookedTypes);
-    StartupWatch.start(runtime, version);
-    LanyardLog.debug("premain: runtime " + (runtimeReady - began) / 1_000_000 + " ms, instrumentation "
-        + (System.nanoTime() - runtimeReady) / 1_000_000 + " ms");
+    LanyardBridge.install(runtime.hooks());
+    return runtime;
+  }
+
+  /** Hooked classes that loaded on this very thread before the transformer was ready. */
+  private static void retransformLoaded(Instrumentation instrumentation, Set<String> hooked) {
+    List<Class<?>> loaded = new ArrayList<>();
+    for (Class<?> type : instrumentation.getAllLoadedClasses()) {
+      if (hooked.contains(type.getName().replace('.', '/'))
+          && instrumentation.isModifiableClass(type)) {
+        loaded.add(type);
+      }
+    }
+    if (loaded.isEmpty()) {
+      return;
+    }
+    try {
+      instrumentation.retransformClasses(loaded.toArray(Class<?>[]::new));
+    } catch (Exception | LinkageError e) {
+      LanyardLog.warn("could not hook already loaded " + loaded + ": " + e);
+    }
   }
 
   static String version(File agentJar) {

@@ -19,7 +19,8 @@ final class AgentRuntime {
     this.tls = tls;
     this.hooks = new AgentTlsHooks(tls.keyManager(), tls::trustManager,
         () -> tls.svidSource().bundles().allAuthorities(), tls.config().plainPorts(),
-        () -> tls.svidSource().current().map(identity -> identity.spiffeId().toString()));
+        () -> tls.svidSource().current().map(identity -> identity.spiffeId().toString()),
+        new SessionCaches(tls.sessionPolicy()));
   }
 
   /** Starts the SVID source in the background and the admin endpoint; never waits for SPIRE. */

@@ -27,6 +27,7 @@ final class AgentTlsHooks implements TlsHooks {
   private final Supplier<X509Certificate[]> bundleAuthorities;
   private final Set<Integer> plainPorts;
   private final Supplier<java.util.Optional<String>> ownSpiffeId;
+  private final SessionCaches sessionCaches;
   private final AuthorizedPeers authorized = new AuthorizedPeers();
   private final NettySslContextBuilderConfigurer netty;
   private final X509TrustManager jvmDefaultTrust = new LazyJvmTrustManager();
@@ -34,8 +35,9 @@ final class AgentTlsHooks implements TlsHooks {
   AgentTlsHooks(X509ExtendedKeyManager svidKeyManager,
       Function<X509TrustManager, X509ExtendedTrustManager> trustManagerFactory,
       Supplier<X509Certificate[]> bundleAuthorities, Set<Integer> plainPorts,
-      Supplier<java.util.Optional<String>> ownSpiffeId) {
+      Supplier<java.util.Optional<String>> ownSpiffeId, SessionCaches sessionCaches) {
     this.ownSpiffeId = ownSpiffeId;
+    this.sessionCaches = sessionCaches;
     this.svidKeyManager = svidKeyManager;
     this.trustManagerFactory = trustManagerFactory;
     this.bundleAuthorities = bundleAuthorities;
@@ -58,6 +60,11 @@ final class AgentTlsHooks implements TlsHooks {
       return requested;
     }
     return new TrustManager[] {managedTrustManager(firstOf(requested, X509TrustManager.class))};
+  }
+
+  @Override
+  public void onSslContextInitialized(Object contextSpi) {
+    sessionCaches.track(contextSpi);
   }
 
   @Override

@@ -35,8 +35,10 @@ public final class BootstrapInjector {
     // jdk.internal.misc is not exported; the Instrumentation lets us export it to ourselves only.
     Module javaBase = Object.class.getModule();
     Module ours = BootstrapInjector.class.getModule();
+    // javax.net.ssl is opened too: SessionCaches reads each SSLContextSpi's session contexts.
     instrumentation.redefineModule(javaBase, Set.of(),
-        Map.of("jdk.internal.misc", Set.of(ours)), Map.of(), Set.of(), Map.of());
+        Map.of("jdk.internal.misc", Set.of(ours)), Map.of("javax.net.ssl", Set.of(ours)),
+        Set.of(), Map.of());
     Class<?> unsafeType = Class.forName("jdk.internal.misc.Unsafe");
     Object unsafe = unsafeType.getMethod("getUnsafe").invoke(null);
     Method defineClass = unsafeType.getMethod("defineClass", String.class, byte[].class, int.class,

@@ -50,8 +50,33 @@ public final class InstrumentationInstaller {
     this.debugLog = debugLog;
   }
 
-  /** Installs on {@code instrumentation}; the returned transformer can be reset (tests). */
+  /**
+   * Builds the transformer without registering it or touching loaded classes (premain registers
+   * a {@link DeferredTransformer} that delegates to it).
+   */
+  public java.lang.instrument.ClassFileTransformer build(
+      java.lang.instrument.Instrumentation instrumentation, List<Instrumentation> hooks) {
+    return agentBuilder(instrumentation, hooks).makeRaw();
+  }
+
+  /** Installs on {@code instrumentation} and retransforms loaded classes (late attach, tests). */
   public ResettableClassFileTransformer install(
+      java.lang.instrument.Instrumentation instrumentation, List<Instrumentation> hooks) {
+    return agentBuilder(instrumentation, hooks).installOn(instrumentation);
+  }
+
+  /** The internal names (a/b/C) of every type the hooks match. */
+  public static Set<String> hookedInternalNames(List<Instrumentation> hooks) {
+    Set<String> names = new java.util.HashSet<>();
+    for (Instrumentation hook : hooks) {
+      for (String name : hook.typeNames()) {
+        names.add(name.replace('.', '/'));
+      }
+    }
+    return names;
+  }
+
+  private AgentBuilder agentBuilder(
       java.lang.instrument.Instrumentation instrumentation, List<Instrumentation> hooks) {
     ClassLoader agentLoader = InstrumentationInstaller.class.getClassLoader();
     AgentBuilder builder = new AgentBuilder.Default()
@@ -73,7 +98,7 @@ public final class InstrumentationInstaller {
           .transform(hook.transformer())
           .asTerminalTransformation();
     }
-    return builder.installOn(instrumentation);
+    return builder;
   }
 
   /** Fully qualified names of the classes that were instrumented so far. */

@@ -53,6 +53,7 @@ public final class AuditRecord {
     fields.put("peer_verified", decision.peerSpiffeId().isPresent() && !decision.peerIdVerified()
         ? Boolean.FALSE : null);
     fields.put("peer_subject", decision.peerSubject().orElse(null));
+    fields.put("peer_serial", decision.peerSerial().orElse(null));
     fields.put("attestation", attestation.isEmpty() ? null : attestation.fields());
     fields.put("resource", decision.peerAddress().orElse(null));
     fields.put("result", decision.outcome().label());

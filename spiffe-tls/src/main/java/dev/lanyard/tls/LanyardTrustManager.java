@@ -130,6 +130,7 @@ public final class LanyardTrustManager extends X509ExtendedTrustManager {
     PeerDecision decision = policy.authorize(local.spiffeId(), peerId, direction).toBuilder()
         .peerAddress(peer.address)
         .peerNotAfter(chain[0].getNotAfter().toInstant())
+        .peerSerial(chain[0].getSerialNumber().toString(16))
         .build();
     listener.onDecision(decision);
     if (!decision.allowed()) {
@@ -167,6 +168,7 @@ public final class LanyardTrustManager extends X509ExtendedTrustManager {
     listener.onDecision(decision.outcome(PeerDecision.Outcome.ALLOWED).rule("web-pki")
         .reason("not a SPIFFE peer; accepted by the JVM's default trust store and host name rules")
         .peerNotAfter(chain[0].getNotAfter().toInstant())
+        .peerSerial(chain[0].getSerialNumber().toString(16))
         .build());
   }
 

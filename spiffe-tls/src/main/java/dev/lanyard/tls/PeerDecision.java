@@ -38,6 +38,7 @@ public final class PeerDecision {
   private final String reason;
   private final String peerAddress;
   private final Instant peerNotAfter;
+  private final String peerSerial;
 
   private PeerDecision(Builder b) {
     this.direction = Objects.requireNonNull(b.direction, "direction");
@@ -50,6 +51,7 @@ public final class PeerDecision {
     this.reason = Objects.requireNonNull(b.reason, "reason");
     this.peerAddress = b.peerAddress;
     this.peerNotAfter = b.peerNotAfter;
+    this.peerSerial = b.peerSerial;
   }
 
   static Builder builder(Direction direction, Outcome outcome) {
@@ -71,6 +73,7 @@ public final class PeerDecision {
     b.reason = reason;
     b.peerAddress = peerAddress;
     b.peerNotAfter = peerNotAfter;
+    b.peerSerial = peerSerial;
     return b;
   }
 
@@ -141,6 +144,11 @@ public final class PeerDecision {
     return Optional.ofNullable(peerNotAfter);
   }
 
+  /** The peer leaf's serial number (hex): which SVID it presented, never the certificate itself. */
+  public Optional<String> peerSerial() {
+    return Optional.ofNullable(peerSerial);
+  }
+
   /**
    * The message of the exception that refuses this peer: starts with {@code lanyard:}, names the
    * direction, the peer, the local SPIFFE ID and the reason.
@@ -170,6 +178,7 @@ public final class PeerDecision {
     private String reason;
     private String peerAddress;
     private Instant peerNotAfter;
+    private String peerSerial;
 
     Builder local(String value) {
       this.localSpiffeId = value;
@@ -217,6 +226,11 @@ public final class PeerDecision {
 
     Builder peerNotAfter(Instant value) {
       this.peerNotAfter = value;
+      return this;
+    }
+
+    Builder peerSerial(String value) {
+      this.peerSerial = value;
       return this;
     }
 

@@ -54,6 +54,18 @@ public final class LanyardBridge {
     }
   }
 
+  public static void onSslContextInitialized(Object contextSpi) {
+    TlsHooks current = hooks;
+    if (current == null) {
+      return;
+    }
+    try {
+      current.onSslContextInitialized(contextSpi);
+    } catch (Throwable t) {
+      logOnce("onSslContextInitialized", t);
+    }
+  }
+
   public static boolean requireClientCertificate(int localPort) {
     TlsHooks current = hooks;
     if (current == null) {

@@ -16,6 +16,12 @@ public interface TlsHooks {
   /** The trust managers an {@code SSLContext} really gets, given what its caller asked for. */
   TrustManager[] trustManagers(TrustManager[] requested);
 
+  /**
+   * Called after an SSLContext (its SPI) was initialised with Lanyard's managers, so that its
+   * session caches follow the session policy (no resumption across a rotation).
+   */
+  void onSslContextInitialized(Object contextSpi);
+
   /** Whether a server accepting TLS on {@code localPort} (-1 when unknown) must demand a client SVID. */
   boolean requireClientCertificate(int localPort);
 

@@ -1,17 +1,15 @@
 package dev.lanyard.agent.instrumentation;
 
 import static net.bytebuddy.matcher.ElementMatchers.named;
-import static net.bytebuddy.matcher.ElementMatchers.namedOneOf;
 import static net.bytebuddy.matcher.ElementMatchers.returns;
 import static net.bytebuddy.matcher.ElementMatchers.takesArgument;
 import static net.bytebuddy.matcher.ElementMatchers.takesArguments;
 
 import dev.lanyard.agent.bootstrap.LanyardBridge;
+import java.util.Set;
 import javax.net.ssl.SSLSession;
 import net.bytebuddy.agent.builder.AgentBuilder;
 import net.bytebuddy.asm.Advice;
-import net.bytebuddy.description.type.TypeDescription;
-import net.bytebuddy.matcher.ElementMatcher;
 
 /**
  * Libraries that verify the hostname themselves after the handshake (OkHttp's
@@ -27,8 +25,8 @@ public final class HostnameVerifierInstrumentation implements Instrumentation {
   }
 
   @Override
-  public ElementMatcher<TypeDescription> types() {
-    return namedOneOf(
+  public Set<String> typeNames() {
+    return Set.of(
         "okhttp3.internal.tls.OkHostnameVerifier",
         "org.apache.hc.client5.http.ssl.DefaultHostnameVerifier",
         "org.apache.http.conn.ssl.DefaultHostnameVerifier");

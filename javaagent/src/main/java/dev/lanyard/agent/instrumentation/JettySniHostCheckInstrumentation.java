@@ -5,10 +5,9 @@ import static net.bytebuddy.matcher.ElementMatchers.returns;
 import static net.bytebuddy.matcher.ElementMatchers.takesArguments;
 
 import dev.lanyard.agent.bootstrap.LanyardBridge;
+import java.util.Set;
 import net.bytebuddy.agent.builder.AgentBuilder;
 import net.bytebuddy.asm.Advice;
-import net.bytebuddy.description.type.TypeDescription;
-import net.bytebuddy.matcher.ElementMatcher;
 
 /**
  * Jetty's {@code SecureRequestCustomizer} answers "400 Invalid SNI" when the host a client asked
@@ -23,8 +22,8 @@ public final class JettySniHostCheckInstrumentation implements Instrumentation {
   }
 
   @Override
-  public ElementMatcher<TypeDescription> types() {
-    return named("org.eclipse.jetty.util.ssl.X509");
+  public Set<String> typeNames() {
+    return Set.of("org.eclipse.jetty.util.ssl.X509");
   }
 
   @Override

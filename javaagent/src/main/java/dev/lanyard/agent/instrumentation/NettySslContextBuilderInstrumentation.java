@@ -1,14 +1,12 @@
 package dev.lanyard.agent.instrumentation;
 
 import static net.bytebuddy.matcher.ElementMatchers.named;
-import static net.bytebuddy.matcher.ElementMatchers.namedOneOf;
 import static net.bytebuddy.matcher.ElementMatchers.takesArguments;
 
 import dev.lanyard.agent.bootstrap.LanyardBridge;
+import java.util.Set;
 import net.bytebuddy.agent.builder.AgentBuilder;
 import net.bytebuddy.asm.Advice;
-import net.bytebuddy.description.type.TypeDescription;
-import net.bytebuddy.matcher.ElementMatcher;
 
 /**
  * Netty's {@code SslContextBuilder} (also gRPC's shaded copy): with the OpenSSL provider the
@@ -23,8 +21,8 @@ public final class NettySslContextBuilderInstrumentation implements Instrumentat
   }
 
   @Override
-  public ElementMatcher<TypeDescription> types() {
-    return namedOneOf("io.netty.handler.ssl.SslContextBuilder",
+  public Set<String> typeNames() {
+    return Set.of("io.netty.handler.ssl.SslContextBuilder",
         "io.grpc.netty.shaded.io.netty.handler.ssl.SslContextBuilder");
   }
 

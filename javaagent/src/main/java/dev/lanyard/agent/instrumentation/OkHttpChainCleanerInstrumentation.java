@@ -4,11 +4,10 @@ import static net.bytebuddy.matcher.ElementMatchers.named;
 import static net.bytebuddy.matcher.ElementMatchers.takesArguments;
 
 import dev.lanyard.agent.bootstrap.LanyardBridge;
+import java.util.Set;
 import java.util.List;
 import net.bytebuddy.agent.builder.AgentBuilder;
 import net.bytebuddy.asm.Advice;
-import net.bytebuddy.description.type.TypeDescription;
-import net.bytebuddy.matcher.ElementMatcher;
 
 /**
  * OkHttp rebuilds the peer's chain with the JDK trust manager it keeps for itself, which knows no
@@ -23,8 +22,8 @@ public final class OkHttpChainCleanerInstrumentation implements Instrumentation 
   }
 
   @Override
-  public ElementMatcher<TypeDescription> types() {
-    return named("okhttp3.internal.tls.BasicCertificateChainCleaner");
+  public Set<String> typeNames() {
+    return Set.of("okhttp3.internal.tls.BasicCertificateChainCleaner");
   }
 
   @Override

@@ -5,10 +5,9 @@ import static net.bytebuddy.matcher.ElementMatchers.namedOneOf;
 import static net.bytebuddy.matcher.ElementMatchers.takesArguments;
 
 import dev.lanyard.agent.bootstrap.LanyardBridge;
+import java.util.Set;
 import net.bytebuddy.agent.builder.AgentBuilder;
 import net.bytebuddy.asm.Advice;
-import net.bytebuddy.description.type.TypeDescription;
-import net.bytebuddy.matcher.ElementMatcher;
 
 /**
  * Makes every JDK TLS server demand the client's certificate: SSLEngine (Jetty, Tomcat, the JDK
@@ -23,8 +22,8 @@ public final class ServerClientAuthInstrumentation implements Instrumentation {
   }
 
   @Override
-  public ElementMatcher<TypeDescription> types() {
-    return namedOneOf("sun.security.ssl.SSLEngineImpl", "sun.security.ssl.SSLSocketImpl",
+  public Set<String> typeNames() {
+    return Set.of("sun.security.ssl.SSLEngineImpl", "sun.security.ssl.SSLSocketImpl",
         "sun.security.ssl.SSLServerSocketImpl");
   }
 

@@ -4,12 +4,11 @@ import static net.bytebuddy.matcher.ElementMatchers.named;
 import static net.bytebuddy.matcher.ElementMatchers.takesArguments;
 
 import dev.lanyard.agent.bootstrap.LanyardBridge;
+import java.util.Set;
 import javax.net.ssl.KeyManager;
 import javax.net.ssl.TrustManager;
 import net.bytebuddy.agent.builder.AgentBuilder;
 import net.bytebuddy.asm.Advice;
-import net.bytebuddy.description.type.TypeDescription;
-import net.bytebuddy.matcher.ElementMatcher;
 
 /**
  * Hooks SunJSSE's {@code SSLContextImpl.engineInit}, which every JDK SSLContext goes through:
@@ -25,8 +24,8 @@ public final class SslContextInitInstrumentation implements Instrumentation {
   }
 
   @Override
-  public ElementMatcher<TypeDescription> types() {
-    return named("sun.security.ssl.SSLContextImpl");
+  public Set<String> typeNames() {
+    return Set.of("sun.security.ssl.SSLContextImpl");
   }
 
   @Override
@@ -46,6 +45,12 @@ public final class SslContextInitInstrumentation implements Instrumentation {
         @Advice.Argument(value = 1, readOnly = false) TrustManager[] trustManagers) {
       keyManagers = LanyardBridge.keyManagers(keyManagers);
       trustManagers = LanyardBridge.trustManagers(trustManagers);
+    }
+
+    /** Puts the new context's session caches under the session policy. */
+    @Advice.OnMethodExit(suppress = Throwable.class)
+    public static void exit(@Advice.This Object contextSpi) {
+      LanyardBridge.onSslContextInitialized(contextSpi);
     }
   }
 }
