@@ -1,0 +1,40 @@
+package dev.lanyard.proxy;
+
+import io.netty.channel.Channel;
+import io.netty.util.AttributeKey;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * What the access log says about one client connection, filled in by the handlers that know each
+ * part (byte counter, peer authorization, the relay) and written once when it closes.
+ */
+final class ConnectionRecord {
+  static final AttributeKey<ConnectionRecord> KEY = AttributeKey.valueOf("lanyard.connection");
+
+  final String listener;
+  final String direction;
+  final long startNanos = System.nanoTime();
+  final long startMillis = System.currentTimeMillis();
+  final AtomicLong bytesFromClient = new AtomicLong();
+  final AtomicLong bytesToClient = new AtomicLong();
+  volatile String client;
+  volatile String upstream;
+  volatile String peerSpiffeId;
+  volatile String closeReason;
+
+  ConnectionRecord(String listener, String direction) {
+    this.listener = listener;
+    this.direction = direction;
+  }
+
+  static ConnectionRecord of(Channel channel) {
+    return channel.attr(KEY).get();
+  }
+
+  /** Keeps the first reason given: the cause, not the cleanup that follows it. */
+  void closeReason(String reason) {
+    if (closeReason == null) {
+      closeReason = reason;
+    }
+  }
+}

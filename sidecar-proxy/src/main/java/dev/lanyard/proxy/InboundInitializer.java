@@ -1,0 +1,73 @@
+package dev.lanyard.proxy;
+
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.handler.ssl.SslHandler;
+import io.netty.util.concurrent.Future;
+import io.netty.util.concurrent.Promise;
+
+/**
+ * One mesh port: terminate mTLS, authorize the peer, relay to {@code 127.0.0.1:appPort}.
+ *
+ * <pre>
+ * access-log → limit → tls (server, client cert required, handshake timeout) → bytes → idle
+ *   → idle-close → authorize → sniff-http [→ http-request-decoder → peer-id-header → http-upgrade]
+ *   → relay
+ * app side: app-request-encoder (HTTP objects only; raw bytes pass) → relay back
+ * </pre>
+ */
+final class InboundInitializer extends ChannelInitializer<SocketChannel> {
+  private final InboundRoute route;
+  private final SslContexts contexts;
+  private final UpstreamOpener upstreams;
+  private final ListenerSettings settings;
+  private final ConnectionLimiter limiter;
+
+  InboundInitializer(InboundRoute route, SslContexts contexts, UpstreamOpener upstreams,
+      ListenerSettings settings) {
+    this.route = route;
+    this.contexts = contexts;
+    this.upstreams = upstreams;
+    this.settings = settings;
+    this.limiter = new ConnectionLimiter("inbound " + route, settings.config.maxConnections());
+  }
+
+  @Override
+  protected void initChannel(SocketChannel ch) {
+    settings.addAccounting(ch.pipeline(), "inbound:" + route.meshPort(), "inbound", limiter);
+    SslHandler tls = contexts.server().newHandler(ch.alloc());
+    tls.setHandshakeTimeoutMillis(settings.config.handshakeTimeout().toMillis());
+    ch.pipeline().addLast("tls", tls);
+    settings.addCountingAndIdle(ch.pipeline());
+    Promise<String> authorized = ch.eventLoop().newPromise();
+    ch.pipeline().addLast("authorize", new PeerAuthorizationHandler(authorized));
+    ch.pipeline().addLast("sniff-http", new HttpSniffer());
+    HostAndPort app = new HostAndPort("127.0.0.1", route.appPort());
+    ch.pipeline().addLast("start-relay", new RelayStarter(client -> afterAuthorized(authorized,
+        client, app)));
+  }
+
+  /** The app is dialled only for an authorized peer: refused peers never reach it. */
+  private Future<Channel> afterAuthorized(Promise<String> authorized, Channel client, HostAndPort app) {
+    Promise<Channel> ready = client.eventLoop().newPromise();
+    authorized.addListener(done -> {
+      if (!done.isSuccess()) {
+        ready.tryFailure(done.cause());
+        return;
+      }
+      upstreams.plain(client, app, pipeline -> {
+        pipeline.addLast("app-request-encoder", new AppRequestEncoder());
+        pipeline.addLast("relay", new RelayHandler(client));
+      }).addListener(connected -> {
+        if (connected.isSuccess()) {
+          ready.trySuccess((Channel) connected.getNow());
+        } else {
+          ready.tryFailure(new PeerAuthorizationHandler.PeerRefusedException("app_unreachable: "
+              + connected.cause().getMessage() + "; is the app listening on " + app + "?"));
+        }
+      });
+    });
+    return ready;
+  }
+}

@@ -1,0 +1,96 @@
+package dev.lanyard.proxy;
+
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.handler.ssl.SslHandler;
+import io.netty.handler.ssl.SslHandshakeCompletionEvent;
+import io.netty.handler.ssl.SslHandshakeTimeoutException;
+import io.netty.util.concurrent.Promise;
+import java.util.Optional;
+
+/**
+ * Turns the end of a mesh TLS handshake into a decision the relay can act on. The decision itself
+ * was made inside the handshake by spiffe-tls's trust manager (SVID verification and {@code
+ * LANYARD_ALLOWED_PEERS}); this handler only requires that the peer was a SPIFFE peer (the trust
+ * manager lets non-SPIFFE servers through to Web PKI, which a mesh hop must not accept), records
+ * the verified SPIFFE ID on the channel, and completes {@code authorized} with it, or fails it
+ * with the refusal reason and closes the channel.
+ */
+final class PeerAuthorizationHandler extends ChannelInboundHandlerAdapter {
+  private final Promise<String> authorized;
+
+  PeerAuthorizationHandler(Promise<String> authorized) {
+    this.authorized = authorized;
+  }
+
+  @Override
+  public void channelActive(ChannelHandlerContext ctx) {
+    // AUTO_READ is off everywhere; the server side of a handshake needs a first read to start.
+    ctx.read();
+    ctx.fireChannelActive();
+  }
+
+  @Override
+  public void userEventTriggered(ChannelHandlerContext ctx, Object event) {
+    if (!(event instanceof SslHandshakeCompletionEvent completion)) {
+      ctx.fireUserEventTriggered(event);
+      return;
+    }
+    if (!completion.isSuccess()) {
+      refuse(ctx, reasonOf(completion.cause()));
+      return;
+    }
+    SslHandler ssl = ctx.pipeline().get(SslHandler.class);
+    Optional<String> peer = PeerIdentity.fromSession(ssl.engine().getSession());
+    if (peer.isEmpty()) {
+      refuse(ctx, "not_spiffe_peer: the peer presented no SPIFFE ID; a mesh hop requires an X.509-SVID");
+      return;
+    }
+    ctx.channel().attr(PeerIdentity.PEER_ID).set(peer.get());
+    ConnectionRecord record = ConnectionRecord.of(ctx.channel());
+    if (record != null) {
+      record.peerSpiffeId = peer.get();
+    }
+    ctx.pipeline().remove(this);
+    authorized.trySuccess(peer.get());
+  }
+
+  @Override
+  public void channelInactive(ChannelHandlerContext ctx) {
+    authorized.tryFailure(new PeerRefusedException("closed_before_handshake: the peer closed the"
+        + " connection before the TLS handshake finished"));
+    ctx.fireChannelInactive();
+  }
+
+  private void refuse(ChannelHandlerContext ctx, String reason) {
+    ConnectionRecord record = ConnectionRecord.of(ctx.channel());
+    if (record != null) {
+      record.closeReason(reason);
+    }
+    authorized.tryFailure(new PeerRefusedException(reason));
+    ctx.close();
+  }
+
+  /**
+   * The sentence an operator needs: spiffe-tls's own refusal ({@code lanyard: refused inbound TLS
+   * from peer spiffe://...}) when the trust manager refused, wherever the TLS engine wrapped it.
+   */
+  static String reasonOf(Throwable cause) {
+    if (cause instanceof SslHandshakeTimeoutException) {
+      return "handshake_timeout: " + cause.getMessage();
+    }
+    for (Throwable t = cause; t != null; t = t.getCause()) {
+      if (t.getMessage() != null && t.getMessage().startsWith("lanyard:")) {
+        return "peer_refused: " + t.getMessage();
+      }
+    }
+    return "handshake_failed: " + cause;
+  }
+
+  /** Why a peer was not accepted, as a sentence; no stack trace is useful here. */
+  static final class PeerRefusedException extends Exception {
+    PeerRefusedException(String message) {
+      super(message, null, false, false);
+    }
+  }
+}

@@ -1,0 +1,81 @@
+package dev.lanyard.proxy;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import org.junit.jupiter.api.Test;
+
+class SidecarConfigTest {
+  private static SidecarConfig parse(Map<String, String> env) {
+    return SidecarConfig.fromEnv(env, new Properties());
+  }
+
+  @Test
+  void defaultsAreTheDocumentedOnes() {
+    SidecarConfig config = parse(Map.of());
+    assertThat(config.inbound()).isEmpty();
+    assertThat(config.outbound()).isEmpty();
+    assertThat(config.outboundProxy()).contains(new HostAndPort("127.0.0.1", 15001));
+    assertThat(config.shutdownAddress()).contains(new HostAndPort("127.0.0.1", 15002));
+    assertThat(config.drain()).isEqualTo(Duration.ofSeconds(10));
+    assertThat(config.handshakeTimeout()).isEqualTo(Duration.ofSeconds(10));
+    assertThat(config.idleTimeout()).isEqualTo(Duration.ofMinutes(5));
+    assertThat(config.maxConnections()).isEqualTo(1024);
+  }
+
+  @Test
+  void parsesRoutes() {
+    SidecarConfig config = parse(Map.of(
+        "LANYARD_INBOUND", "8443:8080, 9443:9090",
+        "LANYARD_OUTBOUND", "127.0.0.1:9001=classifier.ai-agents.svc:8443,[::1]:9002=db.svc:5432",
+        "LANYARD_OUTBOUND_PROXY", "off",
+        "LANYARD_DRAIN", "1500ms"));
+    assertThat(config.inbound()).containsExactly(new InboundRoute(8443, 8080), new InboundRoute(9443, 9090));
+    assertThat(config.outbound()).containsExactly(
+        new OutboundRoute(new HostAndPort("127.0.0.1", 9001), new HostAndPort("classifier.ai-agents.svc", 8443)),
+        new OutboundRoute(new HostAndPort("::1", 9002), new HostAndPort("db.svc", 5432)));
+    assertThat(config.outboundProxy()).isEmpty();
+    assertThat(config.drain()).isEqualTo(Duration.ofMillis(1500));
+  }
+
+  @Test
+  void systemPropertyWinsOverEnvironment() {
+    Properties sys = new Properties();
+    sys.setProperty("lanyard.inbound", "7443:7080");
+    SidecarConfig config = SidecarConfig.fromEnv(Map.of("LANYARD_INBOUND", "8443:8080"), sys);
+    assertThat(config.inbound()).containsExactly(new InboundRoute(7443, 7080));
+  }
+
+  @Test
+  void errorsNameTheKnobTheValueAndTheFix() {
+    assertThatThrownBy(() -> parse(Map.of("LANYARD_INBOUND", "8443")))
+        .hasMessage("LANYARD_INBOUND=8443: entry \"8443\" is not meshPort:appPort with ports in"
+            + " 1-65535; write e.g. 8443:8080,9443:9090");
+    assertThatThrownBy(() -> parse(Map.of("LANYARD_INBOUND", "8443:1,8443:2")))
+        .hasMessageContaining("mesh port 8443 is listed twice");
+    assertThatThrownBy(() -> parse(Map.of("LANYARD_OUTBOUND", "127.0.0.1:9001")))
+        .hasMessageContaining("LANYARD_OUTBOUND=127.0.0.1:9001: entry \"127.0.0.1:9001\" is not listen=upstream");
+    assertThatThrownBy(() -> parse(Map.of("LANYARD_DRAIN", "10 seconds")))
+        .hasMessage("LANYARD_DRAIN=10 seconds: \"10 seconds\" is not a duration; write e.g. 500ms, 10s, 5m or 1h");
+    assertThatThrownBy(() -> parse(Map.of("LANYARD_MAX_CONNECTIONS", "0")))
+        .hasMessageContaining("is not a positive whole number");
+    assertThatThrownBy(() -> parse(Map.of("LANYARD_OUTBOUND_PROXY", "15001")))
+        .hasMessageContaining("LANYARD_OUTBOUND_PROXY=15001: \"15001\" is not host:port");
+  }
+
+  @Test
+  void refusesAConfigurationWithNothingToDo() {
+    assertThatThrownBy(() -> parse(Map.of("LANYARD_OUTBOUND_PROXY", "off")))
+        .hasMessageStartingWith("nothing to do: set LANYARD_INBOUND");
+  }
+
+  @Test
+  void propertyNamesPairWithEnvironmentNames() {
+    assertThat(List.of(SidecarConfig.INBOUND, SidecarConfig.OUTBOUND_PROXY).stream()
+        .map(SidecarConfig::propertyName)).containsExactly("lanyard.inbound", "lanyard.outbound.proxy");
+  }
+}

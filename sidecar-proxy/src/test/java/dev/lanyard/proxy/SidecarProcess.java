@@ -1,0 +1,59 @@
+package dev.lanyard.proxy;
+
+import dev.lanyard.testkit.FreePorts;
+import dev.lanyard.testkit.JvmProcess;
+import dev.lanyard.testkit.SpireCluster;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/** Launches the built {@code lanyard-sidecar.jar} as a real process with its own gid (identity). */
+final class SidecarProcess {
+  static final Path JAR = Path.of("target/lanyard-sidecar.jar").toAbsolutePath();
+
+  private final Map<String, String> env = new LinkedHashMap<>();
+  private final String name;
+  private final int gid;
+  private String maxHeap = "-Xmx64m";
+
+  private SidecarProcess(String name, int gid, SpireCluster cluster) {
+    this.name = name;
+    this.gid = gid;
+    env.put("SPIFFE_ENDPOINT_SOCKET", cluster.workloadApiAddress());
+    env.put("LANYARD_ADMIN_ADDRESS", "127.0.0.1:" + FreePorts.next());
+    env.put("LANYARD_SHUTDOWN_ADDRESS", "127.0.0.1:" + FreePorts.next());
+    env.put("LANYARD_OUTBOUND_PROXY", "off");
+  }
+
+  static SidecarProcess builder(String name, int gid, SpireCluster cluster) {
+    return new SidecarProcess(name, gid, cluster);
+  }
+
+  SidecarProcess env(String key, String value) {
+    env.put(key, value);
+    return this;
+  }
+
+  String env(String key) {
+    return env.get(key);
+  }
+
+  /** Starts the sidecar and waits for its ready line. */
+  JvmProcess start() {
+    if (!Files.isRegularFile(JAR)) {
+      throw new IllegalStateException(JAR + " is missing: run ./mvnw -f sidecar-proxy/pom.xml package");
+    }
+    JvmProcess process = JvmProcess.builder(name).jar(JAR).gid(gid)
+        .jvmArg(maxHeap, "-XX:+UseSerialGC")
+        .env(env).start();
+    try {
+      process.awaitOutput("lanyard: sidecar ready", Duration.ofSeconds(60));
+    } catch (RuntimeException e) {
+      process.close();
+      throw e;
+    }
+    return process;
+  }
+}

@@ -1,0 +1,97 @@
+"""A plain Python client (standard library only) that reaches the mesh through the sidecar's
+outbound proxy, named by HTTP_PROXY as the webhook sets it.
+
+  python3 client.py get <url> [spoofed-peer-id]   GET, optionally sending a forged X-Lanyard-Peer-Id
+  python3 client.py post <url> <bytes>            streams that many bytes as the body
+  python3 client.py connect <host:port> <path>    CONNECT tunnel through the proxy, then GET path
+  python3 client.py tls <host:port> <cert> <key>  TLS with that client certificate, server not
+                                                  verified (to reach the server's own check), GET /
+
+Prints "status <code>" and the body; errors are printed, never raised, so the test reads them.
+"""
+import http.client
+import os
+import sys
+import urllib.error
+import urllib.parse
+import urllib.request
+
+
+def show(status, body):
+    print("status", status)
+    print(body.decode(errors="replace"))
+
+
+def get(url, spoof=None):
+    headers = {"X-Lanyard-Peer-Id": spoof} if spoof else {}
+    request = urllib.request.Request(url, headers=headers)
+    try:
+        with urllib.request.urlopen(request, timeout=60) as response:
+            show(response.status, response.read())
+    except urllib.error.HTTPError as e:
+        show(e.code, e.read())
+
+
+def post(url, size):
+    size = int(size)
+    block = b"x" * (1 << 16)
+
+    def body():
+        left = size
+        while left > 0:
+            n = min(left, len(block))
+            yield block[:n]
+            left -= n
+
+    request = urllib.request.Request(url, data=body(), method="POST",
+                                     headers={"Content-Length": str(size),
+                                              "Content-Type": "application/octet-stream"})
+    try:
+        with urllib.request.urlopen(request, timeout=300) as response:
+            show(response.status, response.read())
+    except urllib.error.HTTPError as e:
+        show(e.code, e.read())
+
+
+def connect(target, path):
+    proxy = urllib.parse.urlsplit(os.environ["HTTP_PROXY"])
+    host, port = target.rsplit(":", 1)
+    connection = http.client.HTTPConnection(proxy.hostname, proxy.port, timeout=30)
+    connection.set_tunnel(host, int(port))
+    try:
+        connection.request("GET", path)
+        response = connection.getresponse()
+        show(response.status, response.read())
+    except OSError as e:
+        print("tunnel refused:", e)
+
+
+def tls(target, cert, key):
+    import socket
+    import ssl
+    host, port = target.rsplit(":", 1)
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    context.check_hostname = False
+    context.verify_mode = ssl.CERT_NONE
+    context.load_cert_chain(cert, key)
+    try:
+        with socket.create_connection((host, int(port)), timeout=20) as raw:
+            with context.wrap_socket(raw, server_hostname=host) as conn:
+                conn.sendall(b"GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+                data = conn.recv(65536)
+                print("answered:", data.decode(errors="replace") if data else "(closed)")
+    except (OSError, ssl.SSLError) as e:
+        print("refused:", e)
+
+
+mode = sys.argv[1]
+if mode == "get":
+    get(*sys.argv[2:])
+elif mode == "post":
+    post(*sys.argv[2:])
+elif mode == "connect":
+    connect(*sys.argv[2:])
+elif mode == "tls":
+    tls(*sys.argv[2:])
+else:
+    sys.exit("unknown mode " + mode)
