@@ -1,0 +1,191 @@
+package dev.lanyard.webhook.admission;
+
+import dev.lanyard.webhook.inject.InjectionReport;
+import io.fabric8.kubernetes.api.model.Event;
+import io.fabric8.kubernetes.api.model.EventBuilder;
+import io.fabric8.kubernetes.api.model.ObjectReference;
+import io.fabric8.kubernetes.api.model.ObjectReferenceBuilder;
+import io.fabric8.kubernetes.api.model.OwnerReference;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.apps.ReplicaSet;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import java.time.Clock;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Kubernetes Events ({@code Injected}, {@code InjectionSkipped}) on the pod's owner: at admission
+ * the pod has no uid yet, often not even a name, but its ReplicaSet, Job or StatefulSet exists, and
+ * a ReplicaSet's Deployment is where people look ({@code kubectl describe deploy}).
+ *
+ * <p>Best effort and never on the admission path: one background thread, a bounded queue that drops
+ * (and counts) when full, failures logged once per event. Pods without an owner get no Event (their
+ * admission warnings reach whoever created them).
+ */
+public final class OwnerEvents implements InjectionEvents, AutoCloseable {
+  static final String INJECTED = "Injected";
+  static final String SKIPPED = "InjectionSkipped";
+  private static final String COMPONENT = "lanyard-webhook";
+  private static final int MAX_MESSAGE = 1000;
+  private static final Logger LOG = LoggerFactory.getLogger(OwnerEvents.class);
+
+  private final KubernetesClient client;
+  private final WebhookMetrics metrics;
+  private final Clock clock;
+  private final ThreadPoolExecutor executor;
+
+  public OwnerEvents(KubernetesClient client, WebhookMetrics metrics, Clock clock) {
+    this.client = client;
+    this.metrics = metrics;
+    this.clock = clock;
+    this.executor =
+        new ThreadPoolExecutor(
+            1,
+            1,
+            0,
+            TimeUnit.SECONDS,
+            new ArrayBlockingQueue<>(1000),
+            runnable -> {
+              Thread thread = new Thread(runnable, "lanyard-events");
+              thread.setDaemon(true);
+              return thread;
+            },
+            (runnable, pool) -> metrics.event("dropped"));
+  }
+
+  @Override
+  public void record(Pod pod, InjectionReport report) {
+    if (!report.injected() && !report.skipReason().surprising()) {
+      return; // opted out or re-admitted: what the owner asked for, not news
+    }
+    Optional<OwnerReference> owner = controllerOf(pod);
+    if (owner.isEmpty() || report.namespace() == null || report.namespace().isEmpty()) {
+      metrics.event("no_owner");
+      return;
+    }
+    executor.execute(() -> send(report, owner.get()));
+  }
+
+  private void send(InjectionReport report, OwnerReference owner) {
+    try {
+      ObjectReference involved = resolveDeployment(report.namespace(), owner);
+      client
+          .v1()
+          .events()
+          .inNamespace(report.namespace())
+          .resource(event(report, involved))
+          .create();
+      metrics.event("sent");
+    } catch (RuntimeException e) {
+      metrics.event("failed");
+      LOG.warn(
+          "cannot record {} Event on {}/{} in namespace {}: {} (does the webhook's service"
+              + " account may create events?)",
+          report.reasonCode(),
+          owner.getKind(),
+          owner.getName(),
+          report.namespace(),
+          e.getMessage());
+    }
+  }
+
+  Event event(InjectionReport report, ObjectReference involved) {
+    String now = Instant.now(clock).truncatedTo(ChronoUnit.SECONDS).toString();
+    String message =
+        report.injected()
+            ? report.summary() + " into pod " + report.pod()
+            : "InjectionSkipped (" + report.reasonCode() + "): " + report.summary();
+    if (!report.warnings().isEmpty()) {
+      message +=
+          "; warnings: "
+              + String.join("; ", report.warnings().stream().map(w -> w.message()).toList());
+    }
+    if (message.length() > MAX_MESSAGE) {
+      message = message.substring(0, MAX_MESSAGE - 3) + "...";
+    }
+    return new EventBuilder()
+        .withNewMetadata()
+        .withGenerateName(involved.getName() + ".lanyard-")
+        .withNamespace(report.namespace())
+        .endMetadata()
+        .withInvolvedObject(involved)
+        .withReason(report.injected() ? INJECTED : SKIPPED)
+        .withMessage(message)
+        .withType(report.injected() ? "Normal" : "Warning")
+        .withNewSource()
+        .withComponent(COMPONENT)
+        .endSource()
+        .withReportingComponent(COMPONENT)
+        .withFirstTimestamp(now)
+        .withLastTimestamp(now)
+        .withCount(1)
+        .build();
+  }
+
+  /** The ReplicaSet's own controller (a Deployment) if there is one, else the owner itself. */
+  private ObjectReference resolveDeployment(String namespace, OwnerReference owner) {
+    if ("ReplicaSet".equals(owner.getKind())) {
+      try {
+        ReplicaSet replicaSet =
+            client.apps().replicaSets().inNamespace(namespace).withName(owner.getName()).get();
+        if (replicaSet != null && replicaSet.getMetadata() != null) {
+          List<OwnerReference> owners = replicaSet.getMetadata().getOwnerReferences();
+          Optional<OwnerReference> deployment =
+              owners == null
+                  ? Optional.empty()
+                  : owners.stream().filter(o -> Boolean.TRUE.equals(o.getController())).findFirst();
+          if (deployment.isPresent()) {
+            return reference(namespace, deployment.get());
+          }
+        }
+      } catch (RuntimeException e) {
+        LOG.debug(
+            "cannot read ReplicaSet {}/{}; the Event goes on the ReplicaSet",
+            namespace,
+            owner.getName(),
+            e);
+      }
+    }
+    return reference(namespace, owner);
+  }
+
+  private static ObjectReference reference(String namespace, OwnerReference owner) {
+    return new ObjectReferenceBuilder()
+        .withApiVersion(owner.getApiVersion())
+        .withKind(owner.getKind())
+        .withName(owner.getName())
+        .withUid(owner.getUid())
+        .withNamespace(namespace)
+        .build();
+  }
+
+  static Optional<OwnerReference> controllerOf(Pod pod) {
+    if (pod.getMetadata() == null || pod.getMetadata().getOwnerReferences() == null) {
+      return Optional.empty();
+    }
+    List<OwnerReference> owners = pod.getMetadata().getOwnerReferences();
+    return owners.stream()
+        .filter(o -> Boolean.TRUE.equals(o.getController()))
+        .findFirst()
+        .or(() -> owners.stream().findFirst())
+        .filter(o -> o.getKind() != null && o.getName() != null);
+  }
+
+  /** Sends what is queued (waiting at most five seconds), then stops the thread. */
+  @Override
+  public void close() {
+    executor.shutdown();
+    try {
+      executor.awaitTermination(5, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+}

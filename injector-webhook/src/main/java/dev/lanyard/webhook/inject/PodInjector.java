@@ -1,0 +1,231 @@
+package dev.lanyard.webhook.inject;
+
+import io.fabric8.kubernetes.api.model.Container;
+import io.fabric8.kubernetes.api.model.Pod;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.stream.Collectors;
+
+/**
+ * The only place that knows what injection means: given a pod, the request's context and the
+ * configuration, returns the injected pod and a report. Pure: no I/O, no clock, never changes its
+ * input; the webhook, the CLI and the tests all call this, and a JSON Patch is just the {@link
+ * JsonPatches#diff difference} of input and output (after Istio's {@code injectPod}).
+ *
+ * <p>Every step only adds what is missing, and never overwrites what the workload set, so injecting
+ * an injected pod again (admission reinvocation, a re-applied manifest) changes nothing; the {@code
+ * lanyard.dev/status} annotation makes that explicit.
+ */
+public final class PodInjector {
+  private final InjectorConfig config;
+
+  public PodInjector(InjectorConfig config) {
+    this.config = Objects.requireNonNull(config, "config");
+  }
+
+  public InjectorConfig config() {
+    return config;
+  }
+
+  public InjectionResult inject(Pod original, RequestContext request) {
+    Objects.requireNonNull(original, "pod");
+    String podName = PodParts.displayName(original);
+    String namespace =
+        original.getMetadata() != null
+                && original.getMetadata().getNamespace() != null
+                && !original.getMetadata().getNamespace().isEmpty()
+            ? original.getMetadata().getNamespace()
+            : request.namespace();
+    PodSettings settings = PodSettingsReader.read(original, config);
+    List<InjectionWarning> warnings = new ArrayList<>(settings.warnings());
+
+    Optional<InjectionReport> skip = podLevelSkip(original, namespace, settings, podName, warnings);
+    if (skip.isPresent()) {
+      return new InjectionResult(original, skip.get());
+    }
+
+    Pod pod = KubeJson.serialization().clone(original);
+    List<ContainerReport> plans = ContainerPlanner.plan(pod, settings, config, warnings);
+    if (plans.stream().noneMatch(plan -> plan.mode().injected())) {
+      String why =
+          plans.isEmpty()
+              ? "the pod has no containers"
+              : plans.stream().map(ContainerReport::detail).collect(Collectors.joining("; "));
+      return skipped(
+          original,
+          podName,
+          namespace,
+          SkipReason.NOTHING_TO_INJECT,
+          "no container of pod " + podName + " can be injected: " + why,
+          plans,
+          warnings);
+    }
+    Optional<String> conflict = NameConflicts.find(pod, config);
+    if (conflict.isPresent()) {
+      return skipped(
+          original,
+          podName,
+          namespace,
+          SkipReason.NAME_CONFLICT,
+          "pod " + podName + " skipped: " + conflict.get(),
+          plans,
+          warnings);
+    }
+
+    apply(pod, settings, plans, warnings);
+    return new InjectionResult(pod, InjectionReport.injected(podName, namespace, plans, warnings));
+  }
+
+  private Optional<InjectionReport> podLevelSkip(
+      Pod pod,
+      String namespace,
+      PodSettings settings,
+      String podName,
+      List<InjectionWarning> warnings) {
+    SkipReason reason = null;
+    String sentence = null;
+    Optional<String> status = PodParts.annotation(pod, LanyardNames.STATUS);
+    if (status.isPresent()) {
+      reason = SkipReason.ALREADY_INJECTED;
+      sentence = "pod " + podName + " is already injected (it has " + LanyardNames.STATUS + ")";
+    } else if (settings.optedOut()) {
+      reason = SkipReason.OPTED_OUT;
+      sentence = "pod " + podName + " opted out with " + settings.optOutSource();
+    } else if (namespace != null && InjectorConfig.SYSTEM_NAMESPACES.contains(namespace)) {
+      reason = SkipReason.SYSTEM_NAMESPACE;
+      sentence =
+          "pod "
+              + podName
+              + " is in system namespace "
+              + namespace
+              + ", which Lanyard never injects; remove the label "
+              + LanyardNames.INJECT
+              + " from it";
+    } else if (namespace != null && namespace.equals(config.webhookNamespace())) {
+      reason = SkipReason.WEBHOOK_NAMESPACE;
+      sentence =
+          "pod "
+              + podName
+              + " is in the webhook's own namespace "
+              + namespace
+              + ", which Lanyard never injects (the webhook must not wait for itself)";
+    } else if (pod.getSpec() != null && Boolean.TRUE.equals(pod.getSpec().getHostNetwork())) {
+      reason = SkipReason.HOST_NETWORK;
+      sentence =
+          "pod "
+              + podName
+              + " uses hostNetwork: its ports are the node's, so Lanyard's"
+              + " admin and proxy ports would collide between pods; set "
+              + LanyardNames.INJECT
+              + "=false to silence this";
+    } else if (pod.getSpec() != null
+        && pod.getSpec().getOs() != null
+        && pod.getSpec().getOs().getName() != null
+        && !"linux".equals(pod.getSpec().getOs().getName())) {
+      reason = SkipReason.UNSUPPORTED_OS;
+      sentence =
+          "pod "
+              + podName
+              + " runs on "
+              + pod.getSpec().getOs().getName()
+              + "; Lanyard injects Linux pods only";
+    } else if (MalformedPods.problem(pod).isPresent()) {
+      reason = SkipReason.INVALID_POD;
+      sentence =
+          "pod "
+              + podName
+              + " is not a valid pod ("
+              + MalformedPods.problem(pod).get()
+              + "); the apiserver will refuse it";
+    } else if (!settings.invalid().isEmpty()) {
+      reason = SkipReason.INVALID_ANNOTATION;
+      sentence = "pod " + podName + " skipped: " + String.join("; ", settings.invalid());
+    }
+    if (reason == null) {
+      return Optional.empty();
+    }
+    return Optional.of(
+        InjectionReport.skipped(podName, namespace, reason, sentence, List.of(), warnings));
+  }
+
+  private static InjectionResult skipped(
+      Pod original,
+      String podName,
+      String namespace,
+      SkipReason reason,
+      String sentence,
+      List<ContainerReport> plans,
+      List<InjectionWarning> warnings) {
+    return new InjectionResult(
+        original, InjectionReport.skipped(podName, namespace, reason, sentence, plans, warnings));
+  }
+
+  private void apply(
+      Pod pod, PodSettings settings, List<ContainerReport> plans, List<InjectionWarning> warnings) {
+    EnvSetter env = new EnvSetter(warnings);
+    List<String> javaagentContainers = namesIn(plans, ContainerMode.JAVAAGENT);
+    List<String> sidecarContainers = namesIn(plans, ContainerMode.SIDECAR);
+    boolean sidecar = !sidecarContainers.isEmpty();
+    Map<String, Integer> adminPorts =
+        AdminPorts.allocate(pod, config, settings, sidecar, javaagentContainers);
+    List<String> initContainers = new ArrayList<>();
+    List<String> volumes = new ArrayList<>();
+
+    SocketInjection.addVolume(pod, config);
+    volumes.add(LanyardNames.SOCKET_VOLUME);
+    for (ContainerReport plan : plans) {
+      if (plan.mode().injected()) {
+        Container container = PodParts.container(pod, plan.name()).orElseThrow();
+        SocketInjection.mountInto(container, config, env);
+        env.downwardApi(container);
+      }
+    }
+    if (!javaagentContainers.isEmpty()) {
+      JavaagentInjection.addJar(pod, config);
+      volumes.add(LanyardNames.JAVAAGENT_VOLUME);
+      if (config.javaagent().delivery() == InjectorConfig.JarDelivery.COPY) {
+        initContainers.add(LanyardNames.JAVAAGENT_INIT_CONTAINER);
+      }
+      for (String name : javaagentContainers) {
+        JavaagentInjection.into(
+            PodParts.container(pod, name).orElseThrow(),
+            adminPorts.get(name),
+            settings,
+            env,
+            warnings);
+      }
+    }
+    if (sidecar) {
+      SidecarInjection.addSidecar(
+          pod, config, settings, adminPorts.get(LanyardNames.SIDECAR_CONTAINER), env);
+      initContainers.add(LanyardNames.SIDECAR_CONTAINER);
+      volumes.add(LanyardNames.SIDECAR_TMP_VOLUME);
+      for (String name : sidecarContainers) {
+        SidecarInjection.proxyFor(PodParts.container(pod, name).orElseThrow(), config, env);
+      }
+    } else if (settings.inbound().isPresent()) {
+      warnings.add(
+          new InjectionWarning(
+              "inbound_without_sidecar",
+              LanyardNames.INBOUND
+                  + " is set but no container of pod "
+                  + PodParts.displayName(pod)
+                  + " uses the sidecar, so"
+                  + " nothing listens on those mesh ports; JVM containers serve TLS themselves"));
+    }
+
+    Map<String, String> modes = new LinkedHashMap<>();
+    plans.forEach(plan -> modes.put(plan.name(), plan.mode().wireName()));
+    InjectionStatus status =
+        new InjectionStatus(config.version(), modes, adminPorts, initContainers, volumes);
+    PodParts.annotations(pod).put(LanyardNames.STATUS, status.toJson());
+  }
+
+  private static List<String> namesIn(List<ContainerReport> plans, ContainerMode mode) {
+    return plans.stream().filter(plan -> plan.mode() == mode).map(ContainerReport::name).toList();
+  }
+}

@@ -1,0 +1,227 @@
+package dev.lanyard.webhook.inject;
+
+import io.fabric8.kubernetes.api.model.ObjectMeta;
+import io.fabric8.kubernetes.api.model.Pod;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.regex.Pattern;
+
+/** Reads {@link PodSettings} from a pod's labels and annotations; never throws on user input. */
+final class PodSettingsReader {
+  private static final Pattern DURATION = Pattern.compile("\\d{1,9}(ms|s|m|h)");
+  private static final Pattern PORT_PAIR = Pattern.compile("(\\d{1,5}):(\\d{1,5})");
+
+  private PodSettingsReader() {}
+
+  static PodSettings read(Pod pod, InjectorConfig config) {
+    ObjectMeta meta = pod.getMetadata() == null ? new ObjectMeta() : pod.getMetadata();
+    Map<String, String> labels = meta.getLabels() == null ? Map.of() : meta.getLabels();
+    Map<String, String> annotations =
+        meta.getAnnotations() == null ? Map.of() : meta.getAnnotations();
+    List<String> invalid = new ArrayList<>();
+    List<InjectionWarning> warnings = new ArrayList<>();
+
+    String optOutSource = optOut(labels, "label", warnings);
+    if (optOutSource == null) {
+      optOutSource = optOut(annotations, "annotation", warnings);
+    }
+
+    InjectionMode mode = InjectionMode.AUTO;
+    String modeText = annotations.get(LanyardNames.MODE);
+    if (modeText != null) {
+      Optional<InjectionMode> parsed = InjectionMode.parse(modeText);
+      if (parsed.isPresent()) {
+        mode = parsed.get();
+      } else {
+        invalid.add(
+            LanyardNames.MODE
+                + "=\""
+                + modeText
+                + "\" is not one of auto, javaagent,"
+                + " sidecar, socket (to opt out, set "
+                + LanyardNames.INJECT
+                + "=false)");
+      }
+    }
+
+    Optional<Set<String>> selected = Optional.empty();
+    String containersText = annotations.get(LanyardNames.CONTAINERS);
+    if (containersText != null) {
+      Set<String> names = new LinkedHashSet<>();
+      for (String name : containersText.split(",")) {
+        if (!name.isBlank()) {
+          names.add(name.trim());
+        }
+      }
+      selected = Optional.of(names);
+    }
+
+    Map<String, RuntimeKind> runtimes = new HashMap<>();
+    annotations.forEach(
+        (key, value) -> {
+          if (key.startsWith(LanyardNames.RUNTIME_PREFIX)) {
+            String container = key.substring(LanyardNames.RUNTIME_PREFIX.length());
+            Optional<RuntimeKind> runtime = RuntimeKind.parse(value);
+            if (runtime.isPresent()) {
+              runtimes.put(container, runtime.get());
+            } else {
+              invalid.add(key + "=\"" + value + "\" is not jvm or other");
+            }
+          }
+        });
+
+    Optional<String> allowedPeers =
+        Optional.ofNullable(annotations.get(LanyardNames.ALLOWED_PEERS));
+    allowedPeers.ifPresent(value -> checkAllowedPeers(value, warnings));
+    Optional<String> startup = Optional.ofNullable(annotations.get(LanyardNames.STARTUP));
+    startup.ifPresent(value -> checkStartup(value, warnings));
+    Optional<String> inbound = Optional.ofNullable(annotations.get(LanyardNames.INBOUND));
+    inbound.ifPresent(value -> checkInbound(value, config, warnings));
+
+    return new PodSettings(
+        optOutSource != null,
+        optOutSource,
+        mode,
+        selected,
+        runtimes,
+        allowedPeers,
+        startup,
+        inbound,
+        invalid,
+        warnings);
+  }
+
+  /** {@code "label lanyard.dev/inject=false"} when opted out, else null. */
+  private static String optOut(
+      Map<String, String> values, String kind, List<InjectionWarning> warnings) {
+    String value = values.get(LanyardNames.INJECT);
+    if (value == null) {
+      return null;
+    }
+    String normalized = value.trim().toLowerCase(Locale.ROOT);
+    if (normalized.equals("false")) {
+      return kind + " " + LanyardNames.INJECT + "=" + value;
+    }
+    if (!normalized.equals("true") && !normalized.equals(LanyardNames.NAMESPACE_ENABLED)) {
+      warnings.add(
+          new InjectionWarning(
+              "invalid_inject_value",
+              "pod "
+                  + kind
+                  + " "
+                  + LanyardNames.INJECT
+                  + "=\""
+                  + value
+                  + "\" is neither true nor false; injecting as"
+                  + " the namespace asks (write false to opt out)"));
+    }
+    return null;
+  }
+
+  private static void checkAllowedPeers(String value, List<InjectionWarning> warnings) {
+    for (String item : value.split(",")) {
+      String pattern = item.trim();
+      if (!pattern.isEmpty() && !pattern.startsWith("spiffe://")) {
+        warnings.add(
+            new InjectionWarning(
+                "invalid_allowed_peers",
+                LanyardNames.ALLOWED_PEERS
+                    + " entry \""
+                    + pattern
+                    + "\" is not a SPIFFE ID pattern such as"
+                    + " spiffe://example.org/ns/app/sa/web or spiffe://example.org/ns/app/*;"
+                    + " the workload will refuse to start with it"));
+      }
+    }
+  }
+
+  private static void checkStartup(String value, List<InjectionWarning> warnings) {
+    for (String part : value.split(",", -1)) {
+      String item = part.trim().toLowerCase(Locale.ROOT);
+      boolean ok =
+          item.startsWith("wait=") && DURATION.matcher(item.substring(5).trim()).matches()
+              || item.equals("then=fail")
+              || item.equals("then=degrade")
+              || value.isBlank();
+      if (!ok) {
+        warnings.add(
+            new InjectionWarning(
+                "invalid_startup",
+                LanyardNames.STARTUP
+                    + "=\""
+                    + value
+                    + "\": \""
+                    + part.trim()
+                    + "\" is not wait=<duration> or then=fail|degrade;"
+                    + " write e.g. wait=30s,then=fail"));
+        return;
+      }
+    }
+  }
+
+  private static void checkInbound(
+      String value, InjectorConfig config, List<InjectionWarning> warnings) {
+    for (String part : value.split(",")) {
+      String item = part.trim();
+      if (item.isEmpty()) {
+        continue;
+      }
+      var matcher = PORT_PAIR.matcher(item);
+      String problem = null;
+      if (!matcher.matches()) {
+        problem = "is not <meshPort>:<appPort>";
+      } else {
+        int mesh = Integer.parseInt(matcher.group(1));
+        int app = Integer.parseInt(matcher.group(2));
+        if (mesh < 1 || mesh > 65535 || app < 1 || app > 65535) {
+          problem = "has a port outside 1-65535";
+        } else if (mesh == app) {
+          problem =
+              "uses the same port for mesh and app (the sidecar and the app cannot both listen on"
+                  + " it)";
+        } else if (mesh == config.sidecar().adminPort()
+            || mesh == config.sidecar().outboundProxyPort()) {
+          problem =
+              "uses a port the sidecar already listens on (admin "
+                  + config.sidecar().adminPort()
+                  + ", outbound proxy "
+                  + config.sidecar().outboundProxyPort()
+                  + ")";
+        }
+      }
+      if (problem != null) {
+        warnings.add(
+            new InjectionWarning(
+                "invalid_inbound",
+                LanyardNames.INBOUND
+                    + " entry \""
+                    + item
+                    + "\" "
+                    + problem
+                    + "; write e.g. 8443:8080 (mesh port 8443 to app port 8080)"));
+      }
+    }
+  }
+
+  /** The port numbers named in {@code lanyard.dev/inbound}, for admin-port allocation. */
+  static Set<Integer> inboundPorts(Optional<String> inbound) {
+    Set<Integer> ports = new LinkedHashSet<>();
+    inbound.ifPresent(
+        value -> {
+          for (String part : value.split(",")) {
+            var matcher = PORT_PAIR.matcher(part.trim());
+            if (matcher.matches()) {
+              ports.add(Integer.parseInt(matcher.group(1)));
+              ports.add(Integer.parseInt(matcher.group(2)));
+            }
+          }
+        });
+    return ports;
+  }
+}

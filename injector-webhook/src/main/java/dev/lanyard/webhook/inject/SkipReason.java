@@ -1,0 +1,39 @@
+package dev.lanyard.webhook.inject;
+
+/**
+ * Why a whole pod was left alone. The code is snake_case (a metric label, an Event reason suffix);
+ * the sentence for people is built where the skip is decided, with the values involved.
+ */
+public enum SkipReason {
+  OPTED_OUT("opted_out", false),
+  HOST_NETWORK("host_network", true),
+  SYSTEM_NAMESPACE("system_namespace", true),
+  WEBHOOK_NAMESPACE("webhook_namespace", true),
+  ALREADY_INJECTED("already_injected", false),
+  INVALID_ANNOTATION("invalid_annotation", true),
+  NAME_CONFLICT("name_conflict", true),
+  UNSUPPORTED_OS("unsupported_os", true),
+  /** Not a valid pod (the apiserver refuses it after admission); nothing sensible to add. */
+  INVALID_POD("invalid_pod", true),
+  NOTHING_TO_INJECT("nothing_to_inject", true);
+
+  private final String code;
+  private final boolean surprising;
+
+  SkipReason(String code, boolean surprising) {
+    this.code = code;
+    this.surprising = surprising;
+  }
+
+  public String code() {
+    return code;
+  }
+
+  /**
+   * Whether the person creating the pod should hear about it (an admission warning). Opting out and
+   * re-admission of an injected pod are what the user asked for: no noise.
+   */
+  public boolean surprising() {
+    return surprising;
+  }
+}

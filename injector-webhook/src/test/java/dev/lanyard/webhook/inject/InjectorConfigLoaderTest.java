@@ -1,0 +1,86 @@
+package dev.lanyard.webhook.inject;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class InjectorConfigLoaderTest {
+  @Test
+  void theDefaultsAreTheDocumentedOnes() {
+    InjectorConfig config = InjectorConfigLoader.defaults();
+
+    assertThat(config.socket().type()).isEqualTo(InjectorConfig.SocketVolumeType.CSI);
+    assertThat(config.socket().csiDriver()).isEqualTo("csi.spiffe.io");
+    assertThat(config.endpointSocket()).isEqualTo("unix:///spiffe-workload-api/spire-agent.sock");
+    assertThat(config.sidecar().adminPort()).isEqualTo(15000);
+    assertThat(config.sidecar().outboundProxyPort()).isEqualTo(15001);
+    assertThat(config.javaagent().delivery()).isEqualTo(InjectorConfig.JarDelivery.COPY);
+    assertThat(config.defaultRuntime()).isEqualTo(RuntimeKind.OTHER);
+    assertThat(config.javaagent().image()).doesNotContain("${").contains("lanyard-javaagent:");
+    assertThat(config.version()).isNotBlank().isNotEqualTo("unknown");
+  }
+
+  @Test
+  void aFileOverridesOnlyTheKeysItNames(@TempDir Path dir) throws Exception {
+    Path file =
+        Files.writeString(
+            dir.resolve("config.yaml"), "sidecar:\n  adminPort: 16000\ndefaultRuntime: jvm\n");
+
+    InjectorConfig config = InjectorConfigLoader.load(file);
+
+    assertThat(config.sidecar().adminPort()).isEqualTo(16000);
+    assertThat(config.sidecar().outboundProxyPort()).isEqualTo(15001);
+    assertThat(config.defaultRuntime()).isEqualTo(RuntimeKind.JVM);
+  }
+
+  @Test
+  void anUnknownKeyIsAnErrorThatNamesIt() {
+    assertThatThrownBy(() -> InjectorConfigLoader.fromYaml("values", "sidecar:\n  adminprot: 1\n"))
+        .isInstanceOf(InvalidConfigException.class)
+        .hasMessageContaining("adminprot")
+        .hasMessageContaining("values");
+  }
+
+  @Test
+  void aBadEnumValueNamesTheAcceptedOnes() {
+    assertThatThrownBy(() -> InjectorConfigLoader.fromYaml("values", "socket: {type: nfs}"))
+        .isInstanceOf(InvalidConfigException.class)
+        .hasMessageContaining("nfs")
+        .hasMessageContaining("csi")
+        .hasMessageContaining("hostPath");
+  }
+
+  @Test
+  void everyRuleViolationIsReportedAtOnce() {
+    assertThatThrownBy(
+            () ->
+                InjectorConfigLoader.fromYaml(
+                    "values",
+                    """
+                    sidecar: {adminPort: 15001, imagePullPolicy: Sometimes}
+                    javaagent: {volumeSizeLimit: lots}
+                    security: {runAsUser: 0}
+                    """))
+        .isInstanceOf(InvalidConfigException.class)
+        .hasMessageContaining("4 problems")
+        .hasMessageContaining("sidecar.adminPort and sidecar.outboundProxyPort are both 15001")
+        .hasMessageContaining(
+            "sidecar.imagePullPolicy \"Sometimes\" is not one of Always, IfNotPresent, Never")
+        .hasMessageContaining("javaagent.volumeSizeLimit \"lots\"")
+        .hasMessageContaining("non-root");
+  }
+
+  @Test
+  void invalidYamlSaysWhere(@TempDir Path dir) throws Exception {
+    Path file = Files.writeString(dir.resolve("config.yaml"), "sidecar: [\n");
+
+    assertThatThrownBy(() -> InjectorConfigLoader.load(file))
+        .isInstanceOf(InvalidConfigException.class)
+        .hasMessageContaining(file.toString())
+        .hasMessageContaining("line");
+  }
+}

@@ -1,0 +1,467 @@
+package dev.lanyard.webhook.inject;
+
+import static dev.lanyard.webhook.inject.TestPods.app;
+import static dev.lanyard.webhook.inject.TestPods.container;
+import static dev.lanyard.webhook.inject.TestPods.env;
+import static dev.lanyard.webhook.inject.TestPods.envVar;
+import static dev.lanyard.webhook.inject.TestPods.init;
+import static dev.lanyard.webhook.inject.TestPods.pod;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.fabric8.kubernetes.api.model.Container;
+import io.fabric8.kubernetes.api.model.EnvVarBuilder;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.PodBuilder;
+import io.fabric8.kubernetes.api.model.Quantity;
+import io.fabric8.kubernetes.api.model.SecurityContext;
+import io.fabric8.kubernetes.api.model.Volume;
+import java.util.List;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Nested;
+import org.junit.jupiter.api.Test;
+
+class PodInjectorTest {
+  private final PodInjector injector = new PodInjector(TestPods.config());
+
+  private InjectionResult inject(Pod pod) {
+    return injector.inject(pod, RequestContext.of(TestPods.NAMESPACE));
+  }
+
+  @Nested
+  class Javaagent {
+    @Test
+    void aJvmContainerGetsTheJarCopiedByAnInitContainerAndTheFlagInJavaToolOptions() {
+      Pod pod = inject(TestPods.jvmPod()).pod();
+
+      Container copy = init(pod, "lanyard-javaagent").orElseThrow();
+      assertThat(pod.getSpec().getInitContainers().get(0)).isSameAs(copy);
+      assertThat(copy.getImage()).isEqualTo("registry.example/lanyard/javaagent:test");
+      assertThat(copy.getCommand())
+          .containsExactly("cp", "/javaagent.jar", "/lanyard/javaagent.jar");
+      Volume jar = volume(pod, "lanyard-javaagent");
+      assertThat(jar.getEmptyDir().getSizeLimit()).isEqualTo(new Quantity("64Mi"));
+      Container app = app(pod, "app");
+      assertThat(app.getVolumeMounts())
+          .anySatisfy(
+              mount -> {
+                assertThat(mount.getMountPath()).isEqualTo("/lanyard");
+                assertThat(mount.getReadOnly()).isTrue();
+              });
+      assertThat(env(app, "JAVA_TOOL_OPTIONS")).contains("-javaagent:/lanyard/javaagent.jar");
+      assertThat(env(app, "LANYARD_ADMIN_ADDRESS")).contains("127.0.0.1:15000");
+    }
+
+    @Test
+    void existingJavaToolOptionsAreKeptAndTheFlagAppended() {
+      Container jvm = container("app", "eclipse-temurin:21");
+      jvm.setEnv(
+          List.of(
+              new EnvVarBuilder()
+                  .withName("JAVA_TOOL_OPTIONS")
+                  .withValue("-Xmx1g -Dfoo=bar")
+                  .build()));
+
+      Pod pod = inject(pod("orders", jvm)).pod();
+
+      assertThat(env(app(pod, "app"), "JAVA_TOOL_OPTIONS"))
+          .contains("-Xmx1g -Dfoo=bar -javaagent:/lanyard/javaagent.jar");
+      assertThat(app(pod, "app").getEnv())
+          .filteredOn(e -> e.getName().equals("JAVA_TOOL_OPTIONS"))
+          .hasSize(1);
+    }
+
+    @Test
+    void javaToolOptionsFromAConfigMapLeaveThatContainerOutWithAWarningThatNamesTheSource() {
+      Container jvm = container("app", "eclipse-temurin:21");
+      jvm.setEnv(
+          List.of(
+              new EnvVarBuilder()
+                  .withName("JAVA_TOOL_OPTIONS")
+                  .withNewValueFrom()
+                  .withNewConfigMapKeyRef()
+                  .withName("jvm-flags")
+                  .withKey("opts")
+                  .endConfigMapKeyRef()
+                  .endValueFrom()
+                  .build()));
+
+      InjectionResult result = inject(pod("orders", jvm, container("web", "nginx:1.27")));
+
+      ContainerReport app = result.report().container("app").orElseThrow();
+      assertThat(app.mode()).isEqualTo(ContainerMode.SKIPPED);
+      assertThat(app.skipCode()).isEqualTo("java_tool_options_from_source");
+      assertThat(result.report().admissionWarnings())
+          .anySatisfy(
+              warning ->
+                  assertThat(warning)
+                      .contains("ConfigMap jvm-flags key opts")
+                      .contains("lanyard.dev/runtime.app=other"));
+      assertThat(app(result.pod(), "app").getVolumeMounts()).isEmpty();
+      assertThat(result.report().container("web").orElseThrow().mode())
+          .isEqualTo(ContainerMode.SIDECAR);
+    }
+
+    @Test
+    void imageDeliveryMountsTheImageAndNeedsNoInitContainer() {
+      InjectorConfig config =
+          InjectorConfigLoader.fromYaml(
+              "test",
+              """
+              javaagent: {image: registry.example/lanyard/javaagent:test, delivery: image}
+              """);
+
+      Pod pod = new PodInjector(config).inject(TestPods.jvmPod(), RequestContext.of("apps")).pod();
+
+      assertThat(init(pod, "lanyard-javaagent")).isEmpty();
+      assertThat(volume(pod, "lanyard-javaagent").getImage().getReference())
+          .isEqualTo("registry.example/lanyard/javaagent:test");
+    }
+  }
+
+  @Nested
+  class Sidecar {
+    @Test
+    void aNonJvmContainerGetsANativeSidecarThatStartsFirstAndIsProbedOnReady() {
+      Pod pod = inject(TestPods.pythonPod()).pod();
+
+      Container sidecar = init(pod, "lanyard-sidecar").orElseThrow();
+      assertThat(sidecar.getRestartPolicy()).isEqualTo("Always");
+      assertThat(sidecar.getStartupProbe().getHttpGet().getPath()).isEqualTo("/ready");
+      assertThat(sidecar.getStartupProbe().getHttpGet().getPort().getIntVal()).isEqualTo(15000);
+      assertThat(sidecar.getStartupProbe().getHttpGet().getHost())
+          .as("the kubelet must probe the pod IP, not its own loopback")
+          .isNull();
+      assertThat(env(sidecar, "LANYARD_ADMIN_ADDRESS")).contains("0.0.0.0:15000");
+      assertThat(env(sidecar, "LANYARD_OUTBOUND_PROXY")).contains("127.0.0.1:15001");
+    }
+
+    @Test
+    void appContainersInSidecarModeProxyThroughTheSidecar() {
+      Container api = app(inject(TestPods.pythonPod()).pod(), "api");
+
+      assertThat(env(api, "HTTP_PROXY")).contains("http://127.0.0.1:15001");
+      assertThat(env(api, "http_proxy")).contains("http://127.0.0.1:15001");
+      assertThat(env(api, "NO_PROXY")).contains("localhost,127.0.0.1,::1");
+      assertThat(env(api, "JAVA_TOOL_OPTIONS")).isEmpty();
+    }
+
+    @Test
+    void inboundAllowedPeersAndStartupGoToTheSidecarAndNotToTheProxiedApp() {
+      Pod input = TestPods.pythonPod();
+      input
+          .getMetadata()
+          .setAnnotations(
+              new java.util.HashMap<>(
+                  java.util.Map.of(
+                      "lanyard.dev/inbound", "8443:8080",
+                      "lanyard.dev/allowed-peers", "spiffe://example.org/ns/apps/*",
+                      "lanyard.dev/startup", "wait=10s,then=degrade")));
+
+      Pod pod = inject(input).pod();
+
+      Container sidecar = init(pod, "lanyard-sidecar").orElseThrow();
+      assertThat(env(sidecar, "LANYARD_INBOUND")).contains("8443:8080");
+      assertThat(env(sidecar, "LANYARD_ALLOWED_PEERS")).contains("spiffe://example.org/ns/apps/*");
+      assertThat(env(sidecar, "LANYARD_STARTUP")).contains("wait=10s,then=degrade");
+      assertThat(env(app(pod, "api"), "LANYARD_ALLOWED_PEERS")).isEmpty();
+    }
+
+    @Test
+    void aJvmAndANonJvmContainerGetTheJavaagentAndTheSidecarOnDifferentAdminPorts() {
+      InjectionResult result =
+          inject(pod("mixed", container("jvm", "eclipse-temurin:21"), container("py", "python:3")));
+
+      assertThat(result.report().container("jvm").orElseThrow().mode())
+          .isEqualTo(ContainerMode.JAVAAGENT);
+      assertThat(result.report().container("py").orElseThrow().mode())
+          .isEqualTo(ContainerMode.SIDECAR);
+      assertThat(env(app(result.pod(), "jvm"), "LANYARD_ADMIN_ADDRESS"))
+          .contains("127.0.0.1:15002");
+      InjectionStatus status =
+          InjectionStatus.parse(
+                  result.pod().getMetadata().getAnnotations().get(LanyardNames.STATUS))
+              .orElseThrow();
+      assertThat(status.adminPorts())
+          .containsExactly(
+              java.util.Map.entry("lanyard-sidecar", 15000), java.util.Map.entry("jvm", 15002));
+      assertThat(result.pod().getSpec().getInitContainers())
+          .extracting(Container::getName)
+          .containsExactly("lanyard-javaagent", "lanyard-sidecar");
+    }
+  }
+
+  @Nested
+  class EveryInjectedContainer {
+    @Test
+    void getsTheSocketReadOnlyAndTheEndpointVariable() {
+      Pod pod = inject(TestPods.jvmPod()).pod();
+
+      Volume socket = volume(pod, "spiffe-workload-api");
+      assertThat(socket.getCsi().getDriver()).isEqualTo("csi.spiffe.io");
+      assertThat(socket.getCsi().getReadOnly()).isTrue();
+      assertThat(app(pod, "app").getVolumeMounts())
+          .anySatisfy(
+              mount -> {
+                assertThat(mount.getName()).isEqualTo("spiffe-workload-api");
+                assertThat(mount.getMountPath()).isEqualTo("/spiffe-workload-api");
+                assertThat(mount.getReadOnly()).isTrue();
+              });
+      assertThat(env(app(pod, "app"), "SPIFFE_ENDPOINT_SOCKET"))
+          .contains("unix:///spiffe-workload-api/spire-agent.sock");
+    }
+
+    @Test
+    void getsTheDownwardApiAttestationVariables() {
+      Pod pod =
+          inject(pod("mixed", container("jvm", "eclipse-temurin:21"), container("py", "python:3")))
+              .pod();
+
+      for (Container container :
+          List.of(app(pod, "jvm"), app(pod, "py"), init(pod, "lanyard-sidecar").orElseThrow())) {
+        assertThat(
+                envVar(container, "LANYARD_POD_NAME")
+                    .orElseThrow()
+                    .getValueFrom()
+                    .getFieldRef()
+                    .getFieldPath())
+            .isEqualTo("metadata.name");
+        assertThat(
+                envVar(container, "LANYARD_POD_NAMESPACE")
+                    .orElseThrow()
+                    .getValueFrom()
+                    .getFieldRef()
+                    .getFieldPath())
+            .isEqualTo("metadata.namespace");
+        assertThat(
+                envVar(container, "LANYARD_NODE_NAME")
+                    .orElseThrow()
+                    .getValueFrom()
+                    .getFieldRef()
+                    .getFieldPath())
+            .isEqualTo("spec.nodeName");
+        assertThat(
+                envVar(container, "LANYARD_SERVICE_ACCOUNT")
+                    .orElseThrow()
+                    .getValueFrom()
+                    .getFieldRef()
+                    .getFieldPath())
+            .isEqualTo("spec.serviceAccountName");
+      }
+    }
+
+    @Test
+    void addedContainersMeetPodSecurityRestrictedAndRequestResources() {
+      Pod pod =
+          inject(pod("mixed", container("jvm", "eclipse-temurin:21"), container("py", "python:3")))
+              .pod();
+
+      assertThat(pod.getSpec().getInitContainers())
+          .hasSize(2)
+          .allSatisfy(
+              added -> {
+                SecurityContext security = added.getSecurityContext();
+                assertThat(security.getRunAsNonRoot()).isTrue();
+                assertThat(security.getRunAsUser()).isPositive();
+                assertThat(security.getAllowPrivilegeEscalation()).isFalse();
+                assertThat(security.getCapabilities().getDrop()).containsExactly("ALL");
+                assertThat(security.getCapabilities().getAdd()).isNullOrEmpty();
+                assertThat(security.getSeccompProfile().getType()).isEqualTo("RuntimeDefault");
+                assertThat(security.getReadOnlyRootFilesystem()).isTrue();
+                assertThat(added.getResources().getRequests()).containsKeys("cpu", "memory");
+              });
+    }
+
+    @Test
+    void hostPathSocketWhenConfigured() {
+      InjectorConfig config =
+          InjectorConfigLoader.fromYaml(
+              "test", "socket: {type: hostPath, hostPath: /run/spire/sockets}");
+
+      Pod pod =
+          new PodInjector(config).inject(TestPods.pythonPod(), RequestContext.of("apps")).pod();
+
+      assertThat(volume(pod, "spiffe-workload-api").getHostPath().getPath())
+          .isEqualTo("/run/spire/sockets");
+      assertThat(volume(pod, "spiffe-workload-api").getCsi()).isNull();
+    }
+  }
+
+  @Nested
+  class Skips {
+    @Test
+    void optOutByLabelOrAnnotation() {
+      Pod byLabel =
+          new PodBuilder(TestPods.jvmPod())
+              .editMetadata()
+              .addToLabels("lanyard.dev/inject", "false")
+              .endMetadata()
+              .build();
+      Pod byAnnotation =
+          new PodBuilder(TestPods.jvmPod())
+              .editMetadata()
+              .addToAnnotations("lanyard.dev/inject", "false")
+              .endMetadata()
+              .build();
+
+      assertSkipped(byLabel, SkipReason.OPTED_OUT, "label lanyard.dev/inject=false");
+      assertSkipped(byAnnotation, SkipReason.OPTED_OUT, "annotation lanyard.dev/inject=false");
+    }
+
+    @Test
+    void hostNetworkPods() {
+      assertSkipped(
+          new PodBuilder(TestPods.jvmPod()).editSpec().withHostNetwork(true).endSpec().build(),
+          SkipReason.HOST_NETWORK,
+          "hostNetwork");
+    }
+
+    @Test
+    void systemNamespacesAndTheWebhooksOwn() {
+      for (String namespace : List.of("kube-system", "kube-public", "kube-node-lease")) {
+        Pod pod =
+            new PodBuilder(TestPods.jvmPod())
+                .editMetadata()
+                .withNamespace(namespace)
+                .endMetadata()
+                .build();
+        assertSkipped(pod, SkipReason.SYSTEM_NAMESPACE, namespace);
+      }
+      Pod own =
+          new PodBuilder(TestPods.jvmPod())
+              .editMetadata()
+              .withNamespace("lanyard-system")
+              .endMetadata()
+              .build();
+      assertSkipped(own, SkipReason.WEBHOOK_NAMESPACE, "lanyard-system");
+    }
+
+    @Test
+    void alreadyInjectedPodsAreReturnedUnchanged() {
+      Pod once = inject(TestPods.jvmPod()).pod();
+
+      InjectionResult twice = inject(once);
+
+      assertThat(twice.report().skipReason()).isEqualTo(SkipReason.ALREADY_INJECTED);
+      assertThat(twice.report().admissionWarnings()).as("re-admission is not news").isEmpty();
+      assertThat(JsonPatches.diff(once, twice.pod())).isEmpty();
+    }
+
+    @Test
+    void anUnknownModeSkipsThePodAndNamesTheValidOnes() {
+      Pod pod =
+          new PodBuilder(TestPods.jvmPod())
+              .editMetadata()
+              .addToAnnotations("lanyard.dev/mode", "none")
+              .endMetadata()
+              .build();
+
+      assertSkipped(
+          pod,
+          SkipReason.INVALID_ANNOTATION,
+          "lanyard.dev/mode=\"none\" is not one of auto, javaagent, sidecar, socket");
+    }
+
+    @Test
+    void aVolumeUnderOurNameThatIsNotOursSkipsThePod() {
+      Pod pod =
+          new PodBuilder(TestPods.jvmPod())
+              .editSpec()
+              .addNewVolume()
+              .withName("spiffe-workload-api")
+              .withNewHostPath()
+              .withPath("/somewhere/else")
+              .endHostPath()
+              .endVolume()
+              .endSpec()
+              .build();
+
+      assertSkipped(
+          pod, SkipReason.NAME_CONFLICT, "volume spiffe-workload-api (hostPath /somewhere/else");
+    }
+
+    private void assertSkipped(Pod pod, SkipReason reason, String sentencePart) {
+      InjectionResult result = inject(pod);
+      assertThat(result.report().skipReason()).isEqualTo(reason);
+      assertThat(result.report().reasonCode()).isEqualTo(reason.code());
+      assertThat(result.report().summary()).contains(sentencePart);
+      assertThat(result.pod()).isSameAs(pod);
+    }
+  }
+
+  @Test
+  void usesTheRequestNamespaceAndGenerateNameOfPodsFromReplicaSets() {
+    Pod pod =
+        new PodBuilder()
+            .withNewMetadata()
+            .withGenerateName("web-7c9d8f6b5-")
+            .endMetadata()
+            .withNewSpec()
+            .addToContainers(container("web", "nginx:1.27"))
+            .endSpec()
+            .build();
+
+    InjectionResult inKubeSystem = injector.inject(pod, RequestContext.of("kube-system"));
+    InjectionResult inApps = injector.inject(pod, RequestContext.of("apps"));
+
+    assertThat(inKubeSystem.report().skipReason()).isEqualTo(SkipReason.SYSTEM_NAMESPACE);
+    assertThat(inApps.report().injected()).isTrue();
+    assertThat(inApps.report().pod()).isEqualTo("web-7c9d8f6b5-*");
+    assertThat(inApps.report().namespace()).isEqualTo("apps");
+    assertThat(inApps.pod().getMetadata().getNamespace())
+        .as("the namespace is the request's, not written")
+        .isNull();
+  }
+
+  @Test
+  void neverChangesItsInput() {
+    Pod input = pod("mixed", container("jvm", "eclipse-temurin:21"), container("py", "python:3"));
+    String before = KubeJson.serialization().asJson(input);
+
+    inject(input);
+
+    assertThat(KubeJson.serialization().asJson(input)).isEqualTo(before);
+  }
+
+  @Test
+  void onlyTheContainersNamedInTheContainersAnnotation() {
+    Pod input =
+        new PodBuilder(
+                pod("two", container("api", "python:3"), container("logs", "fluent/fluent-bit:3")))
+            .editMetadata()
+            .addToAnnotations("lanyard.dev/containers", "api")
+            .endMetadata()
+            .build();
+
+    InjectionResult result = inject(input);
+
+    assertThat(result.report().container("logs").orElseThrow().skipCode())
+        .isEqualTo("not_selected");
+    assertThat(app(result.pod(), "logs").getEnv()).isEmpty();
+    assertThat(env(app(result.pod(), "api"), "SPIFFE_ENDPOINT_SOCKET")).isPresent();
+  }
+
+  @Test
+  void theStatusAnnotationRecordsVersionModesAndWhatWasAdded() {
+    Pod pod =
+        inject(pod("mixed", container("jvm", "eclipse-temurin:21"), container("py", "python:3")))
+            .pod();
+
+    InjectionStatus status =
+        InjectionStatus.parse(pod.getMetadata().getAnnotations().get("lanyard.dev/status"))
+            .orElseThrow();
+
+    assertThat(status.version()).isEqualTo("0.0.0-test");
+    assertThat(status.containers())
+        .containsEntry("jvm", "javaagent")
+        .containsEntry("py", "sidecar");
+    assertThat(status.initContainers()).containsExactly("lanyard-javaagent", "lanyard-sidecar");
+    assertThat(status.volumes()).contains("spiffe-workload-api", "lanyard-javaagent");
+  }
+
+  private static Volume volume(Pod pod, String name) {
+    return Stream.of(pod.getSpec().getVolumes().toArray(Volume[]::new))
+        .filter(v -> v.getName().equals(name))
+        .findFirst()
+        .orElseThrow();
+  }
+}
