@@ -1,0 +1,752 @@
+package dev.lanyard.bench;
+
+import dev.lanyard.testkit.FreePorts;
+import dev.lanyard.testkit.KubeApiServer;
+import dev.lanyard.testkit.ManagedProcess;
+import dev.lanyard.testkit.TempDir;
+import dev.lanyard.testkit.TestPki;
+import io.fabric8.kubernetes.api.model.NamespaceBuilder;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.PodBuilder;
+import io.fabric8.kubernetes.api.model.Quantity;
+import io.fabric8.kubernetes.api.model.admissionregistration.v1.MutatingWebhookConfigurationBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.utils.Serialization;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.Collections;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.LockSupport;
+import java.util.regex.Pattern;
+import java.util.stream.Collectors;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.TrustManagerFactory;
+
+/**
+ * The admission webhook benchmarks (issue 4), against a real kube-apiserver (testkit's
+ * {@link KubeApiServer}) and the real webhook jar ({@code java -jar lanyard-webhook.jar}):
+ *
+ * <ol>
+ *   <li><b>Handler latency</b>: AdmissionReview POSTs of a realistic pod over HTTPS to
+ *       {@code /mutate} at a fixed rate, open loop (a request is sent at its scheduled time whether
+ *       or not earlier ones have come back), latency counted from the scheduled send time to the
+ *       whole response, so a stalled server is not hidden by a stalled client (coordinated
+ *       omission). Target: p99 at most 5 ms.
+ *   <li><b>Pods created per second</b> through the apiserver with the MutatingWebhookConfiguration
+ *       registered (a namespace labelled {@code lanyard.dev/inject=enabled}, {@code failurePolicy:
+ *       Fail}) versus without (an unlabelled namespace, the webhook is not called), in interleaved
+ *       rounds, quoted as the median of round-by-round ratios. Target: at least 0.8.
+ * </ol>
+ *
+ * <p>Run from the repository root by {@code bench/webhook.sh}; writes
+ * {@code bench/results/webhook-<date>.md} and {@code .json}.
+ */
+public final class WebhookBench {
+  static final double P99_TARGET_MS = 5.0;
+  static final double RATIO_TARGET = 0.8;
+  private static final Path BUILT_JAR =
+      Path.of("injector-webhook/target/lanyard-webhook.jar").toAbsolutePath();
+  private static final String INJECTED_NS = "bench-injected";
+  private static final String PLAIN_NS = "bench-plain";
+  private static final String STATUS = "lanyard.dev/status";
+
+  record Settings(String command, int rate, int seconds, int warmupSeconds, int rounds, int pods,
+      int creators, Path out) {
+    static Settings parse(String[] args) {
+      String command = "bench/webhook.sh";
+      int rate = 50;
+      int seconds = 20;
+      int warmup = 10;
+      int rounds = 4;
+      int pods = 100;
+      int creators = 4;
+      Path out = Path.of("bench/results");
+      for (int i = 0; i < args.length; i++) {
+        String value = i + 1 < args.length ? args[i + 1] : null;
+        switch (args[i]) {
+          case "--command" -> command = value;
+          case "--rate" -> rate = Integer.parseInt(value);
+          case "--seconds" -> seconds = Integer.parseInt(value);
+          case "--warmup-seconds" -> warmup = Integer.parseInt(value);
+          case "--rounds" -> rounds = Integer.parseInt(value);
+          case "--pods" -> pods = Integer.parseInt(value);
+          case "--creators" -> creators = Integer.parseInt(value);
+          case "--out" -> out = Path.of(value);
+          default -> throw new IllegalArgumentException("unknown argument " + args[i]
+              + " (knobs: --rate N --seconds N --warmup-seconds N --rounds N --pods N"
+              + " --creators N --out DIR)");
+        }
+        i++;
+      }
+      return new Settings(command, rate, seconds, warmup, rounds, pods, creators, out);
+    }
+  }
+
+  /** Latency samples of one open-loop run. */
+  static final class Latency {
+    final List<Double> micros = Collections.synchronizedList(new ArrayList<>());
+    final AtomicInteger failures = new AtomicInteger();
+    final AtomicInteger patched = new AtomicInteger();
+    volatile String firstFailure = "";
+    int sent;
+    double sendLagMaxMs;
+    double elapsedSeconds;
+  }
+
+  private final Settings settings;
+  private final TempDir work = TempDir.create("lanyard-bench-webhook-");
+  private final Instant started = Instant.now();
+  private final List<String> loads = new ArrayList<>();
+  private double[] loadStart;
+  private double[] loadEnd;
+  private String jarSha = "";
+  private String webhookCommand = "";
+  private Latency latency;
+  private Map<Double, Double> serverBuckets = Map.of();
+  private final List<Double> withPerSecond = new ArrayList<>();
+  private final List<Double> withoutPerSecond = new ArrayList<>();
+  private final List<String> roundOrder = new ArrayList<>();
+  private int injectedChecked;
+  private int injectedFound;
+  private int creationErrors;
+
+  private WebhookBench(Settings settings) {
+    this.settings = settings;
+  }
+
+  public static void main(String[] args) throws Exception {
+    WebhookBench bench = new WebhookBench(Settings.parse(args));
+    try {
+      Path written = bench.run();
+      System.out.println("bench: wrote " + written + " and its .json");
+    } finally {
+      bench.work.close();
+    }
+    System.exit(0);
+  }
+
+  private Path run() throws Exception {
+    loadStart = Machine.loadAverage();
+    Path jar = Files.copy(BUILT_JAR, work.dir("snapshot").resolve("lanyard-webhook.jar"));
+    jarSha = Machine.sha256(jar);
+
+    TestPki pki = TestPki.create("lanyard-bench-webhook-ca");
+    TestPki.Issued serving = pki.server("webhook", List.of("localhost"), List.of("127.0.0.1"));
+    Path tls = work.dir("tls");
+    Path cert = Files.writeString(tls.resolve("tls.crt"), serving.certificatePem());
+    Path key = Files.writeString(tls.resolve("tls.key"), serving.keyPem());
+
+    System.out.println("bench: starting etcd and kube-apiserver");
+    try (KubeApiServer api = KubeApiServer.start()) {
+      int port = FreePorts.next();
+      List<String> command = List.of(
+          Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-jar",
+          jar.toString(), "--host", "127.0.0.1", "--port", Integer.toString(port),
+          "--tls-cert", cert.toString(), "--tls-key", key.toString(), "--no-events",
+          "--drain-seconds", "0");
+      webhookCommand = String.join(" ", command).replace(work.path().toString(), "$TMP");
+      System.out.println("bench: starting the webhook: " + webhookCommand);
+      try (ManagedProcess webhook = ManagedProcess.start("webhook", command, Map.of(),
+          work.dir("webhook"), work.path().resolve("webhook.log"))) {
+        webhook.awaitOutput(Pattern.compile("serving https://"), Duration.ofSeconds(60));
+        measureLatency(pki, port);
+        measurePodCreation(api.adminClient(), pki, port);
+      }
+    }
+    loadEnd = Machine.loadAverage();
+    return write();
+  }
+
+  // ---------------------------------------------------------------- (a) handler latency
+
+  private void measureLatency(TestPki pki, int port) throws Exception {
+    TrustManagerFactory trust =
+        TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+    trust.init(pki.trustStore());
+    SSLContext ssl = SSLContext.getInstance("TLS");
+    ssl.init(null, trust.getTrustManagers(), null);
+    ExecutorService executor = Executors.newFixedThreadPool(4);
+    HttpClient http = HttpClient.newBuilder().sslContext(ssl).version(HttpClient.Version.HTTP_1_1)
+        .connectTimeout(Duration.ofSeconds(5)).executor(executor).build();
+    URI uri = URI.create("https://127.0.0.1:" + port + "/mutate");
+    System.out.println("bench: handler latency, warm-up " + settings.warmupSeconds() + " s at "
+        + settings.rate() + " req/s (load " + load1() + ")");
+    openLoop(http, uri, settings.warmupSeconds());
+    System.out.println("bench: handler latency, measuring " + settings.seconds() + " s (load "
+        + load1() + ")");
+    loads.add("latency: " + load1());
+    URI metricsUri = URI.create("https://127.0.0.1:" + port + "/metrics");
+    Map<Double, Double> before = buckets(http, metricsUri);
+    latency = openLoop(http, uri, settings.seconds());
+    Map<Double, Double> after = buckets(http, metricsUri);
+    after.replaceAll((le, count) -> count - before.getOrDefault(le, 0.0));
+    serverBuckets = after;
+    executor.shutdown();
+    System.out.println("bench: p50 " + ms(percentile(latency.micros, 50)) + " ms, p99 "
+        + ms(percentile(latency.micros, 99)) + " ms, failures " + latency.failures.get());
+  }
+
+  private static final Pattern BUCKET = Pattern.compile(
+      "^lanyard_webhook_admission_duration_seconds_bucket\\{([^}]*)\\}\\s+([0-9.eE+-]+)");
+  private static final Pattern LE = Pattern.compile("le=\"([^\"]+)\"");
+
+  /** The webhook's own latency histogram (all outcomes summed), cumulative count by bound. */
+  private static Map<Double, Double> buckets(HttpClient http, URI metrics) throws Exception {
+    String text = http.send(HttpRequest.newBuilder(metrics).timeout(Duration.ofSeconds(10))
+        .build(), HttpResponse.BodyHandlers.ofString()).body();
+    Map<Double, Double> out = new java.util.TreeMap<>();
+    for (String line : text.split("\n")) {
+      java.util.regex.Matcher m = BUCKET.matcher(line);
+      if (m.find()) {
+        java.util.regex.Matcher le = LE.matcher(m.group(1));
+        if (le.find()) {
+          double bound = le.group(1).equals("+Inf") ? Double.POSITIVE_INFINITY
+              : Double.parseDouble(le.group(1));
+          out.merge(bound, Double.parseDouble(m.group(2)), Double::sum);
+        }
+      }
+    }
+    return out;
+  }
+
+  /** The smallest bucket bound (ms) below which at least p% of the window's requests fell. */
+  private String serverPercentile(double p) {
+    double total = serverBuckets.getOrDefault(Double.POSITIVE_INFINITY, 0.0);
+    if (total == 0) {
+      return "?";
+    }
+    for (Map.Entry<Double, Double> e : serverBuckets.entrySet()) {
+      if (e.getValue() >= p / 100.0 * total) {
+        return e.getKey().isInfinite() ? "> 1000" : "≤ " + Stats.format(e.getKey() * 1000, 1);
+      }
+    }
+    return "?";
+  }
+
+  private String serverShareWithin(double seconds) {
+    double total = serverBuckets.getOrDefault(Double.POSITIVE_INFINITY, 0.0);
+    return total == 0 ? "?" : Stats.format(100 * serverBuckets.getOrDefault(seconds, 0.0) / total, 1);
+  }
+
+  /** Sends {@code rate × seconds} requests on a fixed schedule; latency from the scheduled time. */
+  private Latency openLoop(HttpClient http, URI uri, int seconds) throws Exception {
+    Latency result = new Latency();
+    int total = settings.rate() * seconds;
+    long periodNanos = TimeUnit.SECONDS.toNanos(1) / settings.rate();
+    List<CompletableFuture<?>> pending = new ArrayList<>(total);
+    long start = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(10);
+    double maxLag = 0;
+    for (int i = 0; i < total; i++) {
+      long scheduled = start + i * periodNanos;
+      for (long now = System.nanoTime(); now < scheduled; now = System.nanoTime()) {
+        LockSupport.parkNanos(scheduled - now);
+      }
+      maxLag = Math.max(maxLag, (System.nanoTime() - scheduled) / 1e6);
+      HttpRequest request = HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(10))
+          .header("Content-Type", "application/json")
+          .POST(HttpRequest.BodyPublishers.ofString(admissionReview(UUID.randomUUID().toString())))
+          .build();
+      pending.add(http.sendAsync(request, HttpResponse.BodyHandlers.ofString())
+          .whenComplete((response, error) -> {
+            double micros = (System.nanoTime() - scheduled) / 1e3;
+            if (error != null || response.statusCode() != 200
+                || !response.body().contains("\"allowed\":true")) {
+              if (result.failures.getAndIncrement() == 0) {
+                result.firstFailure = error != null ? error.toString()
+                    : response.statusCode() + " " + response.body();
+              }
+            } else {
+              if (response.body().contains("\"patch\"")) {
+                result.patched.incrementAndGet();
+              }
+              result.micros.add(micros);
+            }
+          }));
+    }
+    CompletableFuture.allOf(pending.toArray(CompletableFuture[]::new))
+        .exceptionally(e -> null).get(60, TimeUnit.SECONDS);
+    result.sent = total;
+    result.sendLagMaxMs = maxLag;
+    result.elapsedSeconds = (System.nanoTime() - start) / 1e9;
+    return result;
+  }
+
+  /** An AdmissionReview v1 CREATE of {@link #realisticPod()} in a labelled namespace. */
+  static String admissionReview(String uid) {
+    Pod pod = realisticPod();
+    pod.getMetadata().setNamespace("shop");
+    return "{\"apiVersion\":\"admission.k8s.io/v1\",\"kind\":\"AdmissionReview\",\"request\":{"
+        + "\"uid\":\"" + uid + "\","
+        + "\"kind\":{\"group\":\"\",\"version\":\"v1\",\"kind\":\"Pod\"},"
+        + "\"resource\":{\"group\":\"\",\"version\":\"v1\",\"resource\":\"pods\"},"
+        + "\"requestKind\":{\"group\":\"\",\"version\":\"v1\",\"kind\":\"Pod\"},"
+        + "\"requestResource\":{\"group\":\"\",\"version\":\"v1\",\"resource\":\"pods\"},"
+        + "\"namespace\":\"shop\",\"operation\":\"CREATE\","
+        + "\"userInfo\":{\"username\":\"system:serviceaccount:kube-system:replicaset-controller\","
+        + "\"groups\":[\"system:serviceaccounts\",\"system:authenticated\"]},"
+        + "\"object\":" + Serialization.asJson(pod) + ",\"oldObject\":null,\"dryRun\":false,"
+        + "\"options\":{\"apiVersion\":\"meta.k8s.io/v1\",\"kind\":\"CreateOptions\"}}}";
+  }
+
+  /**
+   * A pod as a Deployment's ReplicaSet creates it: a Spring Boot container (an existing
+   * {@code JAVA_TOOL_OPTIONS}, probes, resources, a volume) and a non-JVM log shipper, so the
+   * webhook adds both the javaagent and the sidecar.
+   */
+  static Pod realisticPod() {
+    return new PodBuilder()
+        .withNewMetadata().withGenerateName("orders-7d9f8b6c5d-")
+        .withLabels(Map.of("app", "orders", "pod-template-hash", "7d9f8b6c5d", "tier", "backend"))
+        .withAnnotations(Map.of("lanyard.dev/allowed-peers", "spiffe://example.org/ns/shop/sa/web",
+            "prometheus.io/scrape", "true", "prometheus.io/port", "8081"))
+        .addNewOwnerReference().withApiVersion("apps/v1").withKind("ReplicaSet")
+        .withName("orders-7d9f8b6c5d").withUid("4f5b2a8e-2b0e-4d1c-9a63-0d3c1f0b7a21")
+        .withController(true).withBlockOwnerDeletion(true).endOwnerReference()
+        .endMetadata()
+        .withNewSpec()
+        .withServiceAccountName("orders")
+        .withNewSecurityContext().withRunAsNonRoot(true).withFsGroup(1000L).endSecurityContext()
+        .addNewContainer().withName("orders")
+        .withImage("registry.example.org/shop/orders-spring:3.2.4")
+        .addNewPort().withName("http").withContainerPort(8080).endPort()
+        .addNewPort().withName("management").withContainerPort(8081).endPort()
+        .addNewEnv().withName("JAVA_TOOL_OPTIONS").withValue("-XX:MaxRAMPercentage=75").endEnv()
+        .addNewEnv().withName("SPRING_PROFILES_ACTIVE").withValue("prod").endEnv()
+        .addNewEnv().withName("DB_PASSWORD").withNewValueFrom().withNewSecretKeyRef()
+        .withName("orders-db").withKey("password").endSecretKeyRef().endValueFrom().endEnv()
+        .withNewResources()
+        .withRequests(Map.of("cpu", new Quantity("500m"), "memory", new Quantity("768Mi")))
+        .withLimits(Map.of("memory", new Quantity("1Gi"))).endResources()
+        .withNewReadinessProbe().withNewHttpGet().withPath("/actuator/health/readiness")
+        .withNewPort("management").endHttpGet().withPeriodSeconds(5).endReadinessProbe()
+        .withNewLivenessProbe().withNewHttpGet().withPath("/actuator/health/liveness")
+        .withNewPort("management").endHttpGet().withPeriodSeconds(10).endLivenessProbe()
+        .addNewVolumeMount().withName("config").withMountPath("/config").withReadOnly(true)
+        .endVolumeMount()
+        .addNewVolumeMount().withName("tmp").withMountPath("/tmp").endVolumeMount()
+        .withNewSecurityContext().withAllowPrivilegeEscalation(false)
+        .withReadOnlyRootFilesystem(true).withNewCapabilities().withDrop("ALL").endCapabilities()
+        .endSecurityContext()
+        .endContainer()
+        .addNewContainer().withName("log-shipper").withImage("fluent/fluent-bit:3.0")
+        .withArgs("-c", "/fluent-bit/etc/fluent-bit.conf")
+        .withNewResources().withRequests(Map.of("cpu", new Quantity("50m"),
+            "memory", new Quantity("64Mi"))).endResources()
+        .addNewVolumeMount().withName("tmp").withMountPath("/var/log/app").endVolumeMount()
+        .endContainer()
+        .addNewVolume().withName("config").withNewConfigMap().withName("orders-config")
+        .endConfigMap().endVolume()
+        .addNewVolume().withName("tmp").withNewEmptyDir().endEmptyDir().endVolume()
+        .withTerminationGracePeriodSeconds(30L)
+        .endSpec()
+        .build();
+  }
+
+  // ---------------------------------------------------------------- (b) pods per second
+
+  private void measurePodCreation(KubernetesClient client, TestPki pki, int port)
+      throws Exception {
+    client.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName(INJECTED_NS)
+        .withLabels(Map.of("lanyard.dev/inject", "enabled")).endMetadata().build()).create();
+    client.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName(PLAIN_NS)
+        .endMetadata().build()).create();
+    client.admissionRegistration().v1().mutatingWebhookConfigurations().resource(
+        new MutatingWebhookConfigurationBuilder()
+            .withNewMetadata().withName("lanyard-webhook").endMetadata()
+            .addNewWebhook().withName("inject.lanyard.dev")
+            .withNewClientConfig().withUrl("https://127.0.0.1:" + port + "/mutate")
+            .withCaBundle(Base64.getEncoder().encodeToString(
+                pki.caPem().getBytes(StandardCharsets.US_ASCII)))
+            .endClientConfig()
+            .addNewRule().withOperations("CREATE").withApiGroups("").withApiVersions("v1")
+            .withResources("pods").withScope("Namespaced").endRule()
+            .withNewNamespaceSelector().withMatchLabels(Map.of("lanyard.dev/inject", "enabled"))
+            .endNamespaceSelector()
+            .withSideEffects("NoneOnDryRun").withAdmissionReviewVersions("v1")
+            .withFailurePolicy("Fail").withReinvocationPolicy("IfNeeded").withTimeoutSeconds(5)
+            .endWebhook().build()).create();
+    awaitInjection(client);
+
+    System.out.println("bench: pod creation warm-up (load " + load1() + ")");
+    createPods(client, INJECTED_NS, Math.max(20, settings.pods() / 5), true);
+    createPods(client, PLAIN_NS, Math.max(20, settings.pods() / 5), false);
+    deleteAll(client);
+    injectedChecked = 0;
+    injectedFound = 0;
+    creationErrors = 0;
+
+    for (int round = 0; round < settings.rounds(); round++) {
+      loads.add("round " + (round + 1) + ": " + load1());
+      boolean withFirst = round % 2 == 0;
+      roundOrder.add(withFirst ? "with, without" : "without, with");
+      double with = 0;
+      double without = 0;
+      for (int side = 0; side < 2; side++) {
+        boolean injected = (side == 0) == withFirst;
+        double rate = createPods(client, injected ? INJECTED_NS : PLAIN_NS, settings.pods(),
+            injected);
+        if (injected) {
+          with = rate;
+        } else {
+          without = rate;
+        }
+      }
+      withPerSecond.add(with);
+      withoutPerSecond.add(without);
+      System.out.printf(Locale.ROOT, "bench: round %d: with webhook %.1f pods/s, without %.1f,"
+          + " ratio %.3f (load %s)%n", round + 1, with, without, with / without, load1());
+      deleteAll(client);
+    }
+  }
+
+  /** Dry-run creations until the apiserver calls the webhook (it picks up the config lazily). */
+  private static void awaitInjection(KubernetesClient client) throws InterruptedException {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+    RuntimeException last = null;
+    while (System.nanoTime() < deadline) {
+      try {
+        Pod probe = client.pods().inNamespace(INJECTED_NS).resource(realisticPod()).dryRun()
+            .create();
+        if (probe.getMetadata().getAnnotations().containsKey(STATUS)) {
+          return;
+        }
+      } catch (RuntimeException e) {
+        last = e;
+      }
+      Thread.sleep(250);
+    }
+    throw new IllegalStateException("the apiserver never called the webhook"
+        + (last == null ? "" : ": " + last.getMessage()));
+  }
+
+  /** {@code count} pods by {@code creators} threads; returns pods per second of wall time. */
+  private double createPods(KubernetesClient client, String namespace, int count,
+      boolean expectInjected) throws Exception {
+    AtomicInteger next = new AtomicInteger();
+    AtomicInteger injected = new AtomicInteger();
+    AtomicInteger errors = new AtomicInteger();
+    List<String> firstError = Collections.synchronizedList(new ArrayList<>());
+    ExecutorService creators = Executors.newFixedThreadPool(settings.creators());
+    long start = System.nanoTime();
+    for (int t = 0; t < settings.creators(); t++) {
+      creators.submit(() -> {
+        while (next.getAndIncrement() < count) {
+          try {
+            Pod created = client.pods().inNamespace(namespace).resource(realisticPod()).create();
+            Map<String, String> annotations = created.getMetadata().getAnnotations();
+            if (annotations != null && annotations.containsKey(STATUS)) {
+              injected.incrementAndGet();
+            }
+          } catch (RuntimeException e) {
+            if (errors.getAndIncrement() == 0) {
+              firstError.add(e.getMessage());
+            }
+          }
+        }
+      });
+    }
+    creators.shutdown();
+    if (!creators.awaitTermination(10, TimeUnit.MINUTES)) {
+      throw new IllegalStateException("pod creation in " + namespace + " did not finish");
+    }
+    double seconds = (System.nanoTime() - start) / 1e9;
+    creationErrors += errors.get();
+    if (!firstError.isEmpty()) {
+      System.out.println("bench: " + errors.get() + " creations failed in " + namespace
+          + ", first: " + firstError.get(0));
+    }
+    if (expectInjected) {
+      injectedChecked += count - errors.get();
+      injectedFound += injected.get();
+    } else if (injected.get() > 0) {
+      throw new IllegalStateException(injected.get() + " pods injected in " + namespace);
+    }
+    return (count - errors.get()) / seconds;
+  }
+
+  /** Deletes every pod of both namespaces (no kubelet: unscheduled pods go at once). */
+  private static void deleteAll(KubernetesClient client) throws InterruptedException {
+    for (String namespace : List.of(INJECTED_NS, PLAIN_NS)) {
+      client.pods().inNamespace(namespace).withGracePeriod(0).delete();
+    }
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+    while (System.nanoTime() < deadline) {
+      int left = 0;
+      for (String namespace : List.of(INJECTED_NS, PLAIN_NS)) {
+        left += client.pods().inNamespace(namespace).list().getItems().size();
+      }
+      if (left == 0) {
+        return;
+      }
+      Thread.sleep(200);
+    }
+  }
+
+  // ---------------------------------------------------------------- results
+
+  private Path write() throws IOException {
+    Files.createDirectories(settings.out());
+    String date = DateTimeFormatter.ISO_LOCAL_DATE.format(started.atOffset(ZoneOffset.UTC));
+    Path markdown = settings.out().resolve("webhook-" + date + ".md");
+    Files.writeString(markdown, markdown());
+    Files.writeString(settings.out().resolve("webhook-" + date + ".json"), json());
+    return markdown;
+  }
+
+  private String markdown() {
+    double p50 = percentile(latency.micros, 50);
+    double p99 = percentile(latency.micros, 99);
+    List<Double> ratios = Stats.ratios(withPerSecond, withoutPerSecond);
+    StringBuilder md = new StringBuilder();
+    md.append("# webhook benchmarks, ").append(DateTimeFormatter.ISO_INSTANT.format(
+        started.truncatedTo(ChronoUnit.SECONDS))).append("\n\n");
+    md.append("Produced by `").append(settings.command()).append("` (knobs: rate=")
+        .append(settings.rate()).append(", seconds=").append(settings.seconds())
+        .append(", warmup-seconds=").append(settings.warmupSeconds()).append(", rounds=")
+        .append(settings.rounds()).append(", pods=").append(settings.pods())
+        .append(", creators=").append(settings.creators()).append(").\n\n");
+    md.append("| machine | |\n|---|---|\n")
+        .append("| processors (nproc) | ").append(Machine.processors()).append(" |\n")
+        .append("| CPU | ").append(Machine.cpuModel()).append(" |\n")
+        .append("| memory | ").append(Machine.memTotalKb() / 1024).append(" MiB |\n")
+        .append("| kernel | ").append(Machine.kernel()).append(" |\n")
+        .append("| JDK (bench and webhook JVMs) | ").append(Machine.jdk()).append(" |\n")
+        .append("| Lanyard | ").append(revision()).append("; lanyard-webhook.jar SHA-256 ")
+        .append(jarSha).append("… |\n")
+        .append("| kube-apiserver | ").append(version("kube-apiserver")).append(" |\n")
+        .append("| etcd | ").append(version("etcd")).append(" |\n")
+        .append("| load average 1/5/15 min, start | ").append(load(loadStart)).append(" |\n")
+        .append("| load average 1 min, during | ").append(String.join("; ", loads))
+        .append(" |\n")
+        .append("| load average 1/5/15 min, end | ").append(load(loadEnd)).append(" |\n\n");
+    md.append("etcd, kube-apiserver, the webhook JVM and the load-generating JVM all share these "
+        + "processors; a load average above the processor count means other jobs ran alongside. "
+        + "The pods/s comparison is interleaved round by round and quoted as the median of the "
+        + "round-by-round ratios (min–max); absolute numbers are only indicative.\n\n");
+
+    md.append("## Against the targets\n\n| what | measured | target | verdict |\n|---|---|---|---|\n");
+    row(md, "handler latency p99 at " + settings.rate() + " req/s (open loop, HTTPS)",
+        ms(p99) + " ms (p50 " + ms(p50) + " ms)", "≤ 5 ms", p99 <= P99_TARGET_MS * 1000);
+    row(md, "pods created/s, with webhook ÷ without", Stats.summary(ratios, 3), "≥ 0.8",
+        Stats.median(ratios) >= RATIO_TARGET);
+    md.append("\n");
+
+    md.append("## Handler latency\n\n")
+        .append("`POST https://127.0.0.1:<port>/mutate` of an AdmissionReview v1 (CREATE of a "
+            + "ReplicaSet's pod: a Spring Boot container with an existing `JAVA_TOOL_OPTIONS`, "
+            + "probes, resources and volumes, plus a non-JVM log shipper, so the webhook adds the "
+            + "javaagent and the sidecar; ")
+        .append(admissionReview("x").length()).append(" bytes), from one JDK `HttpClient` "
+            + "(HTTP/1.1, kept-alive connections, trusting the test CA). Open loop: request i is "
+            + "sent at start + i/rate whatever happened to the earlier ones, and its latency runs "
+            + "from that scheduled time to the end of the response body, so it includes the "
+            + "client's TLS and HTTP stack and any queueing. ")
+        .append(settings.warmupSeconds()).append(" s of warm-up at the same rate are discarded. "
+            + "The response must be 200 with `allowed: true` to count.\n\n")
+        .append("| requests | ok | with a JSON Patch | failed | p50, ms | p90, ms | p99, ms "
+            + "| p99.9, ms | max, ms | achieved rate, req/s | max send lag, ms |\n"
+            + "|---|---|---|---|---|---|---|---|---|---|---|\n")
+        .append("| ").append(latency.sent).append(" | ").append(latency.micros.size())
+        .append(" | ").append(latency.patched.get()).append(" | ")
+        .append(latency.failures.get()).append(" | ").append(ms(p50)).append(" | ")
+        .append(ms(percentile(latency.micros, 90))).append(" | ").append(ms(p99)).append(" | ")
+        .append(ms(percentile(latency.micros, 99.9))).append(" | ")
+        .append(ms(percentile(latency.micros, 100))).append(" | ")
+        .append(Stats.format(latency.sent / latency.elapsedSeconds, 1)).append(" | ")
+        .append(Stats.format(latency.sendLagMaxMs, 2)).append(" |\n\n");
+    md.append("The webhook's own histogram `lanyard_webhook_admission_duration_seconds` (from a "
+        + "complete request body to the response, i.e. without TLS, HTTP parsing and the "
+        + "client; `/metrics` scraped before and after the window, buckets 0.5, 1, 2.5, 5, 10, "
+        + "25 ... ms): ").append(Stats.format(serverBuckets.getOrDefault(
+            Double.POSITIVE_INFINITY, 0.0), 0)).append(" admissions, p50 ")
+        .append(serverPercentile(50)).append(" ms, p99 ").append(serverPercentile(99))
+        .append(" ms; ").append(serverShareWithin(0.005)).append(" % within 5 ms.\n\n");
+    if (latency.failures.get() > 0) {
+      md.append("First failure: `").append(latency.firstFailure.replace('\n', ' '))
+          .append("`\n\n");
+    }
+
+    md.append("## Pods created per second through the apiserver\n\n")
+        .append("A MutatingWebhookConfiguration `inject.lanyard.dev` by URL "
+            + "(`https://127.0.0.1:<port>/mutate`, caBundle of the test CA, `namespaceSelector: "
+            + "lanyard.dev/inject=enabled`, `failurePolicy: Fail`, `reinvocationPolicy: IfNeeded`, "
+            + "`timeoutSeconds: 5`). With: namespace `").append(INJECTED_NS)
+        .append("` (labelled; every pod goes through the webhook). Without: namespace `")
+        .append(PLAIN_NS).append("` (unlabelled; the apiserver does not call the webhook). Each "
+            + "of ").append(settings.rounds()).append(" rounds creates ").append(settings.pods())
+        .append(" pods (the same pod as above, `generateName`) on each side with ")
+        .append(settings.creators()).append(" concurrent creators (one fabric8 client, cluster "
+            + "admin), the side that goes first alternating; pods/s is the side's count over its "
+            + "wall time. Pods are deleted between rounds (no kubelet: they are stored, never "
+            + "run). A warm-up of both sides is discarded. Injected pods read back with "
+            + "`lanyard.dev/status`: ").append(injectedFound).append(" of ")
+        .append(injectedChecked).append("; failed creations: ").append(creationErrors)
+        .append(".\n\n| round | order | with webhook, pods/s | without, pods/s | ratio |\n"
+            + "|---|---|---|---|---|\n");
+    for (int i = 0; i < withPerSecond.size(); i++) {
+      md.append("| ").append(i + 1).append(" | ").append(roundOrder.get(i)).append(" | ")
+          .append(Stats.format(withPerSecond.get(i), 1)).append(" | ")
+          .append(Stats.format(withoutPerSecond.get(i), 1)).append(" | ")
+          .append(Stats.format(ratios.get(i), 3)).append(" |\n");
+    }
+    md.append("| **median (min–max)** | | ").append(Stats.summary(withPerSecond, 1)).append(" | ")
+        .append(Stats.summary(withoutPerSecond, 1)).append(" | ")
+        .append(Stats.summary(ratios, 3)).append(" |\n\n");
+
+    md.append("## Commands\n\n- webhook: `").append(webhookCommand).append("` (the jar is copied "
+        + "at the start of the run; `$TMP` is the run's temporary directory; the serving "
+        + "certificate is EC P-256 from `TestPki`, SANs `localhost` and `127.0.0.1`)\n"
+        + "- etcd and kube-apiserver: `dev.lanyard.testkit.KubeApiServer.start()` (real binaries "
+        + "on loopback, default admission chain minus ServiceAccount)\n"
+        + "- load: `java -cp bench/target/classes:<bench classpath> dev.lanyard.bench.WebhookBench`"
+        + "\n");
+    return md.toString();
+  }
+
+  private String json() {
+    List<Double> ratios = Stats.ratios(withPerSecond, withoutPerSecond);
+    return "{\n  \"started\": " + q(started.toString()) + ",\n  \"command\": "
+        + q(settings.command()) + ",\n  \"settings\": {\"rate\": " + settings.rate()
+        + ", \"seconds\": " + settings.seconds() + ", \"warmup_seconds\": "
+        + settings.warmupSeconds() + ", \"rounds\": " + settings.rounds() + ", \"pods\": "
+        + settings.pods() + ", \"creators\": " + settings.creators() + "},\n"
+        + "  \"machine\": {\"nproc\": " + Machine.processors() + ", \"cpu\": "
+        + q(Machine.cpuModel()) + ", \"mem_total_kb\": " + Machine.memTotalKb()
+        + ", \"kernel\": " + q(Machine.kernel()) + ", \"jdk\": " + q(Machine.jdk())
+        + ", \"lanyard\": " + q(revision()) + ", \"webhook_jar_sha256_prefix\": " + q(jarSha)
+        + ", \"load_start\": " + array(loadStart) + ", \"load_during\": "
+        + loads.stream().map(WebhookBench::q).collect(Collectors.joining(", ", "[", "]"))
+        + ", \"load_end\": " + array(loadEnd) + "},\n"
+        + "  \"latency\": {\"sent\": " + latency.sent + ", \"ok\": " + latency.micros.size()
+        + ", \"patched\": " + latency.patched.get() + ", \"failed\": " + latency.failures.get()
+        + ", \"p50_ms\": " + ms(percentile(latency.micros, 50)) + ", \"p90_ms\": "
+        + ms(percentile(latency.micros, 90)) + ", \"p99_ms\": "
+        + ms(percentile(latency.micros, 99)) + ", \"p999_ms\": "
+        + ms(percentile(latency.micros, 99.9)) + ", \"max_ms\": "
+        + ms(percentile(latency.micros, 100)) + ", \"target_p99_ms\": " + P99_TARGET_MS
+        + ", \"server_histogram_cumulative\": " + serverBuckets.entrySet().stream()
+            .map(e -> q(e.getKey().isInfinite() ? "+Inf" : Stats.format(e.getKey(), 4)) + ": "
+                + Stats.format(e.getValue(), 0)).collect(Collectors.joining(", ", "{", "}"))
+        + ", \"samples_us\": " + list(latency.micros, 0) + "},\n"
+        + "  \"pods_per_second\": {\"with_webhook\": " + list(withPerSecond, 3)
+        + ", \"without\": " + list(withoutPerSecond, 3) + ", \"ratios\": " + list(ratios, 3)
+        + ", \"median_ratio\": " + Stats.format(Stats.median(ratios), 3)
+        + ", \"target_ratio\": " + RATIO_TARGET + ", \"injected_found\": " + injectedFound
+        + ", \"injected_checked\": " + injectedChecked + ", \"creation_errors\": "
+        + creationErrors + "},\n  \"webhook_command\": " + q(webhookCommand) + "\n}\n";
+  }
+
+  private static void row(StringBuilder md, String what, String measured, String target,
+      boolean met) {
+    md.append("| ").append(what).append(" | ").append(measured).append(" | ").append(target)
+        .append(" | ").append(met ? "met" : "**missed**").append(" |\n");
+  }
+
+  /** Nearest-rank percentile of microsecond samples. */
+  static double percentile(List<Double> values, double p) {
+    List<Double> sorted;
+    synchronized (values) {
+      sorted = new ArrayList<>(values);
+    }
+    if (sorted.isEmpty()) {
+      return Double.NaN;
+    }
+    Collections.sort(sorted);
+    int rank = (int) Math.ceil(p / 100.0 * sorted.size());
+    return sorted.get(Math.min(sorted.size() - 1, Math.max(0, rank - 1)));
+  }
+
+  private static String ms(double micros) {
+    return Stats.format(micros / 1000, 2);
+  }
+
+  private static String load1() {
+    return Stats.format(Machine.loadAverage()[0], 2);
+  }
+
+  private static String load(double[] load) {
+    return load == null ? "?" : Stats.format(load[0], 2) + " / " + Stats.format(load[1], 2)
+        + " / " + Stats.format(load[2], 2);
+  }
+
+  private static String revision() {
+    String commit = Machine.firstLine(List.of("git", "rev-parse", "--short=12", "HEAD"));
+    long changed = 0;
+    try {
+      Process git = new ProcessBuilder("git", "status", "--porcelain", "--", "injector-webhook")
+          .redirectErrorStream(true).start();
+      String out = new String(git.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
+      git.waitFor(30, TimeUnit.SECONDS);
+      changed = out.isEmpty() ? 0 : out.lines().count();
+    } catch (IOException e) {
+      return commit;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return commit;
+    }
+    return commit + (changed == 0 ? " (injector-webhook as committed)"
+        : " plus uncommitted changes in " + changed + " files under injector-webhook/");
+  }
+
+  private static String version(String tool) {
+    try {
+      String path = dev.lanyard.testkit.Tools.require(tool).toString();
+      return Machine.firstLine(List.of(path, "--version"));
+    } catch (RuntimeException e) {
+      return "unknown";
+    }
+  }
+
+  private static String list(List<Double> values, int decimals) {
+    List<Double> copy;
+    synchronized (values) {
+      copy = new ArrayList<>(values);
+    }
+    return copy.stream().map(v -> Stats.format(v, decimals))
+        .collect(Collectors.joining(", ", "[", "]"));
+  }
+
+  private static String array(double[] values) {
+    List<Double> list = new ArrayList<>();
+    if (values != null) {
+      for (double v : values) {
+        list.add(v);
+      }
+    }
+    return list(list, 2);
+  }
+
+  private static String q(String text) {
+    StringBuilder out = new StringBuilder("\"");
+    for (char c : text.toCharArray()) {
+      switch (c) {
+        case '"' -> out.append("\\\"");
+        case '\\' -> out.append("\\\\");
+        case '\n' -> out.append("\\n");
+        default -> out.append(c < 0x20 ? String.format("\\u%04x", (int) c) : String.valueOf(c));
+      }
+    }
+    return out.append('"').toString();
+  }
+}
