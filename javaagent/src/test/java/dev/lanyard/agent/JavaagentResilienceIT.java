@@ -56,7 +56,8 @@ class JavaagentResilienceIT {
       long beforeRestart = Admin.rotationCount(serverAdmin);
 
       awaitRotations(serverAdmin, Math.max(3, beforeRestart + 1), Duration.ofSeconds(120));
-      awaitRotations(clientAdmin, 3, Duration.ofSeconds(60));
+      // Three client rotations: the server has seen four distinct client SVIDs on new connections.
+      Set<String> clientSerials = awaitClientSerials(jdk, 4, Duration.ofSeconds(150));
       warm.stop();
       fresh.stop();
 
@@ -64,12 +65,6 @@ class JavaagentResilienceIT {
       String freshSummary = summary(fresh.output());
       assertThat(warmSummary).as(warm.output()).matches("SUMMARY ok=[1-9]\\d* failed=0 .*");
       assertThat(freshSummary).as(fresh.output()).matches("SUMMARY ok=[1-9]\\d* failed=0 .*");
-      // New connections presented each new client SVID: the server saw 4+ distinct client serials.
-      Set<String> clientSerials = new TreeSet<>();
-      Matcher serial = PEER_SERIAL.matcher(jdk.process().output());
-      while (serial.find()) {
-        clientSerials.add(serial.group(1));
-      }
       assertThat(clientSerials).as("client serials seen by the server").hasSizeGreaterThanOrEqualTo(4);
       System.out.println("rotation under load: " + warmSummary + " | " + freshSummary
           + " | client serials seen by server: " + clientSerials.size()
@@ -137,6 +132,26 @@ class JavaagentResilienceIT {
     }
     throw new AssertionError("rotation_count at " + admin + " is " + seen + ", expected >= "
         + atLeast + " within " + within);
+  }
+
+  /** Waits until the server's audit records show {@code atLeast} distinct client serials. */
+  private static Set<String> awaitClientSerials(Server server, int atLeast, Duration within)
+      throws InterruptedException {
+    long deadline = System.nanoTime() + within.toNanos();
+    Set<String> serials = new TreeSet<>();
+    while (System.nanoTime() < deadline) {
+      serials.clear();
+      Matcher serial = PEER_SERIAL.matcher(server.process().output());
+      while (serial.find()) {
+        serials.add(serial.group(1));
+      }
+      if (serials.size() >= atLeast) {
+        return serials;
+      }
+      Thread.sleep(1000);
+    }
+    throw new AssertionError("the server saw " + serials.size() + " client serials " + serials
+        + ", expected >= " + atLeast + " within " + within);
   }
 
   private static String summary(String output) {
