@@ -26,8 +26,8 @@ demo: tools       ## the main job: the local demo with real SPIRE
 bench: tools      ## benchmarks; results in bench/results/
 	bench/run.sh
 
-soak: tools       ## long fault and leak runs; results in bench/results/
-	$(MVN) verify -Dlanyard.soak=true
+soak:             ## long fault and leak runs (issue 9): not written yet, so it says so and fails
+	@echo "make soak: the fault, abuse and soak suite does not exist yet (issue 9)"; exit 1
 
 clean:
 	$(MVN) -q clean
