@@ -18,6 +18,22 @@ import java.util.regex.Pattern;
  * and can be attached to a failed test. Closing it stops it (SIGTERM, then SIGKILL after 10 s).
  */
 public final class ManagedProcess implements AutoCloseable {
+  /**
+   * Every process still running, stopped by one shutdown hook: when the test JVM itself is
+   * interrupted (Ctrl-C, a CI timeout's SIGTERM), JUnit's afterAll never runs, and SPIRE or the
+   * apiserver would otherwise outlive it.
+   */
+  private static final java.util.Set<ManagedProcess> LIVE = java.util.concurrent.ConcurrentHashMap.newKeySet();
+
+  static {
+    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+      for (ManagedProcess process : LIVE) {
+        process.process.descendants().forEach(ProcessHandle::destroyForcibly);
+        process.process.destroyForcibly();
+      }
+    }, "testkit-stop-processes"));
+  }
+
   private final String name;
   private final List<String> command;
   private final Path log;
@@ -45,7 +61,9 @@ public final class ManagedProcess implements AutoCloseable {
       }
     });
     try {
-      return new ManagedProcess(name, List.copyOf(command), log, builder.start());
+      ManagedProcess started = new ManagedProcess(name, List.copyOf(command), log, builder.start());
+      LIVE.add(started);
+      return started;
     } catch (IOException e) {
       throw new UncheckedIOException("cannot start " + name + ": " + String.join(" ", command), e);
     }
@@ -132,7 +150,11 @@ public final class ManagedProcess implements AutoCloseable {
         process.destroyForcibly();
       }
     }
-    return process.isAlive() ? -1 : process.exitValue();
+    if (!process.isAlive()) {
+      LIVE.remove(this);
+      return process.exitValue();
+    }
+    return -1;
   }
 
   @Override
