@@ -38,23 +38,13 @@ final class LazyJvmTrustManager extends X509ExtendedTrustManager {
   @Override
   public void checkClientTrusted(X509Certificate[] chain, String authType, Socket socket)
       throws CertificateException {
-    X509TrustManager trust = delegate();
-    if (trust instanceof X509ExtendedTrustManager) {
-      ((X509ExtendedTrustManager) trust).checkClientTrusted(chain, authType, socket);
-    } else {
-      trust.checkClientTrusted(chain, authType);
-    }
+    check(chain, authType, true, trust -> trust.checkClientTrusted(chain, authType, socket));
   }
 
   @Override
   public void checkClientTrusted(X509Certificate[] chain, String authType, SSLEngine engine)
       throws CertificateException {
-    X509TrustManager trust = delegate();
-    if (trust instanceof X509ExtendedTrustManager) {
-      ((X509ExtendedTrustManager) trust).checkClientTrusted(chain, authType, engine);
-    } else {
-      trust.checkClientTrusted(chain, authType);
-    }
+    check(chain, authType, true, trust -> trust.checkClientTrusted(chain, authType, engine));
   }
 
   @Override
@@ -65,23 +55,31 @@ final class LazyJvmTrustManager extends X509ExtendedTrustManager {
   @Override
   public void checkServerTrusted(X509Certificate[] chain, String authType, Socket socket)
       throws CertificateException {
-    X509TrustManager trust = delegate();
-    if (trust instanceof X509ExtendedTrustManager) {
-      ((X509ExtendedTrustManager) trust).checkServerTrusted(chain, authType, socket);
-    } else {
-      trust.checkServerTrusted(chain, authType);
-    }
+    check(chain, authType, false, trust -> trust.checkServerTrusted(chain, authType, socket));
   }
 
   @Override
   public void checkServerTrusted(X509Certificate[] chain, String authType, SSLEngine engine)
       throws CertificateException {
+    check(chain, authType, false, trust -> trust.checkServerTrusted(chain, authType, engine));
+  }
+
+  /** The socket/engine-aware check when the JVM's manager has one, else its plain check. */
+  private void check(X509Certificate[] chain, String authType, boolean client, ExtendedCheck extended)
+      throws CertificateException {
     X509TrustManager trust = delegate();
     if (trust instanceof X509ExtendedTrustManager) {
-      ((X509ExtendedTrustManager) trust).checkServerTrusted(chain, authType, engine);
+      extended.run((X509ExtendedTrustManager) trust);
+    } else if (client) {
+      trust.checkClientTrusted(chain, authType);
     } else {
       trust.checkServerTrusted(chain, authType);
     }
+  }
+
+  /** One of the socket- or engine-aware checks of an extended trust manager. */
+  private interface ExtendedCheck {
+    void run(X509ExtendedTrustManager trust) throws CertificateException;
   }
 
   @Override
