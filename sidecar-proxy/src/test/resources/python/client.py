@@ -17,8 +17,11 @@ import urllib.parse
 import urllib.request
 
 
-def show(status, body):
+def show(status, body, headers=None):
     print("status", status)
+    # The server's SPIFFE ID as the sidecar verified it (absent for non-mesh destinations).
+    if headers is not None and headers.get("X-Lanyard-Peer-Id"):
+        print("server_peer", headers.get("X-Lanyard-Peer-Id"))
     print(body.decode(errors="replace"))
 
 
@@ -27,7 +30,7 @@ def get(url, spoof=None):
     request = urllib.request.Request(url, headers=headers)
     try:
         with urllib.request.urlopen(request, timeout=60) as response:
-            show(response.status, response.read())
+            show(response.status, response.read(), response.headers)
     except urllib.error.HTTPError as e:
         show(e.code, e.read())
 

@@ -19,6 +19,8 @@ import io.netty.util.ReferenceCountUtil;
  * (next read after the flush), and closes the client after a response whose end is marked by
  * the connection closing, or when the client asked for it. The upstream connection is the
  * upstream's own business: when it closes after a framed response, the next request dials anew.
+ * Each response carries {@code X-Lanyard-Peer-Id} with the mesh server's verified SPIFFE ID (and
+ * never the upstream's own copy of that header).
  */
 final class ResponseRelay extends ChannelInboundHandlerAdapter {
   private final Channel client;
@@ -55,6 +57,10 @@ final class ResponseRelay extends ChannelInboundHandlerAdapter {
       // stays open unless the body is delimited by the close or the client asked for close.
       closeAfterThisResponse = !framed || exchange.closeClientAfterResponse;
       upstreamKeepsConnection = HttpUtil.isKeepAlive(response);
+      // The app learns whom it reached: the server's verified SPIFFE ID for a mesh upstream,
+      // nothing for a plain one; a copy the upstream sent itself is never passed on.
+      response.headers().remove(PeerIdHeaderHandler.HEADER);
+      PeerIdentity.of(ctx.channel()).ifPresent(id -> response.headers().set(PeerIdHeaderHandler.HEADER, id));
       response.setProtocolVersion(HttpVersion.HTTP_1_1);
       response.headers().remove("Keep-Alive");
       if (closeAfterThisResponse) {

@@ -30,6 +30,8 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  * socket → ghostunnel client ══mTLS══▶ sidecar inbound → python app   (app sees ghostunnel's ID)
  * python client → sidecar proxy ══mTLS══▶ ghostunnel server → python app
  * python client → sidecar proxy ══mTLS══▶ ghostunnel server that allows someone else: refused
+ * socket → ghostunnel client (not allowed) ══mTLS══▶ sidecar inbound: refused by us
+ * python client → sidecar proxy ══mTLS══▶ ghostunnel server (not allowed): refused by us
  * </pre>
  */
 class GhostunnelInteropIT {
@@ -39,6 +41,9 @@ class GhostunnelInteropIT {
   static final int SIDECAR_GID = 6201;
   static final int GT_CLIENT_GID = 6202;
   static final int GT_SERVER_GID = 6203;
+  /** Outside the sidecar's policy ({@code ns/gt/**}). */
+  static final String INTRUDER_ID = "spiffe://lanyard.test/ns/other/sa/intruder";
+  static final int INTRUDER_GID = 6204;
 
   @RegisterExtension
   static final SpireExtension spire = SpireExtension.builder().svidTtl(Duration.ofMinutes(5)).build();
@@ -53,6 +58,8 @@ class GhostunnelInteropIT {
   static int gtClientPort;
   static int gtServerPort;
   static int gtStrictServerPort;
+  static int intruderClientPort;
+  static int intruderServerPort;
 
   @BeforeAll
   static void start() {
@@ -60,6 +67,7 @@ class GhostunnelInteropIT {
     cluster.register(SIDECAR_ID, "unix:gid:" + SIDECAR_GID);
     cluster.register(GT_CLIENT_ID, "unix:gid:" + GT_CLIENT_GID);
     cluster.register(GT_SERVER_ID, "unix:gid:" + GT_SERVER_GID);
+    cluster.register(INTRUDER_ID, "unix:gid:" + INTRUDER_GID);
     dir = TempDir.create("lanyard-sidecar-ghostunnel-");
     appPort = FreePorts.next();
     mesh = FreePorts.next();
@@ -67,10 +75,13 @@ class GhostunnelInteropIT {
     gtClientPort = FreePorts.next();
     gtServerPort = FreePorts.next();
     gtStrictServerPort = FreePorts.next();
+    intruderClientPort = FreePorts.next();
+    intruderServerPort = FreePorts.next();
     app = Python.app(dir, appPort);
     cluster.awaitSvidForGid(SIDECAR_GID, SIDECAR_ID, Duration.ofSeconds(30));
     cluster.awaitSvidForGid(GT_CLIENT_GID, GT_CLIENT_ID, Duration.ofSeconds(30));
     cluster.awaitSvidForGid(GT_SERVER_GID, GT_SERVER_ID, Duration.ofSeconds(30));
+    cluster.awaitSvidForGid(INTRUDER_GID, INTRUDER_ID, Duration.ofSeconds(30));
     String socket = "unix://" + cluster.agentSocket();
     ghostunnel("gt-client", GT_CLIENT_GID, List.of("client", "--use-workload-api-addr", socket,
         "--listen", "127.0.0.1:" + gtClientPort, "--target", "localhost:" + mesh,
@@ -81,6 +92,12 @@ class GhostunnelInteropIT {
     ghostunnel("gt-strict-server", GT_SERVER_GID, List.of("server", "--use-workload-api-addr", socket,
         "--listen", "127.0.0.1:" + gtStrictServerPort, "--target", "127.0.0.1:" + appPort,
         "--allow-uri", "spiffe://lanyard.test/ns/gt/sa/someone-else"), gtStrictServerPort);
+    ghostunnel("gt-intruder-client", INTRUDER_GID, List.of("client", "--use-workload-api-addr", socket,
+        "--listen", "127.0.0.1:" + intruderClientPort, "--target", "localhost:" + mesh,
+        "--verify-uri", SIDECAR_ID), intruderClientPort);
+    ghostunnel("gt-intruder-server", INTRUDER_GID, List.of("server", "--use-workload-api-addr", socket,
+        "--listen", "127.0.0.1:" + intruderServerPort, "--target", "127.0.0.1:" + appPort,
+        "--allow-uri", SIDECAR_ID), intruderServerPort);
     sidecar = SidecarProcess.builder("sidecar", SIDECAR_GID, cluster)
         .env("LANYARD_INBOUND", mesh + ":" + appPort)
         .env("LANYARD_OUTBOUND_PROXY", "127.0.0.1:" + proxy)
@@ -148,7 +165,8 @@ class GhostunnelInteropIT {
   void ourOutboundProxyReachesAGhostunnelServerThatAllowsUs() {
     String out = Python.client("127.0.0.1:" + proxy, Duration.ofSeconds(60),
         "get", "http://localhost:" + gtServerPort + "/to-ghostunnel");
-    assertThat(out).contains("status 200").contains("/to-ghostunnel");
+    assertThat(out).contains("status 200").contains("/to-ghostunnel")
+        .contains("server_peer " + GT_SERVER_ID);
     sidecar.awaitOutput("\"upstream\":\"localhost:" + gtServerPort + "\",\"peer_spiffe_id\":\""
         + GT_SERVER_ID + "\"", Duration.ofSeconds(10));
   }
@@ -163,6 +181,33 @@ class GhostunnelInteropIT {
         // refusal can arrive as a closed connection after the request was sent.
         text -> assertThat(text).contains("RemoteDisconnected"));
     assertThat(out).doesNotContain("status 200");
+  }
+
+  @Test
+  void weRefuseAGhostunnelClientOutsideOurPolicyAndNameIt() throws Exception {
+    try (Socket socket = new Socket("127.0.0.1", intruderClientPort)) {
+      socket.setSoTimeout(20_000);
+      OutputStream out = socket.getOutputStream();
+      out.write("GET /intrusion HTTP/1.1\r\nHost: app\r\nConnection: close\r\n\r\n"
+          .getBytes(StandardCharsets.ISO_8859_1));
+      out.flush();
+      String response;
+      try {
+        response = new String(socket.getInputStream().readAllBytes(), StandardCharsets.ISO_8859_1);
+      } catch (java.io.IOException reset) {
+        response = reset.toString();
+      }
+      assertThat(response).doesNotContain("200").doesNotContain("/intrusion");
+    }
+    sidecar.awaitOutput("refused inbound TLS from peer " + INTRUDER_ID, Duration.ofSeconds(10));
+  }
+
+  @Test
+  void weRefuseAGhostunnelServerOutsideOurPolicyAndTheClientGetsA502NamingIt() {
+    String out = Python.client("127.0.0.1:" + proxy, Duration.ofSeconds(60),
+        "get", "http://localhost:" + intruderServerPort + "/");
+    assertThat(out).contains("status 502").contains("refused outbound TLS to peer " + INTRUDER_ID);
+    sidecar.awaitOutput("refused outbound TLS to peer " + INTRUDER_ID, Duration.ofSeconds(10));
   }
 
   private static void sleep(long millis) {

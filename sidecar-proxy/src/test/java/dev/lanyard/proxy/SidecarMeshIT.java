@@ -117,7 +117,8 @@ class SidecarMeshIT {
     String out = Python.client("127.0.0.1:" + proxyA, CLIENT_TIMEOUT,
         "get", "http://localhost:" + meshB + "/hello?x=1", "spiffe://lanyard.test/ns/evil/sa/forged");
 
-    assertThat(out).contains("status 200").contains("\"path\": \"/hello?x=1\"");
+    assertThat(out).contains("status 200").contains("\"path\": \"/hello?x=1\"")
+        .contains("server_peer " + ID_B);
     // The forged header is gone and exactly one verified value is there.
     assertThat(out).contains("\"peer_ids\": [\"" + ID_A + "\"]").doesNotContain("forged");
     sidecarB.awaitOutput("\"type\":\"lanyard.access\",\"listener\":\"inbound:" + meshB
