@@ -60,6 +60,20 @@ public final class ConfigKeys {
    */
   public static final ConfigKey PLAIN_PORTS = ConfigKey.of("LANYARD_PLAIN_PORTS");
 
+  /**
+   * Comma list of {@code host-glob=audience}: outbound HTTPS requests to a host matching the glob
+   * carry {@code Authorization: Bearer <JWT-SVID for audience>}, unless the application set an
+   * Authorization header itself. Never sent to another host, never over plain HTTP. The first
+   * matching glob wins. Unset: no JWT-SVIDs are sent.
+   */
+  public static final ConfigKey JWT_AUDIENCES = ConfigKey.of("LANYARD_JWT_AUDIENCES");
+
+  /**
+   * Sidecar inbound: requests must carry a valid JWT-SVID for this audience ({@code Authorization:
+   * Bearer ...}); the verified SPIFFE ID reaches the application in {@code X-Lanyard-Jwt-Subject}.
+   */
+  public static final ConfigKey INBOUND_JWT_AUDIENCE = ConfigKey.of("LANYARD_INBOUND_JWT_AUDIENCE");
+
   /** The pod's name (Downward API, set by the webhook); fills audit records' {@code attestation}. */
   public static final ConfigKey POD_NAME = ConfigKey.of("LANYARD_POD_NAME");
 
@@ -75,7 +89,7 @@ public final class ConfigKeys {
   /** All keys above, in declaration order (for documentation and diagnostics). */
   public static final List<ConfigKey> ALL = Collections.unmodifiableList(Arrays.asList(
       ALLOWED_PEERS, STARTUP, MESH_HOSTS, ADMIN_ADDRESS, LOG, AUDIT, ENDPOINT_SOCKET, PLAIN_PORTS,
-      POD_NAME, POD_NAMESPACE, NODE_NAME, SERVICE_ACCOUNT));
+      JWT_AUDIENCES, INBOUND_JWT_AUDIENCE, POD_NAME, POD_NAMESPACE, NODE_NAME, SERVICE_ACCOUNT));
 
   private ConfigKeys() {}
 }

@@ -60,6 +60,16 @@ public final class HostGlobs {
     return new HostGlobs(globs);
   }
 
+  /** Globs already checked by the caller (lower case, valid); e.g. {@link JwtAudiences}. */
+  static HostGlobs of(List<String> globs) {
+    return new HostGlobs(globs);
+  }
+
+  /** Whether {@code glob} is a valid host name glob (letters, digits, dots, dashes and *). */
+  static boolean isValidGlob(String glob) {
+    return VALID.matcher(glob).matches();
+  }
+
   /** The first glob that matches {@code host}; empty when none does or {@code host} is null. */
   public Optional<String> match(String host) {
     if (host == null || host.isEmpty()) {

@@ -30,6 +30,8 @@ public final class LanyardConfig {
   private final String workloadApiAddress;
   private final Set<Integer> plainPorts;
   private final Attestation attestation;
+  private final JwtAudiences jwtAudiences;
+  private final String inboundJwtAudience;
 
   private LanyardConfig(Map<String, String> env, Properties sys) {
     this.peerPolicy = parse(ConfigKeys.ALLOWED_PEERS, env, sys, PeerPolicy::parse,
@@ -47,6 +49,10 @@ public final class LanyardConfig {
     this.plainPorts = parse(ConfigKeys.PLAIN_PORTS, env, sys, LanyardConfig::parsePorts,
         Collections.<Integer>emptySet());
     this.attestation = Attestation.fromEnv(env, sys);
+    this.jwtAudiences = parse(ConfigKeys.JWT_AUDIENCES, env, sys, JwtAudiences::parse,
+        JwtAudiences.NONE);
+    this.inboundJwtAudience = parse(ConfigKeys.INBOUND_JWT_AUDIENCE, env, sys,
+        JwtAudiences::checkAudience, null);
   }
 
   /** Parses the given environment and system properties (testable: pass maps). */
@@ -169,11 +175,28 @@ public final class LanyardConfig {
     return attestation;
   }
 
+  /** Which outbound hosts get a JWT-SVID, for which audience ({@link JwtAudiences#NONE} when unset). */
+  public JwtAudiences jwtAudiences() {
+    return jwtAudiences;
+  }
+
+  /** The audience inbound requests must carry a JWT-SVID for (sidecar); empty when unset. */
+  public Optional<String> inboundJwtAudience() {
+    return Optional.ofNullable(inboundJwtAudience);
+  }
+
+  /** Whether anything needs JWT-SVIDs or JWT bundles from the Workload API. */
+  public boolean usesJwt() {
+    return !jwtAudiences.isEmpty() || inboundJwtAudience != null;
+  }
+
   @Override
   public String toString() {
     return "allowed_peers=[" + peerPolicy + "] startup=" + startupPolicy + " mesh_hosts=["
         + meshHosts + "] admin=" + (adminAddress == null ? "off" : adminAddress) + " audit="
         + auditMode.name().toLowerCase(Locale.ROOT) + " socket=" + workloadApiAddress
-        + " plain_ports=" + plainPorts;
+        + " plain_ports=" + plainPorts
+        + (jwtAudiences.isEmpty() ? "" : " jwt_audiences=[" + jwtAudiences + "]")
+        + (inboundJwtAudience == null ? "" : " inbound_jwt_audience=" + inboundJwtAudience);
   }
 }

@@ -54,6 +54,9 @@ public final class LanyardTls implements AutoCloseable {
   private final RecentPeers recentPeers;
   private final AdminServer adminServer;
   private final Clock clock;
+  private final JwtSvidSource jwtSource;
+  private final JwtSender jwtSender;
+  private final JwtVerifier jwtVerifier;
 
   private LanyardTls(Builder builder) {
     this.config = builder.config;
@@ -73,6 +76,15 @@ public final class LanyardTls implements AutoCloseable {
     this.keyManager = new LanyardKeyManager(firstSvid);
     this.trustManager = new LanyardTrustManager(source, firstSvid, config.peerPolicy(),
         config.meshHosts(), webPki, decisionListeners, clock);
+    this.jwtSource = builder.jwtSource != null ? builder.jwtSource
+        : config.usesJwt() ? WorkloadApiJwtSource.start(config.workloadApiAddress()) : null;
+    this.jwtSender = new JwtSender(config.jwtAudiences(), jwtSource, auditLog,
+        JwtSender.DEFAULT_WAIT);
+    this.jwtVerifier = config.inboundJwtAudience().isPresent()
+        ? new JwtVerifier(config.inboundJwtAudience().get(), jwtSource,
+            new JwtValidator(config.peerPolicy(), clock, JwtValidator.DEFAULT_CLOCK_SKEW), source,
+            auditLog)
+        : null;
     this.adminServer = builder.startAdmin ? startAdmin(clock) : null;
   }
 
@@ -220,6 +232,24 @@ public final class LanyardTls implements AutoCloseable {
     return auditLog;
   }
 
+  /**
+   * Outbound JWT-SVIDs ({@code LANYARD_JWT_AUDIENCES}): the {@code Authorization} value for a
+   * request, if it gets one. Always present; {@link JwtSender#enabled()} is false when unset.
+   */
+  public JwtSender jwtSender() {
+    return jwtSender;
+  }
+
+  /** Inbound JWT-SVID checks ({@code LANYARD_INBOUND_JWT_AUDIENCE}); empty when unset. */
+  public Optional<JwtVerifier> jwtVerifier() {
+    return Optional.ofNullable(jwtVerifier);
+  }
+
+  /** JWT-SVIDs and JWT bundles; empty when neither JWT knob is set and none was given. */
+  public Optional<JwtSvidSource> jwtSource() {
+    return Optional.ofNullable(jwtSource);
+  }
+
   /** The running admin endpoint; empty when off or when its address could not be bound. */
   public Optional<AdminServer> adminServer() {
     return Optional.ofNullable(adminServer);
@@ -229,6 +259,9 @@ public final class LanyardTls implements AutoCloseable {
   public void close() {
     if (adminServer != null) {
       adminServer.close();
+    }
+    if (jwtSource != null) {
+      jwtSource.close();
     }
     source.close();
   }
@@ -241,6 +274,7 @@ public final class LanyardTls implements AutoCloseable {
     private PrintStream auditOutput = System.err;
     private Clock clock = Clock.systemUTC();
     private boolean startAdmin = true;
+    private JwtSvidSource jwtSource;
 
     private Builder(LanyardConfig config) {
       this.config = Objects.requireNonNull(config, "config");
@@ -248,6 +282,15 @@ public final class LanyardTls implements AutoCloseable {
 
     public Builder svidSource(SvidSource value) {
       this.source = value;
+      return this;
+    }
+
+    /**
+     * Where JWT-SVIDs and JWT bundles come from; by default a {@link WorkloadApiJwtSource} on the
+     * config's Workload API address, only when a JWT knob is set.
+     */
+    public Builder jwtSource(JwtSvidSource value) {
+      this.jwtSource = value;
       return this;
     }
 

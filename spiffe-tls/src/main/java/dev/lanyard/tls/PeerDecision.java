@@ -39,6 +39,8 @@ public final class PeerDecision {
   private final String peerAddress;
   private final Instant peerNotAfter;
   private final String peerSerial;
+  private final String action;
+  private final String audience;
 
   private PeerDecision(Builder b) {
     this.direction = Objects.requireNonNull(b.direction, "direction");
@@ -52,6 +54,8 @@ public final class PeerDecision {
     this.peerAddress = b.peerAddress;
     this.peerNotAfter = b.peerNotAfter;
     this.peerSerial = b.peerSerial;
+    this.action = b.action == null ? direction.auditAction() : b.action;
+    this.audience = b.audience;
   }
 
   static Builder builder(Direction direction, Outcome outcome) {
@@ -74,7 +78,27 @@ public final class PeerDecision {
     b.peerAddress = peerAddress;
     b.peerNotAfter = peerNotAfter;
     b.peerSerial = peerSerial;
+    b.action = action;
+    b.audience = audience;
     return b;
+  }
+
+  /**
+   * The audit record's {@code action}: {@code tls.accept} or {@code tls.connect} for handshakes
+   * (from the direction), {@code jwt.send} or {@code jwt.accept} for JWT-SVIDs.
+   */
+  public String action() {
+    return action;
+  }
+
+  /** Whether this decision is about a TLS handshake (not a JWT-SVID or an HTTP request). */
+  public boolean isTls() {
+    return action.startsWith("tls.");
+  }
+
+  /** The JWT-SVID audience the decision is about; empty for TLS decisions. */
+  public Optional<String> audience() {
+    return Optional.ofNullable(audience);
   }
 
   /** True unless the outcome is {@link Outcome#DENIED} (audit mode's would-deny is allowed). */
@@ -154,6 +178,12 @@ public final class PeerDecision {
    * direction, the peer, the local SPIFFE ID and the reason.
    */
   public String refusalMessage() {
+    if (!isTls()) {
+      return "lanyard: refused " + action + " " + (direction == Direction.OUTBOUND ? "to " : "from ")
+          + (peerSpiffeId == null && peerAddress != null ? peerAddress : "peer " + peer()
+          + (peerAddress == null ? "" : " at " + peerAddress))
+          + (audience == null ? "" : " (audience " + audience + ")") + ": " + reason;
+    }
     return "lanyard: refused " + direction.label() + " TLS "
         + (direction == Direction.OUTBOUND ? "to" : "from") + " peer " + peer()
         + (peerAddress == null ? "" : " at " + peerAddress)
@@ -179,6 +209,8 @@ public final class PeerDecision {
     private String peerAddress;
     private Instant peerNotAfter;
     private String peerSerial;
+    private String action;
+    private String audience;
 
     Builder local(String value) {
       this.localSpiffeId = value;
@@ -231,6 +263,17 @@ public final class PeerDecision {
 
     Builder peerSerial(String value) {
       this.peerSerial = value;
+      return this;
+    }
+
+    /** Overrides the action derived from the direction (JWT-SVID decisions). */
+    Builder action(String value) {
+      this.action = value;
+      return this;
+    }
+
+    Builder audience(String value) {
+      this.audience = value;
       return this;
     }
 

@@ -128,6 +128,8 @@ class LanyardConfigTest {
         Map.entry("LANYARD_STARTUP", "lanyard.startup"),
         Map.entry("LANYARD_MESH_HOSTS", "lanyard.mesh.hosts"),
         Map.entry("LANYARD_ADMIN_ADDRESS", "lanyard.admin.address"),
+        Map.entry("LANYARD_JWT_AUDIENCES", "lanyard.jwt.audiences"),
+        Map.entry("LANYARD_INBOUND_JWT_AUDIENCE", "lanyard.inbound.jwt.audience"),
         Map.entry("LANYARD_LOG", "lanyard.log"),
         Map.entry("LANYARD_AUDIT", "lanyard.audit"),
         Map.entry("SPIFFE_ENDPOINT_SOCKET", "spiffe.endpoint.socket"),

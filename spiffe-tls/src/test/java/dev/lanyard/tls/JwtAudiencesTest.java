@@ -1,0 +1,73 @@
+package dev.lanyard.tls;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Properties;
+import org.junit.jupiter.api.Test;
+
+class JwtAudiencesTest {
+  @Test
+  void theFirstMatchingGlobChoosesTheAudience() {
+    JwtAudiences audiences = JwtAudiences.parse(
+        " llm.example.com=llm-gateway , *.db.internal=db,*.example.com=other ");
+
+    assertThat(audiences.match("LLM.example.com.").map(JwtAudiences.Match::audience))
+        .contains("llm-gateway");
+    assertThat(audiences.match("eu.db.internal").map(JwtAudiences.Match::glob))
+        .contains("*.db.internal");
+    assertThat(audiences.match("api.example.com").map(JwtAudiences.Match::audience))
+        .contains("other");
+    assertThat(audiences.match("example.org")).isEmpty();
+    assertThat(audiences.match(null)).isEmpty();
+    assertThat(audiences).hasToString("llm.example.com=llm-gateway,*.db.internal=db,*.example.com=other");
+  }
+
+  @Test
+  void anAudienceMayBeASpiffeIdOrAUrl() {
+    assertThat(JwtAudiences.parse("a.test=spiffe://td/llm").match("a.test")
+        .map(JwtAudiences.Match::audience)).contains("spiffe://td/llm");
+  }
+
+  @Test
+  void badEntriesAreRefusedWithTheEntryAndAnExample() {
+    assertThatThrownBy(() -> JwtAudiences.parse("llm.example.com"))
+        .hasMessageContaining("\"llm.example.com\" is not host-glob=audience")
+        .hasMessageContaining("e.g. llm.example.com=llm-gateway");
+    assertThatThrownBy(() -> JwtAudiences.parse("llm/x=aud"))
+        .hasMessageContaining("host glob \"llm/x\"");
+    assertThatThrownBy(() -> JwtAudiences.parse("llm.example.com="))
+        .hasMessageContaining("audience \"\" must be one word");
+    assertThatThrownBy(() -> JwtAudiences.parse("a.test=two words"))
+        .hasMessageContaining("audience \"two words\"");
+  }
+
+  @Test
+  void lanyardConfigReadsBothJwtKnobsAndNamesTheKnobInErrors() {
+    Map<String, String> env = new HashMap<>();
+    Properties sys = new Properties();
+    assertThat(LanyardConfig.fromEnv(env, sys).jwtAudiences().isEmpty()).isTrue();
+    assertThat(LanyardConfig.fromEnv(env, sys).inboundJwtAudience()).isEmpty();
+    assertThat(LanyardConfig.fromEnv(env, sys).usesJwt()).isFalse();
+
+    env.put("LANYARD_JWT_AUDIENCES", "*.test=api");
+    sys.setProperty("lanyard.inbound.jwt.audience", "sidecar-in");
+    LanyardConfig config = LanyardConfig.fromEnv(env, sys);
+    assertThat(config.jwtAudiences().audiences()).containsExactly("api");
+    assertThat(config.inboundJwtAudience()).contains("sidecar-in");
+    assertThat(config.usesJwt()).isTrue();
+    assertThat(config.toString()).contains("jwt_audiences=[*.test=api]")
+        .contains("inbound_jwt_audience=sidecar-in");
+
+    env.put("LANYARD_JWT_AUDIENCES", "nonsense");
+    assertThatThrownBy(() -> LanyardConfig.fromEnv(env, sys))
+        .hasMessageStartingWith("LANYARD_JWT_AUDIENCES (or -Dlanyard.jwt.audiences): entry");
+    env.remove("LANYARD_JWT_AUDIENCES");
+    sys.setProperty("lanyard.inbound.jwt.audience", "a,b");
+    assertThatThrownBy(() -> LanyardConfig.fromEnv(env, sys))
+        .hasMessageStartingWith("LANYARD_INBOUND_JWT_AUDIENCE (or -Dlanyard.inbound.jwt.audience):")
+        .hasMessageContaining("\"a,b\"");
+  }
+}
