@@ -1,0 +1,21 @@
+{{/* The injector configuration file, from .Values.injector. */}}
+{{- define "lanyard.injectorConfig" -}}
+{{- $i := .Values.injector -}}
+webhookNamespace: {{ .Release.Namespace | quote }}
+defaultRuntime: {{ $i.defaultRuntime }}
+socket:
+  type: {{ $i.socket.type }}
+  csiDriver: {{ $i.socket.csiDriver | quote }}
+  hostPath: {{ $i.socket.hostPath | quote }}
+  fileName: {{ $i.socket.fileName | quote }}
+javaagent:
+  image: {{ include "lanyard.image" (list $i.javaagent.image .) | quote }}
+  imagePullPolicy: {{ $i.javaagent.image.pullPolicy }}
+  delivery: {{ $i.javaagent.delivery }}
+sidecar:
+  image: {{ include "lanyard.image" (list $i.sidecar.image .) | quote }}
+  imagePullPolicy: {{ $i.sidecar.image.pullPolicy }}
+security:
+  runAsUser: {{ int64 $i.runAsUser }}
+  runAsGroup: {{ int64 $i.runAsGroup }}
+{{- end }}

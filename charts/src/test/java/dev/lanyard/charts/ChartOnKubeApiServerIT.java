@@ -1,0 +1,322 @@
+package dev.lanyard.charts;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.lanyard.testkit.Command;
+import dev.lanyard.testkit.FreePorts;
+import dev.lanyard.testkit.JvmProcess;
+import dev.lanyard.testkit.KubeApiServerExtension;
+import dev.lanyard.testkit.TestPki;
+import dev.lanyard.webhook.inject.LanyardNames;
+import io.fabric8.kubernetes.api.model.Container;
+import io.fabric8.kubernetes.api.model.NamespaceBuilder;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.PodBuilder;
+import io.fabric8.kubernetes.api.model.PodSpec;
+import io.fabric8.kubernetes.api.model.Volume;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.fabric8.kubernetes.client.utils.Serialization;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Base64;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.function.Predicate;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.TrustManagerFactory;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The rendered chart against a real kube-apiserver (testkit): every object is accepted by a server
+ * dry run, the webhook's own pod passes Pod Security "restricted", and the rendered
+ * MutatingWebhookConfiguration, pointed at the real webhook jar running as a process with the
+ * rendered injector configuration, injects pods in labeled namespaces and leaves the others alone.
+ */
+class ChartOnKubeApiServerIT {
+  @RegisterExtension static final KubeApiServerExtension kube = new KubeApiServerExtension();
+
+  @TempDir static Path directory;
+
+  private static JvmProcess webhook;
+
+  @AfterAll
+  static void stopWebhook() {
+    if (webhook != null) {
+      webhook.close();
+    }
+  }
+
+  @Test
+  void everyRenderedObjectIsAcceptedByAServerDryRun() throws IOException {
+    ensureNamespace(Helm.NAMESPACE, Map.of());
+    installMinimalCrds();
+    List<Map<String, String>> variants =
+        List.of(
+            Map.of(),
+            Map.of(
+                "injector.socket.type", "hostPath",
+                "admission.failurePolicy", "Ignore",
+                "webhook.events", "false",
+                "webhook.podAntiAffinity", "hard",
+                "webhook.replicas", "3"),
+            Map.of(
+                "tls.mode", "certManager",
+                "clusterSPIFFEID.enabled", "true",
+                "clusterSPIFFEID.podSelector.matchLabels.team", "a"));
+    for (Map<String, String> values : variants) {
+      Rendered rendered = Helm.template(values);
+      Path manifest = Files.writeString(
+          Files.createTempFile(directory, "rendered-", ".yaml"), rendered.yaml(rendered.objects()));
+
+      Command.Result dryRun =
+          kube.server().kubectl("apply", "--dry-run=server", "-f", manifest.toString(), "-o", "name");
+
+      assertThat(dryRun.exitCode()).as("server dry run of %s:%n%s", values, dryRun.output()).isZero();
+      assertThat(dryRun.output().lines().filter(line -> line.contains("/")).count())
+          .as("objects accepted for %s: %s", values, dryRun.output())
+          .isEqualTo(rendered.objects().size());
+    }
+  }
+
+  @Test
+  void webhookPodPassesPodSecurityRestricted() {
+    String namespace = "restricted-check";
+    ensureNamespace(namespace, Map.of("pod-security.kubernetes.io/enforce", "restricted"));
+    PodSpec spec = Serialization.unmarshal(
+        Helm.template(Map.of()).podSpec().toString(), PodSpec.class);
+
+    Pod accepted = client().resource(pod("webhook", spec)).inNamespace(namespace).dryRun().create();
+    assertThat(accepted.getSpec().getContainers()).hasSize(1);
+
+    // The control: the same namespace refuses the pod once one restriction is lifted.
+    PodSpec loosened = Serialization.clone(spec);
+    loosened.getContainers().get(0).getSecurityContext().setAllowPrivilegeEscalation(true);
+    assertThatThrownBy(
+            () -> client().resource(pod("loosened", loosened)).inNamespace(namespace).dryRun().create())
+        .isInstanceOf(KubernetesClientException.class)
+        .hasMessageContaining("restricted")
+        .hasMessageContaining("allowPrivilegeEscalation");
+  }
+
+  @Test
+  void renderedWebhookConfigurationInjectsPodsInLabeledNamespacesOnly() throws Exception {
+    Rendered rendered = Helm.template(Map.of());
+    TestPki pki = TestPki.create("lanyard-chart-test-ca");
+    int port = startWebhook(rendered, pki);
+    applyPointedAt(rendered.one("MutatingWebhookConfiguration"), port, pki);
+
+    ensureNamespace("team-a", Map.of(LanyardNames.INJECT, LanyardNames.NAMESPACE_ENABLED));
+    ensureNamespace("team-b", Map.of());
+    ensureNamespace(Helm.NAMESPACE, Map.of(LanyardNames.INJECT, LanyardNames.NAMESPACE_ENABLED));
+    awaitDryRun("team-a", p -> annotations(p).containsKey(LanyardNames.STATUS), "injected");
+
+    Pod injected = create("team-a", pod("orders", appSpec()));
+    assertThat(annotations(injected)).containsKey(LanyardNames.STATUS);
+    Volume socket = volume(injected, LanyardNames.SOCKET_VOLUME);
+    assertThat(socket.getCsi().getDriver()).isEqualTo("csi.spiffe.io");
+    assertThat(socket.getCsi().getReadOnly()).isTrue();
+    assertThat(initContainer(injected, LanyardNames.JAVAAGENT_INIT_CONTAINER).getImage())
+        .as("the javaagent image from the rendered ConfigMap")
+        .isEqualTo("ghcr.io/lanyard-dev/lanyard-javaagent:0.1.0-SNAPSHOT");
+    assertThat(initContainer(injected, LanyardNames.SIDECAR_CONTAINER).getImage())
+        .as("the sidecar image from the rendered ConfigMap (for the non-JVM container)")
+        .isEqualTo("ghcr.io/lanyard-dev/lanyard-sidecar:0.1.0-SNAPSHOT");
+    assertThat(env(injected, "app", LanyardNames.JAVA_TOOL_OPTIONS))
+        .contains(LanyardNames.JAVAAGENT_FLAG);
+
+    Pod unlabeled = create("team-b", pod("orders", appSpec()));
+    assertThat(annotations(unlabeled)).doesNotContainKey(LanyardNames.STATUS);
+    assertThat(unlabeled.getSpec().getInitContainers()).isEmpty();
+
+    Pod own = create(Helm.NAMESPACE, pod("orders", appSpec()));
+    assertThat(annotations(own)).as("the release namespace is never injected").doesNotContainKey(
+        LanyardNames.STATUS);
+
+    Pod optedOut =
+        create(
+            "team-a",
+            new PodBuilder(pod("opted-out", appSpec()))
+                .editMetadata()
+                .addToLabels(LanyardNames.INJECT, "false")
+                .endMetadata()
+                .build());
+    assertThat(annotations(optedOut)).doesNotContainKey(LanyardNames.STATUS);
+
+    // The objectSelector kept the opted-out pod (and the namespaceSelector the others) from the
+    // webhook altogether: it counted injections, never an opt-out or a webhook-namespace skip.
+    String metrics = get(port, "/metrics", pki);
+    assertThat(metrics).contains("outcome=\"injected\"");
+    assertThat(metrics).doesNotContain("opted_out").doesNotContain("webhook_namespace");
+  }
+
+  /** The real webhook jar on 127.0.0.1 with the rendered injector configuration. */
+  private static int startWebhook(Rendered rendered, TestPki pki) throws IOException {
+    Path jar = Path.of(System.getProperty("lanyard.webhook.jar",
+        "../injector-webhook/target/lanyard-webhook.jar"));
+    if (!Files.isRegularFile(jar)) {
+      throw new IllegalStateException(jar.toAbsolutePath() + " is missing; build it with"
+          + " ./mvnw -o -q -pl injector-webhook -am install -DskipTests");
+    }
+    TestPki.Issued serving = pki.server("lanyard-webhook", List.of("localhost"), List.of("127.0.0.1"));
+    Path certificate = Files.writeString(directory.resolve("tls.crt"), serving.certificatePem());
+    Path key = Files.writeString(directory.resolve("tls.key"), serving.keyPem());
+    Path config = Files.writeString(directory.resolve("injector.yaml"), rendered.injectorConfig());
+    int port = FreePorts.next();
+    webhook =
+        JvmProcess.builder("lanyard-webhook")
+            .jar(jar)
+            .args(
+                "--host", "127.0.0.1",
+                "--port", Integer.toString(port),
+                "--tls-cert", certificate.toString(),
+                "--tls-key", key.toString(),
+                "--config", config.toString(),
+                "--no-events")
+            .start();
+    webhook.awaitOutput("Lanyard webhook .* ready", Duration.ofSeconds(60));
+    return port;
+  }
+
+  /**
+   * Applies the rendered configuration with only clientConfig changed: a URL on 127.0.0.1 (the
+   * apiserver here has no Services to route to) and the test CA; every other field as rendered.
+   */
+  private static void applyPointedAt(ObjectNode rendered, int port, TestPki pki) throws IOException {
+    ObjectNode configuration = rendered.deepCopy();
+    ObjectNode admission = (ObjectNode) configuration.path("webhooks").get(0);
+    ObjectNode clientConfig = admission.putObject("clientConfig");
+    clientConfig.put("url", "https://127.0.0.1:" + port + "/mutate");
+    clientConfig.put(
+        "caBundle",
+        Base64.getEncoder().encodeToString(pki.caPem().getBytes(StandardCharsets.US_ASCII)));
+    Path manifest = Files.writeString(directory.resolve("webhook-configuration.yaml"),
+        Rendered.YAML.writeValueAsString(configuration));
+    kube.server().kubectl("apply", "-f", manifest.toString()).orThrow();
+  }
+
+  private static void installMinimalCrds() throws IOException {
+    Path crds = directory.resolve("minimal-crds.yaml");
+    try (InputStream in = ChartOnKubeApiServerIT.class.getResourceAsStream("/minimal-crds.yaml")) {
+      Files.write(crds, Objects.requireNonNull(in, "minimal-crds.yaml").readAllBytes());
+    }
+    kube.server().kubectl("apply", "-f", crds.toString()).orThrow();
+    kube.server()
+        .kubectl("wait", "--for", "condition=Established", "--timeout=60s", "-f", crds.toString())
+        .orThrow();
+  }
+
+  private static void ensureNamespace(String name, Map<String, String> labels) {
+    client()
+        .namespaces()
+        .resource(new NamespaceBuilder().withNewMetadata().withName(name).withLabels(labels)
+            .endMetadata().build())
+        .serverSideApply();
+  }
+
+  /** The apiserver picks up webhook configurations asynchronously: dry-run until it is in force. */
+  private static void awaitDryRun(String namespace, Predicate<Pod> condition, String what) {
+    long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+    RuntimeException last = null;
+    while (System.nanoTime() < deadline) {
+      try {
+        Pod probe = client().resource(pod("probe", appSpec())).inNamespace(namespace).dryRun()
+            .create();
+        if (condition.test(probe)) {
+          return;
+        }
+      } catch (RuntimeException e) {
+        last = e;
+      }
+      sleep(250);
+    }
+    throw new AssertionError("a pod in " + namespace + " was not " + what + " within 60 s"
+        + (last == null ? "" : "; last error: " + last.getMessage()) + "\nwebhook output:\n"
+        + webhook.output());
+  }
+
+  private static Pod create(String namespace, Pod pod) {
+    return client().resource(pod).inNamespace(namespace).create();
+  }
+
+  /** A JVM container (image eclipse-temurin) and a non-JVM one (python): javaagent and sidecar. */
+  private static PodSpec appSpec() {
+    return new PodBuilder()
+        .withNewSpec()
+        .addNewContainer().withName("app").withImage("eclipse-temurin:21-jre").endContainer()
+        .addNewContainer().withName("notifier").withImage("python:3.13-slim").endContainer()
+        .endSpec()
+        .build()
+        .getSpec();
+  }
+
+  private static Pod pod(String generateName, PodSpec spec) {
+    return new PodBuilder()
+        .withNewMetadata().withGenerateName(generateName + "-").endMetadata()
+        .withSpec(spec)
+        .build();
+  }
+
+  private static Map<String, String> annotations(Pod pod) {
+    Map<String, String> annotations = pod.getMetadata().getAnnotations();
+    return annotations == null ? Map.of() : annotations;
+  }
+
+  private static Volume volume(Pod pod, String name) {
+    return pod.getSpec().getVolumes().stream().filter(v -> name.equals(v.getName())).findFirst()
+        .orElseThrow(() -> new AssertionError("no volume " + name + " in " + pod.getSpec()));
+  }
+
+  private static Container initContainer(Pod pod, String name) {
+    return pod.getSpec().getInitContainers().stream().filter(c -> name.equals(c.getName()))
+        .findFirst()
+        .orElseThrow(() -> new AssertionError("no init container " + name + " in " + pod.getSpec()));
+  }
+
+  private static String env(Pod pod, String container, String variable) {
+    return pod.getSpec().getContainers().stream().filter(c -> container.equals(c.getName()))
+        .flatMap(c -> c.getEnv().stream()).filter(e -> variable.equals(e.getName()))
+        .map(e -> e.getValue()).findFirst().orElse("");
+  }
+
+  private static String get(int port, String path, TestPki pki) throws Exception {
+    TrustManagerFactory trust =
+        TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+    trust.init(pki.trustStore());
+    SSLContext context = SSLContext.getInstance("TLS");
+    context.init(null, trust.getTrustManagers(), null);
+    HttpClient http = HttpClient.newBuilder().sslContext(context).build();
+    HttpResponse<String> response = http.send(
+        HttpRequest.newBuilder(URI.create("https://127.0.0.1:" + port + path)).build(),
+        HttpResponse.BodyHandlers.ofString());
+    assertThat(response.statusCode()).as("GET %s", path).isEqualTo(200);
+    return response.body();
+  }
+
+  private static KubernetesClient client() {
+    return kube.client();
+  }
+
+  private static void sleep(long millis) {
+    try {
+      Thread.sleep(millis);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException(e);
+    }
+  }
+}
