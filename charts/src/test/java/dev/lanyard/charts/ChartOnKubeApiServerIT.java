@@ -162,6 +162,78 @@ class ChartOnKubeApiServerIT {
     String metrics = get(port, "/metrics", pki);
     assertThat(metrics).contains("outcome=\"injected\"");
     assertThat(metrics).doesNotContain("opted_out").doesNotContain("webhook_namespace");
+
+    // The rendered failurePolicy (Fail): with the webhook gone, labeled namespaces refuse new
+    // pods, and nothing else notices.
+    webhook.stop();
+    String refusal = awaitRefusal("team-a");
+    assertThat(refusal).contains("inject.lanyard.dev");
+    assertThat(annotations(create("team-b", pod("orders", appSpec()))))
+        .doesNotContainKey(LanyardNames.STATUS);
+    assertThat(create(Helm.NAMESPACE, pod("orders", appSpec()))).isNotNull();
+  }
+
+  @Test
+  void helmUpgradeKeepsTheGeneratedCertificateAndItsCaBundle() {
+    String namespace = "lanyard-upgrade";
+    // A label no namespace has: this release's webhook (with no pods behind it) selects nothing.
+    List<String> values = List.of("--set", "admission.namespaceLabel.value=upgrade-check-only");
+    helm("install", "upgrade-check", namespace, values);
+    try {
+      String secret = "upgrade-check-lanyard-webhook-tls";
+      String configuration = "upgrade-check-lanyard-" + namespace;
+      String certificate = secretData(namespace, secret, "tls.crt");
+      String ca = secretData(namespace, secret, "ca.crt");
+      assertThat(caBundle(configuration)).isEqualTo(ca);
+
+      List<String> upgraded = new java.util.ArrayList<>(values);
+      upgraded.addAll(List.of("--set", "webhook.replicas=3"));
+      helm("upgrade", "upgrade-check", namespace, upgraded);
+
+      assertThat(client().apps().deployments().inNamespace(namespace)
+          .withName("upgrade-check-lanyard-webhook").get().getSpec().getReplicas()).isEqualTo(3);
+      assertThat(secretData(namespace, secret, "tls.crt"))
+          .as("the serving certificate survives an upgrade (lookup)").isEqualTo(certificate);
+      assertThat(caBundle(configuration)).isEqualTo(ca);
+    } finally {
+      helm("uninstall", "upgrade-check", namespace, List.of());
+    }
+  }
+
+  private static void helm(String action, String release, String namespace, List<String> extra) {
+    List<String> command = new java.util.ArrayList<>(List.of(
+        dev.lanyard.testkit.Tools.require("helm").toString(), action, release));
+    if (!action.equals("uninstall")) {
+      command.add(Helm.chartDir().toString());
+      command.add("--create-namespace");
+    }
+    command.addAll(List.of("--namespace", namespace,
+        "--kubeconfig", kube.server().kubeconfig().toString()));
+    command.addAll(extra);
+    Command.run(Duration.ofSeconds(120), command).orThrow();
+  }
+
+  private static String secretData(String namespace, String name, String key) {
+    return client().secrets().inNamespace(namespace).withName(name).get().getData().get(key);
+  }
+
+  private static String caBundle(String configuration) {
+    return client().admissionRegistration().v1().mutatingWebhookConfigurations()
+        .withName(configuration).get().getWebhooks().get(0).getClientConfig().getCaBundle();
+  }
+
+  /** Waits until pod creation in {@code namespace} fails, and returns the error. */
+  private static String awaitRefusal(String namespace) {
+    long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+    while (System.nanoTime() < deadline) {
+      try {
+        client().resource(pod("probe", appSpec())).inNamespace(namespace).dryRun().create();
+      } catch (KubernetesClientException e) {
+        return e.getMessage();
+      }
+      sleep(250);
+    }
+    throw new AssertionError("pod creation in " + namespace + " was still accepted after 60 s");
   }
 
   /** The real webhook jar on 127.0.0.1 with the rendered injector configuration. */
@@ -186,6 +258,7 @@ class ChartOnKubeApiServerIT {
                 "--tls-cert", certificate.toString(),
                 "--tls-key", key.toString(),
                 "--config", config.toString(),
+                "--drain-seconds", "0",
                 "--no-events")
             .start();
     webhook.awaitOutput("Lanyard webhook .* ready", Duration.ofSeconds(60));
