@@ -82,7 +82,7 @@ class ChartTemplateTest {
                         + "/podAffinityTerm/topologyKey")
                 .asText())
         .isEqualTo("kubernetes.io/hostname");
-    assertThat(rendered.one("PodDisruptionBudget").at("/spec/minAvailable").asInt()).isEqualTo(1);
+    assertThat(rendered.one("PodDisruptionBudget").at("/spec/maxUnavailable").asInt()).isEqualTo(1);
     assertThat(rendered.one("PodDisruptionBudget").at("/spec/selector/matchLabels"))
         .isEqualTo(deployment.at("/spec/selector/matchLabels"))
         .isEqualTo(rendered.one("Service").at("/spec/selector"));
