@@ -139,6 +139,12 @@ class ChartOnKubeApiServerIT {
     assertThat(env(injected, "app", LanyardNames.JAVA_TOOL_OPTIONS))
         .contains(LanyardNames.JAVAAGENT_FLAG);
 
+    // values.yaml says the CSI socket keeps injected pods within Pod Security "restricted".
+    ensureNamespace("team-r", Map.of(LanyardNames.INJECT, LanyardNames.NAMESPACE_ENABLED,
+        "pod-security.kubernetes.io/enforce", "restricted"));
+    Pod restricted = create("team-r", pod("orders", restrictedAppSpec()));
+    assertThat(annotations(restricted)).containsKey(LanyardNames.STATUS);
+
     Pod unlabeled = create("team-b", pod("orders", appSpec()));
     assertThat(annotations(unlabeled)).doesNotContainKey(LanyardNames.STATUS);
     assertThat(unlabeled.getSpec().getInitContainers()).isEmpty();
@@ -335,6 +341,20 @@ class ChartOnKubeApiServerIT {
         .endSpec()
         .build()
         .getSpec();
+  }
+
+  /** {@link #appSpec()} as a "restricted" namespace admits it. */
+  private static PodSpec restrictedAppSpec() {
+    PodSpec spec = appSpec();
+    spec.setSecurityContext(new io.fabric8.kubernetes.api.model.PodSecurityContextBuilder()
+        .withRunAsNonRoot(true).withRunAsUser(10001L)
+        .withNewSeccompProfile().withType("RuntimeDefault").endSeccompProfile().build());
+    for (Container container : spec.getContainers()) {
+      container.setSecurityContext(new io.fabric8.kubernetes.api.model.SecurityContextBuilder()
+          .withAllowPrivilegeEscalation(false)
+          .withNewCapabilities().withDrop("ALL").endCapabilities().build());
+    }
+    return spec;
   }
 
   private static Pod pod(String generateName, PodSpec spec) {
