@@ -19,8 +19,18 @@ test-newest-jdk: tools  ## the same suite on the newest installed JDK
 	@test -n "$(NEWEST_JDK)" || { echo "no newer JDK under /usr/lib/jvm"; exit 1; }
 	JAVA_HOME=$(NEWEST_JDK) $(MVN) verify
 
-demo: tools       ## the main job: the local demo with real SPIRE
-	$(MVN) -q install -DskipTests -pl demo-apps -am
+# The Maven build is skipped when no source of the modules it needs changed since the last one
+# (a warm run is then just the demo); any change, or a missing stamp, rebuilds them.
+DEMO_STAMP := demo-apps/target/demo-build.stamp
+DEMO_MODULES := pom.xml testkit spiffe-tls javaagent sidecar-proxy injector-webhook demo-apps
+
+demo: tools       ## the main job: the AI-agent pipeline on real SPIRE, locally (demo-apps/README.md)
+	@if [ -f $(DEMO_STAMP) ] && [ -z "$$(find $(DEMO_MODULES) -path '*/target' -prune -o -type f -newer $(DEMO_STAMP) -print | head -1)" ]; then \
+	  echo "make demo: jars up to date with the sources (rm $(DEMO_STAMP) to force a build)"; \
+	else \
+	  echo "make demo: building the javaagent, sidecar, webhook core and demo workloads ..."; \
+	  $(MVN) -q install -DskipTests -pl demo-apps -am && touch $(DEMO_STAMP); \
+	fi
 	java -cp "demo-apps/target/classes:$$(cat demo-apps/target/classpath.txt)" dev.lanyard.demo.LocalDemo
 
 bench: tools      ## benchmarks; results in bench/results/

@@ -2,23 +2,84 @@ package dev.lanyard.demo;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.lanyard.demo.DemoReport.IdentityRow;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 
-/** The same flow as `make demo`: a real SPIRE issues the workload's SVID. */
+/**
+ * The same flow as {@code make demo}: real SPIRE server and SPIRE Agent, every workload a real
+ * process (five JVMs with the javaagent, the Python notifier behind the real sidecar) started with
+ * the environment the injection core computed from {@code demo-apps/k8s}.
+ */
 class LocalDemoIT {
+  private static final String TD = "spiffe://" + LocalDemo.TRUST_DOMAIN + "/ns/ai-agents/sa/";
+
   @Test
-  void printsTheSpiffeIdIssuedByRealSpireAndItsExpiry() throws Exception {
+  void everyStepIsAnsweredByItsOwnSpireIssuedIdentityAndTheGatewayRefusesTheOrchestrator()
+      throws Exception {
     ByteArrayOutputStream buffer = new ByteArrayOutputStream();
 
-    int exit = LocalDemo.run(new PrintStream(buffer, true, StandardCharsets.UTF_8));
+    LocalDemo.Result result =
+        LocalDemo.run(new PrintStream(buffer, true, StandardCharsets.UTF_8), DemoPaths.detect());
 
     String output = buffer.toString(StandardCharsets.UTF_8);
-    assertThat(exit).isZero();
-    assertThat(output).contains("SPIFFE ID:           " + LocalDemo.WORKLOAD_ID);
-    assertThat(output).containsPattern("expires: +\\d{4}-\\d\\d-\\d\\dT.*\\(in \\d+ s\\)");
-    assertThat(output).contains("issued by:");
+    // Steps: each answered (as verified by the orchestrator's TLS) by its own workload's ID.
+    List<String> answeredBy = new ArrayList<>();
+    for (JsonNode step : result.assessment().path("steps")) {
+      answeredBy.add(step.path("spiffe_id").asText());
+      assertThat(step.path("caller_seen").asText()).as(output).isEqualTo(TD + "orchestrator");
+    }
+    assertThat(answeredBy).as(output).containsExactly(TD + "classifier", TD + "confidence-scorer",
+        TD + "validator", TD + "notifier");
+    for (JsonNode step : result.assessment().path("steps")) {
+      if (step.has("reported_spiffe_id")) {
+        assertThat(step.path("reported_spiffe_id").asText()).isEqualTo(step.path("spiffe_id").asText());
+        assertThat(step.path("llm").path("spiffe_id").asText()).isEqualTo(TD + "llm-gateway");
+        assertThat(step.path("llm").path("caller_seen").asText()).isEqualTo(step.path("spiffe_id").asText());
+      }
+    }
+    JsonNode verdict = result.assessment().path("verdict");
+    assertThat(verdict.path("severity").asText()).isEqualTo("high");
+    assertThat(verdict.path("category").asText()).isEqualTo("credential-attack");
+    assertThat(verdict.path("ticket").asText()).startsWith("INC-");
+    assertThat(result.assessment().path("orchestrator").asText()).isEqualTo(TD + "orchestrator");
+
+    // Identity table: one row per Lanyard process, each holding the ID registered for its pod,
+    // issued by the real SPIRE server (its CA is the bundle the admin endpoint reports).
+    assertThat(result.identities()).extracting(IdentityRow::workload).containsExactlyInAnyOrder(
+        "orchestrator", "classifier", "confidence-scorer", "validator", "llm-gateway", "notifier");
+    for (IdentityRow row : result.identities()) {
+      assertThat(row.spiffeId()).isEqualTo(result.registered().get(row.workload()));
+      assertThat(row.identity().path("ready").asBoolean()).isTrue();
+      assertThat(row.identity().path("trust_domains").get(0).path("trust_domain").asText())
+          .isEqualTo(LocalDemo.TRUST_DOMAIN);
+      assertThat(output).contains(row.spiffeId());
+    }
+    assertThat(result.identities()).filteredOn(r -> r.workload().equals("notifier"))
+        .extracting(IdentityRow::lanyard).containsExactly("sidecar");
+    assertThat(result.identities()).filteredOn(r -> r.workload().equals("llm-gateway"))
+        .first().satisfies(row -> assertThat(row.identity().path("policy").path("allowed_peers"))
+            .hasSize(3));
+
+    // The refusal: made by the gateway's javaagent in the handshake, naming the orchestrator.
+    assertThat(result.refusedStatus()).isEqualTo(502);
+    assertThat(result.refusedAnswer().path("error").asText()).contains("llm-gateway.ai-agents.svc");
+    JsonNode refusal = new com.fasterxml.jackson.databind.ObjectMapper().readTree(result.refusalLine());
+    assertThat(refusal.path("action").asText()).isEqualTo("tls.accept");
+    assertThat(refusal.path("spiffe_id").asText()).isEqualTo(TD + "llm-gateway");
+    assertThat(refusal.path("peer_spiffe_id").asText()).isEqualTo(TD + "orchestrator");
+    assertThat(refusal.path("result").asText()).isEqualTo("denied");
+    assertThat(refusal.path("reason").asText()).contains(TD + "orchestrator").contains("allowed-peers");
+    assertThat(result.refusalAudit().path("peer_spiffe_id").asText()).isEqualTo(TD + "orchestrator");
+    assertThat(result.refusalAudit().path("result").asText()).isEqualTo("denied");
+    assertThat(output).contains(result.refusalLine()).contains("Demo passed");
+    assertThat(result.registered()).containsEntry("notifier", TD + "notifier").hasSize(6);
+    assertThat(Map.copyOf(result.registered()).values()).doesNotHaveDuplicates();
   }
 }
