@@ -28,6 +28,7 @@ import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -72,7 +73,7 @@ public final class WebhookBench {
   private static final String STATUS = "lanyard.dev/status";
 
   record Settings(String command, int rate, int seconds, int warmupSeconds, int rounds, int pods,
-      int creators, Path out) {
+      int warmupPods, int creators, Path out) {
     static Settings parse(String[] args) {
       String command = "bench/webhook.sh";
       int rate = 50;
@@ -80,6 +81,7 @@ public final class WebhookBench {
       int warmup = 10;
       int rounds = 4;
       int pods = 100;
+      int warmupPods = -1;
       int creators = 4;
       Path out = Path.of("bench/results");
       for (int i = 0; i < args.length; i++) {
@@ -91,15 +93,19 @@ public final class WebhookBench {
           case "--warmup-seconds" -> warmup = Integer.parseInt(value);
           case "--rounds" -> rounds = Integer.parseInt(value);
           case "--pods" -> pods = Integer.parseInt(value);
+          case "--warmup-pods" -> warmupPods = Integer.parseInt(value);
           case "--creators" -> creators = Integer.parseInt(value);
           case "--out" -> out = Path.of(value);
           default -> throw new IllegalArgumentException("unknown argument " + args[i]
               + " (knobs: --rate N --seconds N --warmup-seconds N --rounds N --pods N"
-              + " --creators N --out DIR)");
+              + " --warmup-pods N --creators N --out DIR)");
         }
         i++;
       }
-      return new Settings(command, rate, seconds, warmup, rounds, pods, creators, out);
+      // Every JVM in the path (webhook, load generator) must be past its JIT warm-up before the
+      // rounds count, or compilation CPU is charged to whichever side runs first.
+      warmupPods = warmupPods < 0 ? 3 * pods : warmupPods;
+      return new Settings(command, rate, seconds, warmup, rounds, pods, warmupPods, creators, out);
     }
   }
 
@@ -130,6 +136,12 @@ public final class WebhookBench {
   private int injectedChecked;
   private int injectedFound;
   private int creationErrors;
+  private long webhookPid = -1;
+  /** CPU seconds spent per process during the measured rounds, with and without the webhook. */
+  private final Map<String, Double> cpuWith = new LinkedHashMap<>();
+  private final Map<String, Double> cpuWithout = new LinkedHashMap<>();
+  private int podsWith;
+  private int podsWithout;
 
   private WebhookBench(Settings settings) {
     this.settings = settings;
@@ -170,6 +182,7 @@ public final class WebhookBench {
       try (ManagedProcess webhook = ManagedProcess.start("webhook", command, Map.of(),
           work.dir("webhook"), work.path().resolve("webhook.log"))) {
         webhook.awaitOutput(Pattern.compile("serving https://"), Duration.ofSeconds(60));
+        webhookPid = webhook.pid();
         measureLatency(pki, port);
         measurePodCreation(api.adminClient(), pki, port);
       }
@@ -389,8 +402,8 @@ public final class WebhookBench {
     awaitInjection(client);
 
     System.out.println("bench: pod creation warm-up (load " + load1() + ")");
-    createPods(client, INJECTED_NS, Math.max(20, settings.pods() / 5), true);
-    createPods(client, PLAIN_NS, Math.max(20, settings.pods() / 5), false);
+    createPods(client, INJECTED_NS, settings.warmupPods(), true);
+    createPods(client, PLAIN_NS, settings.warmupPods(), false);
     deleteAll(client);
     injectedChecked = 0;
     injectedFound = 0;
@@ -404,8 +417,18 @@ public final class WebhookBench {
       double without = 0;
       for (int side = 0; side < 2; side++) {
         boolean injected = (side == 0) == withFirst;
+        Map<String, Double> cpuBefore = cpuSeconds();
         double rate = createPods(client, injected ? INJECTED_NS : PLAIN_NS, settings.pods(),
             injected);
+        Map<String, Double> cpuAfter = cpuSeconds();
+        Map<String, Double> sink = injected ? cpuWith : cpuWithout;
+        cpuAfter.forEach((name, seconds) ->
+            sink.merge(name, seconds - cpuBefore.getOrDefault(name, 0.0), Double::sum));
+        if (injected) {
+          podsWith += settings.pods();
+        } else {
+          podsWithout += settings.pods();
+        }
         if (injected) {
           with = rate;
         } else {
@@ -417,6 +440,37 @@ public final class WebhookBench {
       System.out.printf(Locale.ROOT, "bench: round %d: with webhook %.1f pods/s, without %.1f,"
           + " ratio %.3f (load %s)%n", round + 1, with, without, with / without, load1());
       deleteAll(client);
+    }
+  }
+
+  /**
+   * CPU seconds (user + system) so far of every process taking part: etcd and kube-apiserver
+   * (children of this JVM, found by name), the webhook and this load generator. Where the added
+   * work of a webhook call goes is then visible, not guessed.
+   */
+  private Map<String, Double> cpuSeconds() {
+    Map<String, Double> cpu = new LinkedHashMap<>();
+    ProcessHandle.current().descendants().forEach(child -> {
+      String command = child.info().command().orElse("");
+      String name = command.endsWith("/etcd") ? "etcd"
+          : command.endsWith("/kube-apiserver") ? "kube-apiserver"
+          : child.pid() == webhookPid ? "webhook" : null;
+      if (name != null) {
+        cpu.merge(name, processCpuSeconds(child.pid()), Double::sum);
+      }
+    });
+    cpu.put("load generator (this JVM)", processCpuSeconds(ProcessHandle.current().pid()));
+    return cpu;
+  }
+
+  /** utime + stime of {@code /proc/<pid>/stat}, in seconds (USER_HZ is 100 on Linux). */
+  private static double processCpuSeconds(long pid) {
+    try {
+      String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
+      String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+      return (Long.parseLong(fields[11]) + Long.parseLong(fields[12])) / 100.0;
+    } catch (IOException | RuntimeException e) {
+      return 0.0;
     }
   }
 
@@ -524,7 +578,7 @@ public final class WebhookBench {
     md.append("Produced by `").append(settings.command()).append("` (knobs: rate=")
         .append(settings.rate()).append(", seconds=").append(settings.seconds())
         .append(", warmup-seconds=").append(settings.warmupSeconds()).append(", rounds=")
-        .append(settings.rounds()).append(", pods=").append(settings.pods())
+        .append(settings.rounds()).append(", pods=").append(settings.pods()).append(", warmup-pods=").append(settings.warmupPods())
         .append(", creators=").append(settings.creators()).append(").\n\n");
     md.append("| machine | |\n|---|---|\n")
         .append("| processors (nproc) | ").append(Machine.processors()).append(" |\n")
@@ -599,7 +653,8 @@ public final class WebhookBench {
         .append(settings.creators()).append(" concurrent creators (one fabric8 client, cluster "
             + "admin), the side that goes first alternating; pods/s is the side's count over its "
             + "wall time. Pods are deleted between rounds (no kubelet: they are stored, never "
-            + "run). A warm-up of both sides is discarded. Injected pods read back with "
+            + "run). A warm-up of ").append(settings.warmupPods()).append(" pods on each side "
+            + "is discarded. Injected pods read back with "
             + "`lanyard.dev/status`: ").append(injectedFound).append(" of ")
         .append(injectedChecked).append("; failed creations: ").append(creationErrors)
         .append(".\n\n| round | order | with webhook, pods/s | without, pods/s | ratio |\n"
@@ -613,6 +668,25 @@ public final class WebhookBench {
     md.append("| **median (min–max)** | | ").append(Stats.summary(withPerSecond, 1)).append(" | ")
         .append(Stats.summary(withoutPerSecond, 1)).append(" | ")
         .append(Stats.summary(ratios, 3)).append(" |\n\n");
+
+    md.append("CPU time per pod created (user + system, from `/proc/<pid>/stat`, summed over the "
+        + "measured rounds of each side; on a machine where every process competes for the same "
+        + "processors, pods/s follows the total):\n\n| process | with webhook, ms/pod | "
+        + "without, ms/pod | added, ms/pod |\n|---|---|---|---|\n");
+    double totalWith = 0;
+    double totalWithout = 0;
+    for (String name : cpuWith.keySet()) {
+      double with = 1000 * cpuWith.get(name) / Math.max(1, podsWith);
+      double without = 1000 * cpuWithout.getOrDefault(name, 0.0) / Math.max(1, podsWithout);
+      totalWith += with;
+      totalWithout += without;
+      md.append("| ").append(name).append(" | ").append(Stats.format(with, 2)).append(" | ")
+          .append(Stats.format(without, 2)).append(" | ")
+          .append(Stats.format(with - without, 2)).append(" |\n");
+    }
+    md.append("| **total** | ").append(Stats.format(totalWith, 2)).append(" | ")
+        .append(Stats.format(totalWithout, 2)).append(" | ")
+        .append(Stats.format(totalWith - totalWithout, 2)).append(" |\n\n");
 
     md.append("## Commands\n\n- webhook: `").append(webhookCommand).append("` (the jar is copied "
         + "at the start of the run; `$TMP` is the run's temporary directory; the serving "
@@ -654,7 +728,15 @@ public final class WebhookBench {
         + ", \"median_ratio\": " + Stats.format(Stats.median(ratios), 3)
         + ", \"target_ratio\": " + RATIO_TARGET + ", \"injected_found\": " + injectedFound
         + ", \"injected_checked\": " + injectedChecked + ", \"creation_errors\": "
-        + creationErrors + "},\n  \"webhook_command\": " + q(webhookCommand) + "\n}\n";
+        + creationErrors + ", \"cpu_seconds_with\": " + cpuJson(cpuWith)
+        + ", \"cpu_seconds_without\": " + cpuJson(cpuWithout) + ", \"pods_with\": " + podsWith
+        + ", \"pods_without\": " + podsWithout + "},\n  \"webhook_command\": " + q(webhookCommand) + "\n}\n";
+  }
+
+  private static String cpuJson(Map<String, Double> cpu) {
+    return cpu.entrySet().stream()
+        .map(e -> q(e.getKey()) + ": " + Stats.format(e.getValue(), 2))
+        .collect(Collectors.joining(", ", "{", "}"));
   }
 
   private static void row(StringBuilder md, String what, String measured, String target,

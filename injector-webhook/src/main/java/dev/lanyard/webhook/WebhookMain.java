@@ -1,6 +1,7 @@
 package dev.lanyard.webhook;
 
 import dev.lanyard.webhook.admission.AdmissionHandler;
+import dev.lanyard.webhook.admission.JitWarmup;
 import dev.lanyard.webhook.admission.InjectionEvents;
 import dev.lanyard.webhook.admission.OwnerEvents;
 import dev.lanyard.webhook.admission.WebhookMetrics;
@@ -12,6 +13,7 @@ import dev.lanyard.webhook.server.InvalidTlsFilesException;
 import dev.lanyard.webhook.server.WebhookServer;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
@@ -93,6 +95,15 @@ public final class WebhookMain implements Callable<Integer> {
               + " ${DEFAULT-VALUE}).")
   boolean events;
 
+  @Option(
+      names = "--warmup-admissions",
+      defaultValue = "3000",
+      description =
+          "Admissions of a built-in pod run before listening, so the JIT has compiled the"
+              + " admission path before the apiserver's first call; at most 10 s (default:"
+              + " ${DEFAULT-VALUE}; 0 turns it off).")
+  int warmupAdmissions;
+
   public static void main(String[] args) {
     System.exit(new CommandLine(new WebhookMain()).execute(args));
   }
@@ -112,7 +123,16 @@ public final class WebhookMain implements Callable<Integer> {
     OwnerEvents ownerEvents =
         client == null ? null : new OwnerEvents(client, metrics, Clock.systemUTC());
     InjectionEvents sink = ownerEvents == null ? InjectionEvents.NONE : ownerEvents;
-    AdmissionHandler handler = new AdmissionHandler(new PodInjector(injectorConfig), metrics, sink);
+    PodInjector injector = new PodInjector(injectorConfig);
+    AdmissionHandler handler = new AdmissionHandler(injector, metrics, sink);
+    if (warmupAdmissions > 0) {
+      JitWarmup.Result warm = new JitWarmup(injector).run(warmupAdmissions, Duration.ofSeconds(10));
+      LOG.info(
+          "warmed up the admission path: {} admissions in {} ms{}",
+          warm.admissions(),
+          warm.took().toMillis(),
+          warm.injected() ? "" : " (the built-in pod was not injected: check the configuration)");
+    }
     WebhookServer server;
     try {
       server =
@@ -131,6 +151,18 @@ public final class WebhookMain implements Callable<Integer> {
     } catch (InvalidTlsFilesException e) {
       System.err.println("lanyard-webhook: " + e.getMessage());
       return 2;
+    } catch (IOException e) {
+      // Jetty wraps the BindException; one line naming the address is what an operator needs.
+      Throwable cause = e.getCause() == null ? e : e.getCause();
+      System.err.println(
+          "lanyard-webhook: cannot listen on "
+              + host
+              + ":"
+              + port
+              + ": "
+              + cause.getMessage()
+              + " (another process holds the port? choose one with --port)");
+      return 1;
     }
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime()

@@ -89,6 +89,15 @@ public final class AdmissionHandler {
     return injectPod(request, start);
   }
 
+  /**
+   * A request whose declared Content-Length is over {@link #MAX_BODY_BYTES}: refused without
+   * reading (or allocating) the body.
+   */
+  public HttpReply refuseOversized(long declaredLength) {
+    metrics.admission(WebhookMetrics.REJECTED, "too_large", 0);
+    return tooLarge(declaredLength);
+  }
+
   private HttpReply injectPod(AdmissionRequestView request, long start) {
     Pod pod;
     try {

@@ -29,8 +29,7 @@ final class MutateServlet extends HttpServlet {
     long declared = request.getContentLengthLong();
     HttpReply reply;
     if (declared > AdmissionHandler.MAX_BODY_BYTES) {
-      reply =
-          handler.handle(request.getContentType(), new byte[AdmissionHandler.MAX_BODY_BYTES + 1]);
+      reply = handler.refuseOversized(declared);
     } else {
       reply =
           handler.handle(
