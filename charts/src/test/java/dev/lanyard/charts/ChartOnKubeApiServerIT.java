@@ -9,12 +9,15 @@ import dev.lanyard.testkit.FreePorts;
 import dev.lanyard.testkit.JvmProcess;
 import dev.lanyard.testkit.KubeApiServerExtension;
 import dev.lanyard.testkit.TestPki;
+import dev.lanyard.testkit.Tools;
 import dev.lanyard.webhook.inject.LanyardNames;
 import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodBuilder;
+import io.fabric8.kubernetes.api.model.PodSecurityContextBuilder;
 import io.fabric8.kubernetes.api.model.PodSpec;
+import io.fabric8.kubernetes.api.model.SecurityContextBuilder;
 import io.fabric8.kubernetes.api.model.Volume;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
@@ -29,6 +32,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
 import java.util.Map;
@@ -192,7 +196,7 @@ class ChartOnKubeApiServerIT {
       String ca = secretData(namespace, secret, "ca.crt");
       assertThat(caBundle(configuration)).isEqualTo(ca);
 
-      List<String> upgraded = new java.util.ArrayList<>(values);
+      List<String> upgraded = new ArrayList<>(values);
       upgraded.addAll(List.of("--set", "webhook.replicas=3"));
       helm("upgrade", "upgrade-check", namespace, upgraded);
 
@@ -207,8 +211,8 @@ class ChartOnKubeApiServerIT {
   }
 
   private static void helm(String action, String release, String namespace, List<String> extra) {
-    List<String> command = new java.util.ArrayList<>(List.of(
-        dev.lanyard.testkit.Tools.require("helm").toString(), action, release));
+    List<String> command = new ArrayList<>(List.of(
+        Tools.require("helm").toString(), action, release));
     if (!action.equals("uninstall")) {
       command.add(Helm.chartDir().toString());
       command.add("--create-namespace");
@@ -346,11 +350,11 @@ class ChartOnKubeApiServerIT {
   /** {@link #appSpec()} as a "restricted" namespace admits it. */
   private static PodSpec restrictedAppSpec() {
     PodSpec spec = appSpec();
-    spec.setSecurityContext(new io.fabric8.kubernetes.api.model.PodSecurityContextBuilder()
+    spec.setSecurityContext(new PodSecurityContextBuilder()
         .withRunAsNonRoot(true).withRunAsUser(10001L)
         .withNewSeccompProfile().withType("RuntimeDefault").endSeccompProfile().build());
     for (Container container : spec.getContainers()) {
-      container.setSecurityContext(new io.fabric8.kubernetes.api.model.SecurityContextBuilder()
+      container.setSecurityContext(new SecurityContextBuilder()
           .withAllowPrivilegeEscalation(false)
           .withNewCapabilities().withDrop("ALL").endCapabilities().build());
     }
