@@ -7,10 +7,13 @@ import dev.lanyard.tls.SvidSource;
 import dev.lanyard.tls.TrustBundles;
 import io.netty.handler.ssl.ClientAuth;
 import io.netty.handler.ssl.OpenSsl;
+import io.netty.handler.ssl.OpenSslCachingX509KeyManagerFactory;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
 import io.netty.handler.ssl.SslProvider;
+import io.netty.handler.ssl.util.KeyManagerFactoryWrapper;
 import java.util.Objects;
+import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SSLException;
 
 /**
@@ -77,14 +80,15 @@ final class SslContexts implements SvidSource.UpdateListener {
 
   private Pair build() {
     try {
-      SslContext server = SslContextBuilder.forServer(tls.keyManager())
+      KeyManagerFactory keys = keyManagerFactory();
+      SslContext server = SslContextBuilder.forServer(keys)
           .trustManager(tls.trustManager())
           .clientAuth(ClientAuth.REQUIRE)
           .protocols(LanyardTls.PROTOCOLS)
           .sslProvider(provider)
           .build();
       SslContext client = SslContextBuilder.forClient()
-          .keyManager(tls.keyManager())
+          .keyManager(keys)
           .trustManager(tls.trustManager())
           .protocols(LanyardTls.PROTOCOLS)
           .sslProvider(provider)
@@ -96,6 +100,18 @@ final class SslContexts implements SvidSource.UpdateListener {
       throw new IllegalStateException("cannot build the " + provider + " TLS contexts: "
           + e.getMessage(), e);
     }
+  }
+
+  /**
+   * spiffe-tls's key manager, behind OpenSSL's key material cache. Without the cache, tcnative
+   * encodes and parses the chain and the private key again on every handshake (most of a new
+   * connection's cost). The cache is keyed by alias, and the alias is the SVID's serial, so a
+   * rotated SVID is never served from the cache; each context pair has its own cache, dropped
+   * with the contexts at the next rotation.
+   */
+  private KeyManagerFactory keyManagerFactory() {
+    KeyManagerFactory keys = new KeyManagerFactoryWrapper(tls.keyManager());
+    return provider == SslProvider.OPENSSL ? new OpenSslCachingX509KeyManagerFactory(keys) : keys;
   }
 
   private static final class Pair {

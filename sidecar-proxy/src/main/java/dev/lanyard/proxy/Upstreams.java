@@ -2,6 +2,7 @@ package dev.lanyard.proxy;
 
 import io.netty.bootstrap.Bootstrap;
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelFactory;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
@@ -24,6 +25,8 @@ import java.util.function.Consumer;
  */
 final class Upstreams implements UpstreamOpener {
   private static final int CONNECT_TIMEOUT_MILLIS = 10_000;
+  /** Not {@code channel(Class)}: that looks the constructor up reflectively for every connection. */
+  private static final ChannelFactory<NioSocketChannel> CHANNELS = NioSocketChannel::new;
 
   private final SslContexts contexts;
   private final Duration handshakeTimeout;
@@ -86,7 +89,7 @@ final class Upstreams implements UpstreamOpener {
   private static Bootstrap bootstrap(Channel client, ChannelInitializer<SocketChannel> initializer) {
     return new Bootstrap()
         .group(client.eventLoop())
-        .channel(NioSocketChannel.class)
+        .channelFactory(CHANNELS)
         .option(ChannelOption.AUTO_READ, false)
         .option(ChannelOption.ALLOW_HALF_CLOSURE, true)
         .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, CONNECT_TIMEOUT_MILLIS)
