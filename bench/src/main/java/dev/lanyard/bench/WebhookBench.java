@@ -29,6 +29,8 @@ import java.util.ArrayList;
 import java.util.Base64;
 import java.util.Collections;
 import java.util.LinkedHashMap;
+import java.util.Arrays;
+import java.util.EnumMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -132,16 +134,33 @@ public final class WebhookBench {
   private Map<Double, Double> serverBuckets = Map.of();
   private final List<Double> withPerSecond = new ArrayList<>();
   private final List<Double> withoutPerSecond = new ArrayList<>();
+  private final List<Double> preInjectedPerSecond = new ArrayList<>();
   private final List<String> roundOrder = new ArrayList<>();
   private int injectedChecked;
   private int injectedFound;
   private int creationErrors;
   private long webhookPid = -1;
   /** CPU seconds spent per process during the measured rounds, with and without the webhook. */
-  private final Map<String, Double> cpuWith = new LinkedHashMap<>();
-  private final Map<String, Double> cpuWithout = new LinkedHashMap<>();
-  private int podsWith;
-  private int podsWithout;
+  private final Map<Side, Map<String, Double>> cpu = new EnumMap<>(Side.class);
+  private final Map<Side, Integer> podsCreated = new EnumMap<>(Side.class);
+
+  /**
+   * The three ways a pod is created in each round. PRE_INJECTED is the webhook's output created
+   * where no webhook is called: it splits the cost of injection into the webhook call itself
+   * (WITH versus PRE_INJECTED) and the bigger pod the apiserver then stores (PRE_INJECTED versus
+   * WITHOUT).
+   */
+  enum Side {
+    WITH("with webhook"),
+    WITHOUT("without"),
+    PRE_INJECTED("pre-injected, no webhook");
+
+    final String label;
+
+    Side(String label) {
+      this.label = label;
+    }
+  }
 
   private WebhookBench(Settings settings) {
     this.settings = settings;
@@ -402,45 +421,57 @@ public final class WebhookBench {
     awaitInjection(client);
 
     System.out.println("bench: pod creation warm-up (load " + load1() + ")");
-    createPods(client, INJECTED_NS, settings.warmupPods(), true);
-    createPods(client, PLAIN_NS, settings.warmupPods(), false);
+    createPods(client, INJECTED_NS, realisticPod(), settings.warmupPods(), Side.WITH);
+    createPods(client, PLAIN_NS, realisticPod(), settings.warmupPods(), Side.WITHOUT);
     deleteAll(client);
     injectedChecked = 0;
     injectedFound = 0;
     creationErrors = 0;
 
+    Pod preInjected = preInjectedTemplate(client);
     for (int round = 0; round < settings.rounds(); round++) {
       loads.add("round " + (round + 1) + ": " + load1());
-      boolean withFirst = round % 2 == 0;
-      roundOrder.add(withFirst ? "with, without" : "without, with");
-      double with = 0;
-      double without = 0;
-      for (int side = 0; side < 2; side++) {
-        boolean injected = (side == 0) == withFirst;
+      // Each side goes first, second and third in turn.
+      List<Side> order = new ArrayList<>(List.of(Side.values()));
+      Collections.rotate(order, -round);
+      roundOrder.add(order.stream().map(side -> side.label).collect(Collectors.joining(", ")));
+      Map<Side, Double> rates = new EnumMap<>(Side.class);
+      for (Side side : order) {
         Map<String, Double> cpuBefore = cpuSeconds();
-        double rate = createPods(client, injected ? INJECTED_NS : PLAIN_NS, settings.pods(),
-            injected);
+        double rate = switch (side) {
+          case WITH -> createPods(client, INJECTED_NS, realisticPod(), settings.pods(), side);
+          case WITHOUT -> createPods(client, PLAIN_NS, realisticPod(), settings.pods(), side);
+          case PRE_INJECTED -> createPods(client, PLAIN_NS, preInjected, settings.pods(), side);
+        };
         Map<String, Double> cpuAfter = cpuSeconds();
-        Map<String, Double> sink = injected ? cpuWith : cpuWithout;
+        Map<String, Double> sink = cpu.computeIfAbsent(side, s -> new LinkedHashMap<>());
         cpuAfter.forEach((name, seconds) ->
             sink.merge(name, seconds - cpuBefore.getOrDefault(name, 0.0), Double::sum));
-        if (injected) {
-          podsWith += settings.pods();
-        } else {
-          podsWithout += settings.pods();
-        }
-        if (injected) {
-          with = rate;
-        } else {
-          without = rate;
-        }
+        podsCreated.merge(side, settings.pods(), Integer::sum);
+        rates.put(side, rate);
+        deleteAll(client);
       }
-      withPerSecond.add(with);
-      withoutPerSecond.add(without);
+      withPerSecond.add(rates.get(Side.WITH));
+      withoutPerSecond.add(rates.get(Side.WITHOUT));
+      preInjectedPerSecond.add(rates.get(Side.PRE_INJECTED));
       System.out.printf(Locale.ROOT, "bench: round %d: with webhook %.1f pods/s, without %.1f,"
-          + " ratio %.3f (load %s)%n", round + 1, with, without, with / without, load1());
-      deleteAll(client);
+          + " pre-injected %.1f, ratio %.3f (load %s)%n", round + 1, rates.get(Side.WITH),
+          rates.get(Side.WITHOUT), rates.get(Side.PRE_INJECTED),
+          rates.get(Side.WITH) / rates.get(Side.WITHOUT), load1());
     }
+  }
+
+  /** A pod as the webhook returned it, stripped of what the apiserver assigns. */
+  private static Pod preInjectedTemplate(KubernetesClient client) {
+    Pod injected = client.pods().inNamespace(INJECTED_NS).resource(realisticPod()).dryRun()
+        .create();
+    if (injected.getMetadata().getAnnotations() == null
+        || !injected.getMetadata().getAnnotations().containsKey(STATUS)) {
+      throw new IllegalStateException("the dry-run pod came back uninjected");
+    }
+    return new PodBuilder(injected).editMetadata().withName(null).withNamespace(null)
+        .withUid(null).withResourceVersion(null).withCreationTimestamp(null)
+        .withManagedFields(List.of()).endMetadata().withStatus(null).build();
   }
 
   /**
@@ -495,8 +526,8 @@ public final class WebhookBench {
   }
 
   /** {@code count} pods by {@code creators} threads; returns pods per second of wall time. */
-  private double createPods(KubernetesClient client, String namespace, int count,
-      boolean expectInjected) throws Exception {
+  private double createPods(KubernetesClient client, String namespace, Pod template, int count,
+      Side side) throws Exception {
     AtomicInteger next = new AtomicInteger();
     AtomicInteger injected = new AtomicInteger();
     AtomicInteger errors = new AtomicInteger();
@@ -507,7 +538,7 @@ public final class WebhookBench {
       creators.submit(() -> {
         while (next.getAndIncrement() < count) {
           try {
-            Pod created = client.pods().inNamespace(namespace).resource(realisticPod()).create();
+            Pod created = client.pods().inNamespace(namespace).resource(template).create();
             Map<String, String> annotations = created.getMetadata().getAnnotations();
             if (annotations != null && annotations.containsKey(STATUS)) {
               injected.incrementAndGet();
@@ -530,10 +561,10 @@ public final class WebhookBench {
       System.out.println("bench: " + errors.get() + " creations failed in " + namespace
           + ", first: " + firstError.get(0));
     }
-    if (expectInjected) {
+    if (side == Side.WITH) {
       injectedChecked += count - errors.get();
       injectedFound += injected.get();
-    } else if (injected.get() > 0) {
+    } else if (side == Side.WITHOUT && injected.get() > 0) {
       throw new IllegalStateException(injected.get() + " pods injected in " + namespace);
     }
     return (count - errors.get()) / seconds;
@@ -647,46 +678,63 @@ public final class WebhookBench {
             + "lanyard.dev/inject=enabled`, `failurePolicy: Fail`, `reinvocationPolicy: IfNeeded`, "
             + "`timeoutSeconds: 5`). With: namespace `").append(INJECTED_NS)
         .append("` (labelled; every pod goes through the webhook). Without: namespace `")
-        .append(PLAIN_NS).append("` (unlabelled; the apiserver does not call the webhook). Each "
-            + "of ").append(settings.rounds()).append(" rounds creates ").append(settings.pods())
-        .append(" pods (the same pod as above, `generateName`) on each side with ")
+        .append(PLAIN_NS).append("` (unlabelled; the apiserver does not call the webhook). "
+            + "Pre-injected: the pod as the webhook returns it (read back from a dry run), "
+            + "created in `").append(PLAIN_NS).append("`, so the apiserver stores the bigger pod "
+            + "without calling the webhook: with ÷ pre-injected is the webhook call's own cost, "
+            + "pre-injected ÷ without the cost of the bigger pod. Each of ")
+        .append(settings.rounds()).append(" rounds creates ").append(settings.pods())
+        .append(" pods (`generateName`) on each side with ")
         .append(settings.creators()).append(" concurrent creators (one fabric8 client, cluster "
-            + "admin), the side that goes first alternating; pods/s is the side's count over its "
-            + "wall time. Pods are deleted between rounds (no kubelet: they are stored, never "
-            + "run). A warm-up of ").append(settings.warmupPods()).append(" pods on each side "
-            + "is discarded. Injected pods read back with "
+            + "admin), the order of the sides rotating; pods/s is the side's count over its "
+            + "wall time. Pods are deleted after each side (no kubelet: they are stored, never "
+            + "run). A warm-up of ").append(settings.warmupPods()).append(" pods on the with "
+            + "and without sides is discarded. Injected pods read back with "
             + "`lanyard.dev/status`: ").append(injectedFound).append(" of ")
         .append(injectedChecked).append("; failed creations: ").append(creationErrors)
-        .append(".\n\n| round | order | with webhook, pods/s | without, pods/s | ratio |\n"
-            + "|---|---|---|---|---|\n");
+        .append(".\n\n| round | order | with webhook, pods/s | without, pods/s | pre-injected, "
+            + "pods/s | with ÷ without | with ÷ pre-injected | pre-injected ÷ without |\n"
+            + "|---|---|---|---|---|---|---|---|\n");
+    List<Double> callRatios = Stats.ratios(withPerSecond, preInjectedPerSecond);
+    List<Double> sizeRatios = Stats.ratios(preInjectedPerSecond, withoutPerSecond);
     for (int i = 0; i < withPerSecond.size(); i++) {
       md.append("| ").append(i + 1).append(" | ").append(roundOrder.get(i)).append(" | ")
           .append(Stats.format(withPerSecond.get(i), 1)).append(" | ")
           .append(Stats.format(withoutPerSecond.get(i), 1)).append(" | ")
-          .append(Stats.format(ratios.get(i), 3)).append(" |\n");
+          .append(Stats.format(preInjectedPerSecond.get(i), 1)).append(" | ")
+          .append(Stats.format(ratios.get(i), 3)).append(" | ")
+          .append(Stats.format(callRatios.get(i), 3)).append(" | ")
+          .append(Stats.format(sizeRatios.get(i), 3)).append(" |\n");
     }
     md.append("| **median (min–max)** | | ").append(Stats.summary(withPerSecond, 1)).append(" | ")
         .append(Stats.summary(withoutPerSecond, 1)).append(" | ")
-        .append(Stats.summary(ratios, 3)).append(" |\n\n");
+        .append(Stats.summary(preInjectedPerSecond, 1)).append(" | ")
+        .append(Stats.summary(ratios, 3)).append(" | ")
+        .append(Stats.summary(callRatios, 3)).append(" | ")
+        .append(Stats.summary(sizeRatios, 3)).append(" |\n\n");
 
     md.append("CPU time per pod created (user + system, from `/proc/<pid>/stat`, summed over the "
         + "measured rounds of each side; on a machine where every process competes for the same "
         + "processors, pods/s follows the total):\n\n| process | with webhook, ms/pod | "
-        + "without, ms/pod | added, ms/pod |\n|---|---|---|---|\n");
-    double totalWith = 0;
-    double totalWithout = 0;
-    for (String name : cpuWith.keySet()) {
-      double with = 1000 * cpuWith.get(name) / Math.max(1, podsWith);
-      double without = 1000 * cpuWithout.getOrDefault(name, 0.0) / Math.max(1, podsWithout);
-      totalWith += with;
-      totalWithout += without;
-      md.append("| ").append(name).append(" | ").append(Stats.format(with, 2)).append(" | ")
-          .append(Stats.format(without, 2)).append(" | ")
-          .append(Stats.format(with - without, 2)).append(" |\n");
+        + "without, ms/pod | pre-injected, ms/pod | added by injection (with − without), ms/pod "
+        + "|\n|---|---|---|---|---|\n");
+    Map<Side, Double> totals = new EnumMap<>(Side.class);
+    for (String name : cpu.getOrDefault(Side.WITH, Map.of()).keySet()) {
+      md.append("| ").append(name);
+      for (Side side : Side.values()) {
+        double perPod = cpuPerPod(side, name);
+        totals.merge(side, perPod, Double::sum);
+        md.append(" | ").append(Stats.format(perPod, 2));
+      }
+      md.append(" | ").append(Stats.format(cpuPerPod(Side.WITH, name)
+          - cpuPerPod(Side.WITHOUT, name), 2)).append(" |\n");
     }
-    md.append("| **total** | ").append(Stats.format(totalWith, 2)).append(" | ")
-        .append(Stats.format(totalWithout, 2)).append(" | ")
-        .append(Stats.format(totalWith - totalWithout, 2)).append(" |\n\n");
+    md.append("| **total**");
+    for (Side side : Side.values()) {
+      md.append(" | ").append(Stats.format(totals.getOrDefault(side, 0.0), 2));
+    }
+    md.append(" | ").append(Stats.format(totals.getOrDefault(Side.WITH, 0.0)
+        - totals.getOrDefault(Side.WITHOUT, 0.0), 2)).append(" |\n\n");
 
     md.append("## Commands\n\n- webhook: `").append(webhookCommand).append("` (the jar is copied "
         + "at the start of the run; `$TMP` is the run's temporary directory; the serving "
@@ -728,15 +776,19 @@ public final class WebhookBench {
         + ", \"median_ratio\": " + Stats.format(Stats.median(ratios), 3)
         + ", \"target_ratio\": " + RATIO_TARGET + ", \"injected_found\": " + injectedFound
         + ", \"injected_checked\": " + injectedChecked + ", \"creation_errors\": "
-        + creationErrors + ", \"cpu_seconds_with\": " + cpuJson(cpuWith)
-        + ", \"cpu_seconds_without\": " + cpuJson(cpuWithout) + ", \"pods_with\": " + podsWith
-        + ", \"pods_without\": " + podsWithout + "},\n  \"webhook_command\": " + q(webhookCommand) + "\n}\n";
+        + creationErrors + ", \"pre_injected\": " + list(preInjectedPerSecond, 3)
+        + ", \"cpu_ms_per_pod\": " + Arrays.stream(Side.values())
+            .map(side -> q(side.name().toLowerCase(Locale.ROOT)) + ": "
+                + cpu.getOrDefault(side, Map.of()).keySet().stream()
+                    .map(name -> q(name) + ": " + Stats.format(cpuPerPod(side, name), 3))
+                    .collect(Collectors.joining(", ", "{", "}")))
+            .collect(Collectors.joining(", ", "{", "}")) + 
+"},\n  \"webhook_command\": " + q(webhookCommand) + "\n}\n";
   }
 
-  private static String cpuJson(Map<String, Double> cpu) {
-    return cpu.entrySet().stream()
-        .map(e -> q(e.getKey()) + ": " + Stats.format(e.getValue(), 2))
-        .collect(Collectors.joining(", ", "{", "}"));
+  private double cpuPerPod(Side side, String process) {
+    return 1000 * cpu.getOrDefault(side, Map.of()).getOrDefault(process, 0.0)
+        / Math.max(1, podsCreated.getOrDefault(side, 0));
   }
 
   private static void row(StringBuilder md, String what, String measured, String target,
