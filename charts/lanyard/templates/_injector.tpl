@@ -15,6 +15,9 @@ javaagent:
 sidecar:
   image: {{ include "lanyard.image" (list $i.sidecar.image .) | quote }}
   imagePullPolicy: {{ $i.sidecar.image.pullPolicy }}
+defaults:
+  allowedPeers: {{ $i.defaults.allowedPeers | default "" | quote }}
+  startup: {{ $i.defaults.startup | default "" | quote }}
 security:
   runAsUser: {{ int64 $i.runAsUser }}
   runAsGroup: {{ int64 $i.runAsGroup }}

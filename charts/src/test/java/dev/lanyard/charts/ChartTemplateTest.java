@@ -281,17 +281,19 @@ class ChartTemplateTest {
 
     Rendered hostPath =
         Helm.template(
-            Map.of(
-                "injector.socket.type", "hostPath",
-                "injector.socket.hostPath", "/run/spire/sockets",
-                "injector.socket.fileName", "agent.sock",
-                "injector.defaultRuntime", "jvm",
-                "injector.javaagent.image.repository", "registry.example/lanyard/javaagent",
-                "injector.javaagent.image.tag", "7",
-                "injector.javaagent.image.pullPolicy", "Always",
-                "injector.javaagent.delivery", "image",
-                "injector.sidecar.image.repository", "registry.example/lanyard/sidecar",
-                "injector.runAsUser", "10001"));
+            Map.ofEntries(
+                Map.entry("injector.socket.type", "hostPath"),
+                Map.entry("injector.socket.hostPath", "/run/spire/sockets"),
+                Map.entry("injector.socket.fileName", "agent.sock"),
+                Map.entry("injector.defaultRuntime", "jvm"),
+                Map.entry("injector.javaagent.image.repository", "registry.example/lanyard/javaagent"),
+                Map.entry("injector.javaagent.image.tag", "7"),
+                Map.entry("injector.javaagent.image.pullPolicy", "Always"),
+                Map.entry("injector.javaagent.delivery", "image"),
+                Map.entry("injector.sidecar.image.repository", "registry.example/lanyard/sidecar"),
+                Map.entry("injector.runAsUser", "10001"),
+                Map.entry("injector.defaults.allowedPeers", "spiffe://example.org/ns/platform/**"),
+                Map.entry("injector.defaults.startup", "wait=60s\\,then=degrade")));
     InjectorConfig config = InjectorConfigLoader.fromYaml("hostPath render", hostPath.injectorConfig());
     assertThat(config.socket().type()).isEqualTo(InjectorConfig.SocketVolumeType.HOST_PATH);
     assertThat(config.socket().hostPath()).isEqualTo("/run/spire/sockets");
@@ -302,6 +304,9 @@ class ChartTemplateTest {
     assertThat(config.javaagent().delivery()).isEqualTo(InjectorConfig.JarDelivery.IMAGE);
     assertThat(config.sidecar().image()).isEqualTo("registry.example/lanyard/sidecar:0.1.0-SNAPSHOT");
     assertThat(config.security().runAsUser()).isEqualTo(10001);
+    assertThat(config.defaults().allowedPeers()).isEqualTo("spiffe://example.org/ns/platform/**");
+    assertThat(config.defaults().startup()).isEqualTo("wait=60s,then=degrade");
+    assertThat(defaults.defaults().allowedPeers()).isEmpty();
 
     // A changed configuration must roll the webhook pods, or they keep injecting the old one.
     assertThat(hostPath.one("Deployment").at("/spec/template/metadata/annotations/checksum~1config"))

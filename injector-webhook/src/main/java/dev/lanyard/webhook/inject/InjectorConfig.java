@@ -4,6 +4,7 @@ import com.fasterxml.jackson.annotation.JsonValue;
 import io.fabric8.kubernetes.api.model.ResourceRequirements;
 import java.util.List;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.Set;
 
 /**
@@ -15,6 +16,7 @@ import java.util.Set;
  * @param webhookNamespace the webhook's own namespace: never injected, so the webhook cannot block
  *     its own pods
  * @param defaultRuntime what {@code mode: auto} assumes when nothing hints at a JVM
+ * @param defaults the policy for pods that carry no annotation of their own
  */
 public record InjectorConfig(
     String version,
@@ -23,7 +25,8 @@ public record InjectorConfig(
     Socket socket,
     Javaagent javaagent,
     Sidecar sidecar,
-    InjectedSecurity security) {
+    InjectedSecurity security,
+    Defaults defaults) {
 
   /** Namespaces Lanyard never injects, whatever their labels say. */
   public static final Set<String> SYSTEM_NAMESPACES =
@@ -36,6 +39,7 @@ public record InjectorConfig(
     Objects.requireNonNull(javaagent, "javaagent");
     Objects.requireNonNull(sidecar, "sidecar");
     Objects.requireNonNull(security, "security");
+    Objects.requireNonNull(defaults, "defaults");
   }
 
   /**
@@ -124,6 +128,26 @@ public record InjectorConfig(
       String noProxy,
       int startupProbeFailureThreshold,
       ResourceRequirements resources) {}
+
+  /**
+   * What a pod gets when it has no {@code lanyard.dev/allowed-peers} or {@code
+   * lanyard.dev/startup} annotation; empty means the javaagent's and sidecar's own default (the
+   * same trust domain only; {@code wait=30s,then=fail}). An annotation always wins.
+   */
+  public record Defaults(String allowedPeers, String startup) {
+    public Defaults {
+      allowedPeers = allowedPeers == null ? "" : allowedPeers.trim();
+      startup = startup == null ? "" : startup.trim();
+    }
+
+    Optional<String> allowedPeersIfSet() {
+      return allowedPeers.isEmpty() ? Optional.empty() : Optional.of(allowedPeers);
+    }
+
+    Optional<String> startupIfSet() {
+      return startup.isEmpty() ? Optional.empty() : Optional.of(startup);
+    }
+  }
 
   /** The user and group Lanyard's own containers run as (non-root: Pod Security "restricted"). */
   public record InjectedSecurity(long runAsUser, long runAsGroup) {}

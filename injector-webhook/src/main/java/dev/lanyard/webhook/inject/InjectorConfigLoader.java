@@ -165,6 +165,20 @@ public final class InjectorConfigLoader {
               + sidecar.startupProbeFailureThreshold()
               + " must be at least 1");
     }
+    // The same rules as the annotations, but here a mistake stops the webhook's start.
+    List<InjectionWarning> defaultsProblems = new ArrayList<>();
+    config.defaults().allowedPeersIfSet()
+        .ifPresent(value -> PodSettingsReader.checkAllowedPeers(value, defaultsProblems));
+    config.defaults().startupIfSet()
+        .ifPresent(value -> PodSettingsReader.checkStartup(value, defaultsProblems));
+    defaultsProblems.forEach(
+        problem ->
+            problems.add(
+                problem
+                    .message()
+                    .replace(LanyardNames.ALLOWED_PEERS, "defaults.allowedPeers")
+                    .replace(LanyardNames.STARTUP, "defaults.startup")
+                    .replace("; the workload will refuse to start with it", "")));
     if (config.security().runAsUser() <= 0 || config.security().runAsGroup() <= 0) {
       problems.add(
           "security.runAsUser and security.runAsGroup must be non-root (> 0) for Pod"

@@ -79,8 +79,10 @@ final class PodSettingsReader {
     Optional<String> allowedPeers =
         Optional.ofNullable(annotations.get(LanyardNames.ALLOWED_PEERS));
     allowedPeers.ifPresent(value -> checkAllowedPeers(value, warnings));
+    allowedPeers = allowedPeers.or(config.defaults()::allowedPeersIfSet);
     Optional<String> startup = Optional.ofNullable(annotations.get(LanyardNames.STARTUP));
     startup.ifPresent(value -> checkStartup(value, warnings));
+    startup = startup.or(config.defaults()::startupIfSet);
     Optional<String> inbound = Optional.ofNullable(annotations.get(LanyardNames.INBOUND));
     inbound.ifPresent(value -> checkInbound(value, config, warnings));
 
@@ -124,7 +126,7 @@ final class PodSettingsReader {
     return null;
   }
 
-  private static void checkAllowedPeers(String value, List<InjectionWarning> warnings) {
+  static void checkAllowedPeers(String value, List<InjectionWarning> warnings) {
     for (String item : value.split(",")) {
       String pattern = item.trim();
       if (!pattern.isEmpty() && !pattern.startsWith("spiffe://")) {
@@ -141,7 +143,7 @@ final class PodSettingsReader {
     }
   }
 
-  private static void checkStartup(String value, List<InjectionWarning> warnings) {
+  static void checkStartup(String value, List<InjectionWarning> warnings) {
     for (String part : value.split(",", -1)) {
       String item = part.trim().toLowerCase(Locale.ROOT);
       boolean ok =

@@ -75,6 +75,19 @@ class InjectorConfigLoaderTest {
   }
 
   @Test
+  void badDefaultPoliciesStopTheStartNamingTheKey() {
+    assertThatThrownBy(
+            () ->
+                InjectorConfigLoader.fromYaml(
+                    "values",
+                    "defaults: {allowedPeers: 'example.org/ns/x', startup: 'wait=forever'}\n"))
+        .isInstanceOf(InvalidConfigException.class)
+        .hasMessageContaining("2 problems")
+        .hasMessageContaining("defaults.allowedPeers entry \"example.org/ns/x\"")
+        .hasMessageContaining("defaults.startup=\"wait=forever\"");
+  }
+
+  @Test
   void invalidYamlSaysWhere(@TempDir Path dir) throws Exception {
     Path file = Files.writeString(dir.resolve("config.yaml"), "sidecar: [\n");
 

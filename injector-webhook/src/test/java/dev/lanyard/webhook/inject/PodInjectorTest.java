@@ -167,6 +167,42 @@ class PodInjectorTest {
     }
 
     @Test
+    void theConfiguredDefaultsApplyToPodsWithoutAnnotationsAndAnAnnotationWins() {
+      PodInjector withDefaults =
+          new PodInjector(
+              InjectorConfigLoader.fromYaml(
+                  "test config",
+                  """
+                  defaults:
+                    allowedPeers: spiffe://example.org/ns/platform/**
+                    startup: wait=90s,then=degrade
+                  """));
+      Pod annotated = TestPods.pythonPod();
+      annotated
+          .getMetadata()
+          .setAnnotations(
+              new java.util.HashMap<>(
+                  java.util.Map.of("lanyard.dev/allowed-peers", "spiffe://example.org/ns/a/sa/b")));
+
+      Container plain =
+          init(withDefaults.inject(TestPods.pythonPod(), RequestContext.of("apps")).pod(), "lanyard-sidecar")
+              .orElseThrow();
+      Container own =
+          init(withDefaults.inject(annotated, RequestContext.of("apps")).pod(), "lanyard-sidecar").orElseThrow();
+      Container jvm = app(withDefaults.inject(TestPods.jvmPod(), RequestContext.of("apps")).pod(), "app");
+
+      assertThat(env(plain, "LANYARD_ALLOWED_PEERS")).contains("spiffe://example.org/ns/platform/**");
+      assertThat(env(plain, "LANYARD_STARTUP")).contains("wait=90s,then=degrade");
+      assertThat(env(own, "LANYARD_ALLOWED_PEERS")).contains("spiffe://example.org/ns/a/sa/b");
+      assertThat(env(own, "LANYARD_STARTUP")).contains("wait=90s,then=degrade");
+      assertThat(env(jvm, "LANYARD_ALLOWED_PEERS")).contains("spiffe://example.org/ns/platform/**");
+      // Without configured defaults nothing is set: the runtime's own default applies.
+      assertThat(env(init(inject(TestPods.pythonPod()).pod(), "lanyard-sidecar").orElseThrow(),
+              "LANYARD_ALLOWED_PEERS"))
+          .isEmpty();
+    }
+
+    @Test
     void aJvmAndANonJvmContainerGetTheJavaagentAndTheSidecarOnDifferentAdminPorts() {
       InjectionResult result =
           inject(pod("mixed", container("jvm", "eclipse-temurin:21"), container("py", "python:3")));
