@@ -28,6 +28,7 @@ public final class ApacheHttpClientApp {
 
   private static ClientRunner.ClientFactory clients(ClientMain.Settings settings) throws Exception {
     String url = settings.target();
+    var headers = settings.headers();
     Timeout timeout = Timeout.ofMilliseconds(settings.loop().timeoutMillis());
     int poolSize = Math.max(5, settings.loop().concurrency());
     var keystoreContext =
@@ -50,7 +51,9 @@ public final class ApacheHttpClientApp {
         @Override
         public ClientRunner.Response send() throws Exception {
           HttpClientContext context = HttpClientContext.create();
-          return client.execute(new HttpGet(url), context, response -> {
+          HttpGet get = new HttpGet(url);
+          headers.forEach(get::setHeader);
+          return client.execute(get, context, response -> {
             SSLSession session = context.getSSLSession();
             String body = response.getEntity() == null ? "" : EntityUtils.toString(response.getEntity());
             return new ClientRunner.Response(response.getCode(), Peers.of(session), body);

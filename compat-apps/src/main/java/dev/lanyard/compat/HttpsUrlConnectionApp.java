@@ -33,6 +33,7 @@ public final class HttpsUrlConnectionApp {
       try {
         connection.setConnectTimeout(timeout);
         connection.setReadTimeout(timeout);
+        settings.headers().forEach(connection::setRequestProperty);
         if (sockets != null && connection instanceof HttpsURLConnection https) {
           https.setSSLSocketFactory(sockets);
         }

@@ -25,7 +25,9 @@ public final class JdkHttpClientApp {
     Duration timeout = Duration.ofMillis(settings.loop().timeoutMillis());
     SSLContext keystoreContext =
         settings.tls().mode() == TlsMode.KEYSTORE ? settings.tls().sslContext() : null;
-    HttpRequest request = HttpRequest.newBuilder(uri).timeout(timeout).GET().build();
+    HttpRequest.Builder requestBuilder = HttpRequest.newBuilder(uri).timeout(timeout).GET();
+    settings.headers().forEach(requestBuilder::header);
+    HttpRequest request = requestBuilder.build();
     return () -> {
       HttpClient client = keystoreContext == null
           ? HttpClient.newHttpClient()

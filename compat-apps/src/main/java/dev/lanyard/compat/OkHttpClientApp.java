@@ -31,7 +31,9 @@ public final class OkHttpClientApp {
     } else {
       base = new OkHttpClient();
     }
-    Request request = new Request.Builder().url(settings.target()).build();
+    Request.Builder requestBuilder = new Request.Builder().url(settings.target());
+    settings.headers().forEach(requestBuilder::header);
+    Request request = requestBuilder.build();
     java.time.Duration timeout = java.time.Duration.ofMillis(settings.loop().timeoutMillis());
     boolean fresh = settings.loop().newConnectionPerRequest();
     return () -> {

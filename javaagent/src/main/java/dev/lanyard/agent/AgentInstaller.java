@@ -35,7 +35,8 @@ public final class AgentInstaller {
     String version = version(agentJar);
     InstrumentationInstaller installer = new InstrumentationInstaller(
         message -> LanyardLog.warn(message), LanyardLog::debug);
-    List<dev.lanyard.agent.instrumentation.Instrumentation> hooks = InstrumentationInstaller.all();
+    List<dev.lanyard.agent.instrumentation.Instrumentation> hooks =
+        InstrumentationInstaller.all(config);
     if (lateAttach) {
       // Attached to a running JVM: its TLS classes are loaded already, so hook them right now.
       AgentRuntime runtime = start(config, installer);

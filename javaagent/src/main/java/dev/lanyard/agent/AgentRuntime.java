@@ -21,6 +21,9 @@ final class AgentRuntime {
         () -> tls.svidSource().bundles().allAuthorities(), tls.config().plainPorts(),
         () -> tls.svidSource().current().map(identity -> identity.spiffeId().toString()),
         new SessionCaches(tls.sessionPolicy()));
+    if (tls.jwtSender().enabled()) {
+      hooks.jwt(new JwtRequestHeaders(tls.jwtSender()));
+    }
   }
 
   /** Starts the SVID source in the background and the admin endpoint; never waits for SPIRE. */

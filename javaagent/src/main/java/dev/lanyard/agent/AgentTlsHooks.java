@@ -31,6 +31,7 @@ final class AgentTlsHooks implements TlsHooks {
   private final AuthorizedPeers authorized = new AuthorizedPeers();
   private final NettySslContextBuilderConfigurer netty;
   private final X509TrustManager jvmDefaultTrust = new LazyJvmTrustManager();
+  private volatile JwtRequestHeaders jwt = JwtRequestHeaders.DISABLED;
 
   AgentTlsHooks(X509ExtendedKeyManager svidKeyManager,
       Function<X509TrustManager, X509ExtendedTrustManager> trustManagerFactory,
@@ -44,6 +45,36 @@ final class AgentTlsHooks implements TlsHooks {
     this.plainPorts = Set.copyOf(plainPorts);
     this.netty = new NettySslContextBuilderConfigurer(
         this::managedKeyManager, this::managedTrustManager, this::requireClientCertificate);
+  }
+
+  /** Where outbound HTTP requests get their JWT-SVIDs ({@code LANYARD_JWT_AUDIENCES}). */
+  void jwt(JwtRequestHeaders headers) {
+    this.jwt = headers;
+  }
+
+  @Override
+  public Object jdkHttpRequest(Object request) throws Exception {
+    return jwt.jdkHttpRequest(request);
+  }
+
+  @Override
+  public void urlConnectionHeaders(java.net.URL url, Object requestHeaders) throws Exception {
+    jwt.urlConnectionHeaders(url, requestHeaders);
+  }
+
+  @Override
+  public Object okHttpRequest(Object request) throws Exception {
+    return jwt.okHttpRequest(request);
+  }
+
+  @Override
+  public Object apacheRequest(Object request, Object connection) throws Exception {
+    return jwt.apacheRequest(request, connection);
+  }
+
+  @Override
+  public void apacheRequestDone(Object request, Object header) throws Exception {
+    jwt.apacheRequestDone(request, header);
   }
 
   @Override

@@ -36,8 +36,11 @@ public final class BootstrapInjector {
     Module javaBase = Object.class.getModule();
     Module ours = BootstrapInjector.class.getModule();
     // javax.net.ssl is opened too: SessionCaches reads each SSLContextSpi's session contexts.
+    // sun.net.www is exported too: JwtRequestHeaders adds a JWT-SVID to HttpURLConnection's
+    // internal MessageHeader (its public API hides Authorization and refuses changes by then).
     instrumentation.redefineModule(javaBase, Set.of(),
-        Map.of("jdk.internal.misc", Set.of(ours)), Map.of("javax.net.ssl", Set.of(ours)),
+        Map.of("jdk.internal.misc", Set.of(ours), "sun.net.www", Set.of(ours)),
+        Map.of("javax.net.ssl", Set.of(ours)),
         Set.of(), Map.of());
     Class<?> unsafeType = Class.forName("jdk.internal.misc.Unsafe");
     Object unsafe = unsafeType.getMethod("getUnsafe").invoke(null);

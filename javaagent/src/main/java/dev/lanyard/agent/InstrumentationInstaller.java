@@ -6,13 +6,19 @@ import static net.bytebuddy.matcher.ElementMatchers.isSynthetic;
 import static net.bytebuddy.matcher.ElementMatchers.nameStartsWith;
 
 import dev.lanyard.agent.bootstrap.LanyardBridge;
+import dev.lanyard.agent.instrumentation.ApacheHttpClientJwtInstrumentation;
 import dev.lanyard.agent.instrumentation.HostnameVerifierInstrumentation;
+import dev.lanyard.agent.instrumentation.HttpUrlConnectionJwtInstrumentation;
+import dev.lanyard.agent.instrumentation.JdkHttpClientJwtInstrumentation;
+import dev.lanyard.agent.instrumentation.OkHttpJwtInstrumentation;
 import dev.lanyard.agent.instrumentation.Instrumentation;
 import dev.lanyard.agent.instrumentation.JettySniHostCheckInstrumentation;
 import dev.lanyard.agent.instrumentation.NettySslContextBuilderInstrumentation;
 import dev.lanyard.agent.instrumentation.OkHttpChainCleanerInstrumentation;
 import dev.lanyard.agent.instrumentation.ServerClientAuthInstrumentation;
 import dev.lanyard.agent.instrumentation.SslContextInitInstrumentation;
+import dev.lanyard.tls.LanyardConfig;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -39,6 +45,28 @@ public final class InstrumentationInstaller {
         new NettySslContextBuilderInstrumentation(),
         new JettySniHostCheckInstrumentation(),
         new OkHttpChainCleanerInstrumentation());
+  }
+
+  /**
+   * The hooks for {@code config}: the TLS hooks always, the HTTP clients' JWT-SVID hooks only
+   * when {@code LANYARD_JWT_AUDIENCES} is set (no JWT, no HTTP client is touched).
+   */
+  public static List<Instrumentation> all(LanyardConfig config) {
+    if (config.jwtAudiences().isEmpty()) {
+      return all();
+    }
+    List<Instrumentation> hooks = new ArrayList<>(all());
+    hooks.addAll(jwt());
+    return List.copyOf(hooks);
+  }
+
+  /** The HTTP clients' JWT-SVID hooks. */
+  public static List<Instrumentation> jwt() {
+    return List.of(
+        new JdkHttpClientJwtInstrumentation(),
+        new HttpUrlConnectionJwtInstrumentation(),
+        new OkHttpJwtInstrumentation(),
+        new ApacheHttpClientJwtInstrumentation());
   }
 
   private final Set<String> hooked = ConcurrentHashMap.newKeySet();

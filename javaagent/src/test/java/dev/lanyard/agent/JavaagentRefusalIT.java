@@ -23,9 +23,10 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Refusals, both directions, each with a clear line naming the refused SPIFFE ID; and the other
- * side of the trust rule: a server without a SPIFFE ID, with an ordinary CA certificate, is still
- * reachable for a non-mesh host and refused for a mesh host.
+ * Refusals, both directions, each with a clear line naming the refused SPIFFE ID and exactly one
+ * audit record (JSON, with the peer's ID when it had one, result, reason and the Downward API
+ * attestation); and the other side of the trust rule: a server without a SPIFFE ID, with an
+ * ordinary CA certificate, is still reachable for a non-mesh host and refused for a mesh host.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class JavaagentRefusalIT {
@@ -57,7 +58,7 @@ class JavaagentRefusalIT {
   @Test
   void aServerRefusesAClientOutsideItsAllowedPeersAndNamesIt() {
     try (Server jetty = Mesh.server(spire.cluster(), server, "JettyServerApp",
-        Mesh.env("LANYARD_ALLOWED_PEERS", client.spiffeId()))) {
+        attested(Mesh.env("LANYARD_ALLOWED_PEERS", client.spiffeId())))) {
       ClientRun allowed = Mesh.client(spire.cluster(), client, "JdkHttpClientApp",
           jetty.httpsUrl(), 1, Map.of());
       ClientRun refused = Mesh.client(spire.cluster(), stranger, "JdkHttpClientApp",
@@ -69,6 +70,9 @@ class JavaagentRefusalIT {
       jetty.process().awaitOutput("lanyard: .*" + quote(stranger.spiffeId()), Duration.ofSeconds(10));
       assertThat(refusalLine(jetty.process().output(), stranger.spiffeId()))
           .contains("inbound").contains(server.spiffeId());
+      // The JDK HttpClient tries a refused GET twice: one record per refused connection.
+      AuditRecords.assertOneRefusalPerConnection(jetty.process().output(), "tls.accept",
+          stranger.spiffeId());
     }
   }
 
@@ -76,11 +80,13 @@ class JavaagentRefusalIT {
   void aClientRefusesAServerOutsideItsAllowedPeersAndNamesIt() {
     try (Server tomcat = Mesh.server(spire.cluster(), server, "TomcatServerApp", Map.of())) {
       ClientRun refused = Mesh.client(spire.cluster(), client, "OkHttpClientApp",
-          tomcat.httpsUrl(), 1, Mesh.env("LANYARD_ALLOWED_PEERS", "spiffe://lanyard.test/ns/mesh/sa/someone-else"));
+          tomcat.httpsUrl(), 1, attested(Mesh.env("LANYARD_ALLOWED_PEERS",
+              "spiffe://lanyard.test/ns/mesh/sa/someone-else")));
 
       assertThat(refused.exit()).as(refused.toString()).isNotZero();
       assertThat(refusalLine(refused.output(), server.spiffeId()))
           .contains("outbound").contains(client.spiffeId());
+      AuditRecords.assertOneRefusal(refused.output(), "tls.connect", server.spiffeId());
     }
   }
 
@@ -92,7 +98,8 @@ class JavaagentRefusalIT {
     Path svid = dir.resolve("svid");
     ExportedSvid.fetch(foreign.cluster(), foreignWorkload.gid(), svid);
     try (Server ours = Mesh.server(spire.cluster(), server, "NettyServerApp",
-        Mesh.env("LANYARD_ALLOWED_PEERS", "spiffe://lanyard.test/**,spiffe://foreign.test/**"))) {
+        attested(Mesh.env("LANYARD_ALLOWED_PEERS",
+            "spiffe://lanyard.test/**,spiffe://foreign.test/**")))) {
       Command.Result openssl = Command.run(Duration.ofSeconds(30), "bash", "-c",
           "printf 'GET /hello HTTP/1.0\\r\\n\\r\\n' | openssl s_client -quiet -connect 127.0.0.1:"
               + ours.port() + " -cert " + svid.resolve("svid.0.pem") + " -key "
@@ -103,6 +110,9 @@ class JavaagentRefusalIT {
       ours.process().awaitOutput("lanyard: .*" + quote(foreignWorkload.spiffeId()), Duration.ofSeconds(10));
       assertThat(refusalLine(ours.process().output(), foreignWorkload.spiffeId()))
           .contains("inbound").contains("foreign.test");
+      // The ID the foreign certificate claims is recorded, marked as unverified.
+      assertThat(AuditRecords.assertOneRefusal(ours.process().output(), "tls.accept",
+          foreignWorkload.spiffeId()).path("peer_verified").asBoolean(true)).isFalse();
     }
   }
 
@@ -112,11 +122,13 @@ class JavaagentRefusalIT {
         Map.of())) {
       ClientRun outbound = Mesh.client(spire.cluster(), client, "JdkHttpClientApp",
           theirs.httpsUrl(), 1,
-          Mesh.env("LANYARD_ALLOWED_PEERS", "spiffe://lanyard.test/**,spiffe://foreign.test/**"));
+          attested(Mesh.env("LANYARD_ALLOWED_PEERS",
+              "spiffe://lanyard.test/**,spiffe://foreign.test/**")));
 
       assertThat(outbound.exit()).as(outbound.toString()).isNotZero();
       assertThat(refusalLine(outbound.output(), foreignWorkload.spiffeId()))
           .contains("outbound").contains("foreign.test");
+      AuditRecords.assertOneRefusal(outbound.output(), "tls.connect", foreignWorkload.spiffeId());
     }
   }
 
@@ -134,13 +146,16 @@ class JavaagentRefusalIT {
       String[] trustTheWebCa = {"-Djavax.net.ssl.trustStore=" + truststore,
           "-Djavax.net.ssl.trustStorePassword=changeit"};
       ClientRun nonMesh = run(client, plainWeb.httpsUrl(), Map.of(), trustTheWebCa);
-      ClientRun mesh = run(client, plainWeb.httpsUrl(), Mesh.env("LANYARD_MESH_HOSTS", "localhost"),
-          trustTheWebCa);
+      ClientRun mesh = run(client, plainWeb.httpsUrl(),
+          attested(Mesh.env("LANYARD_MESH_HOSTS", "localhost")), trustTheWebCa);
 
       assertThat(nonMesh.output()).as(nonMesh.toString())
           .contains("OK status=200 server_peer=none").contains("SUMMARY ok=1 failed=0");
       assertThat(mesh.exit()).as(mesh.toString()).isNotZero();
       assertThat(mesh.output()).containsPattern("lanyard:.*localhost.*SPIFFE");
+      // A peer without a SPIFFE ID: no peer_spiffe_id, its certificate subject instead.
+      assertThat(AuditRecords.assertOneRefusal(mesh.output(), "tls.connect", null)
+          .path("peer_subject").asText()).contains("localhost");
     }
   }
 
@@ -149,6 +164,13 @@ class JavaagentRefusalIT {
         env, "--url", url, "--requests", "1", "--tls", "default").jvmArg(jvmArgs).start()) {
       return new ClientRun("JdkHttpClientApp", process.awaitExit(Duration.ofSeconds(60)), process.output());
     }
+  }
+
+  /** {@code env} plus the Downward API variables the webhook sets. */
+  private static Map<String, String> attested(Map<String, String> env) {
+    Map<String, String> all = new java.util.LinkedHashMap<>(env);
+    all.putAll(AuditRecords.DOWNWARD_API);
+    return all;
   }
 
   /** The one lanyard line that names {@code spiffeId}; fails if there is none. */

@@ -56,8 +56,9 @@ public final class JwtSvidCache {
     if (cached != null && now.isBefore(cached.refreshDue())) {
       return cached;
     }
-    CompletableFuture<JwtSvidToken> refresh = entry.refresh(now);
-    if (cached != null && cached.usableAt(now, SEND_MARGIN)) {
+    boolean usable = cached != null && cached.usableAt(now, SEND_MARGIN);
+    CompletableFuture<JwtSvidToken> refresh = entry.refresh(now, usable);
+    if (usable) {
       return cached;
     }
     if (refresh == null) {
@@ -95,18 +96,24 @@ public final class JwtSvidCache {
     private volatile JwtSvidToken token;
     private volatile String lastError;
     private CompletableFuture<JwtSvidToken> inFlight;
-    private Instant notBefore = Instant.MIN;
+    /** No fetch before this after a failure. */
+    private Instant retryAfterFailure = Instant.MIN;
+    /** No background refresh before this (the SPIRE Agent may hand back its cached token). */
+    private Instant nextBackgroundRefresh = Instant.MIN;
 
     Entry(String audience) {
       this.audience = audience;
     }
 
-    /** The refresh in flight, or a new one; null while spacing retries after a failure. */
-    synchronized CompletableFuture<JwtSvidToken> refresh(Instant now) {
+    /**
+     * The refresh in flight, or a new one; null while spacing retries after a failure, or
+     * background refreshes ({@code background}: a usable token is held) after any fetch.
+     */
+    synchronized CompletableFuture<JwtSvidToken> refresh(Instant now, boolean background) {
       if (inFlight != null) {
         return inFlight;
       }
-      if (now.isBefore(notBefore)) {
+      if (now.isBefore(retryAfterFailure) || (background && now.isBefore(nextBackgroundRefresh))) {
         return null;
       }
       CompletableFuture<JwtSvidToken> future = new CompletableFuture<>();
@@ -134,12 +141,13 @@ public final class JwtSvidCache {
         if (fetched != null) {
           token = fetched;
           lastError = null;
-          // The SPIRE Agent may hand back the token it cached: do not ask again per request.
-          notBefore = clock.instant().plus(RETRY_SPACING);
+          retryAfterFailure = Instant.MIN;
         } else {
           lastError = WorkloadApiSvidSource.describe(error);
-          notBefore = clock.instant().plus(RETRY_SPACING);
+          retryAfterFailure = clock.instant().plus(RETRY_SPACING);
         }
+        // The SPIRE Agent may hand back the token it cached: do not ask again per request.
+        nextBackgroundRefresh = clock.instant().plus(RETRY_SPACING);
       }
       if (fetched != null) {
         future.complete(fetched);

@@ -113,6 +113,23 @@ class JwtSvidCacheTest {
   }
 
   @Test
+  void whenTheAgentHandsBackItsOldTokenTheNextRequestWithoutAUsableOneFetchesAtOnce()
+      throws Exception {
+    JwtSvidToken old = issue("api");
+    AtomicInteger calls = new AtomicInteger();
+    JwtSvidCache cache = new JwtSvidCache(audience -> calls.incrementAndGet() < 3 ? old
+        : issue(audience), DIRECT, clock);
+    cache.get("api", Duration.ofSeconds(1));
+
+    clock.advance(TTL.minus(JwtSvidCache.SEND_MARGIN).minusMillis(100));
+    assertThat(cache.get("api", Duration.ofSeconds(1))).isSameAs(old); // background, same token
+    clock.advance(Duration.ofMillis(200)); // now unusable, 200 ms after the last fetch
+
+    assertThat(cache.get("api", Duration.ofSeconds(1)).token()).isEqualTo("token-2");
+    assertThat(calls).hasValue(3);
+  }
+
+  @Test
   void anExpiredTokenIsNeverReturned() throws Exception {
     AtomicInteger calls = new AtomicInteger();
     JwtSvidCache cache = new JwtSvidCache(audience -> {

@@ -160,6 +160,74 @@ public final class LanyardBridge {
     }
   }
 
+  /** JDK HttpClient: the request to send (maybe with a JWT-SVID); the same one on any problem. */
+  public static Object jdkHttpRequest(Object request) {
+    TlsHooks current = hooks;
+    if (current == null || request == null) {
+      return request;
+    }
+    try {
+      return current.jdkHttpRequest(request);
+    } catch (Throwable t) {
+      logOnce("jdkHttpRequest", t);
+      return request;
+    }
+  }
+
+  /** HttpsURLConnection: adds a JWT-SVID to the headers about to be written, when due. */
+  public static void urlConnectionHeaders(java.net.URL url, Object requestHeaders) {
+    TlsHooks current = hooks;
+    if (current == null || url == null || requestHeaders == null) {
+      return;
+    }
+    try {
+      current.urlConnectionHeaders(url, requestHeaders);
+    } catch (Throwable t) {
+      logOnce("urlConnectionHeaders", t);
+    }
+  }
+
+  /** OkHttp: the request to write (maybe with a JWT-SVID); the same one on any problem. */
+  public static Object okHttpRequest(Object request) {
+    TlsHooks current = hooks;
+    if (current == null || request == null) {
+      return request;
+    }
+    try {
+      return current.okHttpRequest(request);
+    } catch (Throwable t) {
+      logOnce("okHttpRequest", t);
+      return request;
+    }
+  }
+
+  /** Apache HttpClient 5: the JWT-SVID header added to {@code request}, or null. */
+  public static Object apacheRequest(Object request, Object connection) {
+    TlsHooks current = hooks;
+    if (current == null || request == null) {
+      return null;
+    }
+    try {
+      return current.apacheRequest(request, connection);
+    } catch (Throwable t) {
+      logOnce("apacheRequest", t);
+      return null;
+    }
+  }
+
+  /** Apache HttpClient 5: removes the header {@link #apacheRequest} added. */
+  public static void apacheRequestDone(Object request, Object header) {
+    TlsHooks current = hooks;
+    if (current == null || request == null || header == null) {
+      return;
+    }
+    try {
+      current.apacheRequestDone(request, header);
+    } catch (Throwable t) {
+      logOnce("apacheRequestDone", t);
+    }
+  }
+
   private static void logOnce(String hook, Throwable t) {
     if (!failureLogged) {
       failureLogged = true;

@@ -40,4 +40,28 @@ public interface TlsHooks {
 
   /** Called before Netty's {@code SslContextBuilder.build()}: installs our managers on it. */
   void beforeNettySslContextBuild(Object builder);
+
+  /**
+   * JDK {@code HttpClient}: the request ({@code java.net.http.HttpRequest}) to send instead of
+   * {@code request}, with {@code Authorization: Bearer <JWT-SVID>} when its host is due one.
+   */
+  Object jdkHttpRequest(Object request) throws Exception;
+
+  /**
+   * {@code HttpsURLConnection}: adds the JWT-SVID to {@code requestHeaders} (the JDK's internal
+   * {@code MessageHeader} about to be written for {@code url}) when the host is due one.
+   */
+  void urlConnectionHeaders(java.net.URL url, Object requestHeaders) throws Exception;
+
+  /** OkHttp: the request ({@code okhttp3.Request}) to write instead of {@code request}. */
+  Object okHttpRequest(Object request) throws Exception;
+
+  /**
+   * Apache HttpClient 5 (classic): adds the JWT-SVID header to {@code request} about to be sent on
+   * {@code connection}; returns the header added (removed again after the exchange) or null.
+   */
+  Object apacheRequest(Object request, Object connection) throws Exception;
+
+  /** Apache HttpClient 5: the exchange is over; remove {@code header} added by {@link #apacheRequest}. */
+  void apacheRequestDone(Object request, Object header) throws Exception;
 }

@@ -1,0 +1,100 @@
+package dev.lanyard.agent;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Predicate;
+import java.util.stream.Collectors;
+
+/** The audit records (JSON lines on stderr) in a process's output, parsed. */
+final class AuditRecords {
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  /** The Downward API variables the webhook sets, with test values. */
+  static final Map<String, String> DOWNWARD_API = Map.of(
+      "LANYARD_POD_NAME", "caller-7f9a3c", "LANYARD_POD_NAMESPACE", "agents",
+      "LANYARD_NODE_NAME", "node-1", "LANYARD_SERVICE_ACCOUNT", "caller");
+
+  private AuditRecords() {}
+
+  /** Every audit record in {@code output}; each line must parse as a JSON object. */
+  static List<JsonNode> in(String output) {
+    return output.lines().filter(line -> line.contains("{\"timestamp\""))
+        .map(line -> {
+          try {
+            JsonNode node = JSON.readTree(line.substring(line.indexOf("{\"timestamp\"")));
+            assertThat(node.isObject()).as(line).isTrue();
+            return node;
+          } catch (IOException e) {
+            throw new UncheckedIOException("audit line is not JSON: " + line, e);
+          }
+        })
+        .collect(Collectors.toList());
+  }
+
+  static List<JsonNode> in(String output, Predicate<JsonNode> filter) {
+    return in(output).stream().filter(filter).collect(Collectors.toList());
+  }
+
+  static Predicate<JsonNode> action(String action) {
+    return node -> action.equals(node.path("action").asText());
+  }
+
+  /** Asserts the one refusal record: result, reason, the peer's ID when given, attestation. */
+  static JsonNode assertOneRefusal(String output, String action, String peerSpiffeId) {
+    List<JsonNode> refusals = in(output, action(action).and(
+        node -> !node.path("result").asText().equals("allowed")));
+    assertThat(refusals).as("refusal audit records in:\n" + output).hasSize(1);
+    JsonNode record = refusals.get(0);
+    assertThat(record.path("result").asText()).isEqualTo("denied");
+    assertThat(record.path("reason").asText()).isNotBlank();
+    if (peerSpiffeId != null) {
+      assertThat(record.path("peer_spiffe_id").asText()).isEqualTo(peerSpiffeId);
+    } else {
+      assertThat(record.has("peer_spiffe_id")).as(record.toString()).isFalse();
+    }
+    assertAttestation(record);
+    return record;
+  }
+
+  /**
+   * For a client that retries (the JDK HttpClient tries a failed GET twice): exactly one refusal
+   * record per refused connection, as many as the lanyard refusal lines, each as in {@link
+   * #assertOneRefusal}.
+   */
+  static void assertOneRefusalPerConnection(String output, String action, String peerSpiffeId) {
+    List<JsonNode> refusals = in(output, action(action).and(
+        node -> !node.path("result").asText().equals("allowed")));
+    java.util.Set<String> refusedAt = new java.util.TreeSet<>();
+    java.util.regex.Matcher lines = java.util.regex.Pattern
+        .compile("lanyard: refused \\S+ TLS \\S+ peer \\S+ at (\\S+)").matcher(output);
+    while (lines.find()) {
+      refusedAt.add(lines.group(1));
+    }
+    assertThat(refusals).as("refusal audit records in:\n" + output).isNotEmpty();
+    assertThat(refusals.stream().map(node -> node.path("resource").asText()))
+        .as("one record per refused connection").doesNotHaveDuplicates()
+        .containsExactlyInAnyOrderElementsOf(refusedAt);
+    for (JsonNode record : refusals) {
+      assertThat(record.path("result").asText()).isEqualTo("denied");
+      assertThat(record.path("reason").asText()).isNotBlank();
+      assertThat(record.path("peer_spiffe_id").asText()).isEqualTo(peerSpiffeId);
+      assertAttestation(record);
+    }
+  }
+
+  /** The attestation object carries the Downward API values. */
+  static void assertAttestation(JsonNode record) {
+    JsonNode attestation = record.path("attestation");
+    assertThat(attestation.path("platform").asText()).as(record.toString()).isEqualTo("kubernetes");
+    assertThat(attestation.path("pod").asText()).isEqualTo("caller-7f9a3c");
+    assertThat(attestation.path("namespace").asText()).isEqualTo("agents");
+    assertThat(attestation.path("node").asText()).isEqualTo("node-1");
+    assertThat(attestation.path("service_account").asText()).isEqualTo("caller");
+  }
+}
