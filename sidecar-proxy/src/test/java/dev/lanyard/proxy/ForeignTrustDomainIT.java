@@ -21,7 +21,8 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 /**
  * Two SPIRE deployments that do not federate: a sidecar of {@code lanyard.test} refuses a peer of
  * {@code foreign.test} in both directions, even with a policy that names that trust domain,
- * because it holds no bundle to verify the foreign SVID with.
+ * because it holds no bundle to verify the foreign SVID with; the same for a foreign ghostunnel
+ * server that would accept us.
  */
 class ForeignTrustDomainIT {
   static final String HOME_ID = "spiffe://lanyard.test/ns/home/sa/sidecar";
@@ -43,6 +44,8 @@ class ForeignTrustDomainIT {
   static int meshHome;
   static int meshForeign;
   static int proxyHome;
+  static int foreignGhostunnel;
+  static ManagedProcess ghostunnel;
 
   @BeforeAll
   static void start() {
@@ -53,6 +56,7 @@ class ForeignTrustDomainIT {
     meshHome = FreePorts.next();
     meshForeign = FreePorts.next();
     proxyHome = FreePorts.next();
+    foreignGhostunnel = FreePorts.next();
     app = Python.app(dir, appPort);
     home.cluster().awaitSvidForGid(HOME_GID, HOME_ID, Duration.ofSeconds(30));
     foreign.cluster().awaitSvidForGid(FOREIGN_GID, FOREIGN_ID, Duration.ofSeconds(30));
@@ -67,11 +71,35 @@ class ForeignTrustDomainIT {
         .env("LANYARD_INBOUND", meshForeign + ":" + appPort)
         .env("LANYARD_ALLOWED_PEERS", bothDomains)
         .start();
+    // A ghostunnel server of the foreign trust domain that would let us in: the refusal is ours.
+    ghostunnel = ManagedProcess.start("foreign-ghostunnel", Command.asGid(FOREIGN_GID, List.of(
+        Tools.require("ghostunnel").toString(), "server", "--use-workload-api-addr",
+        "unix://" + foreign.cluster().agentSocket(), "--listen", "127.0.0.1:" + foreignGhostunnel,
+        "--target", "127.0.0.1:" + appPort, "--allow-uri", HOME_ID)), java.util.Map.of(),
+        dir.path(), dir.path().resolve("foreign-ghostunnel.log"));
+    awaitListening(foreignGhostunnel);
+  }
+
+  private static void awaitListening(int port) {
+    long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+    while (System.nanoTime() < deadline) {
+      try (java.net.Socket probe = new java.net.Socket("127.0.0.1", port)) {
+        return;
+      } catch (java.io.IOException notYet) {
+        try {
+          Thread.sleep(200);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          return;
+        }
+      }
+    }
+    throw new IllegalStateException("foreign ghostunnel is not listening:\n" + ghostunnel.tail(40));
   }
 
   @AfterAll
   static void stop() {
-    for (AutoCloseable closeable : new AutoCloseable[] {homeSidecar, foreignSidecar, app, dir}) {
+    for (AutoCloseable closeable : new AutoCloseable[] {homeSidecar, foreignSidecar, ghostunnel, app, dir}) {
       try {
         if (closeable != null) {
           closeable.close();
@@ -104,5 +132,15 @@ class ForeignTrustDomainIT {
 
     assertThat(out).contains("status 502").contains("refused outbound TLS to peer " + FOREIGN_ID);
     homeSidecar.awaitOutput("refused outbound TLS to peer " + FOREIGN_ID, Duration.ofSeconds(10));
+  }
+
+  @Test
+  void aForeignGhostunnelServerIsRefusedOutbound() {
+    String out = Python.client("127.0.0.1:" + proxyHome, Duration.ofSeconds(60),
+        "get", "http://localhost:" + foreignGhostunnel + "/");
+
+    assertThat(out).contains("status 502").contains("refused outbound TLS to peer " + FOREIGN_ID)
+        .doesNotContain("status 200");
+    homeSidecar.awaitOutput("refused outbound TLS to peer " + FOREIGN_ID + ".*", Duration.ofSeconds(10));
   }
 }
