@@ -83,7 +83,10 @@ final class EnvSetter {
     field(container, LanyardNames.LANYARD_SERVICE_ACCOUNT, "spec.serviceAccountName");
   }
 
-  /** {@code LANYARD_ALLOWED_PEERS} and {@code LANYARD_STARTUP} from the pod's annotations. */
+  /**
+   * {@code LANYARD_ALLOWED_PEERS}, {@code LANYARD_STARTUP}, {@code LANYARD_JWT_AUDIENCES} and
+   * {@code LANYARD_AUDIT} from the pod's annotations: the knobs the javaagent and the sidecar share.
+   */
   void policyFromAnnotations(Container container, PodSettings settings) {
     settings
         .allowedPeers()
@@ -103,5 +106,23 @@ final class EnvSetter {
                     LanyardNames.LANYARD_STARTUP,
                     value,
                     ", so " + LanyardNames.STARTUP + " does not apply to it"));
+    settings
+        .jwtAudiences()
+        .ifPresent(
+            value ->
+                literal(
+                    container,
+                    LanyardNames.LANYARD_JWT_AUDIENCES,
+                    value,
+                    ", so " + LanyardNames.JWT_AUDIENCES + " does not apply to it"));
+    settings
+        .audit()
+        .ifPresent(
+            value ->
+                literal(
+                    container,
+                    LanyardNames.LANYARD_AUDIT,
+                    value,
+                    ", so " + LanyardNames.AUDIT + " does not apply to it"));
   }
 }

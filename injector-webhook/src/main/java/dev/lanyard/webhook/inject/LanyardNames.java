@@ -19,6 +19,9 @@ public final class LanyardNames {
   public static final String ALLOWED_PEERS = "lanyard.dev/allowed-peers";
   public static final String STARTUP = "lanyard.dev/startup";
   public static final String INBOUND = "lanyard.dev/inbound";
+  public static final String JWT_AUDIENCES = "lanyard.dev/jwt-audiences";
+  public static final String INBOUND_JWT_AUDIENCE = "lanyard.dev/inbound-jwt-audience";
+  public static final String AUDIT = "lanyard.dev/audit";
 
   /** Written by the webhook: JSON, see {@link InjectionStatus}. */
   public static final String STATUS = "lanyard.dev/status";
@@ -47,6 +50,9 @@ public final class LanyardNames {
   public static final String LANYARD_ALLOWED_PEERS = "LANYARD_ALLOWED_PEERS";
   public static final String LANYARD_STARTUP = "LANYARD_STARTUP";
   public static final String LANYARD_INBOUND = "LANYARD_INBOUND";
+  public static final String LANYARD_JWT_AUDIENCES = "LANYARD_JWT_AUDIENCES";
+  public static final String LANYARD_INBOUND_JWT_AUDIENCE = "LANYARD_INBOUND_JWT_AUDIENCE";
+  public static final String LANYARD_AUDIT = "LANYARD_AUDIT";
   public static final String LANYARD_ADMIN_ADDRESS = "LANYARD_ADMIN_ADDRESS";
   public static final String LANYARD_OUTBOUND_PROXY = "LANYARD_OUTBOUND_PROXY";
   public static final String LANYARD_POD_NAME = "LANYARD_POD_NAME";

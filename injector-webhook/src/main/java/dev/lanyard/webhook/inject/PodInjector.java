@@ -217,6 +217,16 @@ public final class PodInjector {
                   + " uses the sidecar, so"
                   + " nothing listens on those mesh ports; JVM containers serve TLS themselves"));
     }
+    if (!sidecar && settings.inboundJwtAudience().isPresent()) {
+      warnings.add(
+          new InjectionWarning(
+              "inbound_jwt_without_sidecar",
+              LanyardNames.INBOUND_JWT_AUDIENCE
+                  + " is set but no container of pod "
+                  + PodParts.displayName(pod)
+                  + " uses the sidecar, which is what checks inbound JWT-SVIDs; the javaagent"
+                  + " authorizes callers by their SVID in the TLS handshake"));
+    }
 
     Map<String, String> modes = new LinkedHashMap<>();
     plans.forEach(plan -> modes.put(plan.name(), plan.mode().wireName()));

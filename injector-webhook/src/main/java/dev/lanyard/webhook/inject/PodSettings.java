@@ -12,7 +12,7 @@ import java.util.Set;
  * @param invalid problems with annotations that decide <em>what</em> is injected; any makes the pod
  *     skipped, since guessing the intent of {@code mode: none} would be worse than not injecting
  * @param warnings problems with values handed on to the javaagent or sidecar (allowed peers,
- *     startup, inbound): those pass through, and the runtime refuses them loudly at start
+ *     startup, inbound, JWT audiences, audit): those pass through, and the runtime refuses them loudly at start
  */
 public record PodSettings(
     boolean optedOut,
@@ -23,6 +23,9 @@ public record PodSettings(
     Optional<String> allowedPeers,
     Optional<String> startup,
     Optional<String> inbound,
+    Optional<String> jwtAudiences,
+    Optional<String> inboundJwtAudience,
+    Optional<String> audit,
     List<String> invalid,
     List<InjectionWarning> warnings) {
 

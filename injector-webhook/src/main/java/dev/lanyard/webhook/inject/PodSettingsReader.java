@@ -85,6 +85,13 @@ final class PodSettingsReader {
     startup = startup.or(config.defaults()::startupIfSet);
     Optional<String> inbound = Optional.ofNullable(annotations.get(LanyardNames.INBOUND));
     inbound.ifPresent(value -> checkInbound(value, config, warnings));
+    Optional<String> jwtAudiences = Optional.ofNullable(annotations.get(LanyardNames.JWT_AUDIENCES));
+    jwtAudiences.ifPresent(value -> checkJwtAudiences(value, warnings));
+    Optional<String> inboundJwtAudience =
+        Optional.ofNullable(annotations.get(LanyardNames.INBOUND_JWT_AUDIENCE));
+    inboundJwtAudience.ifPresent(value -> checkInboundJwtAudience(value, warnings));
+    Optional<String> audit = Optional.ofNullable(annotations.get(LanyardNames.AUDIT));
+    audit.ifPresent(value -> checkAudit(value, warnings));
 
     return new PodSettings(
         optOutSource != null,
@@ -95,6 +102,9 @@ final class PodSettingsReader {
         allowedPeers,
         startup,
         inbound,
+        jwtAudiences,
+        inboundJwtAudience,
+        audit,
         invalid,
         warnings);
   }
@@ -140,6 +150,52 @@ final class PodSettingsReader {
                     + " spiffe://example.org/ns/app/sa/web or spiffe://example.org/ns/app/*;"
                     + " the workload will refuse to start with it"));
       }
+    }
+  }
+
+  /** {@code host-glob=audience,...}, as spiffe-tls parses {@code LANYARD_JWT_AUDIENCES}. */
+  static void checkJwtAudiences(String value, List<InjectionWarning> warnings) {
+    for (String part : value.split(",")) {
+      String item = part.trim();
+      int equals = item.indexOf('=');
+      if (item.isEmpty() || equals > 0 && equals < item.length() - 1) {
+        continue;
+      }
+      warnings.add(
+          new InjectionWarning(
+              "invalid_jwt_audiences",
+              LanyardNames.JWT_AUDIENCES
+                  + " entry \""
+                  + item
+                  + "\" is not host-glob=audience, e.g. llm-gateway.*.svc=llm-gateway;"
+                  + " the workload will refuse to start with it"));
+      return;
+    }
+  }
+
+  private static void checkInboundJwtAudience(String value, List<InjectionWarning> warnings) {
+    if (value.isBlank() || value.contains(",") || value.chars().anyMatch(Character::isWhitespace)) {
+      warnings.add(
+          new InjectionWarning(
+              "invalid_inbound_jwt_audience",
+              LanyardNames.INBOUND_JWT_AUDIENCE
+                  + "=\""
+                  + value
+                  + "\" must be one audience, e.g. notifier; the sidecar will refuse to start"
+                  + " with it"));
+    }
+  }
+
+  private static void checkAudit(String value, List<InjectionWarning> warnings) {
+    String level = value.trim().toLowerCase(Locale.ROOT);
+    if (!level.equals("deny") && !level.equals("all") && !level.equals("off")) {
+      warnings.add(
+          new InjectionWarning(
+              "invalid_audit",
+              LanyardNames.AUDIT
+                  + "=\""
+                  + value
+                  + "\" is not deny, all or off; the workload will refuse to start with it"));
     }
   }
 

@@ -67,6 +67,10 @@ final class SidecarInjection {
     settings
         .inbound()
         .ifPresent(value -> env.literal(sidecar, LanyardNames.LANYARD_INBOUND, value, ""));
+    settings
+        .inboundJwtAudience()
+        .ifPresent(
+            value -> env.literal(sidecar, LanyardNames.LANYARD_INBOUND_JWT_AUDIENCE, value, ""));
     env.policyFromAnnotations(sidecar, settings);
 
     List<Container> initContainers = PodParts.initContainers(pod);

@@ -167,6 +167,52 @@ class PodInjectorTest {
     }
 
     @Test
+    void jwtAudiencesAndAuditGoToJavaagentAndSidecarTheInboundAudienceToTheSidecarOnly() {
+      Pod mixed =
+          pod("mixed", container("jvm", "eclipse-temurin:21"), container("py", "python:3"));
+      mixed
+          .getMetadata()
+          .setAnnotations(
+              new java.util.HashMap<>(
+                  java.util.Map.of(
+                      "lanyard.dev/jwt-audiences", "llm-gateway.*.svc=llm-gateway",
+                      "lanyard.dev/inbound-jwt-audience", "notifier",
+                      "lanyard.dev/audit", "all")));
+
+      InjectionResult result = inject(mixed);
+      Container sidecar = init(result.pod(), "lanyard-sidecar").orElseThrow();
+      Container jvm = app(result.pod(), "jvm");
+
+      assertThat(env(jvm, "LANYARD_JWT_AUDIENCES")).contains("llm-gateway.*.svc=llm-gateway");
+      assertThat(env(jvm, "LANYARD_AUDIT")).contains("all");
+      assertThat(env(jvm, "LANYARD_INBOUND_JWT_AUDIENCE")).isEmpty();
+      assertThat(env(sidecar, "LANYARD_JWT_AUDIENCES")).contains("llm-gateway.*.svc=llm-gateway");
+      assertThat(env(sidecar, "LANYARD_INBOUND_JWT_AUDIENCE")).contains("notifier");
+      assertThat(env(sidecar, "LANYARD_AUDIT")).contains("all");
+      assertThat(env(app(result.pod(), "py"), "LANYARD_JWT_AUDIENCES")).isEmpty();
+    }
+
+    @Test
+    void malformedJwtAndAuditAnnotationsAreWarnedAboutAndAnInboundAudienceWithoutSidecarToo() {
+      Pod jvmOnly = TestPods.jvmPod();
+      jvmOnly
+          .getMetadata()
+          .setAnnotations(
+              new java.util.HashMap<>(
+                  java.util.Map.of(
+                      "lanyard.dev/jwt-audiences", "llm-gateway.svc",
+                      "lanyard.dev/inbound-jwt-audience", "notifier",
+                      "lanyard.dev/audit", "verbose")));
+
+      InjectionResult result = inject(jvmOnly);
+
+      assertThat(result.report().admissionWarnings())
+          .anySatisfy(w -> assertThat(w).contains("\"llm-gateway.svc\" is not host-glob=audience"))
+          .anySatisfy(w -> assertThat(w).contains("\"verbose\" is not deny, all or off"))
+          .anySatisfy(w -> assertThat(w).contains("no container of pod").contains("sidecar"));
+    }
+
+    @Test
     void theConfiguredDefaultsApplyToPodsWithoutAnnotationsAndAnAnnotationWins() {
       PodInjector withDefaults =
           new PodInjector(
