@@ -11,6 +11,13 @@ import java.time.Duration;
 final class ReconnectBackoff {
   static final Duration INITIAL = Duration.ofMillis(200);
   static final Duration MAX = Duration.ofSeconds(5);
+  /**
+   * Until the first SVID: the SPIRE Agent answers "no identity issued" at once while the entry is
+   * not yet synced, and the workload (or the sidecar's startup probe) is waiting on us, so we ask
+   * again at least this often instead of backing off to 5 s. A local unix-socket call twice a
+   * second is cheap.
+   */
+  static final Duration MAX_BEFORE_FIRST_SVID = Duration.ofMillis(500);
 
   private final Duration initial;
   private final Duration max;
@@ -24,6 +31,15 @@ final class ReconnectBackoff {
     this.initial = initial;
     this.max = max;
     this.next = initial;
+  }
+
+  /**
+   * The delay before the next attempt, capped at {@link #MAX_BEFORE_FIRST_SVID} while no SVID
+   * was ever received.
+   */
+  Duration nextDelay(boolean holdsSvid) {
+    Duration delay = nextDelay();
+    return !holdsSvid && delay.compareTo(MAX_BEFORE_FIRST_SVID) > 0 ? MAX_BEFORE_FIRST_SVID : delay;
   }
 
   /** The delay before the next attempt; each call doubles the following one, up to the cap. */

@@ -35,7 +35,8 @@ import java.util.logging.Logger;
  *   <li>Retry policy: java-spiffe's own retries are switched off; on any stream error, including
  *       {@code PERMISSION_DENIED "no identity issued"} (an entry not yet synced to a restarted
  *       SPIRE Agent), this class closes the client and reconnects after {@link ReconnectBackoff}
- *       (200 ms doubling to 5 s, unlimited), so a restarted SPIRE Agent is picked up quickly.
+ *       (200 ms doubling to 5 s, unlimited; at most 500 ms before the first SVID), so a restarted
+ *       SPIRE Agent or a newly synced entry is picked up quickly.
  *   <li>A watchdog reconnects when the SVID is three quarters through its life without a
  *       rotation (SPIRE rotates at one half): it covers a stream that ended silently, which
  *       java-spiffe only logs.
@@ -194,7 +195,7 @@ public final class WorkloadApiSvidSource implements SvidSource {
     }
     lastError = describe(error);
     closeClient();
-    Duration delay = backoff.nextDelay();
+    Duration delay = backoff.nextDelay(snapshot.identity != null);
     LanyardLog.debug("Workload API at " + address + ": " + lastError + "; reconnecting in "
         + delay.toMillis() + " ms");
     pendingReconnect = loop.schedule(this::connect, delay.toMillis(), TimeUnit.MILLISECONDS);

@@ -30,4 +30,21 @@ class ReconnectBackoffTest {
 
     assertThat(backoff.nextDelay()).isEqualTo(Duration.ofMillis(200));
   }
+
+  @Test
+  void neverWaitsMoreThanHalfASecondBeforeTheFirstSvid() {
+    ReconnectBackoff backoff = new ReconnectBackoff();
+    List<Long> waiting = new ArrayList<>();
+    for (int i = 0; i < 6; i++) {
+      waiting.add(backoff.nextDelay(false).toMillis());
+    }
+    backoff.reset();
+    List<Long> holding = new ArrayList<>();
+    for (int i = 0; i < 6; i++) {
+      holding.add(backoff.nextDelay(true).toMillis());
+    }
+
+    assertThat(waiting).containsExactly(200L, 400L, 500L, 500L, 500L, 500L);
+    assertThat(holding).containsExactly(200L, 400L, 800L, 1600L, 3200L, 5000L);
+  }
 }
