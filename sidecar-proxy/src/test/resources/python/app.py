@@ -2,7 +2,7 @@
 
 GET answers a JSON document with the request's path and headers (so tests see what the sidecar
 passed on); a GET with Upgrade is accepted (101) and then echoes raw bytes; POST streams the body, counting bytes without keeping them, and answers the count.
-Usage: python3 app.py <port>
+Usage: python3 app.py <port> [bind-address, default 127.0.0.1]
 """
 import json
 import sys
@@ -57,6 +57,7 @@ class Handler(BaseHTTPRequestHandler):
         sys.stderr.write("app: " + (fmt % args) + "\n")
 
 
-server = ThreadingHTTPServer(("127.0.0.1", int(sys.argv[1])), Handler)
+server = ThreadingHTTPServer((sys.argv[2] if len(sys.argv) > 2 else "127.0.0.1", int(sys.argv[1])),
+                             Handler)
 print("app listening on", server.server_address, flush=True)
 server.serve_forever()

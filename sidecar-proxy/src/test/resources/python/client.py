@@ -2,10 +2,13 @@
 outbound proxy, named by HTTP_PROXY as the webhook sets it.
 
   python3 client.py get <url> [spoofed-peer-id]   GET, optionally sending a forged X-Lanyard-Peer-Id
+  python3 client.py headers <url> <name: value>... GET with these request headers
   python3 client.py post <url> <bytes>            streams that many bytes as the body
   python3 client.py connect <host:port> <path>    CONNECT tunnel through the proxy, then GET path
-  python3 client.py tls <host:port> <cert> <key>  TLS with that client certificate, server not
-                                                  verified (to reach the server's own check), GET /
+  python3 client.py tls <host:port> <cert> <key> [payload]
+                                                  TLS with that client certificate, server not
+                                                  verified (to reach the server's own check), then
+                                                  GET / (or the payload's bytes)
 
 Prints "status <code>" and the body; errors are printed, never raised, so the test reads them.
 """
@@ -27,6 +30,16 @@ def show(status, body, headers=None):
 
 def get(url, spoof=None):
     headers = {"X-Lanyard-Peer-Id": spoof} if spoof else {}
+    request = urllib.request.Request(url, headers=headers)
+    try:
+        with urllib.request.urlopen(request, timeout=60) as response:
+            show(response.status, response.read(), response.headers)
+    except urllib.error.HTTPError as e:
+        show(e.code, e.read())
+
+
+def get_with_headers(url, *pairs):
+    headers = dict(pair.split(": ", 1) for pair in pairs)
     request = urllib.request.Request(url, headers=headers)
     try:
         with urllib.request.urlopen(request, timeout=60) as response:
@@ -69,7 +82,7 @@ def connect(target, path):
         print("tunnel refused:", e)
 
 
-def tls(target, cert, key):
+def tls(target, cert, key, payload=None):
     import socket
     import ssl
     host, port = target.rsplit(":", 1)
@@ -80,7 +93,8 @@ def tls(target, cert, key):
     try:
         with socket.create_connection((host, int(port)), timeout=20) as raw:
             with context.wrap_socket(raw, server_hostname=host) as conn:
-                conn.sendall(b"GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+                conn.sendall(payload.encode() if payload else
+                             b"GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
                 data = conn.recv(65536)
                 print("answered:", data.decode(errors="replace") if data else "(closed)")
     except (OSError, ssl.SSLError) as e:
@@ -90,6 +104,8 @@ def tls(target, cert, key):
 mode = sys.argv[1]
 if mode == "get":
     get(*sys.argv[2:])
+elif mode == "headers":
+    get_with_headers(*sys.argv[2:])
 elif mode == "post":
     post(*sys.argv[2:])
 elif mode == "connect":

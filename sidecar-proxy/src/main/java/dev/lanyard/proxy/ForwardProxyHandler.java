@@ -18,6 +18,7 @@ import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.Future;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayDeque;
+import java.util.Optional;
 import java.util.Queue;
 import java.util.function.Consumer;
 
@@ -26,20 +27,26 @@ import java.util.function.Consumer;
  * keeps one upstream per client connection (replaced when a request names another destination),
  * and streams request bodies with the same read-after-flush backpressure as {@link RelayHandler}.
  * A {@code CONNECT} to a non-mesh host turns the connection into a raw {@link RelayHandler} tunnel.
+ * A request that gets a JWT-SVID ({@link OutboundJwt}) is held, with what follows it, until its
+ * token is there: the same hold as for an upstream still connecting.
  */
 final class ForwardProxyHandler extends ChannelInboundHandlerAdapter {
   private final UpstreamOpener upstreams;
   private final HostGlobs meshHosts;
+  private final OutboundJwt jwt;
   private final Queue<Object> held = new ArrayDeque<>();
   private ProxyExchange exchange;
   private Channel upstream;
   private boolean upstreamReady;
+  /** Requests waiting for their JWT-SVID; nothing is sent upstream while any is. */
+  private int tokensPending;
   /** After a refusal or a CONNECT: the rest of that request (its empty body) is dropped. */
   private boolean discarding;
 
-  ForwardProxyHandler(UpstreamOpener upstreams, HostGlobs meshHosts) {
+  ForwardProxyHandler(UpstreamOpener upstreams, HostGlobs meshHosts, OutboundJwt jwt) {
     this.upstreams = upstreams;
     this.meshHosts = meshHosts;
+    this.jwt = jwt;
   }
 
   @Override
@@ -95,7 +102,41 @@ final class ForwardProxyHandler extends ChannelInboundHandlerAdapter {
     }
     exchange.outstanding++;
     exchange.closeClientAfterResponse |= !HttpUtil.isKeepAlive(request);
+    addJwtSvid(ctx, decision, request);
     send(ctx, request);
+  }
+
+  /**
+   * {@code LANYARD_JWT_AUDIENCES}: a mesh request (mTLS) to a matching host without the app's own
+   * Authorization waits for its token; every other matching request is decided at once (a plain
+   * destination is refused a token, with an audit record; the app's own header is kept).
+   */
+  private void addJwtSvid(ChannelHandlerContext ctx, ProxyRequest decision, HttpRequest request) {
+    HostAndPort destination = decision.destination();
+    if (!jwt.applies(destination.host())) {
+      return;
+    }
+    boolean mesh = decision.kind() == ProxyRequest.Kind.MESH;
+    boolean ownAuthorization = request.headers().contains(HttpHeaderNames.AUTHORIZATION);
+    if (!mesh || ownAuthorization) {
+      jwt.decideWithoutToken(destination, mesh, ownAuthorization);
+      return;
+    }
+    tokensPending++;
+    jwt.authorization(ctx.executor(), destination).addListener(done -> {
+      tokensPending--;
+      if (!ctx.channel().isActive()) {
+        return;
+      }
+      if (done.isSuccess()) {
+        @SuppressWarnings("unchecked")
+        Optional<String> value = (Optional<String>) done.getNow();
+        value.ifPresent(bearer -> request.headers().set(HttpHeaderNames.AUTHORIZATION, bearer));
+      }
+      if (upstreamReady && tokensPending == 0) {
+        flushHeld(ctx);
+      }
+    });
   }
 
   private void connect(ChannelHandlerContext ctx, ProxyRequest decision) {
@@ -138,13 +179,15 @@ final class ForwardProxyHandler extends ChannelInboundHandlerAdapter {
       if (record != null) {
         PeerIdentity.of(upstream).ifPresent(id -> record.peerSpiffeId = id);
       }
-      flushHeld(ctx);
+      if (tokensPending == 0) {
+        flushHeld(ctx);
+      }
       upstream.read();
     });
   }
 
   private void send(ChannelHandlerContext ctx, Object msg) {
-    if (!upstreamReady) {
+    if (!upstreamReady || tokensPending > 0) {
       held.add(msg);
       return;
     }

@@ -12,8 +12,9 @@ import io.netty.util.concurrent.Promise;
  *
  * <pre>
  * access-log → limit → tls (server, client cert required, handshake timeout) → bytes → idle
- *   → idle-close → authorize → sniff-http [→ http-request-decoder → peer-id-header → http-upgrade]
- *   → relay
+ *   → idle-close → authorize → sniff-http [→ http-request-decoder → peer-id-header [→ jwt-svid]
+ *   → http-upgrade] → relay
+ * (jwt-svid, and the refusal of non-HTTP traffic, only with LANYARD_INBOUND_JWT_AUDIENCE)
  * app side: app-request-encoder (HTTP objects only; raw bytes pass) → relay back
  * </pre>
  */
@@ -23,10 +24,13 @@ final class InboundInitializer extends ChannelInitializer<SocketChannel> {
   private final UpstreamOpener upstreams;
   private final ListenerSettings settings;
   private final ConnectionLimiter limiter;
+  /** Null when {@code LANYARD_INBOUND_JWT_AUDIENCE} is unset. */
+  private final InboundJwt jwt;
 
   InboundInitializer(InboundRoute route, SslContexts contexts, UpstreamOpener upstreams,
-      ListenerSettings settings) {
+      InboundJwt jwt, ListenerSettings settings) {
     this.route = route;
+    this.jwt = jwt;
     this.contexts = contexts;
     this.upstreams = upstreams;
     this.settings = settings;
@@ -42,7 +46,7 @@ final class InboundInitializer extends ChannelInitializer<SocketChannel> {
     settings.addCountingAndIdle(ch.pipeline());
     Promise<String> authorized = ch.eventLoop().newPromise();
     ch.pipeline().addLast("authorize", new PeerAuthorizationHandler(authorized));
-    ch.pipeline().addLast("sniff-http", new HttpSniffer());
+    ch.pipeline().addLast("sniff-http", new HttpSniffer(jwt));
     HostAndPort app = new HostAndPort("127.0.0.1", route.appPort());
     ch.pipeline().addLast("start-relay", new RelayStarter(client -> afterAuthorized(authorized,
         client, app)));

@@ -10,7 +10,7 @@ import io.netty.handler.codec.http.HttpServerCodec;
  *
  * <pre>
  * access-log → limit → bytes → idle → idle-close → http (server codec, bounded line and headers)
- *   → forward-proxy
+ *   → forward-proxy (adds JWT-SVIDs for LANYARD_JWT_AUDIENCES hosts, see OutboundJwt)
  * upstream: [tls → authorize, for mesh hosts] → http (client codec) → response-relay
  * </pre>
  */
@@ -25,11 +25,13 @@ final class OutboundProxyInitializer extends ChannelInitializer<SocketChannel> {
   private final ListenerSettings settings;
   private final ConnectionLimiter limiter;
   private final String listener;
+  private final OutboundJwt jwt;
 
   OutboundProxyInitializer(HostAndPort address, UpstreamOpener upstreams, HostGlobs meshHosts,
-      ListenerSettings settings) {
+      OutboundJwt jwt, ListenerSettings settings) {
     this.upstreams = upstreams;
     this.meshHosts = meshHosts;
+    this.jwt = jwt;
     this.settings = settings;
     this.listener = "outbound-proxy:" + address;
     this.limiter = new ConnectionLimiter("outbound proxy " + address, settings.config.maxConnections());
@@ -40,6 +42,6 @@ final class OutboundProxyInitializer extends ChannelInitializer<SocketChannel> {
     settings.addAccounting(ch.pipeline(), listener, "outbound", limiter);
     settings.addCountingAndIdle(ch.pipeline());
     ch.pipeline().addLast("http", new HttpServerCodec(MAX_INITIAL_LINE, MAX_HEADER_SIZE, MAX_CHUNK_SIZE));
-    ch.pipeline().addLast("forward-proxy", new ForwardProxyHandler(upstreams, meshHosts));
+    ch.pipeline().addLast("forward-proxy", new ForwardProxyHandler(upstreams, meshHosts, jwt));
   }
 }

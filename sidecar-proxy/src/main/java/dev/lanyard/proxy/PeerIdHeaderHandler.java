@@ -19,7 +19,9 @@ import java.nio.charset.StandardCharsets;
 /**
  * Tells the app who is calling: every request on a mesh port gets {@code X-Lanyard-Peer-Id} with
  * the peer's verified SPIFFE ID, and every copy the client sent (headers or trailers, any case) is
- * removed first, so the app can trust the header. A request the decoder could not parse is
+ * removed first, so the app can trust the header. The same for {@code X-Lanyard-Jwt-Subject}, on
+ * every mesh port, whether or not it checks JWT-SVIDs: only {@link InboundJwtHandler} sets it. A
+ * request the decoder could not parse is
  * answered 400 here and never reaches the app: forwarding a request whose framing we did not
  * understand could smuggle a second one past this handler.
  */
@@ -40,11 +42,14 @@ final class PeerIdHeaderHandler extends ChannelInboundHandlerAdapter {
     }
     if (msg instanceof HttpRequest request) {
       request.headers().remove(HEADER);
+      request.headers().remove(InboundJwtHandler.HEADER);
       PeerIdentity.of(ctx.channel()).ifPresent(id -> request.headers().set(HEADER, id));
     }
     // contains() first: the shared empty last content has read-only trailers.
-    if (msg instanceof LastHttpContent last && last.trailingHeaders().contains(HEADER)) {
+    if (msg instanceof LastHttpContent last && (last.trailingHeaders().contains(HEADER)
+        || last.trailingHeaders().contains(InboundJwtHandler.HEADER))) {
       last.trailingHeaders().remove(HEADER);
+      last.trailingHeaders().remove(InboundJwtHandler.HEADER);
     }
     ctx.fireChannelRead(msg);
   }

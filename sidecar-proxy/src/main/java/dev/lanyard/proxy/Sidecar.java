@@ -36,6 +36,7 @@ final class Sidecar {
   private final ChannelGroup connections = new DefaultChannelGroup("connections", GlobalEventExecutor.INSTANCE);
   private final AtomicBoolean stopping = new AtomicBoolean();
   private final CountDownLatch stopped = new CountDownLatch(1);
+  private final JwtWorkers jwtWorkers = new JwtWorkers();
 
   Sidecar(LanyardTls tls, SidecarConfig config) {
     this.tls = tls;
@@ -48,11 +49,15 @@ final class Sidecar {
     ListenerSettings settings = new ListenerSettings(config, new AccessLog(accessLog), connections);
     Upstreams upstreams = new Upstreams(contexts, config.handshakeTimeout());
     List<String> bound = new ArrayList<>();
+    InboundJwt inboundJwt = tls.jwtVerifier().map(verifier -> new InboundJwt(verifier, jwtWorkers))
+        .orElse(null);
+    OutboundJwt outboundJwt = new OutboundJwt(tls.jwtSender(), shared.jwtAudiences(), jwtWorkers);
     for (InboundRoute route : config.inbound()) {
       // Mesh ports listen on every interface: peers come from other pods.
       bind(new HostAndPort("0.0.0.0", route.meshPort()),
-          new InboundInitializer(route, contexts, upstreams, settings));
-      bound.add("inbound " + route.meshPort() + "->127.0.0.1:" + route.appPort());
+          new InboundInitializer(route, contexts, upstreams, inboundJwt, settings));
+      bound.add("inbound " + route.meshPort() + "->127.0.0.1:" + route.appPort()
+          + (inboundJwt == null ? "" : " (JWT-SVID for audience " + inboundJwt.audience() + ")"));
     }
     for (OutboundRoute route : config.outbound()) {
       bind(route.listen(), new StaticOutboundInitializer(route, upstreams, settings));
@@ -60,7 +65,8 @@ final class Sidecar {
     }
     if (config.outboundProxy().isPresent()) {
       HostAndPort address = config.outboundProxy().get();
-      bind(address, new OutboundProxyInitializer(address, upstreams, shared.meshHosts(), settings));
+      bind(address, new OutboundProxyInitializer(address, upstreams, shared.meshHosts(),
+          outboundJwt, settings));
       bound.add("outbound-proxy " + address);
     }
     if (config.shutdownAddress().isPresent()) {
@@ -108,6 +114,7 @@ final class Sidecar {
       connections.close().awaitUninterruptibly();
       workers.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly();
       acceptors.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly();
+      jwtWorkers.close();
       tls.close();
       LanyardLog.info("stopped: " + (open - left) + " connection(s) finished, " + left
           + " closed at the end of the grace period");

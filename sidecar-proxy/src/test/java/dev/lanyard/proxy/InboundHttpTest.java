@@ -45,6 +45,23 @@ class InboundHttpTest {
   }
 
   @Test
+  void aClientsJwtSubjectHeaderNeverPassesInHeadersOrTrailers() {
+    EmbeddedChannel channel = meshConnection();
+    channel.writeInbound(bytes("POST /x HTTP/1.1\r\nHost: app\r\nX-Lanyard-Jwt-Subject: spiffe://forged\r\n"
+        + "x-lanyard-jwt-subject: spiffe://forged2\r\nTransfer-Encoding: chunked\r\n\r\n"
+        + "3\r\nabc\r\n0\r\nX-LANYARD-JWT-SUBJECT: spiffe://trailer\r\n\r\n"));
+
+    HttpRequest request = channel.readInbound();
+    assertThat(request.headers().contains(InboundJwtHandler.HEADER)).isFalse();
+    Object last;
+    while (!((last = channel.readInbound()) instanceof LastHttpContent)) {
+      io.netty.util.ReferenceCountUtil.release(last);
+    }
+    assertThat(((LastHttpContent) last).trailingHeaders().contains(InboundJwtHandler.HEADER)).isFalse();
+    ((LastHttpContent) last).release();
+  }
+
+  @Test
   void everyRequestOnAKeepAliveConnectionIsLabelled() {
     EmbeddedChannel channel = meshConnection();
     channel.writeInbound(bytes("GET /1 HTTP/1.1\r\nHost: a\r\n\r\nGET /2 HTTP/1.1\r\nHost: a\r\n"

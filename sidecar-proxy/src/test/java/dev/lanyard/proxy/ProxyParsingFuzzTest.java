@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.code_intelligence.jazzer.junit.FuzzTest;
 import dev.lanyard.tls.HostGlobs;
+import dev.lanyard.tls.JwtAudiences;
+import dev.lanyard.tls.JwtSender;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
@@ -13,6 +15,7 @@ import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.Future;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.Random;
 import java.util.function.Consumer;
 import java.util.regex.Pattern;
@@ -33,6 +36,9 @@ class ProxyParsingFuzzTest {
   private static final Pattern PROXY_ANSWER =
       Pattern.compile("^HTTP/1\\.1 (400|403|502) [^\r\n]*\r\n(?s).*\r\n\r\nlanyard: .*");
 
+  /** No LANYARD_JWT_AUDIENCES: parsing is what is fuzzed here. */
+  private static final OutboundJwt NO_JWT = new OutboundJwt(new JwtSender(JwtAudiences.NONE, null,
+      decision -> { }, Duration.ZERO), JwtAudiences.NONE, null);
   /** Refuses every upstream, the way an unreachable network would. */
   private static final UpstreamOpener NOWHERE = new UpstreamOpener() {
     @Override
@@ -107,7 +113,7 @@ class ProxyParsingFuzzTest {
   /** Runs one input; fails on any exception or any answer that is not the proxy's own. */
   private static String feed(byte[] input) {
     EmbeddedChannel channel = new EmbeddedChannel(new HttpServerCodec(4096, 8192, 8192),
-        new ForwardProxyHandler(NOWHERE, MESH));
+        new ForwardProxyHandler(NOWHERE, MESH, NO_JWT));
     channel.writeInbound(Unpooled.wrappedBuffer(input));
     channel.runPendingTasks();
     channel.checkException();

@@ -20,8 +20,14 @@ final class Python {
 
   /** Starts {@code app.py} on {@code port} and waits until it listens. */
   static ManagedProcess app(TempDir dir, int port) {
+    return app(dir, "127.0.0.1", port);
+  }
+
+  /** Starts {@code app.py} on {@code address:port} and waits until it listens. */
+  static ManagedProcess app(TempDir dir, String address, int port) {
     ManagedProcess app = ManagedProcess.start("python-app-" + port,
-        List.of("python3", "-u", SCRIPTS.resolve("app.py").toString(), Integer.toString(port)),
+        List.of("python3", "-u", SCRIPTS.resolve("app.py").toString(), Integer.toString(port),
+            address),
         Map.of(), dir.path(), dir.path().resolve("app-" + port + ".log"));
     app.awaitOutput(java.util.regex.Pattern.compile("app listening"), Duration.ofSeconds(20));
     return app;
