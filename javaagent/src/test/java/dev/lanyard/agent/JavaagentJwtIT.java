@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.lanyard.agent.Mesh.ClientRun;
 import dev.lanyard.agent.Mesh.Server;
 import dev.lanyard.agent.Mesh.Workload;
+import dev.lanyard.testkit.AuditRecords;
 import dev.lanyard.testkit.Command;
 import dev.lanyard.testkit.JvmProcess;
 import dev.lanyard.testkit.SpireExtension;

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.lanyard.agent.Mesh.ClientRun;
 import dev.lanyard.agent.Mesh.Server;
 import dev.lanyard.agent.Mesh.Workload;
+import dev.lanyard.testkit.AuditRecords;
 import dev.lanyard.testkit.Command;
 import dev.lanyard.testkit.SpireCluster;
 import dev.lanyard.testkit.SpireExtension;

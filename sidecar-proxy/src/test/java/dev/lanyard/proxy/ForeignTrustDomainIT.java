@@ -2,6 +2,7 @@ package dev.lanyard.proxy;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.lanyard.testkit.AuditRecords;
 import dev.lanyard.testkit.Command;
 import dev.lanyard.testkit.FreePorts;
 import dev.lanyard.testkit.JvmProcess;
@@ -118,29 +119,35 @@ class ForeignTrustDomainIT {
         Tools.require("spire-agent").toString(), "api", "fetch", "x509",
         "-socketPath", foreign.cluster().agentSocket().toString(), "-write", svid.toString())))
         .orThrow();
+    int mark = homeSidecar.output().length();
     String out = Python.client("127.0.0.1:1", Duration.ofSeconds(60), "tls", "127.0.0.1:" + meshHome,
         svid.resolve("svid.0.pem").toString(), svid.resolve("svid.0.key").toString());
 
     assertThat(out).doesNotContain("HTTP/1.0 200");
     homeSidecar.awaitOutput("refused inbound TLS from peer " + FOREIGN_ID, Duration.ofSeconds(10));
+    AuditRecords.assertOneRefusalSince(homeSidecar::output, mark, "tls.accept", FOREIGN_ID);
   }
 
   @Test
   void aForeignServerIsRefusedOutbound() {
+    int mark = homeSidecar.output().length();
     String out = Python.client("127.0.0.1:" + proxyHome, Duration.ofSeconds(60),
         "get", "http://localhost:" + meshForeign + "/");
 
     assertThat(out).contains("status 502").contains("refused outbound TLS to peer " + FOREIGN_ID);
     homeSidecar.awaitOutput("refused outbound TLS to peer " + FOREIGN_ID, Duration.ofSeconds(10));
+    AuditRecords.assertOneRefusalSince(homeSidecar::output, mark, "tls.connect", FOREIGN_ID);
   }
 
   @Test
   void aForeignGhostunnelServerIsRefusedOutbound() {
+    int mark = homeSidecar.output().length();
     String out = Python.client("127.0.0.1:" + proxyHome, Duration.ofSeconds(60),
         "get", "http://localhost:" + foreignGhostunnel + "/");
 
     assertThat(out).contains("status 502").contains("refused outbound TLS to peer " + FOREIGN_ID)
         .doesNotContain("status 200");
     homeSidecar.awaitOutput("refused outbound TLS to peer " + FOREIGN_ID + ".*", Duration.ofSeconds(10));
+    AuditRecords.assertOneRefusalSince(homeSidecar::output, mark, "tls.connect", FOREIGN_ID);
   }
 }

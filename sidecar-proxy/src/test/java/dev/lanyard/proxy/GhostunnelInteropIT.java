@@ -2,6 +2,7 @@ package dev.lanyard.proxy;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.lanyard.testkit.AuditRecords;
 import dev.lanyard.testkit.Command;
 import dev.lanyard.testkit.FreePorts;
 import dev.lanyard.testkit.JvmProcess;
@@ -185,6 +186,7 @@ class GhostunnelInteropIT {
 
   @Test
   void weRefuseAGhostunnelClientOutsideOurPolicyAndNameIt() throws Exception {
+    int mark = sidecar.output().length();
     try (Socket socket = new Socket("127.0.0.1", intruderClientPort)) {
       socket.setSoTimeout(20_000);
       OutputStream out = socket.getOutputStream();
@@ -200,14 +202,17 @@ class GhostunnelInteropIT {
       assertThat(response).doesNotContain("200").doesNotContain("/intrusion");
     }
     sidecar.awaitOutput("refused inbound TLS from peer " + INTRUDER_ID, Duration.ofSeconds(10));
+    AuditRecords.assertOneRefusalSince(sidecar::output, mark, "tls.accept", INTRUDER_ID);
   }
 
   @Test
   void weRefuseAGhostunnelServerOutsideOurPolicyAndTheClientGetsA502NamingIt() {
+    int mark = sidecar.output().length();
     String out = Python.client("127.0.0.1:" + proxy, Duration.ofSeconds(60),
         "get", "http://localhost:" + intruderServerPort + "/");
     assertThat(out).contains("status 502").contains("refused outbound TLS to peer " + INTRUDER_ID);
     sidecar.awaitOutput("refused outbound TLS to peer " + INTRUDER_ID, Duration.ofSeconds(10));
+    AuditRecords.assertOneRefusalSince(sidecar::output, mark, "tls.connect", INTRUDER_ID);
   }
 
   private static void sleep(long millis) {

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.lanyard.testkit.AuditRecords;
 import dev.lanyard.testkit.Command;
 import dev.lanyard.testkit.FreePorts;
 import dev.lanyard.testkit.JvmProcess;
@@ -273,6 +274,7 @@ class SidecarJwtIT {
       assertThat(record.path("peer_spiffe_id").asText()).isEqualTo(peer);
     }
     assertThat(reply.raw).contains(record.path("reason").asText());
+    AuditRecords.assertAttestation(record);
     List<JsonNode> kept = kept(refusal);
     assertThat(kept).as("/audit keeps exactly the one new refusal").hasSize(keptBefore + 1);
     assertThat(kept.get(kept.size() - 1)).isEqualTo(record);

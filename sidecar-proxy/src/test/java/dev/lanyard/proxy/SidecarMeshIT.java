@@ -2,6 +2,7 @@ package dev.lanyard.proxy;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.lanyard.testkit.AuditRecords;
 import dev.lanyard.testkit.FreePorts;
 import dev.lanyard.testkit.JvmProcess;
 import dev.lanyard.testkit.ManagedProcess;
@@ -210,16 +211,20 @@ class SidecarMeshIT {
   @Order(5)
   void unauthorizedPeersAreRefusedInBothDirectionsAndTheRefusingSideNamesThem() {
     // C → B: B accepts only ns/a, so B refuses C's client certificate (inbound).
+    int markB = sidecarB.output().length();
+    int markA = sidecarA.output().length();
     String intoB = Python.client("127.0.0.1:" + proxyC, CLIENT_TIMEOUT,
         "get", "http://localhost:" + meshB + "/");
     assertThat(intoB).contains("status 502");
     sidecarB.awaitOutput("refused inbound TLS from peer " + ID_C, Duration.ofSeconds(10));
+    AuditRecords.assertOneRefusalSince(sidecarB::output, markB, "tls.accept", ID_C);
 
     // A → C: A accepts only ns/b servers, so A refuses C's server certificate (outbound).
     String fromA = Python.client("127.0.0.1:" + proxyA, CLIENT_TIMEOUT,
         "get", "http://localhost:" + meshC + "/");
     assertThat(fromA).contains("status 502").contains("refused outbound TLS to peer " + ID_C);
     sidecarA.awaitOutput("refused outbound TLS to peer " + ID_C, Duration.ofSeconds(10));
+    AuditRecords.assertOneRefusalSince(sidecarA::output, markA, "tls.connect", ID_C);
   }
 
   @Test

@@ -1,5 +1,6 @@
 package dev.lanyard.proxy;
 
+import dev.lanyard.testkit.AuditRecords;
 import dev.lanyard.testkit.FreePorts;
 import dev.lanyard.testkit.JvmProcess;
 import dev.lanyard.testkit.SpireCluster;
@@ -25,6 +26,8 @@ final class SidecarProcess {
     env.put("LANYARD_ADMIN_ADDRESS", "127.0.0.1:" + FreePorts.next());
     env.put("LANYARD_SHUTDOWN_ADDRESS", "127.0.0.1:" + FreePorts.next());
     env.put("LANYARD_OUTBOUND_PROXY", "off");
+    // As the webhook sets them, so audit records carry an attestation (AuditRecords checks it).
+    env.putAll(AuditRecords.DOWNWARD_API);
   }
 
   static SidecarProcess builder(String name, int gid, SpireCluster cluster) {

@@ -1,4 +1,4 @@
-package dev.lanyard.agent;
+package dev.lanyard.testkit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -9,21 +9,26 @@ import java.io.UncheckedIOException;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Predicate;
+import java.util.function.Supplier;
 import java.util.stream.Collectors;
 
-/** The audit records (JSON lines on stderr) in a process's output, parsed. */
-final class AuditRecords {
+/**
+ * The audit records (JSON lines on stderr, docs/AUDIT.md) in a process's output, parsed, and the
+ * assertions every refusal test makes about them: one record per refusal, with result, reason,
+ * the peer's SPIFFE ID and the attestation from the Downward API variables.
+ */
+public final class AuditRecords {
   private static final ObjectMapper JSON = new ObjectMapper();
 
   /** The Downward API variables the webhook sets, with test values. */
-  static final Map<String, String> DOWNWARD_API = Map.of(
+  public static final Map<String, String> DOWNWARD_API = Map.of(
       "LANYARD_POD_NAME", "caller-7f9a3c", "LANYARD_POD_NAMESPACE", "agents",
       "LANYARD_NODE_NAME", "node-1", "LANYARD_SERVICE_ACCOUNT", "caller");
 
   private AuditRecords() {}
 
   /** Every audit record in {@code output}; each line must parse as a JSON object. */
-  static List<JsonNode> in(String output) {
+  public static List<JsonNode> in(String output) {
     return output.lines().filter(line -> line.contains("{\"timestamp\""))
         .map(line -> {
           try {
@@ -37,16 +42,16 @@ final class AuditRecords {
         .collect(Collectors.toList());
   }
 
-  static List<JsonNode> in(String output, Predicate<JsonNode> filter) {
+  public static List<JsonNode> in(String output, Predicate<JsonNode> filter) {
     return in(output).stream().filter(filter).collect(Collectors.toList());
   }
 
-  static Predicate<JsonNode> action(String action) {
+  public static Predicate<JsonNode> action(String action) {
     return node -> action.equals(node.path("action").asText());
   }
 
   /** Asserts the one refusal record: result, reason, the peer's ID when given, attestation. */
-  static JsonNode assertOneRefusal(String output, String action, String peerSpiffeId) {
+  public static JsonNode assertOneRefusal(String output, String action, String peerSpiffeId) {
     List<JsonNode> refusals = in(output, action(action).and(
         node -> !node.path("result").asText().equals("allowed")));
     assertThat(refusals).as("refusal audit records in:\n" + output).hasSize(1);
@@ -63,11 +68,37 @@ final class AuditRecords {
   }
 
   /**
+   * {@link #assertOneRefusal} on what a long-running process wrote after {@code mark} (the length
+   * of its output before the refused call), waiting up to 10 s for the record, and briefly longer
+   * for a duplicate that must not come.
+   */
+  public static JsonNode assertOneRefusalSince(Supplier<String> output, int mark, String action,
+      String peerSpiffeId) {
+    long deadline = System.nanoTime() + java.time.Duration.ofSeconds(10).toNanos();
+    Predicate<JsonNode> refusal = action(action).and(
+        node -> !node.path("result").asText().equals("allowed"));
+    while (in(output.get().substring(mark), refusal).isEmpty() && System.nanoTime() < deadline) {
+      pause(50);
+    }
+    pause(300);
+    return assertOneRefusal(output.get().substring(mark), action, peerSpiffeId);
+  }
+
+  private static void pause(long millis) {
+    try {
+      Thread.sleep(millis);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException(e);
+    }
+  }
+
+  /**
    * For a client that retries (the JDK HttpClient tries a failed GET twice): exactly one refusal
    * record per refused connection, as many as the lanyard refusal lines, each as in {@link
    * #assertOneRefusal}.
    */
-  static void assertOneRefusalPerConnection(String output, String action, String peerSpiffeId) {
+  public static void assertOneRefusalPerConnection(String output, String action, String peerSpiffeId) {
     List<JsonNode> refusals = in(output, action(action).and(
         node -> !node.path("result").asText().equals("allowed")));
     java.util.Set<String> refusedAt = new java.util.TreeSet<>();
@@ -89,7 +120,7 @@ final class AuditRecords {
   }
 
   /** The attestation object carries the Downward API values. */
-  static void assertAttestation(JsonNode record) {
+  public static void assertAttestation(JsonNode record) {
     JsonNode attestation = record.path("attestation");
     assertThat(attestation.path("platform").asText()).as(record.toString()).isEqualTo("kubernetes");
     assertThat(attestation.path("pod").asText()).isEqualTo("caller-7f9a3c");
