@@ -3,8 +3,10 @@
 
 Python standard library only, and no TLS: the Lanyard sidecar in front of it terminates mTLS,
 refuses callers its policy does not allow, and passes the verified caller's SPIFFE ID in the
-X-Lanyard-Peer-Id header (client copies are stripped). POST /notify {"text": ..., "verdict": {...}}
-answers {"workload", "ticket", "caller"}.
+X-Lanyard-Peer-Id header (client copies are stripped). With lanyard.dev/inbound-jwt-audience the
+sidecar also requires a JWT-SVID and passes its verified subject in X-Lanyard-Jwt-Subject.
+POST /notify {"text": ..., "verdict": {...}} answers {"workload", "ticket", "caller", "jwt_subject"}
+(jwt_subject null when the sidecar checks no JWT-SVID).
 """
 import hashlib
 import json
@@ -13,6 +15,7 @@ import sys
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 PEER_HEADER = "X-Lanyard-Peer-Id"
+JWT_SUBJECT_HEADER = "X-Lanyard-Jwt-Subject"
 MAX_BODY = 64 * 1024
 
 
@@ -36,10 +39,13 @@ class Notifier(BaseHTTPRequestHandler):
                 raise ValueError("text must be a string and verdict an object")
         except (ValueError, KeyError) as e:
             return self.reply(400, {"error": "expected JSON {\"text\": ..., \"verdict\": {...}}: %s" % e})
+        jwt_subject = self.headers.get(JWT_SUBJECT_HEADER)
         ticket = "INC-" + hashlib.sha256(text.encode()).hexdigest()[:6].upper()
-        print("notifier: filed %s (%s, %s) for %s" % (ticket, verdict.get("severity"),
-                                                      verdict.get("category"), caller), flush=True)
-        self.reply(200, {"workload": "notifier", "ticket": ticket, "caller": caller})
+        print("notifier: filed %s (%s, %s) for %s (JWT-SVID subject: %s)"
+              % (ticket, verdict.get("severity"), verdict.get("category"), caller, jwt_subject),
+              flush=True)
+        self.reply(200, {"workload": "notifier", "ticket": ticket, "caller": caller,
+                         "jwt_subject": jwt_subject})
 
     def do_GET(self):
         self.reply(405, {"error": "use POST /notify"})

@@ -57,10 +57,14 @@ final class DemoManifests {
     return new SpiffeIdTemplate(ids.get(0).path("spec").path("spiffeIDTemplate").asText());
   }
 
-  /** The DNS names the Services get ({@code <name>.<namespace>.svc}). */
+  /**
+   * The DNS names the Services get: {@code <name>.<namespace>.svc} and the full {@code
+   * <name>.<namespace>.svc.cluster.local} (cluster DNS answers both).
+   */
   List<String> serviceHosts() {
     return ofKind("Service").stream()
         .map(s -> name(s) + "." + s.path("metadata").path("namespace").asText() + ".svc")
+        .flatMap(host -> Stream.of(host, host + ".cluster.local"))
         .toList();
   }
 

@@ -41,6 +41,26 @@ final class DemoReport {
     return lines;
   }
 
+  /**
+   * The notify hop's second credential: the JWT-SVID the orchestrator's javaagent sent ({@code
+   * sentFor}: its {@code LANYARD_JWT_AUDIENCES}) and the notifier's sidecar verified ({@code
+   * required}: its {@code LANYARD_INBOUND_JWT_AUDIENCE}), with the subject the notifier was given.
+   */
+  static List<String> jwtHop(JsonNode assessment, String sentFor, String required) {
+    List<String> lines = new ArrayList<>();
+    for (JsonNode step : assessment.path("steps")) {
+      if (step.path("jwt_subject").isTextual()) {
+        lines.add(step.path("step").asText() + " hop: authenticated by mTLS and by a JWT-SVID for audience "
+            + required + " with subject " + step.path("jwt_subject").asText());
+        lines.add("  sent by the orchestrator's javaagent (LANYARD_JWT_AUDIENCES=" + sentFor
+            + "), verified by the notifier's sidecar");
+        lines.add("  (LANYARD_INBOUND_JWT_AUDIENCE=" + required
+            + "), which passed the subject to the app in X-Lanyard-Jwt-Subject");
+      }
+    }
+    return lines;
+  }
+
   private static String answer(String step, JsonNode result) {
     switch (step) {
       case "classify":

@@ -33,6 +33,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.Predicate;
 import java.util.regex.Pattern;
 
 /**
@@ -40,22 +41,38 @@ import java.util.regex.Pattern;
  * real SPIRE server and SPIRE Agent. Each pod becomes local processes (its app container, and the
  * sidecar where there is one) started with exactly the environment the webhook would inject,
  * computed by the injection core behind {@code lanyard inject} and then made local by {@link
- * LocalEnvironment}. Prints the assessment with the SPIFFE ID behind every step, every process's
- * identity from its admin endpoint, and one call the LLM gateway refuses. Everything it starts is
- * stopped again, also on Ctrl-C.
+ * LocalEnvironment}. Prints the assessment with the SPIFFE ID behind every step (and the JWT-SVID
+ * subject the notifier's sidecar verified on the notify hop), every process's identity from its
+ * admin endpoint, one call the LLM gateway refuses in the handshake and one the notifier's sidecar
+ * refuses for want of a JWT-SVID. Everything it starts is stopped again, also on Ctrl-C.
  */
 public final class LocalDemo {
   static final String TRUST_DOMAIN = "lanyard.demo";
   static final String EVENT = "Multiple failed SSH login attempts from 203.0.113.5";
   static final String ORCHESTRATOR = "orchestrator";
   static final String GATEWAY = "llm-gateway";
+  static final String NOTIFIER = "notifier";
   private static final int FIRST_GID = 7101;
   private static final Duration READY_TIMEOUT = Duration.ofSeconds(90);
   private static final ObjectMapper JSON = new ObjectMapper();
 
   /** Everything the run showed, for the test. */
   record Result(JsonNode assessment, List<IdentityRow> identities, Map<String, String> registered,
-      int refusedStatus, JsonNode refusedAnswer, String refusalLine, JsonNode refusalAudit) {}
+      int refusedStatus, JsonNode refusedAnswer, String refusalLine, JsonNode refusalAudit,
+      Jwt jwt) {}
+
+  /**
+   * The JWT-SVID hop (orchestrator to notifier).
+   *
+   * @param sentFor the orchestrator's {@code LANYARD_JWT_AUDIENCES}, as injected and made local
+   * @param required the notifier sidecar's {@code LANYARD_INBOUND_JWT_AUDIENCE}, likewise
+   * @param refusedStatus the orchestrator's answer to {@code POST /notify-without-jwt}
+   * @param refusalLine the sidecar's {@code jwt.accept} audit record on stderr
+   * @param refusalAudit the same record from the sidecar's {@code GET /audit}
+   * @param ticketsFiled how many tickets the notifier app filed (the refused request must add none)
+   */
+  record Jwt(String sentFor, String required, int refusedStatus, JsonNode refusedAnswer,
+      String refusalLine, JsonNode refusalAudit, long ticketsFiled) {}
 
   /** A running local process and its plan. */
   private record Running(LocalProcessPlan plan, ManagedProcess process) {}
@@ -149,6 +166,18 @@ public final class LocalDemo {
           plan.describeInjection());
     }
 
+    String jwtAudiences = plan(plans, ORCHESTRATOR, "javaagent").env().get("LANYARD_JWT_AUDIENCES");
+    String notifierFullName = URI.create(plan(plans, ORCHESTRATOR, "javaagent").env()
+        .get("NOTIFIER_FQDN_URL")).getHost();
+    String inboundJwtAudience = plan(plans, NOTIFIER, "sidecar").env()
+        .get("LANYARD_INBOUND_JWT_AUDIENCE");
+    if (jwtAudiences == null || inboundJwtAudience == null) {
+      throw new IllegalStateException("the injection core gave the orchestrator LANYARD_JWT_AUDIENCES="
+          + jwtAudiences + " and the notifier's sidecar LANYARD_INBOUND_JWT_AUDIENCE="
+          + inboundJwtAudience + "; expected both from the manifests' lanyard.dev/jwt-audiences and"
+          + " lanyard.dev/inbound-jwt-audience annotations");
+    }
+
     List<Running> running = start(plans, gids, work.path());
     awaitReady(running);
     step(running.size() + " processes up and holding their SVIDs after " + elapsed());
@@ -160,6 +189,8 @@ public final class LocalDemo {
     JsonNode body = assessment.path("body");
     step("POST /assess {\"text\": \"" + EVENT + "\"}");
     DemoReport.assessment(body).forEach(line -> out.println("    " + line));
+    DemoReport.jwtHop(body, jwtAudiences, inboundJwtAudience)
+        .forEach(line -> out.println("    " + line));
 
     List<IdentityRow> identities = identities(running);
     step("identity of every Lanyard process, from its admin endpoint GET /identity:");
@@ -181,12 +212,33 @@ public final class LocalDemo {
         + " and GET /audit):");
     out.println("    " + refusalLine);
 
+    step("refused: the orchestrator calls the notifier without a JWT-SVID (POST /notify-without-jwt)");
+    out.println("    it uses the full name " + notifierFullName + ", which its LANYARD_JWT_AUDIENCES ("
+        + jwtAudiences + ")");
+    out.println("    does not name: mTLS passes, no token is sent");
+    JsonNode unsigned = post(port(running, ORCHESTRATOR) + "/notify-without-jwt", EVENT);
+    ManagedProcess notifierSidecar = process(running, NOTIFIER, "sidecar");
+    String jwtRefusalLine = notifierSidecar.awaitOutput(Pattern.compile(
+        "[^\\n]*\"action\":\"jwt.accept\"[^\\n]*\"result\":\"denied\"[^\\n]*"),
+        Duration.ofSeconds(20)).group().trim();
+    JsonNode jwtAudit = auditRecord(running, NOTIFIER, record -> "jwt.accept".equals(
+        record.path("action").asText()) && "denied".equals(record.path("result").asText()));
+    long ticketsFiled = process(running, NOTIFIER, "app").output().lines()
+        .filter(line -> line.startsWith("notifier: filed ")).count();
+    out.println("    orchestrator answered " + unsigned.path("status").asInt() + ": "
+        + unsigned.path("body").path("error").asText(unsigned.path("body").toString()).strip());
+    out.println("    the notifier's sidecar refused the request (401; the app filed " + ticketsFiled
+        + (ticketsFiled == 1 ? " ticket, the assessment's" : " tickets") + "); its audit record:");
+    out.println("    " + jwtRefusalLine);
+
     Result result = new Result(body, identities, registered, refused.path("status").asInt(),
-        refused.path("body"), refusalLine, audit);
+        refused.path("body"), refusalLine, audit, new Jwt(jwtAudiences, inboundJwtAudience,
+        unsigned.path("status").asInt(), unsigned.path("body"), jwtRefusalLine, jwtAudit, ticketsFiled));
     check(result);
     out.println();
     out.println("Demo passed in " + elapsed() + ": " + registered.size()
-        + " workloads, a distinct SPIFFE ID behind every step, the refused caller named.");
+        + " workloads, a distinct SPIFFE ID behind every step, a JWT-SVID on the notify hop,"
+        + " both refusals recorded.");
     return result;
   }
 
@@ -292,6 +344,12 @@ public final class LocalDemo {
   }
 
   private JsonNode auditRecordFor(List<Running> running, String pod, String peerId) throws Exception {
+    return auditRecord(running, pod, record -> peerId.equals(record.path("peer_spiffe_id").asText())
+        && "denied".equals(record.path("result").asText()));
+  }
+
+  private JsonNode auditRecord(List<Running> running, String pod, Predicate<JsonNode> wanted)
+      throws Exception {
     String admin = running.stream().filter(r -> r.plan().pod().equals(pod) && r.plan().adminAddress() != null)
         .findFirst().orElseThrow().plan().adminAddress();
     // One JSON audit record per line, newest last.
@@ -299,12 +357,11 @@ public final class LocalDemo {
         .build(), HttpResponse.BodyHandlers.ofString()).body();
     for (String line : records.lines().toList()) {
       JsonNode record = line.isBlank() ? JSON.createObjectNode() : JSON.readTree(line);
-      if (peerId.equals(record.path("peer_spiffe_id").asText())
-          && "denied".equals(record.path("result").asText())) {
+      if (wanted.test(record)) {
         return record;
       }
     }
-    throw new IllegalStateException(pod + "'s /audit has no record for " + peerId + ": " + records);
+    throw new IllegalStateException(pod + "'s /audit has no such record: " + records);
   }
 
   /** The demo checks its own claims, so {@code make demo} fails loudly when one does not hold. */
@@ -332,6 +389,24 @@ public final class LocalDemo {
       problems.add("the orchestrator's call to the LLM gateway was not refused as expected: "
           + result.refusedStatus() + " " + result.refusedAnswer());
     }
+    for (JsonNode step : result.assessment().path("steps")) {
+      if (step.path("step").asText().equals("notify")
+          && !step.path("jwt_subject").asText().equals(orchestrator)) {
+        problems.add("the notifier saw JWT-SVID subject " + step.path("jwt_subject")
+            + ", expected " + orchestrator);
+      }
+    }
+    Jwt jwt = result.jwt();
+    if (jwt.refusedStatus() != 502 || !jwt.refusedAnswer().path("error").asText().contains(" 401")
+        || !jwt.refusalLine().contains("\"missing-token\"")
+        || !"missing-token".equals(jwt.refusalAudit().path("rule").asText())) {
+      problems.add("the call to the notifier without a JWT-SVID was not refused as expected: "
+          + jwt.refusedStatus() + " " + jwt.refusedAnswer() + " " + jwt.refusalLine());
+    }
+    if (jwt.ticketsFiled() != 1) {
+      problems.add("the notifier app filed " + jwt.ticketsFiled() + " tickets, expected 1 (the"
+          + " request without a JWT-SVID must not reach it)");
+    }
     if (!problems.isEmpty()) {
       throw new IllegalStateException("the demo did not show what it should:\n  - "
           + String.join("\n  - ", problems));
@@ -352,6 +427,11 @@ public final class LocalDemo {
     return running.stream().filter(r -> r.plan().pod().equals(pod) && r.plan().appPort() > 0)
         .findFirst().map(r -> "http://127.0.0.1:" + r.plan().appPort())
         .orElseThrow(() -> new IllegalStateException("no running " + pod));
+  }
+
+  private static LocalProcessPlan plan(List<LocalProcessPlan> plans, String pod, String role) {
+    return plans.stream().filter(p -> p.pod().equals(pod) && p.role().equals(role)).findFirst()
+        .orElseThrow(() -> new IllegalStateException("no " + role + " process for " + pod));
   }
 
   private static ManagedProcess process(List<Running> running, String pod, String role) {

@@ -26,9 +26,10 @@ import java.util.regex.Pattern;
  *       each (pod, port) pair gets its own free local port. A {@code 0.0.0.0} admin host becomes
  *       {@code 127.0.0.1}: the sidecar's admin endpoint is open to the pod network only for the
  *       kubelet's probe, and there is no kubelet here.
- *   <li>{@code https://<service>.<namespace>.svc:<port>} URLs: the host name stays (a hosts file
- *       given to each JVM maps it to 127.0.0.1, standing in for cluster DNS); the port becomes the
- *       local port of the pod port that the Service's targetPort names.
+ *   <li>{@code https://<service>.<namespace>.svc[.cluster.local]:<port>} URLs: the host name stays
+ *       (a hosts file given to each JVM maps it to 127.0.0.1, standing in for cluster DNS), so
+ *       host globs such as {@code LANYARD_JWT_AUDIENCES} match the same names as in the cluster;
+ *       the port becomes the local port of the pod port that the Service's targetPort names.
  *   <li>Downward API fields ({@code valueFrom.fieldRef}): the values the kubelet would fill in for
  *       this pod: its name, namespace, service account, and this machine as the node.
  * </ul>

@@ -12,7 +12,9 @@ import dev.lanyard.webhook.workload.Manifests;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
@@ -75,12 +77,37 @@ class DemoManifestsIT {
           .has("lanyard.dev/status")).as(DemoManifests.name(deployment)).isTrue();
       injected.add(object);
     }
+    // The JWT-SVID hop: the annotations became the env of the orchestrator's container (its
+    // javaagent sends) and of the notifier's sidecar (it requires).
+    assertThat(env(injected, "orchestrator", "containers", "orchestrator"))
+        .containsEntry("LANYARD_JWT_AUDIENCES", "notifier.ai-agents.svc=notifier");
+    assertThat(env(injected, "notifier", "initContainers", "lanyard-sidecar"))
+        .containsEntry("LANYARD_INBOUND_JWT_AUDIENCE", "notifier")
+        .doesNotContainKey("LANYARD_JWT_AUDIENCES");
+    assertThat(env(injected, "notifier", "containers", "notifier"))
+        .doesNotContainKey("LANYARD_INBOUND_JWT_AUDIENCE");
     Path file = Files.writeString(dir.resolve("injected.yaml"), Manifests.write(injected));
 
     Command.Result result = kube.server().kubectl("apply", "--dry-run=server", "-f", file.toString());
 
     assertThat(result.ok()).as(result.output()).isTrue();
     assertThat(result.output().lines().filter(l -> l.contains("(server dry run)"))).hasSize(6);
+  }
+
+  private static Map<String, String> env(List<JsonNode> deployments, String deployment,
+      String list, String container) {
+    Map<String, String> env = new HashMap<>();
+    for (JsonNode object : deployments) {
+      if (DemoManifests.name(object).equals(deployment)) {
+        for (JsonNode c : object.path("spec").path("template").path("spec").path(list)) {
+          if (c.path("name").asText().equals(container)) {
+            c.path("env").forEach(v -> env.put(v.path("name").asText(), v.path("value").asText()));
+            return env;
+          }
+        }
+      }
+    }
+    throw new AssertionError("no container " + container + " in " + list + " of " + deployment);
   }
 
   private List<String> yamlFiles() {

@@ -21,7 +21,7 @@ class LocalDemoIT {
   private static final String TD = "spiffe://" + LocalDemo.TRUST_DOMAIN + "/ns/ai-agents/sa/";
 
   @Test
-  void everyStepIsAnsweredByItsOwnSpireIssuedIdentityAndTheGatewayRefusesTheOrchestrator()
+  void everyStepIsAnsweredByItsOwnSpireIssuedIdentityTheNotifyHopCarriesAJwtSvidAndBothRefusalsShow()
       throws Exception {
     ByteArrayOutputStream buffer = new ByteArrayOutputStream();
 
@@ -44,6 +44,18 @@ class LocalDemoIT {
         assertThat(step.path("llm").path("caller_seen").asText()).isEqualTo(step.path("spiffe_id").asText());
       }
     }
+    // The notify hop also carried a JWT-SVID: the notifier's sidecar verified it (audience
+    // notifier) and passed its subject, the orchestrator's ID, to the app.
+    JsonNode notify = result.assessment().path("steps").get(3);
+    assertThat(notify.path("step").asText()).isEqualTo("notify");
+    assertThat(notify.path("jwt_subject").asText()).as(output).isEqualTo(TD + "orchestrator");
+    for (int i = 0; i < 3; i++) {
+      assertThat(result.assessment().path("steps").get(i).has("jwt_subject")).isFalse();
+    }
+    assertThat(result.jwt().sentFor()).isEqualTo("notifier.ai-agents.svc=notifier");
+    assertThat(result.jwt().required()).isEqualTo("notifier");
+    assertThat(output).contains("notify hop: authenticated by mTLS and by a JWT-SVID for audience"
+        + " notifier with subject " + TD + "orchestrator");
     JsonNode verdict = result.assessment().path("verdict");
     assertThat(verdict.path("severity").asText()).isEqualTo("high");
     assertThat(verdict.path("category").asText()).isEqualTo("credential-attack");
@@ -79,6 +91,23 @@ class LocalDemoIT {
     assertThat(result.refusalAudit().path("peer_spiffe_id").asText()).isEqualTo(TD + "orchestrator");
     assertThat(result.refusalAudit().path("result").asText()).isEqualTo("denied");
     assertThat(output).contains(result.refusalLine()).contains("Demo passed");
+
+    // Without a JWT-SVID (a host the orchestrator's jwt-audiences glob does not name) the
+    // notifier's sidecar answers 401 and writes one jwt.accept refusal.
+    assertThat(result.jwt().refusedStatus()).isEqualTo(502);
+    assertThat(result.jwt().refusedAnswer().path("error").asText())
+        .contains("notifier.ai-agents.svc.cluster.local").contains("answered 401")
+        .contains("missing-token");
+    JsonNode jwtRefusal = new com.fasterxml.jackson.databind.ObjectMapper()
+        .readTree(result.jwt().refusalLine());
+    assertThat(jwtRefusal.path("action").asText()).isEqualTo("jwt.accept");
+    assertThat(jwtRefusal.path("spiffe_id").asText()).isEqualTo(TD + "notifier");
+    assertThat(jwtRefusal.path("audience").asText()).isEqualTo("notifier");
+    assertThat(jwtRefusal.path("result").asText()).isEqualTo("denied");
+    assertThat(jwtRefusal.path("rule").asText()).isEqualTo("missing-token");
+    assertThat(result.jwt().refusalAudit().path("rule").asText()).isEqualTo("missing-token");
+    assertThat(output).contains(result.jwt().refusalLine());
+    assertThat(result.jwt().ticketsFiled()).as("the refused request never reached the app").isEqualTo(1);
     assertThat(result.registered()).containsEntry("notifier", TD + "notifier").hasSize(6);
     assertThat(Map.copyOf(result.registered()).values()).doesNotHaveDuplicates();
   }

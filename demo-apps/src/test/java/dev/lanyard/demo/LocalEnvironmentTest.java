@@ -29,6 +29,9 @@ class LocalEnvironmentTest {
         - {name: LANYARD_ALLOWED_PEERS, value: "spiffe://lanyard.demo/ns/a/sa/b"}
         - {name: PORT, value: "8443"}
         - {name: LLM_GATEWAY_URL, value: "https://llm-gateway.ai-agents.svc:443"}
+        - {name: LLM_GATEWAY_FQDN_URL, value: "https://llm-gateway.ai-agents.svc.cluster.local:443"}
+        - {name: LANYARD_JWT_AUDIENCES, value: "llm-gateway.ai-agents.svc=llm"}
+        - {name: LANYARD_INBOUND_JWT_AUDIENCE, value: "notifier"}
         - {name: PUBLIC_URL, value: "https://api.openai.com/v1"}
         - {name: LANYARD_POD_NAME, valueFrom: {fieldRef: {fieldPath: metadata.name}}}
         - {name: LANYARD_NODE_NAME, valueFrom: {fieldRef: {fieldPath: spec.nodeName}}}
@@ -45,12 +48,18 @@ class LocalEnvironmentTest {
         .containsEntry("PORT", Integer.toString(ports.get("classifier:8443")))
         .containsEntry("LLM_GATEWAY_URL",
             "https://llm-gateway.ai-agents.svc:" + ports.get("llm-gateway:8443"))
+        .containsEntry("LLM_GATEWAY_FQDN_URL",
+            "https://llm-gateway.ai-agents.svc.cluster.local:" + ports.get("llm-gateway:8443"))
+        // Host globs and audiences name the same hosts here (the hosts file keeps the names).
+        .containsEntry("LANYARD_JWT_AUDIENCES", "llm-gateway.ai-agents.svc=llm")
+        .containsEntry("LANYARD_INBOUND_JWT_AUDIENCE", "notifier")
         .containsEntry("PUBLIC_URL", "https://api.openai.com/v1")
         .containsEntry("LANYARD_POD_NAME", "classifier-local")
         .containsEntry("LANYARD_NODE_NAME", "this-node")
         .containsEntry("LANYARD_SERVICE_ACCOUNT", "classifier");
     assertThat(local.keySet()).containsExactly("SPIFFE_ENDPOINT_SOCKET", "JAVA_TOOL_OPTIONS",
-        "LANYARD_ADMIN_ADDRESS", "LANYARD_ALLOWED_PEERS", "PORT", "LLM_GATEWAY_URL", "PUBLIC_URL",
+        "LANYARD_ADMIN_ADDRESS", "LANYARD_ALLOWED_PEERS", "PORT", "LLM_GATEWAY_URL",
+        "LLM_GATEWAY_FQDN_URL", "LANYARD_JWT_AUDIENCES", "LANYARD_INBOUND_JWT_AUDIENCE", "PUBLIC_URL",
         "LANYARD_POD_NAME", "LANYARD_NODE_NAME", "LANYARD_SERVICE_ACCOUNT");
   }
 

@@ -36,7 +36,7 @@ public final class MeshClient {
     try {
       parsed = Json.parseObject(response.body());
     } catch (IllegalArgumentException e) {
-      parsed = Json.object("raw", response.body());
+      parsed = Json.object("raw", response.body().strip());
     }
     return new Reply(response.statusCode(), parsed, SpiffeIds.peer(session), SpiffeIds.local(session));
   }

@@ -13,6 +13,11 @@ import java.util.Map;
  *
  * <p>{@code POST /ask-llm {"text": "..."}} makes the orchestrator call the LLM gateway itself,
  * which the gateway's policy does not allow: the answer is a 502 carrying the handshake failure.
+ *
+ * <p>{@code POST /notify-without-jwt {"text": "..."}} calls the notifier by its full DNS name
+ * ({@code NOTIFIER_FQDN_URL}), which the orchestrator's {@code lanyard.dev/jwt-audiences} glob does
+ * not name: mutual TLS succeeds, but no JWT-SVID is sent, so the notifier's sidecar answers 401 and
+ * the answer is a 502 carrying it.
  */
 public final class Orchestrator {
   private final Map<String, String> urls;
@@ -25,13 +30,14 @@ public final class Orchestrator {
   public static void main(String[] args) throws Exception {
     Map<String, String> urls = new LinkedHashMap<>();
     for (String name : List.of("CLASSIFIER_URL", "SCORER_URL", "VALIDATOR_URL", "NOTIFIER_URL",
-        "LLM_GATEWAY_URL")) {
+        "NOTIFIER_FQDN_URL", "LLM_GATEWAY_URL")) {
       urls.put(name, JsonServer.requireEnv(name));
     }
     Orchestrator orchestrator = new Orchestrator(urls);
     JsonServer.http(JsonServer.envPort("PORT", 8080))
         .post("/assess", orchestrator::assess)
         .post("/ask-llm", orchestrator::askLlm)
+        .post("/notify-without-jwt", orchestrator::notifyWithoutJwt)
         .start("orchestrator");
   }
 
@@ -61,6 +67,8 @@ public final class Orchestrator {
         "workload", Json.string(notified.body(), "workload", "notifier"),
         "spiffe_id", notified.peerId(),
         "caller_seen", Json.string(notified.body(), "caller", SpiffeIds.NONE),
+        // The subject of the JWT-SVID the notifier's sidecar verified (null: none was checked).
+        "jwt_subject", notified.body().get("jwt_subject"),
         "result", Json.object("ticket", notified.body().get("ticket"))));
     verdict.put("ticket", notified.body().get("ticket"));
 
@@ -78,6 +86,13 @@ public final class Orchestrator {
         Json.object("role", "user", "content", "Event: " + text)));
     MeshClient.Reply reply = call("ask-llm", "LLM_GATEWAY_URL", "/v1/chat/completions", chat);
     return Json.object("llm_gateway", reply.peerId(), "answer", reply.body());
+  }
+
+  Map<String, Object> notifyWithoutJwt(JsonServer.Request request) throws Exception {
+    String text = request.requireText("text");
+    MeshClient.Reply reply = call("notify-without-jwt", "NOTIFIER_FQDN_URL", "/notify",
+        Json.object("text", text, "verdict", Map.of()));
+    return Json.object("notifier", reply.peerId(), "answer", reply.body());
   }
 
   private record Step(Map<String, Object> summary) {
