@@ -7,6 +7,7 @@ import io.netty.handler.ssl.SslHandshakeCompletionEvent;
 import io.netty.handler.ssl.SslHandshakeTimeoutException;
 import io.netty.util.concurrent.Promise;
 import java.util.Optional;
+import javax.net.ssl.SSLHandshakeException;
 
 /**
  * Turns the end of a mesh TLS handshake into a decision the relay can act on. The decision itself
@@ -60,6 +61,24 @@ final class PeerAuthorizationHandler extends ChannelInboundHandlerAdapter {
     authorized.tryFailure(new PeerRefusedException("closed_before_handshake: the peer closed the"
         + " connection before the TLS handshake finished"));
     ctx.fireChannelInactive();
+  }
+
+  /**
+   * A failed handshake reaches us twice: as the completion event (the refusal, recorded above)
+   * and as the exception the TLS decoder throws (a DecoderException around an
+   * SSLHandshakeException). The second must stop here: passed on, it reaches the pipeline's tail
+   * and Netty logs a WARNING with a long stack trace for every refused peer, burying the one
+   * access-log line that already says who was refused and why.
+   */
+  @Override
+  public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+    for (Throwable t = cause; t != null; t = t.getCause()) {
+      if (t instanceof SSLHandshakeException) {
+        ctx.close();
+        return;
+      }
+    }
+    ctx.fireExceptionCaught(cause);
   }
 
   private void refuse(ChannelHandlerContext ctx, String reason) {
