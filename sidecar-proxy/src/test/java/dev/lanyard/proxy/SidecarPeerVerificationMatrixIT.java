@@ -1,0 +1,378 @@
+package dev.lanyard.proxy;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.sun.net.httpserver.HttpServer;
+import dev.lanyard.testkit.AuditRecords;
+import dev.lanyard.testkit.FreePorts;
+import dev.lanyard.testkit.JvmProcess;
+import dev.lanyard.testkit.SpireCluster;
+import dev.lanyard.testkit.SpireExtension;
+import dev.lanyard.testkit.TestPki;
+import dev.lanyard.testkit.TestPki.Issued;
+import dev.lanyard.testkit.TestPki.SvidFlaw;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicInteger;
+import javax.net.ssl.SNIHostName;
+import javax.net.ssl.SSLParameters;
+import javax.net.ssl.SSLServerSocket;
+import javax.net.ssl.SSLSocket;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+/**
+ * The peer-verification matrix for the sidecar (issue 9, point 7), both directions: the real
+ * sidecar with its real SVID from real SPIRE, and on the other end a plain TLS endpoint in this
+ * JVM presenting a certificate that breaks exactly one X.509-SVID rule, signed by the SPIRE
+ * server's own CA ({@link TestPki#ofSpireServer}) so that without the flaw it would be valid (the
+ * accepted controls show that). Inbound, the flawed peer is a client of the mesh port; outbound,
+ * it is the mesh server the app reaches through the sidecar's HTTP proxy. Every case is refused:
+ * the app never sees the request (inbound) or gets a 502 naming the refusal (outbound), and the
+ * sidecar writes exactly one audit record with the claimed SPIFFE ID, the rule and the reason.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class SidecarPeerVerificationMatrixIT {
+  private static final String SIDECAR_ID = "spiffe://lanyard.test/ns/mesh/sa/sidecar";
+  private static final String PEER_ID = "spiffe://lanyard.test/ns/mesh/sa/peer";
+  private static final String STRANGER_ID = "spiffe://lanyard.test/ns/other/sa/stranger";
+  private static final int GID = 6501;
+  /** The foreign trust domain is allowed by name, so only the missing bundle can refuse it. */
+  private static final String ALLOWED =
+      "spiffe://lanyard.test/ns/mesh/**,spiffe://foreign.test/**";
+
+  @RegisterExtension
+  static final SpireExtension spire = SpireExtension.builder().svidTtl(Duration.ofMinutes(10)).build();
+
+  private TestPki spireCa;
+  private HttpServer app;
+  private final AtomicInteger appRequests = new AtomicInteger();
+  private JvmProcess sidecar;
+  private int meshPort;
+  private int proxyPort;
+  private final long started = System.nanoTime();
+
+  @BeforeAll
+  void start() throws IOException {
+    SpireCluster cluster = spire.cluster();
+    cluster.register(SIDECAR_ID, "unix:gid:" + GID);
+    cluster.awaitSvidForGid(GID, SIDECAR_ID, Duration.ofSeconds(30));
+    spireCa = TestPki.ofSpireServer(cluster);
+    // The app behind the mesh port, and the plain answer of the flawed mesh servers.
+    app = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+    app.createContext("/", exchange -> {
+      appRequests.incrementAndGet();
+      byte[] body = ("peer=" + exchange.getRequestHeaders().getFirst("X-Lanyard-Peer-Id"))
+          .getBytes(StandardCharsets.UTF_8);
+      exchange.sendResponseHeaders(200, body.length);
+      try (OutputStream out = exchange.getResponseBody()) {
+        out.write(body);
+      }
+    });
+    app.start();
+    meshPort = FreePorts.next();
+    proxyPort = FreePorts.next();
+    sidecar = SidecarProcess.builder("sidecar", GID, cluster)
+        .env("LANYARD_INBOUND", meshPort + ":" + app.getAddress().getPort())
+        .env("LANYARD_OUTBOUND_PROXY", "127.0.0.1:" + proxyPort)
+        .env("LANYARD_MESH_HOSTS", "localhost")
+        .env("LANYARD_ALLOWED_PEERS", ALLOWED)
+        .start();
+  }
+
+  @AfterAll
+  void stop() {
+    if (sidecar != null) {
+      sidecar.close();
+    }
+    if (app != null) {
+      app.stop(0);
+    }
+    System.out.printf("SidecarPeerVerificationMatrixIT: %d cases refused inbound and outbound,"
+        + " URI-only SVID accepted both ways, %.1f s%n", Case.values().length,
+        (System.nanoTime() - started) / 1e9);
+  }
+
+  /** Each flaw, plus a valid SVID whose ID is not in LANYARD_ALLOWED_PEERS. */
+  enum Case {
+    WRONG_TRUST_DOMAIN(SvidFlaw.WRONG_TRUST_DOMAIN, "x509-svid:unknown_trust_domain",
+        "for which we hold no trust bundle"),
+    UNKNOWN_CA(SvidFlaw.UNKNOWN_CA, "x509-svid:chain_not_trusted",
+        "does not chain to the trust bundle"),
+    EXPIRED(SvidFlaw.EXPIRED, "x509-svid:expired", "expired at"),
+    NOT_YET_VALID(SvidFlaw.NOT_YET_VALID, "x509-svid:not_yet_valid", "is not valid before"),
+    LEAF_IS_CA(SvidFlaw.LEAF_IS_CA, "x509-svid:leaf_is_ca", "is a CA certificate"),
+    LEAF_KEY_CERT_SIGN(SvidFlaw.LEAF_KEY_CERT_SIGN, "x509-svid:leaf_has_key_cert_sign",
+        "keyCertSign"),
+    NO_URI_SAN(SvidFlaw.NO_URI_SAN, null, null),
+    TWO_URI_SANS(SvidFlaw.TWO_URI_SANS, "x509-svid:multiple_uri_sans", "has 2 URI SANs"),
+    NON_SPIFFE_URI(SvidFlaw.NON_SPIFFE_URI, null, null),
+    ID_NOT_ALLOWED(null, "LANYARD_ALLOWED_PEERS", "matches none of LANYARD_ALLOWED_PEERS"),
+    TRUNCATED_CHAIN(SvidFlaw.TRUNCATED_CHAIN, "x509-svid:chain_not_trusted",
+        "does not chain to the trust bundle");
+
+    final SvidFlaw flaw;
+    final String rule;
+    final String reason;
+
+    Case(SvidFlaw flaw, String rule, String reason) {
+      this.flaw = flaw;
+      this.rule = rule;
+      this.reason = reason;
+    }
+
+    Issued material(TestPki ca) {
+      return flaw == null ? ca.svid(STRANGER_ID) : ca.flawedSvid(flaw, PEER_ID);
+    }
+
+    String claimedId() {
+      return flaw == null ? STRANGER_ID : flaw.claimedId(PEER_ID);
+    }
+
+    /** Without a spiffe:// URI SAN the peer is no SPIFFE peer: the rule is about that. */
+    String rule(boolean inbound) {
+      if (rule != null) {
+        return rule;
+      }
+      return inbound ? "client-svid-required" : "LANYARD_MESH_HOSTS";
+    }
+
+    String reason(boolean inbound) {
+      if (reason != null) {
+        return reason;
+      }
+      return inbound ? "carries no SPIFFE ID; this port requires an X.509-SVID"
+          : "must present a SPIFFE SVID";
+    }
+  }
+
+  @ParameterizedTest(name = "inbound {0}")
+  @EnumSource(Case.class)
+  void theMeshPortRefusesAClientWithAFlawedSvid(Case c) {
+    int mark = sidecar.output().length();
+    int before = appRequests.get();
+
+    String seen = flawedClient(c.material(spireCa), meshPort);
+
+    assertThat(seen).as(c.toString()).doesNotContain("200").doesNotContain("peer=");
+    JsonNode record = AuditRecords.assertOneRefusalSince(sidecar::output, mark, "tls.accept",
+        c.claimedId());
+    assertRecord(record, c, true);
+    assertThat(appRequests.get()).as("requests that reached the app").isEqualTo(before);
+    assertClearLine(sidecar.output().substring(mark), "lanyard: refused inbound TLS from peer ", c,
+        true);
+  }
+
+  @ParameterizedTest(name = "outbound {0}")
+  @EnumSource(Case.class)
+  void theOutboundProxyRefusesAMeshServerWithAFlawedSvid(Case c) throws IOException {
+    try (FlawedTlsServer server = new FlawedTlsServer(c.material(spireCa), app.getAddress())) {
+      int mark = sidecar.output().length();
+
+      String response = viaProxy(server.port());
+
+      assertThat(response).as(response).startsWith("HTTP/1.1 502").doesNotContain("peer=");
+      assertThat(server.relayed()).as("connections that got past the handshake").isZero();
+      JsonNode record = AuditRecords.assertOneRefusalSince(sidecar::output, mark, "tls.connect",
+          c.claimedId());
+      assertRecord(record, c, false);
+      // The app learns why in the 502 body, and the sidecar says it in its own line.
+      assertClearLine(response, "lanyard: refused outbound TLS to peer ", c, false);
+      assertClearLine(sidecar.output().substring(mark), "lanyard: refused outbound TLS to peer ", c,
+          false);
+    }
+  }
+
+  @Test
+  void aUriOnlySvidIsAcceptedInBothDirections() throws IOException {
+    Issued svid = spireCa.svid(PEER_ID);
+    int mark = sidecar.output().length();
+
+    String inbound = flawedClient(svid, meshPort);
+    assertThat(inbound).as(inbound).startsWith("HTTP/1.1 200").endsWith("peer=" + PEER_ID);
+
+    try (FlawedTlsServer server = new FlawedTlsServer(svid, app.getAddress())) {
+      String outbound = viaProxy(server.port());
+      assertThat(outbound).as(outbound + "\nTLS server side: " + server.errors())
+          .startsWith("HTTP/1.1 200").containsIgnoringCase("X-Lanyard-Peer-Id: " + PEER_ID);
+    }
+    assertThat(AuditRecords.in(sidecar.output().substring(mark),
+        node -> !"allowed".equals(node.path("result").asText()))).isEmpty();
+  }
+
+  private static void assertRecord(JsonNode record, Case c, boolean inbound) {
+    assertThat(record.path("spiffe_id").asText()).as(record.toString()).isEqualTo(SIDECAR_ID);
+    assertThat(record.path("rule").asText()).as(record.toString()).isEqualTo(c.rule(inbound));
+    assertThat(record.path("reason").asText()).as(record.toString()).contains(c.reason(inbound));
+    if (c.claimedId() != null) {
+      assertThat(record.path("reason").asText()).as(record.toString()).contains(c.claimedId());
+    } else {
+      assertThat(record.path("peer_subject").asText()).as(record.toString()).isNotBlank();
+    }
+  }
+
+  /**
+   * Exactly one line (besides the audit record) says {@code prefix}: it names the claimed ID,
+   * when there is one, and the reason; no stack trace repeats it.
+   */
+  private static void assertClearLine(String output, String prefix, Case c, boolean inbound) {
+    List<String> lines = output.lines().filter(line -> line.contains(prefix)).toList();
+    assertThat(lines).as("lines naming the refusal in:\n" + output).hasSize(1);
+    assertThat(lines.get(0)).contains(prefix + (c.claimedId() == null ? "" : c.claimedId()))
+        .contains(c.reason(inbound));
+    assertThat(output).as(output).doesNotContain("\tat io.netty");
+  }
+
+  /** Sends {@code GET http://localhost:<port>/hello} through the sidecar's forward proxy. */
+  private String viaProxy(int port) throws IOException {
+    try (Socket socket = new Socket("127.0.0.1", proxyPort)) {
+      socket.setSoTimeout(20_000);
+      socket.getOutputStream().write(("GET http://localhost:" + port + "/hello HTTP/1.1\r\n"
+          + "Host: localhost:" + port + "\r\nConnection: close\r\n\r\n")
+          .getBytes(StandardCharsets.US_ASCII));
+      socket.getOutputStream().flush();
+      return new String(socket.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    }
+  }
+
+  /**
+   * Connects with {@code material} as the client certificate, sends one HTTP/1.1 request and
+   * returns the response, or the exception that ended the exchange.
+   */
+  private static String flawedClient(Issued material, int port) {
+    try (SSLSocket socket = (SSLSocket) material.presentingContext().getSocketFactory()
+        .createSocket("127.0.0.1", port)) {
+      socket.setSoTimeout(10_000);
+      SSLParameters parameters = socket.getSSLParameters();
+      parameters.setServerNames(List.of(new SNIHostName("localhost")));
+      socket.setSSLParameters(parameters);
+      socket.startHandshake();
+      socket.getOutputStream().write(("GET /hello HTTP/1.1\r\nHost: localhost\r\n"
+          + "Connection: close\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+      socket.getOutputStream().flush();
+      return new String(socket.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    } catch (IOException e) {
+      return "exception " + e;
+    }
+  }
+
+  /**
+   * A TLS server presenting {@code material}; a connection whose handshake the client completed
+   * is relayed to a plain HTTP backend, so an accepting client gets a real answer.
+   */
+  private static final class FlawedTlsServer implements AutoCloseable {
+    private final SSLServerSocket listener;
+    private final InetSocketAddress backend;
+    private final List<Socket> open = new CopyOnWriteArrayList<>();
+    private final List<String> errors = new CopyOnWriteArrayList<>();
+    private final AtomicInteger relayed = new AtomicInteger();
+
+    FlawedTlsServer(Issued material, InetSocketAddress backend) throws IOException {
+      this.backend = backend;
+      this.listener = (SSLServerSocket) material.presentingContext().getServerSocketFactory()
+          .createServerSocket(0, 50, InetAddress.getLoopbackAddress());
+      Thread acceptor = new Thread(this::acceptLoop, "flawed-tls-server-" + port());
+      acceptor.setDaemon(true);
+      acceptor.start();
+    }
+
+    int port() {
+      return listener.getLocalPort();
+    }
+
+    int relayed() {
+      return relayed.get();
+    }
+
+    List<String> errors() {
+      return errors;
+    }
+
+    private void acceptLoop() {
+      while (!listener.isClosed()) {
+        try {
+          SSLSocket socket = (SSLSocket) listener.accept();
+          open.add(socket);
+          Thread connection = new Thread(() -> serve(socket), "flawed-tls-connection");
+          connection.setDaemon(true);
+          connection.start();
+        } catch (IOException closed) {
+          return;
+        }
+      }
+    }
+
+    private void serve(SSLSocket socket) {
+      try {
+        socket.setHandshakeApplicationProtocolSelector((engine, offered) ->
+            offered.contains("http/1.1") ? "http/1.1" : "");
+        socket.startHandshake();
+        // A TLS 1.3 client judges the server before its Finished: reading proves it accepted.
+        InputStream in = socket.getInputStream();
+        int first = in.read();
+        if (first < 0) {
+          socket.close();
+          return;
+        }
+        relayed.incrementAndGet();
+        Socket upstream = new Socket(backend.getAddress(), backend.getPort());
+        open.add(upstream);
+        upstream.getOutputStream().write(first);
+        pump(upstream.getInputStream(), socket.getOutputStream(), socket, upstream);
+        pump(in, upstream.getOutputStream(), upstream, socket);
+      } catch (IOException refused) {
+        errors.add(refused.toString());
+        closeQuietly(socket);
+      }
+    }
+
+    private static void pump(InputStream from, OutputStream to, Socket... both) {
+      Thread thread = new Thread(() -> {
+        byte[] buffer = new byte[16384];
+        try {
+          int n;
+          while ((n = from.read(buffer)) >= 0) {
+            to.write(buffer, 0, n);
+            to.flush();
+          }
+        } catch (IOException ended) {
+          // one side closed
+        } finally {
+          for (Socket socket : both) {
+            closeQuietly(socket);
+          }
+        }
+      }, "flawed-tls-pump");
+      thread.setDaemon(true);
+      thread.start();
+    }
+
+    @Override
+    public void close() {
+      closeQuietly(listener);
+      open.forEach(FlawedTlsServer::closeQuietly);
+    }
+
+    private static void closeQuietly(java.io.Closeable closeable) {
+      try {
+        closeable.close();
+      } catch (IOException ignored) {
+        // closing anyway
+      }
+    }
+  }
+}
