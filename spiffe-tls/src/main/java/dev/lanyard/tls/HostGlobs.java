@@ -39,15 +39,21 @@ public final class HostGlobs {
     this.patterns = compiled;
   }
 
-  /** Parses a comma list; {@code none} (or an empty text) gives the empty list. */
+  /**
+   * Parses a comma list; {@code none} (alone, empty entries aside) or an empty text gives the empty
+   * list. {@code none} next to globs is refused: it would otherwise be a host named "none", shown
+   * back as "none", which reads as "rule disabled".
+   */
   public static HostGlobs parse(String text) {
-    if (text.trim().equalsIgnoreCase("none")) {
-      return NONE;
-    }
     List<String> globs = new ArrayList<>();
+    boolean none = false;
     for (String entry : text.split(",")) {
       String glob = entry.trim().toLowerCase(Locale.ROOT);
       if (glob.isEmpty()) {
+        continue;
+      }
+      if (glob.equals("none")) {
+        none = true;
         continue;
       }
       if (!VALID.matcher(glob).matches()) {
@@ -57,7 +63,12 @@ public final class HostGlobs {
       }
       globs.add(glob);
     }
-    return new HostGlobs(globs);
+    if (none && !globs.isEmpty()) {
+      throw new IllegalArgumentException("mesh host pattern \"none\" in "
+          + ConfigKeys.MESH_HOSTS.env() + " \"" + text.trim() + "\" disables the mesh-only rule and"
+          + " cannot be combined with host globs: write none alone, or only the globs");
+    }
+    return none ? NONE : new HostGlobs(globs);
   }
 
   /** Globs already checked by the caller (lower case, valid); e.g. {@link JwtAudiences}. */

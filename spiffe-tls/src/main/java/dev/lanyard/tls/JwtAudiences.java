@@ -46,7 +46,12 @@ public final class JwtAudiences {
             + "\" in entry \"" + item + "\" is not a host name glob: use letters, digits, dots,"
             + " dashes and * (any characters), e.g. *.example.com=my-audience");
       }
-      audiences.add(checkAudience(audience));
+      try {
+        audiences.add(checkAudience(audience));
+      } catch (IllegalArgumentException e) {
+        // With several entries, "audience \"\"" alone does not say which one to fix.
+        throw new IllegalArgumentException("entry \"" + item + "\": " + e.getMessage(), e);
+      }
       globs.add(glob);
     }
     return globs.isEmpty() ? NONE : new JwtAudiences(globs, audiences);

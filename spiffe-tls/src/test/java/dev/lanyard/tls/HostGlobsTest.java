@@ -39,6 +39,17 @@ class HostGlobsTest {
     assertThat(HostGlobs.parse("none").match("a.svc")).isEmpty();
   }
 
+  /** Found by LanyardConfigFuzzTest: "none,," was a host named "none", shown back as "none". */
+  @Test
+  void noneStandsAloneAndIsNeverAHostName() {
+    assertThat(HostGlobs.parse(" None ,,").globs()).isEmpty();
+    assertThat(HostGlobs.parse("none,,").toString()).isEmpty();
+    assertThatThrownBy(() -> HostGlobs.parse("*.svc,none"))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("\"none\" in LANYARD_MESH_HOSTS \"*.svc,none\"")
+        .hasMessageContaining("write none alone");
+  }
+
   @Test
   void rejectsWhatIsNotAHostGlob() {
     assertThatThrownBy(() -> HostGlobs.parse("*.svc, bad host"))

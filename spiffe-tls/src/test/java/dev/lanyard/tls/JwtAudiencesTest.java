@@ -38,8 +38,8 @@ class JwtAudiencesTest {
         .hasMessageContaining("e.g. llm.example.com=llm-gateway");
     assertThatThrownBy(() -> JwtAudiences.parse("llm/x=aud"))
         .hasMessageContaining("host glob \"llm/x\"");
-    assertThatThrownBy(() -> JwtAudiences.parse("llm.example.com="))
-        .hasMessageContaining("audience \"\" must be one word");
+    assertThatThrownBy(() -> JwtAudiences.parse("a.test=a,llm.example.com="))
+        .hasMessageContaining("entry \"llm.example.com=\": audience \"\" must be one word");
     assertThatThrownBy(() -> JwtAudiences.parse("a.test=two words"))
         .hasMessageContaining("audience \"two words\"");
   }
