@@ -77,6 +77,7 @@ final class AdminEndpoints {
       out.put("seconds_to_rotation",
           Math.max(0, Duration.between(now, identity.rotationDue()).getSeconds()));
       out.put("seconds_to_expiry", Duration.between(now, identity.notAfter()).getSeconds());
+      out.put("expired", !now.isBefore(identity.notAfter()));
     });
     out.put("rotation_count", source.rotationCount());
     out.put("workload_api", source.address());

@@ -1,6 +1,8 @@
 package dev.lanyard.tls;
 
+import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.Optional;
 
 /**
@@ -13,11 +15,17 @@ import java.util.Optional;
 public final class FirstSvidWait {
   private final SvidSource source;
   private final StartupPolicy policy;
+  private final Clock clock;
   private final long deadlineNanos;
 
   public FirstSvidWait(SvidSource source, StartupPolicy policy) {
+    this(source, policy, Clock.systemUTC());
+  }
+
+  public FirstSvidWait(SvidSource source, StartupPolicy policy, Clock clock) {
     this.source = source;
     this.policy = policy;
+    this.clock = clock;
     this.deadlineNanos = System.nanoTime() + policy.waitFor().toNanos();
   }
 
@@ -36,6 +44,41 @@ public final class FirstSvidWait {
       }
     }
     return source.current().orElseThrow(() -> new NoSvidException(noSvidMessage()));
+  }
+
+  /**
+   * The SVID to present in a handshake: {@link #identity()}, but never one outside its validity
+   * (expired while the SPIRE Agent was away, or not yet valid). Fail closed: a peer that checks
+   * nothing must not get a handshake with it either.
+   *
+   * @throws NoSvidException when there is no SVID or it is not valid now
+   */
+  public Identity presentable() {
+    Identity identity = identity();
+    Instant now = clock.instant();
+    if (!identity.isValidAt(now) || !now.plus(LAST_SECOND).isBefore(identity.notAfter())) {
+      throw new NoSvidException(notValidMessage(identity, now));
+    }
+    return identity;
+  }
+
+  /**
+   * An SVID is not presented in its last second either: JSSE session timeouts are whole seconds
+   * (at least one), so a session made then could be resumed after {@code notAfter}.
+   */
+  static final Duration LAST_SECOND = Duration.ofSeconds(1);
+
+  /** {@code lanyard: X.509-SVID <id> (serial ..) expired at <t>; not presenting it ...}. */
+  String notValidMessage(Identity identity, Instant now) {
+    String when = now.isBefore(identity.notBefore())
+        ? "is not valid before " + identity.notBefore()
+        : now.isBefore(identity.notAfter())
+            ? "expires at " + identity.notAfter() + ", in less than " + Durations.format(LAST_SECOND)
+            : "expired at " + identity.notAfter();
+    return "lanyard: X.509-SVID " + identity.spiffeId() + " (serial " + identity.serialHex() + ") "
+        + when + "; not presenting it. The SPIRE Workload API at " + source.address()
+        + " has not renewed it" + source.lastError().map(error -> " (last error: " + error + ")")
+            .orElse("");
   }
 
   /** Whether an SVID is held now (no waiting). */

@@ -20,7 +20,8 @@ import javax.net.ssl.X509ExtendedKeyManager;
  *
  * <p>Before the first SVID, the first handshake waits (bounded by the startup policy, see {@link
  * FirstSvidWait}); after that wait it fails with {@link NoSvidException}, whose message names
- * Lanyard and the Workload API socket.
+ * Lanyard and the Workload API socket. An SVID outside its validity (expired while the SPIRE
+ * Agent was away) is never presented: that handshake fails with {@link NoSvidException} too.
  */
 public final class LanyardKeyManager extends X509ExtendedKeyManager {
   private final FirstSvidWait firstSvid;
@@ -77,7 +78,7 @@ public final class LanyardKeyManager extends X509ExtendedKeyManager {
    * any of {@code keyTypes} (JSSE then tries the next signature scheme).
    */
   private String chooseAlias(String[] keyTypes) {
-    Identity identity = firstSvid.identity();
+    Identity identity = firstSvid.presentable();
     if (!supports(identity, keyTypes)) {
       return null;
     }

@@ -64,7 +64,7 @@ public final class LanyardTls implements AutoCloseable {
     X509TrustManager webPki = Objects.requireNonNull(builder.webPki, "webPkiTrustManager");
     Clock clock = builder.clock;
     this.clock = clock;
-    this.firstSvid = new FirstSvidWait(source, config.startupPolicy());
+    this.firstSvid = new FirstSvidWait(source, config.startupPolicy(), clock);
     this.sessionPolicy = new SessionPolicy(clock);
     this.metrics = new LanyardMetrics(source, clock);
     this.auditLog = new AuditLog(config.auditMode(), config.attestation(), builder.auditOutput,
@@ -75,7 +75,7 @@ public final class LanyardTls implements AutoCloseable {
     source.addListener(sessionPolicy);
     this.keyManager = new LanyardKeyManager(firstSvid);
     this.trustManager = new LanyardTrustManager(source, firstSvid, config.peerPolicy(),
-        config.meshHosts(), webPki, decisionListeners, clock);
+        config.meshHosts(), webPki, decisionListeners, clock, sessionPolicy);
     this.jwtSource = builder.jwtSource != null ? builder.jwtSource
         : config.usesJwt() ? WorkloadApiJwtSource.start(config.workloadApiAddress()) : null;
     this.jwtSender = new JwtSender(config.jwtAudiences(), jwtSource, auditLog,
@@ -211,7 +211,7 @@ public final class LanyardTls implements AutoCloseable {
    */
   public LanyardTrustManager trustManager(X509TrustManager fallback) {
     return new LanyardTrustManager(source, firstSvid, config.peerPolicy(), config.meshHosts(),
-        fallback, decisionListeners, clock);
+        fallback, decisionListeners, clock, sessionPolicy);
   }
 
   /** Track further session contexts with it (e.g. Netty's), or call {@code onRotation}. */
@@ -257,6 +257,7 @@ public final class LanyardTls implements AutoCloseable {
 
   @Override
   public void close() {
+    sessionPolicy.close();
     if (adminServer != null) {
       adminServer.close();
     }

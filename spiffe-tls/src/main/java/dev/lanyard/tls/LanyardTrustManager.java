@@ -5,6 +5,7 @@ import java.net.Socket;
 import java.security.cert.CertificateException;
 import java.security.cert.X509Certificate;
 import java.time.Clock;
+import java.time.Instant;
 import java.util.Arrays;
 import java.util.Objects;
 import java.util.Optional;
@@ -44,9 +45,17 @@ public final class LanyardTrustManager extends X509ExtendedTrustManager {
   private final X509TrustManager webPki;
   private final DecisionListener listener;
   private final SvidValidator validator;
+  private final SessionPolicy sessions;
 
   LanyardTrustManager(SvidSource source, FirstSvidWait firstSvid, PeerPolicy policy,
       HostGlobs meshHosts, X509TrustManager webPki, DecisionListener listener, Clock clock) {
+    this(source, firstSvid, policy, meshHosts, webPki, listener, clock, null);
+  }
+
+  /** With {@code sessions}, no session of a verified peer is resumed past either SVID's life. */
+  LanyardTrustManager(SvidSource source, FirstSvidWait firstSvid, PeerPolicy policy,
+      HostGlobs meshHosts, X509TrustManager webPki, DecisionListener listener, Clock clock,
+      SessionPolicy sessions) {
     this.source = Objects.requireNonNull(source, "source");
     this.firstSvid = Objects.requireNonNull(firstSvid, "firstSvid");
     this.policy = Objects.requireNonNull(policy, "policy");
@@ -54,6 +63,7 @@ public final class LanyardTrustManager extends X509ExtendedTrustManager {
     this.webPki = Objects.requireNonNull(webPki, "webPki");
     this.listener = Objects.requireNonNull(listener, "listener");
     this.validator = new SvidValidator(clock);
+    this.sessions = sessions;
   }
 
   @Override
@@ -136,6 +146,14 @@ public final class LanyardTrustManager extends X509ExtendedTrustManager {
     if (!decision.allowed()) {
       throw new CertificateException(decision.refusalMessage());
     }
+    keepFromOutliving(peer, chain[0], local.notAfter());
+  }
+
+  private void keepFromOutliving(Peer peer, X509Certificate leaf, Instant localNotAfter) {
+    if (sessions != null) {
+      sessions.keepFromOutliving(peer.handshakeSession(), leaf.getNotAfter().toInstant(),
+          localNotAfter);
+    }
   }
 
   private void verifyOtherPeer(X509Certificate[] chain, String authType, Direction direction,
@@ -170,6 +188,7 @@ public final class LanyardTrustManager extends X509ExtendedTrustManager {
         .peerNotAfter(chain[0].getNotAfter().toInstant())
         .peerSerial(chain[0].getSerialNumber().toString(16))
         .build());
+    keepFromOutliving(peer, chain[0], firstSvid.now().map(Identity::notAfter).orElse(null));
   }
 
   private PeerDecision.Builder base(Direction direction, Peer peer) {
@@ -202,6 +221,14 @@ public final class LanyardTrustManager extends X509ExtendedTrustManager {
       this.address = host == null ? null : port > 0 ? host + ":" + port : host;
       this.socket = socket;
       this.engine = engine;
+    }
+
+    /** The session of the handshake under way, or null. */
+    SSLSession handshakeSession() {
+      if (engine != null) {
+        return engine.getHandshakeSession();
+      }
+      return socket instanceof SSLSocket ? ((SSLSocket) socket).getHandshakeSession() : null;
     }
 
     static Peer of(SSLEngine engine) {

@@ -9,9 +9,14 @@ import java.util.Enumeration;
 import java.util.List;
 import java.util.Set;
 import java.util.WeakHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLSession;
 import javax.net.ssl.SSLSessionContext;
+import java.security.cert.Certificate;
+import java.security.cert.X509Certificate;
 
 /**
  * Keeps TLS session resumption from outliving what was verified. A resumed session skips the
@@ -29,6 +34,18 @@ import javax.net.ssl.SSLSessionContext;
  *   <li><b>Never across a rotation.</b> On every SVID or bundle update all sessions of every
  *       tracked context are invalidated and the timeout is reset to its ceiling: a new epoch
  *       starts with nothing cached, so raising the timeout cannot stretch an old session.
+ *   <li><b>Never past either SVID, however often the peer resumes.</b> The timeout is lowered
+ *       for our own leaf's remaining life too (the key manager never presents an SVID in its last
+ *       second, so that bound is met). But a JSSE <em>server</em> makes a new session (new
+ *       creation time, the old certificates) on every TLS 1.3 resumption, so a client resuming
+ *       more often than the timeout chains sessions forever and the timeout never ends them. A
+ *       sweeper therefore invalidates every cached session whose peer or local leaf expires within
+ *       {@link #EXPIRY_MARGIN} (it looks every {@link #SWEEP_PERIOD}, scans the caches only once
+ *       such an expiry is near, and scans again until a scan finds nothing to drop), and a full
+ *       handshake whose peer or local leaf expires within margin plus period has its session
+ *       invalidated at once ({@link #keepFromOutliving}). The next connection then makes a full
+ *       handshake, which an expired SVID fails. The bound holds as long as the sweeper thread is
+ *       not held up for longer than the margin minus the period (1.5 s).
  * </ol>
  *
  * JDK caveat: the JDK server's <em>stateless</em> session tickets (on by default since JDK 13)
@@ -46,10 +63,18 @@ public final class SessionPolicy implements DecisionListener, SvidSource.UpdateL
   /** The timeout's ceiling: JSSE's default of 24 hours. */
   public static final Duration MAX_TIMEOUT = Duration.ofHours(24);
 
+  /** Sessions whose peer or local leaf expires within this are invalidated by the sweeper. */
+  static final Duration EXPIRY_MARGIN = Duration.ofSeconds(2);
+  /** How often the sweeper looks; it scans the caches only once an expiry is near. */
+  static final Duration SWEEP_PERIOD = Duration.ofMillis(500);
+
   private final Clock clock;
   private final Set<SSLSessionContext> contexts =
       Collections.newSetFromMap(new WeakHashMap<SSLSessionContext, Boolean>());
   private int timeoutSeconds = (int) MAX_TIMEOUT.getSeconds();
+  /** No cached session expires before this (peer or local leaf); the sweeper waits for it. */
+  private Instant earliestExpiry = Instant.MAX;
+  private ScheduledExecutorService sweeper;
 
   public SessionPolicy(Clock clock) {
     this.clock = clock;
@@ -71,7 +96,102 @@ public final class SessionPolicy implements DecisionListener, SvidSource.UpdateL
     if (context != null) {
       contexts.add(context);
       context.setSessionTimeout(timeoutSeconds);
+      if (sweeper == null) {
+        sweeper = Executors.newSingleThreadScheduledExecutor(
+            DaemonThreads.factory("lanyard-session-sweeper"));
+        sweeper.scheduleWithFixedDelay(this::sweepIfDue, SWEEP_PERIOD.toMillis(),
+            SWEEP_PERIOD.toMillis(), TimeUnit.MILLISECONDS);
+      }
     }
+  }
+
+  /** Stops the sweeper (the contexts stay as they are). */
+  public synchronized void close() {
+    if (sweeper != null) {
+      sweeper.shutdownNow();
+      sweeper = null;
+    }
+  }
+
+  /**
+   * Called during a full handshake that verified a peer: when the peer's or our own leaf expires
+   * before the sweeper can be relied on to catch the new session ({@link #EXPIRY_MARGIN} plus
+   * {@link #SWEEP_PERIOD}), the handshake session is invalidated, so it is never cached and never
+   * resumed; the handshake itself completes.
+   */
+  public void keepFromOutliving(SSLSession handshakeSession, Instant peerNotAfter,
+      Instant localNotAfter) {
+    Instant expiry = earlier(peerNotAfter, localNotAfter);
+    if (expiry == null) {
+      return;
+    }
+    lowerTimeoutTo(expiry);
+    if (handshakeSession != null
+        && clock.instant().plus(EXPIRY_MARGIN).plus(SWEEP_PERIOD).isAfter(expiry)) {
+      handshakeSession.invalidate();
+    }
+    noteExpiry(expiry);
+  }
+
+  /** Remembers that a cached session may expire at {@code expiry}. */
+  synchronized void noteExpiry(Instant expiry) {
+    if (expiry.isBefore(earliestExpiry)) {
+      earliestExpiry = expiry;
+    }
+  }
+
+  /** Invalidates the sessions near expiry once the earliest known expiry is near. */
+  synchronized void sweepIfDue() {
+    try {
+      Instant limit = clock.instant().plus(EXPIRY_MARGIN);
+      if (limit.isBefore(earliestExpiry)) {
+        return;
+      }
+      Instant next = Instant.MAX;
+      Instant invalidated = null;
+      for (SSLSessionContext context : new ArrayList<>(contexts)) {
+        for (SSLSession session : sessions(context)) {
+          Instant expiry = expiryOf(session);
+          if (expiry == null) {
+            continue;
+          }
+          if (limit.isBefore(expiry)) {
+            next = expiry.isBefore(next) ? expiry : next;
+          } else {
+            session.invalidate();
+            invalidated = invalidated == null || expiry.isBefore(invalidated) ? expiry : invalidated;
+          }
+        }
+      }
+      // A resumption racing this scan may have made a new session from one just invalidated
+      // (same certificates, same expiry): keep sweeping until a scan finds nothing to drop.
+      earliestExpiry = invalidated != null ? invalidated : next;
+    } catch (RuntimeException e) {
+      LanyardLog.warn("TLS session sweep failed: " + e);
+    }
+  }
+
+  /** The earlier of the session's peer and local leaf notAfter; null when it has neither. */
+  static Instant expiryOf(SSLSession session) {
+    Instant peer = null;
+    try {
+      peer = leafNotAfter(session.getPeerCertificates());
+    } catch (javax.net.ssl.SSLPeerUnverifiedException e) {
+      // no peer certificate: only the local one counts
+    }
+    return earlier(peer, leafNotAfter(session.getLocalCertificates()));
+  }
+
+  private static Instant leafNotAfter(Certificate[] chain) {
+    return chain != null && chain.length > 0 && chain[0] instanceof X509Certificate
+        ? ((X509Certificate) chain[0]).getNotAfter().toInstant() : null;
+  }
+
+  private static Instant earlier(Instant a, Instant b) {
+    if (a == null) {
+      return b;
+    }
+    return b == null || a.isBefore(b) ? a : b;
   }
 
   /** The current timeout every tracked context has. */
@@ -96,6 +216,7 @@ public final class SessionPolicy implements DecisionListener, SvidSource.UpdateL
     for (SSLSessionContext context : new ArrayList<>(contexts)) {
       invalidateAll(context);
     }
+    earliestExpiry = Instant.MAX;
     timeoutSeconds = (int) MAX_TIMEOUT.getSeconds();
     for (SSLSessionContext context : contexts) {
       context.setSessionTimeout(timeoutSeconds);
@@ -124,15 +245,23 @@ public final class SessionPolicy implements DecisionListener, SvidSource.UpdateL
     if (context == null) {
       return;
     }
+    for (SSLSession session : sessions(context)) {
+      session.invalidate();
+    }
+  }
+
+  private static List<SSLSession> sessions(SSLSessionContext context) {
     List<byte[]> ids = new ArrayList<>();
     for (Enumeration<byte[]> e = context.getIds(); e.hasMoreElements(); ) {
       ids.add(e.nextElement());
     }
+    List<SSLSession> sessions = new ArrayList<>();
     for (byte[] id : ids) {
       SSLSession session = context.getSession(id);
       if (session != null) {
-        session.invalidate();
+        sessions.add(session);
       }
     }
+    return sessions;
   }
 }

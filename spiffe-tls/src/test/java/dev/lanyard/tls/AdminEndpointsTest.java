@@ -43,6 +43,7 @@ class AdminEndpointsTest {
     assertThat(response.contentType).isEqualTo("application/json");
     assertThat(response.bodyText()).contains(
         "\"ready\":true",
+        "\"expired\":false",
         "\"spiffe_id\":\"" + ID + "\"",
         "\"serial\":\"" + identity.serialHex() + "\"",
         "\"not_before\":\"2025-05-01T11:50:00Z\"",
@@ -88,6 +89,7 @@ class AdminEndpointsTest {
     source.update(ca.leaf(ID).validity(NOW.minusSeconds(600), NOW.minusSeconds(1)).identity(),
         ca.bundles());
     AdminEndpoints.Response expired = get("/ready", null);
+    String expiredIdentity = get("/identity", null).bodyText();
 
     assertThat(before.status).isEqualTo(503);
     assertThat(before.bodyText()).isEqualTo("not ready: no X.509-SVID yet from the Workload API at "
@@ -97,6 +99,7 @@ class AdminEndpointsTest {
     assertThat(expired.status).isEqualTo(503);
     assertThat(expired.bodyText()).startsWith("not ready: X.509-SVID " + ID
         + " expired at 2025-05-01T11:59:59Z");
+    assertThat(expiredIdentity).contains("\"ready\":false", "\"expired\":true");
   }
 
   @Test

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.time.Duration;
+import java.time.Instant;
 import org.junit.jupiter.api.Test;
 
 class LanyardKeyManagerTest {
@@ -63,6 +64,43 @@ class LanyardKeyManagerTest {
 
     assertThat(keyManager.chooseServerAlias("RSASSA-PSS", null, null)).isEqualTo(rsa.serialHex());
     assertThat(keyManager.chooseServerAlias("EC", null, null)).isNull();
+  }
+
+  @Test
+  void anSvidOutsideItsValidityIsNeverPresented() {
+    Instant now = Instant.now();
+    Identity expired = ca.leaf(ID).validity(now.minusSeconds(60), now.minusSeconds(1)).identity();
+    FakeSvidSource source = new FakeSvidSource(expired, ca.bundles());
+    source.lastError("UNAVAILABLE: io exception");
+    LanyardKeyManager keyManager = keyManager(source, "wait=0s");
+
+    // Fail closed even towards a peer that would not check: no alias, the handshake fails.
+    assertThatThrownBy(() -> keyManager.chooseEngineServerAlias("EC", null, null))
+        .isInstanceOf(NoSvidException.class)
+        .hasMessage("lanyard: X.509-SVID " + ID + " (serial " + expired.serialHex()
+            + ") expired at " + expired.notAfter() + "; not presenting it. The SPIRE Workload"
+            + " API at " + FakeSvidSource.ADDRESS + " has not renewed it (last error: UNAVAILABLE:"
+            + " io exception)");
+    assertThatThrownBy(() -> keyManager.chooseClientAlias(new String[] {"EC"}, null, null))
+        .isInstanceOf(NoSvidException.class).hasMessageContaining("expired at");
+
+    // Nor in its last second: a session made then could be resumed after notAfter.
+    Identity ending = ca.leaf(ID).validity(now.minusSeconds(60), Instant.now().plusMillis(700))
+        .identity();
+    source.update(ending, ca.bundles());
+    assertThatThrownBy(() -> keyManager.chooseEngineServerAlias("EC", null, null))
+        .isInstanceOf(NoSvidException.class).hasMessageContaining("in less than 1s");
+
+    Identity early = ca.leaf(ID).validity(now.plusSeconds(60), now.plusSeconds(600)).identity();
+    source.update(early, ca.bundles());
+    assertThatThrownBy(() -> keyManager.chooseEngineClientAlias(new String[] {"EC"}, null, null))
+        .isInstanceOf(NoSvidException.class).hasMessageContaining("is not valid before");
+
+    // Renewed: presented again, no restart.
+    Identity renewed = ca.svid(ID);
+    source.update(renewed, ca.bundles());
+    assertThat(keyManager.chooseEngineServerAlias("EC", null, null))
+        .isEqualTo(renewed.serialHex());
   }
 
   @Test

@@ -3,6 +3,7 @@ package dev.lanyard.tls;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.ByteArrayOutputStream;
+import java.io.IOException;
 import java.io.PrintStream;
 import java.time.Clock;
 import java.time.Duration;
@@ -143,6 +144,116 @@ class SessionPolicyTest {
         .isBetween(Duration.ofSeconds(90), Duration.ofSeconds(99));
     assertThat(client.getClientSessionContext().getSessionTimeout()).isBetween(90, 99);
     assertThat(client.getServerSessionContext().getSessionTimeout()).isBetween(90, 99);
+  }
+
+  /**
+   * TLS 1.3 resumption makes a new session (new creation time, the old peer certificates) each
+   * time, so a client resuming more often than the session timeout would chain sessions forever:
+   * the timeout alone cannot end them. Here the client's SVID expires while it keeps resuming.
+   */
+  @Test
+  void noResumptionOutlivesAnSvidEvenWhenSessionsAreChainedByFrequentResumption()
+      throws Exception {
+    Instant now = Instant.now();
+    Identity shortLived = ca.leaf(CLIENT).validity(now.minusSeconds(60), now.plusSeconds(4))
+        .identity();
+    List<PeerDecision> serverDecisions = new CopyOnWriteArrayList<>();
+    LoopbackTls.Server server = new LoopbackTls.Server(
+        workload(new FakeSvidSource(ca.svid(SERVER), ca.bundles()), serverDecisions)
+            .newSslContext(), true);
+    toClose.add(server);
+    SSLContext client = workload(new FakeSvidSource(shortLived, ca.bundles()),
+        new CopyOnWriteArrayList<>()).newSslContext();
+
+    int resumedBeforeExpiry = 0;
+    int succeededAfterExpiry = 0;
+    Instant expiry = shortLived.notAfter();
+    while (Instant.now().isBefore(expiry.plusSeconds(3))) {
+      int decisionsBefore = serverDecisions.size();
+      Instant started = Instant.now();
+      boolean ok;
+      try {
+        LoopbackTls.call(client, "api.pay.svc", server.port(), false);
+        ok = true;
+      } catch (IOException e) {
+        ok = false;
+      }
+      if (ok && !started.isBefore(expiry)) {
+        succeededAfterExpiry++;
+      } else if (ok && serverDecisions.size() == decisionsBefore) {
+        resumedBeforeExpiry++;
+      }
+      Thread.sleep(100);
+    }
+
+    assertThat(resumedBeforeExpiry).as("resumption works before expiry").isGreaterThan(5);
+    assertThat(succeededAfterExpiry).as("connections after the client's SVID expired").isZero();
+  }
+
+  /**
+   * The same from the client's side, against a server that accepts any client certificate and
+   * keeps resuming (as openssl s_server -verify does): the client itself must stop resuming.
+   */
+  @Test
+  void aClientStopsResumingWhenItsOwnSvidExpiresEvenIfTheServerWouldResume() throws Exception {
+    Instant now = Instant.now();
+    Identity shortLived = ca.leaf(CLIENT).validity(now.minusSeconds(60), now.plusSeconds(4))
+        .identity();
+    LoopbackTls.Server lenient = new LoopbackTls.Server(lenientServer(ca.svid(SERVER)), true);
+    toClose.add(lenient);
+    List<PeerDecision> clientDecisions = new CopyOnWriteArrayList<>();
+    SSLContext client = workload(new FakeSvidSource(shortLived, ca.bundles()), clientDecisions)
+        .newSslContext();
+
+    int resumedBeforeExpiry = 0;
+    int succeededAfterExpiry = 0;
+    Instant expiry = shortLived.notAfter();
+    while (Instant.now().isBefore(expiry.plusSeconds(3))) {
+      int decisionsBefore = clientDecisions.size();
+      Instant started = Instant.now();
+      boolean ok;
+      try {
+        LoopbackTls.call(client, "api.pay.svc", lenient.port(), false);
+        ok = true;
+      } catch (IOException e) {
+        ok = false;
+      }
+      if (ok && !started.isBefore(expiry)) {
+        succeededAfterExpiry++;
+      } else if (ok && clientDecisions.size() == decisionsBefore) {
+        resumedBeforeExpiry++;
+      }
+      Thread.sleep(100);
+    }
+
+    assertThat(resumedBeforeExpiry).as("resumption works before expiry").isGreaterThan(5);
+    assertThat(succeededAfterExpiry).as("connections after the client's SVID expired").isZero();
+  }
+
+  /** A plain JSSE server context presenting {@code identity} and trusting any client. */
+  private static SSLContext lenientServer(Identity identity) throws Exception {
+    java.security.KeyStore store = java.security.KeyStore.getInstance("PKCS12");
+    store.load(null, null);
+    store.setKeyEntry("svid", identity.privateKey(), "x".toCharArray(),
+        identity.chain().toArray(new java.security.cert.Certificate[0]));
+    javax.net.ssl.KeyManagerFactory keys =
+        javax.net.ssl.KeyManagerFactory.getInstance(javax.net.ssl.KeyManagerFactory.getDefaultAlgorithm());
+    keys.init(store, "x".toCharArray());
+    javax.net.ssl.X509TrustManager anyone = new javax.net.ssl.X509TrustManager() {
+      @Override
+      public void checkClientTrusted(java.security.cert.X509Certificate[] chain, String authType) {}
+
+      @Override
+      public void checkServerTrusted(java.security.cert.X509Certificate[] chain, String authType) {}
+
+      @Override
+      public java.security.cert.X509Certificate[] getAcceptedIssuers() {
+        return new java.security.cert.X509Certificate[0];
+      }
+    };
+    SSLContext context = SSLContext.getInstance("TLS");
+    context.init(keys.getKeyManagers(), new javax.net.ssl.TrustManager[] {anyone}, null);
+    return context;
   }
 
   @Test
