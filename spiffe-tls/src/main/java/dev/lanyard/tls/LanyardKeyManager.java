@@ -4,7 +4,8 @@ import java.net.Socket;
 import java.security.Principal;
 import java.security.PrivateKey;
 import java.security.cert.X509Certificate;
-import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
 import javax.net.ssl.SSLEngine;
 import javax.net.ssl.X509ExtendedKeyManager;
 
@@ -15,8 +16,10 @@ import javax.net.ssl.X509ExtendedKeyManager;
  * alias. java-spiffe's {@code SpiffeKeyManager} answers the two calls from whatever SVID is
  * current at each moment, so a rotation in between pairs one SVID's chain with the next one's key
  * and that handshake fails. Here the alias is the serial (hex) of the snapshot chosen for the
- * handshake, and the chain and key are looked up by that serial among the current and previous
- * snapshots; both always come from the same SVID.
+ * handshake, and the chain and key are looked up by that serial among the snapshots handed out
+ * in the last {@link #KEEP_NANOS} (however many rotations happened meanwhile: keeping only the
+ * current and previous one failed about 1 in 1,000 handshakes when SVIDs changed every 0.2 ms,
+ * see HandshakeStormTest); both always come from the same SVID.
  *
  * <p>Before the first SVID, the first handshake waits (bounded by the startup policy, see {@link
  * FirstSvidWait}); after that wait it fails with {@link NoSvidException}, whose message names
@@ -24,8 +27,12 @@ import javax.net.ssl.X509ExtendedKeyManager;
  * Agent was away) is never presented: that handshake fails with {@link NoSvidException} too.
  */
 public final class LanyardKeyManager extends X509ExtendedKeyManager {
+  /** How long a snapshot stays findable by its alias after it was last handed out. */
+  static final long KEEP_NANOS = TimeUnit.SECONDS.toNanos(60);
+
   private final FirstSvidWait firstSvid;
-  private final AtomicReference<Snapshots> recent = new AtomicReference<>(Snapshots.NONE);
+  /** Snapshots handed out, by alias; pruned once not handed out for {@link #KEEP_NANOS}. */
+  private final ConcurrentHashMap<String, Handed> recent = new ConcurrentHashMap<>();
 
   public LanyardKeyManager(FirstSvidWait firstSvid) {
     this.firstSvid = firstSvid;
@@ -63,13 +70,13 @@ public final class LanyardKeyManager extends X509ExtendedKeyManager {
 
   @Override
   public X509Certificate[] getCertificateChain(String alias) {
-    Identity identity = recent.get().find(alias);
+    Identity identity = find(alias);
     return identity == null ? null : identity.chain().toArray(new X509Certificate[0]);
   }
 
   @Override
   public PrivateKey getPrivateKey(String alias) {
-    Identity identity = recent.get().find(alias);
+    Identity identity = find(alias);
     return identity == null ? null : identity.privateKey();
   }
 
@@ -82,7 +89,7 @@ public final class LanyardKeyManager extends X509ExtendedKeyManager {
     if (!supports(identity, keyTypes)) {
       return null;
     }
-    recent.updateAndGet(snapshots -> snapshots.remember(identity));
+    remember(identity);
     return identity.serialHex();
   }
 
@@ -91,7 +98,7 @@ public final class LanyardKeyManager extends X509ExtendedKeyManager {
     if (identity == null || !supports(identity, new String[] {keyType})) {
       return null;
     }
-    recent.updateAndGet(snapshots -> snapshots.remember(identity));
+    remember(identity);
     return new String[] {identity.serialHex()};
   }
 
@@ -111,36 +118,28 @@ public final class LanyardKeyManager extends X509ExtendedKeyManager {
     return false;
   }
 
-  /** The snapshot handed out last and the one before it, so an in-flight handshake finds its own. */
-  private static final class Snapshots {
-    static final Snapshots NONE = new Snapshots(null, null);
+  private Identity find(String alias) {
+    Handed handed = alias == null ? null : recent.get(alias);
+    return handed == null ? null : handed.identity;
+  }
 
-    final Identity current;
-    final Identity previous;
-
-    Snapshots(Identity current, Identity previous) {
-      this.current = current;
-      this.previous = previous;
+  private void remember(Identity identity) {
+    long now = System.nanoTime();
+    recent.put(identity.serialHex(), new Handed(identity, now));
+    if (recent.size() > 1) {
+      // Only removes an entry still holding the value tested (ConcurrentHashMap semantics).
+      recent.values().removeIf(handed -> now - handed.atNanos > KEEP_NANOS);
     }
+  }
 
-    Snapshots remember(Identity identity) {
-      if (identity.sameSvid(current)) {
-        return this;
-      }
-      return new Snapshots(identity, current);
-    }
+  /** A snapshot and when it was last handed out. */
+  private static final class Handed {
+    final Identity identity;
+    final long atNanos;
 
-    Identity find(String alias) {
-      if (alias == null) {
-        return null;
-      }
-      if (current != null && current.serialHex().equals(alias)) {
-        return current;
-      }
-      if (previous != null && previous.serialHex().equals(alias)) {
-        return previous;
-      }
-      return null;
+    Handed(Identity identity, long atNanos) {
+      this.identity = identity;
+      this.atNanos = atNanos;
     }
   }
 }
