@@ -41,11 +41,15 @@ import java.security.cert.X509Certificate;
  *       more often than the timeout chains sessions forever and the timeout never ends them. A
  *       sweeper therefore invalidates every cached session whose peer or local leaf expires within
  *       {@link #EXPIRY_MARGIN} (it looks every {@link #SWEEP_PERIOD}, scans the caches only once
- *       such an expiry is near, and scans again until a scan finds nothing to drop), and a full
+ *       such an expiry is near, then every {@link #NEAR_SWEEP_PERIOD} until a scan finds nothing
+ *       to drop and that expiry is {@link #WATCH_AFTER_EXPIRY} past: a TLS 1.3 client caches a
+ *       full handshake's session only when the ticket arrives, after the handshake), and a full
  *       handshake whose peer or local leaf expires within margin plus period has its session
  *       invalidated at once ({@link #keepFromOutliving}). The next connection then makes a full
  *       handshake, which an expired SVID fails. The bound holds as long as the sweeper thread is
- *       not held up for longer than the margin minus the period (1.5 s).
+ *       not held up for longer than the margin minus the period (1.5 s), with one residue: a TLS
+ *       1.3 ticket a client receives in the last {@link #NEAR_SWEEP_PERIOD} before expiry can be
+ *       resumed until the next scan, at most that period past it (SessionResumptionTrustTest).
  * </ol>
  *
  * JDK caveat: the JDK server's <em>stateless</em> session tickets (on by default since JDK 13)
@@ -67,6 +71,15 @@ public final class SessionPolicy implements DecisionListener, SvidSource.UpdateL
   static final Duration EXPIRY_MARGIN = Duration.ofSeconds(2);
   /** How often the sweeper looks; it scans the caches only once an expiry is near. */
   static final Duration SWEEP_PERIOD = Duration.ofMillis(500);
+  /** How often it looks while an expiry is near (a session made then is dropped this soon). */
+  static final Duration NEAR_SWEEP_PERIOD = Duration.ofMillis(50);
+  /**
+   * How long after the expiry that made it scan the sweeper keeps scanning, even when a scan finds
+   * nothing: a TLS 1.3 client caches the session of a full handshake only when the server's
+   * ticket arrives, after the handshake (and after {@link #keepFromOutliving} ran), and each
+   * resumption caches a new one; a scan in between sees nothing to drop.
+   */
+  static final Duration WATCH_AFTER_EXPIRY = Duration.ofSeconds(5);
 
   private final Clock clock;
   private final Set<SSLSessionContext> contexts =
@@ -99,8 +112,8 @@ public final class SessionPolicy implements DecisionListener, SvidSource.UpdateL
       if (sweeper == null) {
         sweeper = Executors.newSingleThreadScheduledExecutor(
             DaemonThreads.factory("lanyard-session-sweeper"));
-        sweeper.scheduleWithFixedDelay(this::sweepIfDue, SWEEP_PERIOD.toMillis(),
-            SWEEP_PERIOD.toMillis(), TimeUnit.MILLISECONDS);
+        sweeper.schedule(this::sweepAndReschedule, SWEEP_PERIOD.toMillis(),
+            TimeUnit.MILLISECONDS);
       }
     }
   }
@@ -140,13 +153,29 @@ public final class SessionPolicy implements DecisionListener, SvidSource.UpdateL
     }
   }
 
-  /** Invalidates the sessions near expiry once the earliest known expiry is near. */
-  synchronized void sweepIfDue() {
-    try {
-      Instant limit = clock.instant().plus(EXPIRY_MARGIN);
-      if (limit.isBefore(earliestExpiry)) {
-        return;
+  private void sweepAndReschedule() {
+    boolean near = sweepIfDue();
+    synchronized (this) {
+      if (sweeper != null) {
+        sweeper.schedule(this::sweepAndReschedule,
+            (near ? NEAR_SWEEP_PERIOD : SWEEP_PERIOD).toMillis(), TimeUnit.MILLISECONDS);
       }
+    }
+  }
+
+  /**
+   * Invalidates the sessions near expiry once the earliest known expiry is near.
+   *
+   * @return whether it scanned (an expiry is near: look again soon)
+   */
+  synchronized boolean sweepIfDue() {
+    try {
+      Instant now = clock.instant();
+      Instant limit = now.plus(EXPIRY_MARGIN);
+      if (limit.isBefore(earliestExpiry)) {
+        return false;
+      }
+      Instant due = earliestExpiry;
       Instant next = Instant.MAX;
       Instant invalidated = null;
       for (SSLSessionContext context : new ArrayList<>(contexts)) {
@@ -164,10 +193,20 @@ public final class SessionPolicy implements DecisionListener, SvidSource.UpdateL
         }
       }
       // A resumption racing this scan may have made a new session from one just invalidated
-      // (same certificates, same expiry): keep sweeping until a scan finds nothing to drop.
-      earliestExpiry = invalidated != null ? invalidated : next;
+      // (same certificates, same expiry): keep sweeping until a scan finds nothing to drop, and
+      // until the expiry that made this scan due is WATCH_AFTER_EXPIRY past (a TLS 1.3 ticket,
+      // i.e. a new cached session, can arrive after the full handshake that noted the expiry).
+      if (invalidated != null) {
+        earliestExpiry = invalidated;
+      } else if (now.isBefore(due.plus(WATCH_AFTER_EXPIRY))) {
+        earliestExpiry = due;
+      } else {
+        earliestExpiry = next;
+      }
+      return true;
     } catch (RuntimeException e) {
       LanyardLog.warn("TLS session sweep failed: " + e);
+      return true;
     }
   }
 
