@@ -17,8 +17,19 @@ import javax.net.ssl.SSLSession;
 final class AuthorizedPeers {
   private final Map<X509Certificate, Boolean> leaves = Collections.synchronizedMap(new WeakHashMap<>());
 
+  /**
+   * Remembers {@code leaf}, the very object this handshake's session holds. A {@code WeakHashMap}
+   * keeps the first of two equal keys, so putting an equal leaf from a later handshake would leave
+   * the entry tied to an older object: once that one is collected (its sessions gone), the entry
+   * vanished while the new session still used the leaf, and the next hostname check refused an
+   * authorized peer (1 request in 857 in HandshakeStormIT). The newest handshake's object is the
+   * one JSSE resumes from, so it becomes the key.
+   */
   void add(X509Certificate leaf) {
-    leaves.put(leaf, Boolean.TRUE);
+    synchronized (leaves) {
+      leaves.remove(leaf);
+      leaves.put(leaf, Boolean.TRUE);
+    }
   }
 
   boolean contains(X509Certificate leaf) {
