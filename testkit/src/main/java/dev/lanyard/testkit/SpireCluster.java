@@ -183,14 +183,28 @@ public final class SpireCluster implements AutoCloseable {
    * holds both CAs and new SVIDs chain to the new one. Returns the new authority ID.
    */
   public String rotateCa() {
+    String prepared = prepareCa();
+    activateCa(prepared);
+    return prepared;
+  }
+
+  /**
+   * {@code localauthority x509 prepare}: a new X.509 authority joins the trust bundle, but SVIDs
+   * are still signed by the active one. Returns the prepared authority's ID.
+   */
+  public String prepareCa() {
     serverCli("localauthority", "x509", "prepare").orThrow();
     String shown = serverCli("localauthority", "x509", "show", "-output", "json").orThrow();
     Matcher prepared = PREPARED_ID.matcher(shown);
     if (!prepared.find()) {
       throw new IllegalStateException("no prepared authority in:\n" + shown);
     }
-    serverCli("localauthority", "x509", "activate", "-authorityID", prepared.group(1)).orThrow();
     return prepared.group(1);
+  }
+
+  /** {@code localauthority x509 activate}: new SVIDs are signed by {@code authorityId} from now. */
+  public void activateCa(String authorityId) {
+    serverCli("localauthority", "x509", "activate", "-authorityID", authorityId).orThrow();
   }
 
   /** After {@link #rotateCa()}: the ID of the previous (now old) X.509 authority. */
@@ -203,10 +217,12 @@ public final class SpireCluster implements AutoCloseable {
     return old.group(1);
   }
 
+  /** Marks the old authority tainted: SPIRE Agents re-issue every SVID it signed. */
   public void taintOldCa() {
     serverCli("localauthority", "x509", "taint", "-authorityID", oldCaId()).orThrow();
   }
 
+  /** Removes the (tainted) old authority from the trust bundle. */
   public void revokeOldCa() {
     serverCli("localauthority", "x509", "revoke", "-authorityID", oldCaId()).orThrow();
   }
