@@ -72,7 +72,9 @@ class LanyardKeyManagerTest {
     Identity expired = ca.leaf(ID).validity(now.minusSeconds(60), now.minusSeconds(1)).identity();
     FakeSvidSource source = new FakeSvidSource(expired, ca.bundles());
     source.lastError("UNAVAILABLE: io exception");
-    LanyardKeyManager keyManager = keyManager(source, "wait=0s");
+    // A fixed clock: "in its last second" must not turn into "expired" on a slow machine.
+    LanyardKeyManager keyManager = new LanyardKeyManager(new FirstSvidWait(source,
+        StartupPolicy.parse("wait=0s"), java.time.Clock.fixed(now, java.time.ZoneOffset.UTC)));
 
     // Fail closed even towards a peer that would not check: no alias, the handshake fails.
     assertThatThrownBy(() -> keyManager.chooseEngineServerAlias("EC", null, null))
@@ -85,7 +87,7 @@ class LanyardKeyManagerTest {
         .isInstanceOf(NoSvidException.class).hasMessageContaining("expired at");
 
     // Nor in its last second: a session made then could be resumed after notAfter.
-    Identity ending = ca.leaf(ID).validity(now.minusSeconds(60), Instant.now().plusMillis(700))
+    Identity ending = ca.leaf(ID).validity(now.minusSeconds(60), now.plusMillis(700))
         .identity();
     source.update(ending, ca.bundles());
     assertThatThrownBy(() -> keyManager.chooseEngineServerAlias("EC", null, null))
