@@ -68,7 +68,8 @@ class LanyardKeyManagerTest {
 
   @Test
   void anSvidOutsideItsValidityIsNeverPresented() {
-    Instant now = Instant.now();
+    // Whole seconds: X.509 validity has no milliseconds.
+    Instant now = Instant.now().truncatedTo(java.time.temporal.ChronoUnit.SECONDS);
     Identity expired = ca.leaf(ID).validity(now.minusSeconds(60), now.minusSeconds(1)).identity();
     FakeSvidSource source = new FakeSvidSource(expired, ca.bundles());
     source.lastError("UNAVAILABLE: io exception");
@@ -87,7 +88,7 @@ class LanyardKeyManagerTest {
         .isInstanceOf(NoSvidException.class).hasMessageContaining("expired at");
 
     // Nor in its last second: a session made then could be resumed after notAfter.
-    Identity ending = ca.leaf(ID).validity(now.minusSeconds(60), now.plusMillis(700))
+    Identity ending = ca.leaf(ID).validity(now.minusSeconds(60), now.plusSeconds(1))
         .identity();
     source.update(ending, ca.bundles());
     assertThatThrownBy(() -> keyManager.chooseEngineServerAlias("EC", null, null))
