@@ -7,7 +7,7 @@ import io.netty.handler.ssl.SslHandshakeCompletionEvent;
 import io.netty.handler.ssl.SslHandshakeTimeoutException;
 import io.netty.util.concurrent.Promise;
 import java.util.Optional;
-import javax.net.ssl.SSLHandshakeException;
+import javax.net.ssl.SSLException;
 
 /**
  * Turns the end of a mesh TLS handshake into a decision the relay can act on. The decision itself
@@ -65,15 +65,17 @@ final class PeerAuthorizationHandler extends ChannelInboundHandlerAdapter {
 
   /**
    * A failed handshake reaches us twice: as the completion event (the refusal, recorded above)
-   * and as the exception the TLS decoder throws (a DecoderException around an
-   * SSLHandshakeException). The second must stop here: passed on, it reaches the pipeline's tail
-   * and Netty logs a WARNING with a long stack trace for every refused peer, burying the one
-   * access-log line that already says who was refused and why.
+   * and as the exception the TLS decoder throws (a DecoderException around an SSLException:
+   * SSLHandshakeException for a refused peer, NotSslRecordException for bytes that are not TLS,
+   * "Illegal packet length" for an oversized record). The second must stop here: passed on, it
+   * reaches the pipeline's tail and Netty logs a WARNING with a long stack trace for every
+   * refused peer or port scanner, burying the one access-log line that already says who was
+   * refused and why (and letting anyone who can reach a mesh port flood the log).
    */
   @Override
   public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
     for (Throwable t = cause; t != null; t = t.getCause()) {
-      if (t instanceof SSLHandshakeException) {
+      if (t instanceof SSLException) {
         ctx.close();
         return;
       }

@@ -52,6 +52,41 @@ class PeerAuthorizationHandlerTest {
     }
   }
 
+  /**
+   * Bytes that are not TLS, or a record longer than TLS allows, fail the handshake inside a real
+   * SslHandler with an SSLException that is no SSLHandshakeException: it must stop here too, or
+   * every port scan of a mesh port logs a stack trace (found by SidecarAbuseIT).
+   */
+  @Test
+  void garbageAndOversizedRecordsFailTheHandshakeWithoutReachingTheTail() throws Exception {
+    byte[] notTls = "SSH-2.0-OpenSSH_9.6\r\n".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+    byte[] oversized = new byte[64];
+    oversized[0] = 0x16;
+    oversized[1] = 0x03;
+    oversized[2] = 0x01;
+    oversized[3] = (byte) 0xff;
+    oversized[4] = (byte) 0xff;
+    // BoringSSL, as the sidecar runs it (the JDK engine waits for the rest of an oversized record).
+    assertThat(io.netty.handler.ssl.OpenSsl.isAvailable()).isTrue();
+    for (byte[] input : new byte[][] {notTls, oversized}) {
+      Promise<String> authorized = ImmediateEventExecutor.INSTANCE.newPromise();
+      io.netty.handler.ssl.SslContext context = io.netty.handler.ssl.SslContextBuilder.forClient()
+          .sslProvider(io.netty.handler.ssl.SslProvider.OPENSSL).build();
+      EmbeddedChannel channel = new EmbeddedChannel(
+          context.newHandler(io.netty.buffer.UnpooledByteBufAllocator.DEFAULT),
+          new PeerAuthorizationHandler(authorized));
+      channel.releaseOutbound();
+
+      channel.writeInbound(Unpooled.wrappedBuffer(input));
+
+      channel.checkException();
+      assertThat(authorized.isSuccess()).isFalse();
+      assertThat(authorized.cause()).hasMessageStartingWith("handshake_failed: ");
+      assertThat(channel.isOpen()).isFalse();
+      channel.finishAndReleaseAll();
+    }
+  }
+
   @Test
   void otherExceptionsStillGoOn() {
     Promise<String> authorized = ImmediateEventExecutor.INSTANCE.newPromise();
