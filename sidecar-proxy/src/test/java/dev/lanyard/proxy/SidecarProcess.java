@@ -7,7 +7,9 @@ import dev.lanyard.testkit.SpireCluster;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 /** Launches the built {@code lanyard-sidecar.jar} as a real process with its own gid (identity). */
@@ -18,6 +20,7 @@ final class SidecarProcess {
   private final String name;
   private final int gid;
   private String maxHeap = "-Xmx64m";
+  private final List<String> jvmArgs = new ArrayList<>();
 
   private SidecarProcess(String name, int gid, SpireCluster cluster) {
     this.name = name;
@@ -43,6 +46,12 @@ final class SidecarProcess {
     return env.get(key);
   }
 
+  /** Extra JVM options after the defaults (e.g. Netty's leak detector level, NMT). */
+  SidecarProcess jvmArg(String... args) {
+    jvmArgs.addAll(List.of(args));
+    return this;
+  }
+
   /** Starts the sidecar and waits for its ready line. */
   JvmProcess start() {
     if (!Files.isRegularFile(JAR)) {
@@ -50,6 +59,7 @@ final class SidecarProcess {
     }
     JvmProcess process = JvmProcess.builder(name).jar(JAR).gid(gid)
         .jvmArg(maxHeap, "-XX:+UseSerialGC")
+        .jvmArg(jvmArgs.toArray(String[]::new))
         .env(env).start();
     try {
       process.awaitOutput("lanyard: sidecar ready", Duration.ofSeconds(60));
