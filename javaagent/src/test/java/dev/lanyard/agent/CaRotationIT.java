@@ -67,6 +67,12 @@ class CaRotationIT {
   private static final Duration ACTIVATE_BOUND = SERVER_TTL.dividedBy(2).plusSeconds(15);
   /** One sync to learn of the taint, the re-issue, one more sync, slack. */
   private static final Duration TAINT_BOUND = Duration.ofSeconds(30);
+  /**
+   * From activate or taint to the first full handshake with the new SVID. Connections in between
+   * resume sessions made before it (seen: up to 12 s), so this is generous: the old server SVID's
+   * life plus slack.
+   */
+  private static final Duration IN_USE_BOUND = SERVER_TTL.plusSeconds(15);
   private static final Pattern SERIAL = Pattern.compile("\"serial\"\\s*:\\s*\"([0-9a-f]+)\"");
 
   @RegisterExtension
@@ -107,6 +113,7 @@ class CaRotationIT {
             "5000", "--tls", "default", "--new-connection-per-request").start()) {
       traffic.awaitOutput("OK status=200 server_peer=" + Pattern.quote(server.spiffeId()),
           Duration.ofSeconds(60));
+      SerialWatch serverSerials = new SerialWatch(serverAdmin);
       Map<String, Integer> okByPhase = new LinkedHashMap<>();
       int mark = count(traffic.output(), "OK ");
 
@@ -128,8 +135,10 @@ class CaRotationIT {
       // activate: the server's next SVID (at half of its 30 s) is signed by the new CA.
       Instant activated = Instant.now();
       cluster.activateCa(newCaId);
-      Svid serverNew = awaitSvidFrom(cluster, server, serverAdmin, newCa, activated, ACTIVATE_BOUND);
-      Instant serverNewInUse = firstUse(traffic, "tls.connect", serverNew.serial(), activated);
+      Svid serverNew =
+          awaitSvidFrom(cluster, server, serverAdmin, newCa, activated, ACTIVATE_BOUND);
+      Instant serverNewInUse = firstUse(traffic, "tls.connect", serverNew.serial(), activated,
+          IN_USE_BOUND);
       figures.put("server SVID from the new CA after activate", ms(serverNew.after())
           + " (serial " + serverNew.serial() + ")");
       figures.put("first handshake with it after activate",
@@ -144,7 +153,8 @@ class CaRotationIT {
       Instant tainted = Instant.now();
       cluster.taintOldCa();
       Svid clientNew = awaitSvidFrom(cluster, client, clientAdmin, newCa, tainted, TAINT_BOUND);
-      Instant clientNewInUse = firstUse(jdk.process(), "tls.accept", clientNew.serial(), tainted);
+      Instant clientNewInUse = firstUse(jdk.process(), "tls.accept", clientNew.serial(), tainted,
+          IN_USE_BOUND);
       figures.put("client SVID re-issued from the new CA after taint", ms(clientNew.after())
           + " (serial " + clientOld.serial() + " -> " + clientNew.serial() + ")");
       figures.put("first handshake with it after taint",
@@ -214,10 +224,18 @@ class CaRotationIT {
       List<JsonNode> clientDenials = AuditRecords.in(traffic.output(),
           node -> !"allowed".equals(node.path("result").asText()));
       figures.put("traffic", summary + ", ok per phase " + okByPhase);
+      figures.put("server serials seen by the client's full handshakes after prepare",
+          timeline(traffic, "tls.connect", prepared));
+      figures.put("client serials seen by the server's full handshakes after prepare",
+          timeline(jdk.process(), "tls.accept", prepared));
+      serverSerials.close();
+      figures.put("server SVIDs: first in /identity -> first full handshake of the client with it",
+          serverSerials.delays(traffic, "tls.connect"));
       figures.put("took", took.toSeconds() + " s; SVID fetches from the SPIRE Agent " + fetches);
       System.out.println("FIGURES ca-rotation: " + figures);
 
-      assertThat(summary).as(failures(traffic.output())).matches("SUMMARY ok=[1-9]\\d* failed=0 .*");
+      assertThat(summary).as(failures(traffic.output()))
+          .matches("SUMMARY ok=[1-9]\\d* failed=0 .*");
       okByPhase.forEach((phase, ok) -> assertThat(ok).as("requests during " + phase)
           .isGreaterThan(5));
       assertThat(clientDenials).as("refusals in the traffic client").isEmpty();
@@ -240,7 +258,7 @@ class CaRotationIT {
     return new Workload(gid, id);
   }
 
-  /** One SVID: its leaf, serial (hex, as /identity and audit records print it), when it was seen. */
+  /** An SVID: its leaf, its serial (hex, as /identity and audit records print it), when seen. */
   private record Svid(X509Certificate leaf, String serial, Duration after) {}
 
   /**
@@ -312,10 +330,14 @@ class CaRotationIT {
         + " the bundle at " + admin + " after " + BUNDLE_BOUND + ": " + body);
   }
 
-  /** When a handshake first saw the peer serial {@code serial}, from the audit records. */
-  private static Instant firstUse(JvmProcess process, String action, String serial, Instant since)
-      throws InterruptedException {
-    long deadline = System.nanoTime() + Duration.ofSeconds(15).toNanos();
+  /**
+   * When a full handshake first saw the peer serial {@code serial}, from the audit records
+   * (resumed connections make no record, so this can lag the SVID's arrival).
+   */
+  private static Instant firstUse(JvmProcess process, String action, String serial, Instant since,
+      Duration bound) throws InterruptedException {
+    long deadline = System.nanoTime()
+        + Duration.between(Instant.now(), since.plus(bound)).toNanos();
     while (System.nanoTime() < deadline) {
       Optional<Instant> first = AuditRecords.in(process.output(), AuditRecords.action(action))
           .stream().filter(node -> serial.equals(node.path("peer_serial").asText()))
@@ -327,7 +349,74 @@ class CaRotationIT {
       Thread.sleep(200);
     }
     throw new AssertionError("no " + action + " audit record with peer_serial " + serial
-        + " within 15 s");
+        + " within " + bound + " of " + since);
+  }
+
+  /** Samples a JVM's /identity serial every 250 ms: when each serial first appeared. */
+  private static final class SerialWatch implements AutoCloseable {
+    private final Map<String, Instant> firstSeen = new java.util.concurrent.ConcurrentHashMap<>();
+    private final Thread thread;
+    private volatile boolean running = true;
+
+    SerialWatch(String admin) {
+      thread = new Thread(() -> {
+        while (running) {
+          try {
+            Matcher serial = SERIAL.matcher(Admin.get(admin, "/identity").body());
+            if (serial.find()) {
+              firstSeen.putIfAbsent(serial.group(1), Instant.now());
+            }
+            Thread.sleep(250);
+          } catch (InterruptedException e) {
+            return;
+          } catch (RuntimeException e) {
+            // a slow admin answer: try again
+          }
+        }
+      }, "serial-watch");
+      thread.setDaemon(true);
+      thread.start();
+    }
+
+    String delays(JvmProcess peer, String action) {
+      StringBuilder out = new StringBuilder();
+      firstSeen.entrySet().stream().sorted(Map.Entry.comparingByValue()).forEach(entry -> {
+        Optional<Instant> used = AuditRecords.in(peer.output(), AuditRecords.action(action))
+            .stream().filter(node -> entry.getKey().equals(node.path("peer_serial").asText()))
+            .map(node -> Instant.parse(node.path("timestamp").asText())).min(Instant::compareTo);
+        out.append(entry.getKey(), 0, 8).append(": ").append(used
+            .map(at -> Duration.between(entry.getValue(), at).toMillis() + " ms")
+            .orElse("never")).append("; ");
+      });
+      return out.toString();
+    }
+
+    @Override
+    public void close() throws InterruptedException {
+      running = false;
+      thread.join(5_000);
+    }
+  }
+
+  /**
+   * Per peer serial in {@code action} audit records since {@code since}: how many full handshakes
+   * saw it, and the first and last time (seconds after {@code since}).
+   */
+  private static String timeline(JvmProcess process, String action, Instant since) {
+    Map<String, List<Instant>> bySerial = new LinkedHashMap<>();
+    for (JsonNode node : AuditRecords.in(process.output(), AuditRecords.action(action))) {
+      Instant at = Instant.parse(node.path("timestamp").asText());
+      if (at.isAfter(since)) {
+        bySerial.computeIfAbsent(node.path("peer_serial").asText(), k -> new ArrayList<>()).add(at);
+      }
+    }
+    StringBuilder out = new StringBuilder();
+    bySerial.forEach((serial, times) -> out.append(serial, 0, Math.min(8, serial.length()))
+        .append(": ").append(times.size()).append(" at ")
+        .append(String.format("%.1f-%.1f s; ",
+            Duration.between(since, times.get(0)).toMillis() / 1e3,
+            Duration.between(since, times.get(times.size() - 1)).toMillis() / 1e3)));
+    return out.toString();
   }
 
   private static boolean signedBy(X509Certificate leaf, X509Certificate ca) {
@@ -353,8 +442,8 @@ class CaRotationIT {
   }
 
   /**
-   * Connects with {@code context} (presenting the old-CA SVID), sends one request and returns the response, or the
-   * exception that ended the exchange.
+   * Connects with {@code context} (presenting the old-CA SVID), sends one request and returns
+   * the response, or the exception that ended the exchange.
    */
   private static String oldCaClient(SSLContext context, int port) {
     try (SSLSocket socket = (SSLSocket) context.getSocketFactory()
