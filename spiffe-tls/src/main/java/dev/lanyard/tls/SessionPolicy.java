@@ -33,7 +33,9 @@ import java.security.cert.X509Certificate;
  *       creation + timeout <= peer notAfter}.
  *   <li><b>Never across a rotation.</b> On every SVID or bundle update all sessions of every
  *       tracked context are invalidated and the timeout is reset to its ceiling: a new epoch
- *       starts with nothing cached, so raising the timeout cannot stretch an old session.
+ *       starts with nothing cached, so raising the timeout cannot stretch an old session. For
+ *       {@link #WATCH_AFTER_ROTATION} the sweeper keeps emptying the caches, for a resumption
+ *       that was in flight during the update caches a new session with the old certificates.
  *   <li><b>Never past either SVID, however often the peer resumes.</b> The timeout is lowered
  *       for our own leaf's remaining life too (the key manager never presents an SVID in its last
  *       second, so that bound is met). But a JSSE <em>server</em> makes a new session (new
@@ -80,6 +82,16 @@ public final class SessionPolicy implements DecisionListener, SvidSource.UpdateL
    * resumption caches a new one; a scan in between sees nothing to drop.
    */
   static final Duration WATCH_AFTER_EXPIRY = Duration.ofSeconds(5);
+  /**
+   * How long after a rotation the sweeper keeps invalidating every cached session (every {@link
+   * #NEAR_SWEEP_PERIOD}). A JSSE TLS 1.3 server takes a session out of its cache while a
+   * resumption of it is in flight and caches a new one, with the old certificates, when that
+   * handshake completes: a resumption racing {@link #onRotation()} would otherwise start a chain of
+   * resumptions that carries the previous SVID (or a peer verified under the previous bundle) past
+   * the rotation until the next full handshake happens by chance (CaRotationIT: up to 12 s;
+   * SessionRotationRaceTest: every connection 5.5 s after the last of 10 rotations).
+   */
+  static final Duration WATCH_AFTER_ROTATION = Duration.ofSeconds(5);
 
   private final Clock clock;
   private final Set<SSLSessionContext> contexts =
@@ -87,6 +99,8 @@ public final class SessionPolicy implements DecisionListener, SvidSource.UpdateL
   private int timeoutSeconds = (int) MAX_TIMEOUT.getSeconds();
   /** No cached session expires before this (peer or local leaf); the sweeper waits for it. */
   private Instant earliestExpiry = Instant.MAX;
+  /** Until then the sweeper drops every cached session (see {@link #WATCH_AFTER_ROTATION}). */
+  private Instant rotationWatchUntil = Instant.MIN;
   private ScheduledExecutorService sweeper;
 
   public SessionPolicy(Clock clock) {
@@ -171,6 +185,12 @@ public final class SessionPolicy implements DecisionListener, SvidSource.UpdateL
   synchronized boolean sweepIfDue() {
     try {
       Instant now = clock.instant();
+      if (now.isBefore(rotationWatchUntil)) {
+        for (SSLSessionContext context : new ArrayList<>(contexts)) {
+          invalidateAll(context);
+        }
+        return true;
+      }
       Instant limit = now.plus(EXPIRY_MARGIN);
       if (limit.isBefore(earliestExpiry)) {
         return false;
@@ -256,6 +276,7 @@ public final class SessionPolicy implements DecisionListener, SvidSource.UpdateL
       invalidateAll(context);
     }
     earliestExpiry = Instant.MAX;
+    rotationWatchUntil = clock.instant().plus(WATCH_AFTER_ROTATION);
     timeoutSeconds = (int) MAX_TIMEOUT.getSeconds();
     for (SSLSessionContext context : contexts) {
       context.setSessionTimeout(timeoutSeconds);
