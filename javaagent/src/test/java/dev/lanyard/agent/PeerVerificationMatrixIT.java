@@ -8,18 +8,16 @@ import dev.lanyard.agent.Mesh.ClientRun;
 import dev.lanyard.agent.Mesh.Server;
 import dev.lanyard.agent.Mesh.Workload;
 import dev.lanyard.testkit.AuditRecords;
+import dev.lanyard.testkit.RelayingTlsServer;
 import dev.lanyard.testkit.SpireCluster;
 import dev.lanyard.testkit.SpireExtension;
-import dev.lanyard.testkit.TestPki;
 import dev.lanyard.testkit.TestPki.Issued;
 import dev.lanyard.testkit.TestPki.SvidFlaw;
+import dev.lanyard.testkit.TestPki;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
-import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.security.cert.CertificateParsingException;
 import java.security.cert.X509Certificate;
@@ -28,11 +26,9 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.stream.Stream;
 import javax.net.ssl.SNIHostName;
 import javax.net.ssl.SSLParameters;
-import javax.net.ssl.SSLServerSocket;
 import javax.net.ssl.SSLSocket;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -319,117 +315,5 @@ class PeerVerificationMatrixIT {
 
   private static String quote(String text) {
     return java.util.regex.Pattern.quote(text);
-  }
-
-  /**
-   * A TLS server presenting {@code material}, relaying each connection whose handshake completed
-   * to a plain backend (so an accepting client gets a real answer, over HTTP/1.1 or, for gRPC,
-   * HTTP/2 chosen by ALPN).
-   */
-  private static final class RelayingTlsServer implements AutoCloseable {
-    private final SSLServerSocket listener;
-    private final InetSocketAddress backend;
-    private final boolean http2;
-    private final List<Socket> open = new CopyOnWriteArrayList<>();
-    private final List<String> errors = new CopyOnWriteArrayList<>();
-    private final java.util.concurrent.atomic.AtomicInteger relayed =
-        new java.util.concurrent.atomic.AtomicInteger();
-
-    RelayingTlsServer(Issued material, InetSocketAddress backend, boolean http2) throws IOException {
-      this.backend = backend;
-      this.http2 = http2;
-      this.listener = (SSLServerSocket) material.presentingContext().getServerSocketFactory()
-          .createServerSocket(0, 50, InetAddress.getLoopbackAddress());
-      Thread acceptor = new Thread(this::acceptLoop, "bad-tls-server-" + port());
-      acceptor.setDaemon(true);
-      acceptor.start();
-    }
-
-    int port() {
-      return listener.getLocalPort();
-    }
-
-    int relayed() {
-      return relayed.get();
-    }
-
-    /** How handshakes on this side ended when they failed (for failure messages). */
-    List<String> errors() {
-      return errors;
-    }
-
-    private void acceptLoop() {
-      while (!listener.isClosed()) {
-        try {
-          SSLSocket socket = (SSLSocket) listener.accept();
-          open.add(socket);
-          Thread connection = new Thread(() -> serve(socket), "bad-tls-connection");
-          connection.setDaemon(true);
-          connection.start();
-        } catch (IOException closed) {
-          return;
-        }
-      }
-    }
-
-    private void serve(SSLSocket socket) {
-      try {
-        socket.setHandshakeApplicationProtocolSelector((engine, offered) ->
-            http2 && offered.contains("h2") ? "h2"
-                : offered.contains("http/1.1") ? "http/1.1" : "");
-        socket.startHandshake();
-        // A TLS 1.3 client judges the server before its Finished: reading proves it accepted.
-        InputStream in = socket.getInputStream();
-        int first = in.read();
-        if (first < 0) {
-          socket.close();
-          return;
-        }
-        relayed.incrementAndGet();
-        Socket upstream = new Socket(backend.getAddress(), backend.getPort());
-        open.add(upstream);
-        upstream.getOutputStream().write(first);
-        pump(upstream.getInputStream(), socket.getOutputStream(), socket, upstream);
-        pump(in, upstream.getOutputStream(), upstream, socket);
-      } catch (IOException refused) {
-        errors.add(refused.toString());
-        closeQuietly(socket);
-      }
-    }
-
-    private static void pump(InputStream from, OutputStream to, Socket... both) {
-      Thread thread = new Thread(() -> {
-        byte[] buffer = new byte[16384];
-        try {
-          int n;
-          while ((n = from.read(buffer)) >= 0) {
-            to.write(buffer, 0, n);
-            to.flush();
-          }
-        } catch (IOException ended) {
-          // one side closed
-        } finally {
-          for (Socket socket : both) {
-            closeQuietly(socket);
-          }
-        }
-      }, "bad-tls-pump");
-      thread.setDaemon(true);
-      thread.start();
-    }
-
-    @Override
-    public void close() {
-      closeQuietly(listener);
-      open.forEach(RelayingTlsServer::closeQuietly);
-    }
-
-    private static void closeQuietly(java.io.Closeable closeable) {
-      try {
-        closeable.close();
-      } catch (IOException ignored) {
-        // closing anyway
-      }
-    }
   }
 }

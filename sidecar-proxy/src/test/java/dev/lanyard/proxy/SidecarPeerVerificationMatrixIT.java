@@ -7,13 +7,13 @@ import com.sun.net.httpserver.HttpServer;
 import dev.lanyard.testkit.AuditRecords;
 import dev.lanyard.testkit.FreePorts;
 import dev.lanyard.testkit.JvmProcess;
+import dev.lanyard.testkit.RelayingTlsServer;
 import dev.lanyard.testkit.SpireCluster;
 import dev.lanyard.testkit.SpireExtension;
-import dev.lanyard.testkit.TestPki;
 import dev.lanyard.testkit.TestPki.Issued;
 import dev.lanyard.testkit.TestPki.SvidFlaw;
+import dev.lanyard.testkit.TestPki;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -21,11 +21,9 @@ import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
 import javax.net.ssl.SNIHostName;
 import javax.net.ssl.SSLParameters;
-import javax.net.ssl.SSLServerSocket;
 import javax.net.ssl.SSLSocket;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -180,7 +178,7 @@ class SidecarPeerVerificationMatrixIT {
   @ParameterizedTest(name = "outbound {0}")
   @EnumSource(Case.class)
   void theOutboundProxyRefusesAMeshServerWithAFlawedSvid(Case c) throws IOException {
-    try (FlawedTlsServer server = new FlawedTlsServer(c.material(spireCa), app.getAddress())) {
+    try (RelayingTlsServer server = new RelayingTlsServer(c.material(spireCa), app.getAddress())) {
       int mark = sidecar.output().length();
 
       String response = viaProxy(server.port());
@@ -205,7 +203,7 @@ class SidecarPeerVerificationMatrixIT {
     String inbound = flawedClient(svid, meshPort);
     assertThat(inbound).as(inbound).startsWith("HTTP/1.1 200").endsWith("peer=" + PEER_ID);
 
-    try (FlawedTlsServer server = new FlawedTlsServer(svid, app.getAddress())) {
+    try (RelayingTlsServer server = new RelayingTlsServer(svid, app.getAddress())) {
       String outbound = viaProxy(server.port());
       assertThat(outbound).as(outbound + "\nTLS server side: " + server.errors())
           .startsWith("HTTP/1.1 200").containsIgnoringCase("X-Lanyard-Peer-Id: " + PEER_ID);
@@ -267,112 +265,6 @@ class SidecarPeerVerificationMatrixIT {
       return new String(socket.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
     } catch (IOException e) {
       return "exception " + e;
-    }
-  }
-
-  /**
-   * A TLS server presenting {@code material}; a connection whose handshake the client completed
-   * is relayed to a plain HTTP backend, so an accepting client gets a real answer.
-   */
-  private static final class FlawedTlsServer implements AutoCloseable {
-    private final SSLServerSocket listener;
-    private final InetSocketAddress backend;
-    private final List<Socket> open = new CopyOnWriteArrayList<>();
-    private final List<String> errors = new CopyOnWriteArrayList<>();
-    private final AtomicInteger relayed = new AtomicInteger();
-
-    FlawedTlsServer(Issued material, InetSocketAddress backend) throws IOException {
-      this.backend = backend;
-      this.listener = (SSLServerSocket) material.presentingContext().getServerSocketFactory()
-          .createServerSocket(0, 50, InetAddress.getLoopbackAddress());
-      Thread acceptor = new Thread(this::acceptLoop, "flawed-tls-server-" + port());
-      acceptor.setDaemon(true);
-      acceptor.start();
-    }
-
-    int port() {
-      return listener.getLocalPort();
-    }
-
-    int relayed() {
-      return relayed.get();
-    }
-
-    List<String> errors() {
-      return errors;
-    }
-
-    private void acceptLoop() {
-      while (!listener.isClosed()) {
-        try {
-          SSLSocket socket = (SSLSocket) listener.accept();
-          open.add(socket);
-          Thread connection = new Thread(() -> serve(socket), "flawed-tls-connection");
-          connection.setDaemon(true);
-          connection.start();
-        } catch (IOException closed) {
-          return;
-        }
-      }
-    }
-
-    private void serve(SSLSocket socket) {
-      try {
-        socket.setHandshakeApplicationProtocolSelector((engine, offered) ->
-            offered.contains("http/1.1") ? "http/1.1" : "");
-        socket.startHandshake();
-        // A TLS 1.3 client judges the server before its Finished: reading proves it accepted.
-        InputStream in = socket.getInputStream();
-        int first = in.read();
-        if (first < 0) {
-          socket.close();
-          return;
-        }
-        relayed.incrementAndGet();
-        Socket upstream = new Socket(backend.getAddress(), backend.getPort());
-        open.add(upstream);
-        upstream.getOutputStream().write(first);
-        pump(upstream.getInputStream(), socket.getOutputStream(), socket, upstream);
-        pump(in, upstream.getOutputStream(), upstream, socket);
-      } catch (IOException refused) {
-        errors.add(refused.toString());
-        closeQuietly(socket);
-      }
-    }
-
-    private static void pump(InputStream from, OutputStream to, Socket... both) {
-      Thread thread = new Thread(() -> {
-        byte[] buffer = new byte[16384];
-        try {
-          int n;
-          while ((n = from.read(buffer)) >= 0) {
-            to.write(buffer, 0, n);
-            to.flush();
-          }
-        } catch (IOException ended) {
-          // one side closed
-        } finally {
-          for (Socket socket : both) {
-            closeQuietly(socket);
-          }
-        }
-      }, "flawed-tls-pump");
-      thread.setDaemon(true);
-      thread.start();
-    }
-
-    @Override
-    public void close() {
-      closeQuietly(listener);
-      open.forEach(FlawedTlsServer::closeQuietly);
-    }
-
-    private static void closeQuietly(java.io.Closeable closeable) {
-      try {
-        closeable.close();
-      } catch (IOException ignored) {
-        // closing anyway
-      }
     }
   }
 }
