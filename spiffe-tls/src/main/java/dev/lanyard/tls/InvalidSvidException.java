@@ -22,7 +22,17 @@ public final class InvalidSvidException extends CertificateException {
     EXPIRED,
     UNKNOWN_TRUST_DOMAIN,
     CHAIN_NOT_TRUSTED,
-    KEY_DOES_NOT_MATCH;
+    KEY_DOES_NOT_MATCH,
+    // Only for updates from the Workload API, most found by java-spiffe while decoding them
+    // (JavaSpiffeRejections): an SVID list, certificate, key or bundle that cannot be read.
+    NO_SVID,
+    MALFORMED_CERTIFICATE,
+    MALFORMED_KEY,
+    MALFORMED_BUNDLE,
+    /** java-spiffe's "exactly one URI SAN" rule, which does not say whether there were none or more. */
+    NOT_ONE_URI_SAN,
+    /** java-spiffe refused the update for a reason not mapped above (its message says which). */
+    MALFORMED_UPDATE;
 
     public String code() {
       return name().toLowerCase(Locale.ROOT);

@@ -20,6 +20,9 @@ import java.time.Duration;
  *       none} for a peer without a SPIFFE ID, {@code unverified} for an invalid SVID's claim, so
  *       that peers cannot create label values at will);
  *   <li>{@code lanyard_rotations_total}: SVID rotations seen;
+ *   <li>{@code lanyard_svid_updates_rejected_total{reason}}: Workload API updates rejected (the
+ *       last good SVID kept), by {@link InvalidSvidException.Reason} code; a reason appears with
+ *       its first rejection;
  *   <li>{@code lanyard_svid_expiry_seconds}: seconds until the held SVID expires (absent before
  *       the first SVID; negative once expired).
  * </ul>
@@ -48,6 +51,13 @@ public final class LanyardMetrics implements DecisionListener {
         .name("lanyard_rotations_total")
         .help("X.509-SVID rotations received from the Workload API")
         .callback(callback -> callback.call(source.rotationCount()))
+        .register(registry);
+    CounterWithCallback.builder()
+        .name("lanyard_svid_updates_rejected_total")
+        .help("X.509-SVID updates from the Workload API rejected (the last good SVID kept), by reason")
+        .labelNames("reason")
+        .callback(callback -> source.rejectedUpdates()
+            .forEach((reason, count) -> callback.call(count, reason)))
         .register(registry);
     GaugeWithCallback.builder()
         .name("lanyard_svid_expiry_seconds")

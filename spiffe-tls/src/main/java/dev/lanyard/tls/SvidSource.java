@@ -1,6 +1,7 @@
 package dev.lanyard.tls;
 
 import java.time.Duration;
+import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -26,6 +27,14 @@ public interface SvidSource extends AutoCloseable {
 
   /** How many times the SVID was replaced by a different one (the first SVID is not a rotation). */
   long rotationCount();
+
+  /**
+   * Updates rejected so far (the last good SVID was kept), by {@link InvalidSvidException.Reason}
+   * code; empty when none was.
+   */
+  default Map<String, Long> rejectedUpdates() {
+    return Map.of();
+  }
 
   /** Where the SVIDs come from, for messages (e.g. the Workload API address). */
   String address();

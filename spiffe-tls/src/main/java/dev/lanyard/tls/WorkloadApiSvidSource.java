@@ -12,7 +12,10 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
@@ -22,6 +25,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.LongAdder;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
@@ -40,8 +44,11 @@ import java.util.logging.Logger;
  *   <li>A watchdog reconnects when the SVID is three quarters through its life without a
  *       rotation (SPIRE rotates at one half): it covers a stream that ended silently, which
  *       java-spiffe only logs.
- *   <li>Every update is validated ({@link SvidUpdateValidator}); a bad one is rejected and the
- *       last good SVID kept. Accepted updates replace one immutable snapshot behind a volatile
+ *   <li>Every update is validated ({@link SvidUpdateValidator}); a bad one is rejected, logged
+ *       (one line naming the reason) and counted ({@link #rejectedUpdates}), and the last good
+ *       SVID kept. That includes updates java-spiffe cannot decode ({@link
+ *       JavaSpiffeRejections}): they reach us through {@code onError}, but the stream is still
+ *       open and the next good update arrives on it, so they are not stream errors. Accepted updates replace one immutable snapshot behind a volatile
  *       field, whole; a different leaf counts as a rotation.
  * </ul>
  */
@@ -66,6 +73,7 @@ public final class WorkloadApiSvidSource implements SvidSource {
   private final CountDownLatch firstSvid = new CountDownLatch(1);
   private final List<UpdateListener> listeners = new CopyOnWriteArrayList<>();
   private final AtomicLong rotations = new AtomicLong();
+  private final Map<String, LongAdder> rejected = new ConcurrentHashMap<>();
   private volatile Snapshot snapshot = Snapshot.EMPTY;
   private volatile String lastError;
   private volatile boolean closed;
@@ -135,6 +143,13 @@ public final class WorkloadApiSvidSource implements SvidSource {
   @Override
   public long rotationCount() {
     return rotations.get();
+  }
+
+  @Override
+  public Map<String, Long> rejectedUpdates() {
+    Map<String, Long> counts = new TreeMap<>();
+    rejected.forEach((reason, count) -> counts.put(reason, count.sum()));
+    return counts;
   }
 
   @Override
@@ -211,13 +226,12 @@ public final class WorkloadApiSvidSource implements SvidSource {
     Identity identity;
     try {
       if (svid == null) {
-        throw new InvalidSvidException(InvalidSvidException.Reason.EMPTY_CHAIN,
+        throw new InvalidSvidException(InvalidSvidException.Reason.NO_SVID,
             "the update holds no X.509-SVID");
       }
       identity = validator.validate(svid.getChain(), svid.getPrivateKey(), bundles);
     } catch (InvalidSvidException e) {
-      lastError = "rejected an X.509-SVID update (" + e.reason().code() + "): " + e.getMessage();
-      LanyardLog.warn(lastError + "; keeping " + current().map(Identity::toString).orElse("no SVID"));
+      reject(e);
       return;
     }
     backoff.reset();
@@ -239,6 +253,23 @@ public final class WorkloadApiSvidSource implements SvidSource {
         LanyardLog.warn("SVID update listener " + listener.getClass().getName() + " failed: " + e);
       }
     }
+  }
+
+  /** A bad update: the stream, the SVID and the backoff stay as they are. */
+  private void reject(InvalidSvidException e) {
+    rejected.computeIfAbsent(e.reason().code(), code -> new LongAdder()).increment();
+    lastError = "rejected an X.509-SVID update (" + e.reason().code() + "): " + e.getMessage();
+    LanyardLog.warn(lastError + "; keeping "
+        + current().map(Identity::toString).orElse("no SVID") + " (from the Workload API at "
+        + address + ")");
+  }
+
+  private void onRejectedUpdate(int updateGeneration, InvalidSvidException e) {
+    if (closed || updateGeneration != generation) {
+      return;
+    }
+    lastActivityNanos = System.nanoTime();
+    reject(e);
   }
 
   private void watchdog() {
@@ -310,7 +341,12 @@ public final class WorkloadApiSvidSource implements SvidSource {
 
     @Override
     public void onError(Throwable error) {
-      onLoop(() -> onStreamError(watcherGeneration, error));
+      Optional<InvalidSvidException> rejectedUpdate = JavaSpiffeRejections.of(error);
+      if (rejectedUpdate.isPresent()) {
+        onLoop(() -> onRejectedUpdate(watcherGeneration, rejectedUpdate.get()));
+      } else {
+        onLoop(() -> onStreamError(watcherGeneration, error));
+      }
     }
   }
 

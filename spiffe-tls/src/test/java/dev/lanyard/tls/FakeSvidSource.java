@@ -15,6 +15,7 @@ final class FakeSvidSource implements SvidSource {
   private final CountDownLatch first = new CountDownLatch(1);
   private final List<UpdateListener> listeners = new CopyOnWriteArrayList<>();
   private final AtomicLong rotations = new AtomicLong();
+  private volatile java.util.Map<String, Long> rejected = java.util.Map.of();
   private volatile Identity identity;
   private volatile TrustBundles bundles = TrustBundles.EMPTY;
   private volatile String lastError;
@@ -65,6 +66,16 @@ final class FakeSvidSource implements SvidSource {
   @Override
   public long rotationCount() {
     return rotations.get();
+  }
+
+  /** Sets what {@link #rejectedUpdates} reports. */
+  void rejected(java.util.Map<String, Long> counts) {
+    rejected = java.util.Map.copyOf(counts);
+  }
+
+  @Override
+  public java.util.Map<String, Long> rejectedUpdates() {
+    return rejected;
   }
 
   @Override

@@ -66,4 +66,14 @@ class LanyardMetricsTest {
 
     assertThat(text).doesNotContain("lanyard_svid_expiry_seconds ");
   }
+
+  @Test
+  void reportsRejectedUpdatesByReason() throws Exception {
+    FakeSvidSource source = new FakeSvidSource();
+    source.rejected(java.util.Map.of("malformed_key", 2L, "expired", 1L));
+
+    assertThat(scrape(new LanyardMetrics(source, Clock.systemUTC()))).contains(
+        "lanyard_svid_updates_rejected_total{reason=\"malformed_key\"} 2.0",
+        "lanyard_svid_updates_rejected_total{reason=\"expired\"} 1.0");
+  }
 }
