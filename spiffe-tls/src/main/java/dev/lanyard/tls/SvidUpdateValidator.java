@@ -18,6 +18,8 @@ import java.util.List;
 final class SvidUpdateValidator {
   private static final byte[] PROBE = "lanyard key pairing probe".getBytes(StandardCharsets.US_ASCII);
 
+  private static final String PEER_HINT = "; the peer's SPIRE Agent is not renewing it";
+
   private final SvidValidator validator;
 
   SvidUpdateValidator(Clock clock) {
@@ -26,7 +28,18 @@ final class SvidUpdateValidator {
 
   Identity validate(List<X509Certificate> chain, PrivateKey key, TrustBundles bundles)
       throws InvalidSvidException {
-    SpiffeId id = validator.validate(chain, bundles);
+    SpiffeId id;
+    try {
+      id = validator.validate(chain, bundles);
+    } catch (InvalidSvidException e) {
+      if (e.reason() != InvalidSvidException.Reason.EXPIRED) {
+        throw e;
+      }
+      // SvidValidator speaks of a peer; here our own SPIRE Agent sent an SVID already expired.
+      throw new InvalidSvidException(e.reason(), e.getMessage().replace(PEER_HINT, "")
+          + "; the Workload API sent it already expired: check the clocks of this host and of"
+          + " the SPIRE Agent", e);
+    }
     checkKeyPair(id, key, chain.get(0).getPublicKey());
     return Identity.of(id, chain, key);
   }

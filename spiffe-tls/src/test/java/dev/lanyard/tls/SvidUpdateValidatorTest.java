@@ -51,4 +51,20 @@ class SvidUpdateValidatorTest {
 
     assertThat(e.reason()).isEqualTo(InvalidSvidException.Reason.CHAIN_NOT_TRUSTED);
   }
+
+  @Test
+  void anExpiredUpdateIsBlamedOnTheWorkloadApiNotAPeer() {
+    java.time.Instant now = java.time.Instant.now();
+    TestCa.Issued expired = ca.leaf(ID).validity(now.minusSeconds(7200), now.minusSeconds(3600))
+        .issue();
+
+    InvalidSvidException e = catchThrowableOfType(InvalidSvidException.class,
+        () -> validator.validate(expired.chain(), expired.key(), ca.bundles()));
+
+    assertThat(e.reason()).isEqualTo(InvalidSvidException.Reason.EXPIRED);
+    assertThat(e.getMessage()).startsWith("X.509-SVID " + ID + " expired at ")
+        .doesNotContain("peer")
+        .endsWith("); the Workload API sent it already expired: check the clocks of this host"
+            + " and of the SPIRE Agent");
+  }
 }
