@@ -2,11 +2,11 @@ package dev.lanyard.agent;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.lanyard.testkit.BadSvidUpdate;
 import dev.lanyard.testkit.FreePorts;
 import dev.lanyard.testkit.JvmProcess;
 import dev.lanyard.testkit.TestPki;
 import dev.lanyard.testkit.TestPki.Issued;
-import dev.lanyard.testkit.TestPki.SvidFlaw;
 import dev.lanyard.testkit.WorkloadApiDouble;
 import io.spiffe.workloadapi.grpc.Workload;
 import java.io.IOException;
@@ -17,8 +17,6 @@ import java.nio.file.Path;
 import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Arrays;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentLinkedQueue;
@@ -53,18 +51,18 @@ class BadSvidUpdatesIT {
   /** Requests that must succeed after each bad update before the next one is sent. */
   private static final int REQUESTS_BETWEEN_UPDATES = 5;
   private static final int CLIENT_THREADS = 2;
+  private static final TestPki CA = TestPki.create("lanyard bad-updates CA");
 
   @Test
   void badUpdatesAreRejectedLoggedAndCountedWhileTrafficFlowsOnTheLastGoodSvid(@TempDir Path dir)
       throws Exception {
-    TestPki ca = TestPki.create("lanyard bad-updates CA");
-    Issued good = ca.svid(SERVER_ID);
-    Issued client = ca.svid(CLIENT_ID);
+    Issued good = CA.svid(SERVER_ID);
+    Issued client = CA.svid(CLIENT_ID);
     String admin = "127.0.0.1:" + FreePorts.next();
     long start = System.nanoTime();
 
     try (WorkloadApiDouble api = WorkloadApiDouble.start(dir.resolve("agent.sock"))) {
-      api.send(response(good, ca));
+      api.send(response(good));
       try (JvmProcess server = JvmProcess.builder("JdkHttpsServerApp")
               .classpath(Mesh.compatClasspath())
               .mainClass("dev.lanyard.compat.JdkHttpsServerApp")
@@ -87,11 +85,11 @@ class BadSvidUpdatesIT {
         assertThat(traffic.serversSeen()).containsOnly(goodSerial);
 
         List<String> figures = new ArrayList<>();
-        for (Map.Entry<String, Workload.X509SVIDResponse> bad : badUpdates(ca, good).entrySet()) {
-          String reason = bad.getKey();
+        for (BadSvidUpdate bad : BadSvidUpdate.values()) {
+          String reason = bad.reason();
           int okBefore = traffic.ok();
           long sent = System.nanoTime();
-          api.send(bad.getValue());
+          api.send(bad.response(CA, good, SERVER_ID));
 
           await(() -> rejected(admin, reason) >= 1, REJECTION_BOUND, "a rejection for " + reason);
           long rejectedMs = (System.nanoTime() - sent) / 1_000_000;
@@ -114,10 +112,10 @@ class BadSvidUpdatesIT {
         assertThat(traffic.serversSeen()).containsOnly(goodSerial);
 
         // A good update again: taken, and served in the next full handshake.
-        Issued next = ca.svid(SERVER_ID);
+        Issued next = CA.svid(SERVER_ID);
         String nextSerial = serialHex(next.certificate());
         long sent = System.nanoTime();
-        api.send(response(next, ca));
+        api.send(response(next));
         await(() -> nextSerial.equals(identityField(admin, "serial")), Duration.ofSeconds(5),
             "the next good SVID in /identity");
         long adoptedMs = (System.nanoTime() - sent) / 1_000_000;
@@ -130,7 +128,7 @@ class BadSvidUpdatesIT {
         traffic.stop();
         ready.stop();
 
-        System.out.println("BadSvidUpdatesIT: 8 bad updates to a javaagent JVM (JdkHttpsServerApp)"
+        System.out.println("BadSvidUpdatesIT: " + BadSvidUpdate.values().length + " bad updates to a javaagent JVM (JdkHttpsServerApp)"
             + " under traffic from " + CLIENT_THREADS + " plain-JSSE clients (fresh connection"
             + " per request)");
         figures.forEach(System.out::println);
@@ -155,40 +153,16 @@ class BadSvidUpdatesIT {
     }
   }
 
-  /** Each bad update by the reason it must be rejected with, in sending order. */
-  private static Map<String, Workload.X509SVIDResponse> badUpdates(TestPki ca, Issued good) {
-    byte[] leafDer = WorkloadApiDouble.der(List.of(good.certificate()));
-    byte[] keyDer = good.key().getEncoded();
-    byte[] bundleDer = WorkloadApiDouble.der(List.of(ca.caCertificate()));
-    Map<String, Workload.X509SVIDResponse> bad = new LinkedHashMap<>();
-    bad.put("no_svid", WorkloadApiDouble.emptyResponse());
-    bad.put("malformed_certificate", WorkloadApiDouble.response(SERVER_ID,
-        Arrays.copyOf(leafDer, leafDer.length - 40), keyDer, bundleDer));
-    bad.put("malformed_key", WorkloadApiDouble.response(SERVER_ID, leafDer,
-        Arrays.copyOf(keyDer, keyDer.length / 2), bundleDer));
-    bad.put("key_does_not_match", WorkloadApiDouble.response(SERVER_ID, leafDer,
-        ca.svid(SERVER_ID).key().getEncoded(), bundleDer));
-    bad.put("not_one_uri_san", response(ca.flawedSvid(SvidFlaw.TWO_URI_SANS, SERVER_ID), ca));
-    bad.put("leaf_is_ca", response(ca.flawedSvid(SvidFlaw.LEAF_IS_CA, SERVER_ID), ca));
-    bad.put("expired", response(ca.flawedSvid(SvidFlaw.EXPIRED, SERVER_ID), ca));
-    bad.put("chain_not_trusted", WorkloadApiDouble.response(SERVER_ID, List.of(good.certificate()),
-        good.key(), List.of(TestPki.create("another CA").caCertificate())));
-    return bad;
-  }
-
   private static Map<String, Long> expectedCounts() {
-    Map<String, Long> expected = new LinkedHashMap<>();
-    for (String reason : List.of("chain_not_trusted", "expired", "key_does_not_match",
-        "leaf_is_ca", "malformed_certificate", "malformed_key", "no_svid", "not_one_uri_san")) {
-      expected.put(reason, 1L);
+    Map<String, Long> expected = new java.util.TreeMap<>();
+    for (BadSvidUpdate update : BadSvidUpdate.values()) {
+      expected.put(update.reason(), 1L);
     }
     return expected;
   }
 
-  /** As SPIRE sends it: the leaf without the root, the CA in the bundle. */
-  private static Workload.X509SVIDResponse response(Issued svid, TestPki ca) {
-    return WorkloadApiDouble.response(SERVER_ID, List.of(svid.certificate()), svid.key(),
-        List.of(ca.caCertificate()));
+  private static Workload.X509SVIDResponse response(Issued svid) {
+    return BadSvidUpdate.good(CA, svid, SERVER_ID);
   }
 
   private static String serialHex(X509Certificate certificate) {
