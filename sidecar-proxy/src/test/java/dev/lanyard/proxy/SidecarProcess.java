@@ -22,10 +22,10 @@ final class SidecarProcess {
   private String maxHeap = "-Xmx64m";
   private final List<String> jvmArgs = new ArrayList<>();
 
-  private SidecarProcess(String name, int gid, SpireCluster cluster) {
+  private SidecarProcess(String name, int gid, String workloadApiAddress) {
     this.name = name;
     this.gid = gid;
-    env.put("SPIFFE_ENDPOINT_SOCKET", cluster.workloadApiAddress());
+    env.put("SPIFFE_ENDPOINT_SOCKET", workloadApiAddress);
     env.put("LANYARD_ADMIN_ADDRESS", "127.0.0.1:" + FreePorts.next());
     env.put("LANYARD_SHUTDOWN_ADDRESS", "127.0.0.1:" + FreePorts.next());
     env.put("LANYARD_OUTBOUND_PROXY", "off");
@@ -34,7 +34,12 @@ final class SidecarProcess {
   }
 
   static SidecarProcess builder(String name, int gid, SpireCluster cluster) {
-    return new SidecarProcess(name, gid, cluster);
+    return new SidecarProcess(name, gid, cluster.workloadApiAddress());
+  }
+
+  /** A sidecar on another Workload API (e.g. testkit's WorkloadApiDouble), run with our own ids. */
+  static SidecarProcess builder(String name, String workloadApiAddress) {
+    return new SidecarProcess(name, -1, workloadApiAddress);
   }
 
   SidecarProcess env(String key, String value) {
