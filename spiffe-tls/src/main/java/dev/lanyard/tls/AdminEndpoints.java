@@ -13,6 +13,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.function.Supplier;
 
 /**
  * What the admin endpoint answers, without the HTTP plumbing (so it is tested as a function):
@@ -31,6 +32,7 @@ final class AdminEndpoints {
   private final AuditLog audit;
   private final LanyardMetrics metrics;
   private final Clock clock;
+  private volatile Supplier<Map<String, Object>> identityExtras = Map::of;
 
   AdminEndpoints(SvidSource source, PeerPolicy policy, HostGlobs meshHosts, RecentPeers peers,
       AuditLog audit, LanyardMetrics metrics, Clock clock) {
@@ -41,6 +43,11 @@ final class AdminEndpoints {
     this.audit = audit;
     this.metrics = metrics;
     this.clock = clock;
+  }
+
+  /** Fields a host adds at the end of {@code /identity} (the javaagent: its TLS coverage). */
+  void identityExtras(Supplier<Map<String, Object>> extras) {
+    this.identityExtras = extras;
   }
 
   Response handle(String method, String path, String query) {
@@ -93,6 +100,7 @@ final class AdminEndpoints {
     out.put("policy", policyOut);
     out.put("recent_peers", peers.snapshot());
     out.put("last_denial", peers.lastDenial().map(AuditRecord::fields).orElse(null));
+    identityExtras.get().forEach(out::putIfAbsent);
     return out;
   }
 

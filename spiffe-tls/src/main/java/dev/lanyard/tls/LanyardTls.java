@@ -9,8 +9,10 @@ import java.time.Clock;
 import java.util.Arrays;
 import java.util.Collections;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.function.Supplier;
 import javax.net.ssl.KeyManager;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.TrustManager;
@@ -57,6 +59,7 @@ public final class LanyardTls implements AutoCloseable {
   private final JwtSvidSource jwtSource;
   private final JwtSender jwtSender;
   private final JwtVerifier jwtVerifier;
+  private volatile Supplier<Map<String, Object>> identityExtras = Map::of;
 
   private LanyardTls(Builder builder) {
     this.config = builder.config;
@@ -176,6 +179,7 @@ public final class LanyardTls implements AutoCloseable {
     }
     AdminEndpoints endpoints = new AdminEndpoints(source, config.peerPolicy(), config.meshHosts(),
         recentPeers, auditLog, metrics, clock);
+    endpoints.identityExtras(() -> identityExtras.get());
     try {
       return AdminServer.start(address.get(), endpoints);
     } catch (IOException | RuntimeException e) {
@@ -185,6 +189,14 @@ public final class LanyardTls implements AutoCloseable {
           + " to a free host:port or off");
       return null;
     }
+  }
+
+  /**
+   * Adds host-specific fields at the end of {@code GET /identity} (never replacing the common
+   * ones): the javaagent lists its TLS coverage there.
+   */
+  public void identityExtras(Supplier<Map<String, Object>> extras) {
+    this.identityExtras = Objects.requireNonNull(extras, "extras");
   }
 
   public LanyardConfig config() {

@@ -62,6 +62,21 @@ class AdminEndpointsTest {
   }
 
   @Test
+  void identityEndsWithTheHostsOwnFieldsWhichNeverReplaceTheCommonOnes() {
+    source.update(identity, ca.bundles());
+    endpoints.identityExtras(() -> java.util.Map.of(
+        "uncovered", java.util.List.of(java.util.Map.of("what", "x.Y", "why", "not hooked")),
+        "spiffe_id", "spiffe://elsewhere/forged"));
+
+    String body = get("/identity", null).bodyText();
+
+    assertThat(body).contains("\"spiffe_id\":\"" + ID + "\"")
+        .doesNotContain("forged")
+        .contains("\"uncovered\":[{");
+    assertThat(body.indexOf("\"uncovered\"")).isGreaterThan(body.indexOf("\"last_denial\""));
+  }
+
+  @Test
   void identityNeverContainsKeyMaterial() throws Exception {
     source.update(identity, ca.bundles());
     String body = get("/identity", null).bodyText();
