@@ -33,29 +33,58 @@ public final class AgentInstaller {
     }
     LanyardLog.setDebug(config.debug());
     String version = version(agentJar);
+    TlsCoverage coverage = new TlsCoverage(java.time.Clock.systemUTC());
     InstrumentationInstaller installer = new InstrumentationInstaller(
-        message -> LanyardLog.warn(message), LanyardLog::debug);
+        message -> LanyardLog.warn(message), LanyardLog::debug, coverage::uncovered);
     List<dev.lanyard.agent.instrumentation.Instrumentation> hooks =
         InstrumentationInstaller.all(config);
     if (lateAttach) {
       // Attached to a running JVM: its TLS classes are loaded already, so hook them right now.
-      AgentRuntime runtime = start(config, installer);
+      AgentRuntime runtime = start(config, installer, coverage);
       installer.install(instrumentation, hooks);
+      StartupWatch.start(runtime, version);
+      return;
+    }
+    Set<String> hooked = InstrumentationInstaller.hookedInternalNames(hooks);
+    List<String> loadedEarly = loadedTypes(instrumentation, hooked);
+    if (!loadedEarly.isEmpty()) {
+      // Something used TLS before this premain (typically another -javaagent listed before
+      // Lanyard's). Those classes are loaded already, so the deferred transformer could not make
+      // main wait for the hooks: install them here, before main, as a late attach would.
+      long began = System.nanoTime();
+      AgentRuntime runtime =
+          startWhileInstalling(config, installer, coverage, instrumentation, hooks);
+      LanyardLog.info("TLS classes were loaded before the javaagent (" + String.join(", ",
+          loadedEarly) + "; another -javaagent listed before Lanyard's?): hooks installed before"
+          + " main in " + (System.nanoTime() - began) / 1_000_000 + " ms; SSLContexts initialised"
+          + " before them get the SVID and SPIFFE verification at their next use");
+      for (String type : loadedEarly) {
+        if (type.endsWith(".SslContextBuilder")) {
+          // Hooked at build(): an SslContext built before now keeps its own key material.
+          coverage.uncovered(type, "loaded before the javaagent: Netty SslContexts built before"
+              + " its premain present no SVID and are not verified by SPIFFE ID");
+          LanyardLog.warn(type + " was loaded before the javaagent: Netty SslContexts built"
+              + " before its premain are not covered (build them later, or list Lanyard's"
+              + " -javaagent first)");
+        }
+      }
       StartupWatch.start(runtime, version);
       return;
     }
     // At JVM start, premain only registers the deferred transformer; the SVID source, the admin
     // endpoint and ByteBuddy start on a daemon thread while the application's main runs. A hooked
     // TLS class that loads before they are ready waits for them (see DeferredTransformer).
-    Set<String> hooked = InstrumentationInstaller.hookedInternalNames(hooks);
     DeferredTransformer deferred = new DeferredTransformer(hooked, Duration.ofSeconds(30),
-        LanyardLog::warn);
+        message -> {
+          LanyardLog.warn(message);
+          coverage.uncovered("TLS classes loaded before the hooks were ready", message);
+        });
     instrumentation.addTransformer(deferred, true);
     Thread thread = new Thread(() -> {
       long began = System.nanoTime();
-      AgentRuntime runtime = start(config, installer);
+      AgentRuntime runtime = start(config, installer, coverage);
       deferred.ready(installer.build(instrumentation, hooks));
-      retransformLoaded(instrumentation, hooked);
+      retransformLoaded(instrumentation, hooked, coverage);
       LanyardLog.debug("started in the background in " + (System.nanoTime() - began) / 1_000_000
           + " ms");
       StartupWatch.start(runtime, version);
@@ -66,15 +95,52 @@ public final class AgentInstaller {
   }
 
   /** The runtime, with the bridge pointing at its hooks. */
-  private static AgentRuntime start(LanyardConfig config, InstrumentationInstaller installer) {
-    AgentRuntime runtime = AgentRuntime.start(config);
+  private static AgentRuntime start(LanyardConfig config, InstrumentationInstaller installer,
+      TlsCoverage coverage) {
+    AgentRuntime runtime = AgentRuntime.start(config, coverage);
     runtime.coverage(installer::hookedTypes);
     LanyardBridge.install(runtime.hooks());
     return runtime;
   }
 
+  /**
+   * Starts the runtime on another thread while ByteBuddy hooks the loaded classes on this one
+   * (about half the time of doing both in turn). Until the bridge is installed the new advice
+   * leaves TLS as it is, and an early context is adopted at its next use: main starts after both.
+   */
+  private static AgentRuntime startWhileInstalling(LanyardConfig config,
+      InstrumentationInstaller installer, TlsCoverage coverage, Instrumentation instrumentation,
+      List<dev.lanyard.agent.instrumentation.Instrumentation> hooks) {
+    java.util.concurrent.CompletableFuture<AgentRuntime> runtime =
+        new java.util.concurrent.CompletableFuture<>();
+    Thread thread = new Thread(() -> {
+      try {
+        runtime.complete(start(config, installer, coverage));
+      } catch (Throwable t) {
+        runtime.completeExceptionally(t);
+      }
+    }, "lanyard-start");
+    thread.setDaemon(true);
+    thread.start();
+    installer.install(instrumentation, hooks);
+    return runtime.join();
+  }
+
+  /** The names of the hooked classes already loaded, in any class loader. */
+  private static List<String> loadedTypes(Instrumentation instrumentation, Set<String> hooked) {
+    List<String> loaded = new ArrayList<>();
+    for (Class<?> type : instrumentation.getAllLoadedClasses()) {
+      String name = type.getName();
+      if (hooked.contains(name.replace('.', '/')) && !loaded.contains(name)) {
+        loaded.add(name);
+      }
+    }
+    return loaded;
+  }
+
   /** Hooked classes that loaded on this very thread before the transformer was ready. */
-  private static void retransformLoaded(Instrumentation instrumentation, Set<String> hooked) {
+  private static void retransformLoaded(Instrumentation instrumentation, Set<String> hooked,
+      TlsCoverage coverage) {
     List<Class<?>> loaded = new ArrayList<>();
     for (Class<?> type : instrumentation.getAllLoadedClasses()) {
       if (hooked.contains(type.getName().replace('.', '/'))
@@ -89,6 +155,7 @@ public final class AgentInstaller {
       instrumentation.retransformClasses(loaded.toArray(Class<?>[]::new));
     } catch (Exception | LinkageError e) {
       LanyardLog.warn("could not hook already loaded " + loaded + ": " + e);
+      coverage.uncovered(loaded.toString(), "could not hook these already loaded classes: " + e);
     }
   }
 

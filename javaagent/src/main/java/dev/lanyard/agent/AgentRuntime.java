@@ -15,21 +15,22 @@ final class AgentRuntime {
   private final AgentTlsHooks hooks;
   private volatile Supplier<Set<String>> coverage = Set::of;
 
-  private AgentRuntime(LanyardTls tls) {
+  private AgentRuntime(LanyardTls tls, TlsCoverage coverage) {
     this.tls = tls;
     this.hooks = new AgentTlsHooks(tls.keyManager(), tls::trustManager,
         () -> tls.svidSource().bundles().allAuthorities(), tls.config().plainPorts(),
         () -> tls.svidSource().current().map(identity -> identity.spiffeId().toString()),
-        new SessionCaches(tls.sessionPolicy()));
+        new SessionCaches(tls.sessionPolicy()), coverage);
+    tls.identityExtras(coverage::identityFields);
     if (tls.jwtSender().enabled()) {
       hooks.jwt(new JwtRequestHeaders(tls.jwtSender()));
     }
   }
 
   /** Starts the SVID source in the background and the admin endpoint; never waits for SPIRE. */
-  static AgentRuntime start(LanyardConfig config) {
+  static AgentRuntime start(LanyardConfig config, TlsCoverage coverage) {
     // The JVM's default trust store is read lazily: loading cacerts in premain costs start-up time.
-    return new AgentRuntime(LanyardTls.start(config, new LazyJvmTrustManager()));
+    return new AgentRuntime(LanyardTls.start(config, new LazyJvmTrustManager()), coverage);
   }
 
   TlsHooks hooks() {

@@ -2,6 +2,7 @@ package dev.lanyard.agent;
 
 import dev.lanyard.agent.bootstrap.LanyardManaged;
 import dev.lanyard.agent.bootstrap.TlsHooks;
+import dev.lanyard.tls.LanyardLog;
 import java.security.Principal;
 import java.security.cert.X509Certificate;
 import java.util.HashSet;
@@ -31,12 +32,16 @@ final class AgentTlsHooks implements TlsHooks {
   private final AuthorizedPeers authorized = new AuthorizedPeers();
   private final NettySslContextBuilderConfigurer netty;
   private final X509TrustManager jvmDefaultTrust = new LazyJvmTrustManager();
+  private final EarlyContexts earlyContexts = new EarlyContexts();
+  private final TlsCoverage coverage;
   private volatile JwtRequestHeaders jwt = JwtRequestHeaders.DISABLED;
 
   AgentTlsHooks(X509ExtendedKeyManager svidKeyManager,
       Function<X509TrustManager, X509ExtendedTrustManager> trustManagerFactory,
       Supplier<X509Certificate[]> bundleAuthorities, Set<Integer> plainPorts,
-      Supplier<java.util.Optional<String>> ownSpiffeId, SessionCaches sessionCaches) {
+      Supplier<java.util.Optional<String>> ownSpiffeId, SessionCaches sessionCaches,
+      TlsCoverage coverage) {
+    this.coverage = coverage;
     this.ownSpiffeId = ownSpiffeId;
     this.sessionCaches = sessionCaches;
     this.svidKeyManager = svidKeyManager;
@@ -96,6 +101,25 @@ final class AgentTlsHooks implements TlsHooks {
   @Override
   public void onSslContextInitialized(Object contextSpi) {
     sessionCaches.track(contextSpi);
+  }
+
+  @Override
+  public Object[] adoptManagers(X509ExtendedKeyManager keyManager, X509TrustManager trustManager) {
+    return new Object[] {managedKeyManager(keyManager), managedTrustManager(trustManager)};
+  }
+
+  @Override
+  public void onEarlyContextAdopted(Object contextSpi) {
+    int dropped = sessionCaches.adopt(contextSpi);
+    if (earlyContexts.firstSighting(contextSpi)) {
+      String context = contextSpi.getClass().getName();
+      String firstUsedBy = EarlyContexts.firstApplicationFrame();
+      coverage.adopted(context, firstUsedBy, dropped);
+      LanyardLog.info("an SSLContext initialised before the javaagent's hooks (" + context
+          + ", e.g. kept by another -javaagent listed before Lanyard's) now presents the SVID and"
+          + " verifies peers by SPIFFE ID; " + dropped + " session(s) it cached before were"
+          + " dropped; first used since by " + firstUsedBy);
+    }
   }
 
   @Override

@@ -22,6 +22,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.BiConsumer;
 import java.util.function.Consumer;
 import net.bytebuddy.agent.builder.AgentBuilder;
 import net.bytebuddy.agent.builder.ResettableClassFileTransformer;
@@ -72,10 +73,18 @@ public final class InstrumentationInstaller {
   private final Set<String> hooked = ConcurrentHashMap.newKeySet();
   private final Consumer<String> errorLog;
   private final Consumer<String> debugLog;
+  private final BiConsumer<String, String> uncovered;
 
   public InstrumentationInstaller(Consumer<String> errorLog, Consumer<String> debugLog) {
+    this(errorLog, debugLog, (what, why) -> { });
+  }
+
+  /** {@code uncovered} hears of each type that could not be hooked, and why. */
+  public InstrumentationInstaller(Consumer<String> errorLog, Consumer<String> debugLog,
+      BiConsumer<String, String> uncovered) {
     this.errorLog = errorLog;
     this.debugLog = debugLog;
+    this.uncovered = uncovered;
   }
 
   /**
@@ -150,6 +159,7 @@ public final class InstrumentationInstaller {
       if (reported.add(typeName)) {
         errorLog.accept("could not instrument " + typeName + ", TLS through it is not covered: "
             + throwable);
+        uncovered.accept(typeName, "could not instrument it: " + throwable);
       }
     }
   }

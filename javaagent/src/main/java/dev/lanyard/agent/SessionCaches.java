@@ -2,7 +2,9 @@ package dev.lanyard.agent;
 
 import dev.lanyard.tls.SessionPolicy;
 import java.lang.reflect.Method;
+import java.util.Enumeration;
 import javax.net.ssl.SSLContextSpi;
+import javax.net.ssl.SSLSession;
 import javax.net.ssl.SSLSessionContext;
 
 /**
@@ -31,6 +33,37 @@ final class SessionCaches {
     } catch (ReflectiveOperationException e) {
       throw new IllegalStateException("cannot read the session caches of " + contextSpi, e);
     }
+  }
+
+  /**
+   * For a context initialised before the hooks, now holding Lanyard's managers: invalidates every
+   * session it cached without them (a resumption would skip the SVID and the SPIFFE check), then
+   * tracks it. Returns how many sessions were dropped.
+   */
+  int adopt(Object contextSpi) {
+    if (!(contextSpi instanceof SSLContextSpi)) {
+      return 0;
+    }
+    int dropped = 0;
+    try {
+      for (Method caches : new Method[] {CLIENT, SERVER}) {
+        SSLSessionContext cache = (SSLSessionContext) caches.invoke(contextSpi);
+        if (cache == null) {
+          continue;
+        }
+        for (Enumeration<byte[]> ids = cache.getIds(); ids.hasMoreElements(); ) {
+          SSLSession session = cache.getSession(ids.nextElement());
+          if (session != null) {
+            session.invalidate();
+            dropped++;
+          }
+        }
+      }
+    } catch (ReflectiveOperationException e) {
+      throw new IllegalStateException("cannot read the session caches of " + contextSpi, e);
+    }
+    track(contextSpi);
+    return dropped;
   }
 
   private static Method accessible(String name) {

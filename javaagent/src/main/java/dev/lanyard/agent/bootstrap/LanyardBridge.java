@@ -6,6 +6,8 @@ import javax.net.ssl.SSLServerSocket;
 import javax.net.ssl.SSLSocket;
 import javax.net.ssl.SSLSession;
 import javax.net.ssl.TrustManager;
+import javax.net.ssl.X509ExtendedKeyManager;
+import javax.net.ssl.X509TrustManager;
 
 /**
  * The only Lanyard class that advice inlined into JDK and library classes calls. It lives on the
@@ -63,6 +65,33 @@ public final class LanyardBridge {
       current.onSslContextInitialized(contextSpi);
     } catch (Throwable t) {
       logOnce("onSslContextInitialized", t);
+    }
+  }
+
+  /** Lanyard's managers for a context initialised before the hooks, or null to leave it as is. */
+  public static Object[] adoptManagers(X509ExtendedKeyManager keyManager,
+      X509TrustManager trustManager) {
+    TlsHooks current = hooks;
+    if (current == null) {
+      return null;
+    }
+    try {
+      return current.adoptManagers(keyManager, trustManager);
+    } catch (Throwable t) {
+      logOnce("adoptManagers", t);
+      return null;
+    }
+  }
+
+  public static void onEarlyContextAdopted(Object contextSpi) {
+    TlsHooks current = hooks;
+    if (current == null) {
+      return;
+    }
+    try {
+      current.onEarlyContextAdopted(contextSpi);
+    } catch (Throwable t) {
+      logOnce("onEarlyContextAdopted", t);
     }
   }
 

@@ -3,6 +3,8 @@ package dev.lanyard.agent.bootstrap;
 import javax.net.ssl.KeyManager;
 import javax.net.ssl.SSLSession;
 import javax.net.ssl.TrustManager;
+import javax.net.ssl.X509ExtendedKeyManager;
+import javax.net.ssl.X509TrustManager;
 
 /**
  * What the instrumented TLS code asks Lanyard. Implemented inside the isolated agent class loader;
@@ -21,6 +23,19 @@ public interface TlsHooks {
    * session caches follow the session policy (no resumption across a rotation).
    */
   void onSslContextInitialized(Object contextSpi);
+
+  /**
+   * The managers (key manager first, then trust manager, both Lanyard's) that an SSLContext
+   * initialised before the hooks gets instead of {@code keyManager} and {@code trustManager},
+   * which become their fallbacks as {@link #keyManagers}/{@link #trustManagers} would make them.
+   */
+  Object[] adoptManagers(X509ExtendedKeyManager keyManager, X509TrustManager trustManager);
+
+  /**
+   * Called once such a context (its SPI) holds Lanyard's managers: drops the sessions it cached
+   * without them, puts its caches under the session policy, and logs it once.
+   */
+  void onEarlyContextAdopted(Object contextSpi);
 
   /** Whether a server accepting TLS on {@code localPort} (-1 when unknown) must demand a client SVID. */
   boolean requireClientCertificate(int localPort);

@@ -1,12 +1,16 @@
 package dev.lanyard.agent.instrumentation;
 
 import static net.bytebuddy.matcher.ElementMatchers.named;
+import static net.bytebuddy.matcher.ElementMatchers.namedOneOf;
 import static net.bytebuddy.matcher.ElementMatchers.takesArguments;
 
 import dev.lanyard.agent.bootstrap.LanyardBridge;
+import dev.lanyard.agent.bootstrap.LanyardManaged;
 import java.util.Set;
 import javax.net.ssl.KeyManager;
 import javax.net.ssl.TrustManager;
+import javax.net.ssl.X509ExtendedKeyManager;
+import javax.net.ssl.X509TrustManager;
 import net.bytebuddy.agent.builder.AgentBuilder;
 import net.bytebuddy.asm.Advice;
 
@@ -16,6 +20,14 @@ import net.bytebuddy.asm.Advice;
  * constructor calls engineInit with the default KeyManagerFactory/TrustManagerFactory managers).
  * Hooking the SPI rather than {@code SSLContext.setDefault} is what reaches OkHttp, Apache
  * HttpClient, Jetty, Tomcat and Netty's JDK provider, which all build their own contexts.
+ *
+ * <p>A context initialised before these hooks (another {@code -javaagent} listed before Lanyard's
+ * whose premain called {@code SSLContext.getDefault()}, or any TLS use before the hooks were in
+ * place) is <em>adopted</em> at its next use: every handshake reaches its managers through
+ * {@code getX509KeyManager()}/{@code getX509TrustManager()}, and every session lookup through
+ * {@code engineGet{Client,Server}SessionContext()}, so on entry to any of these a context whose
+ * managers are not Lanyard's gets them (wrapping its own, as {@code engineInit} would have) and
+ * loses the sessions it cached without them, before any handshake or resumption uses it.
  */
 public final class SslContextInitInstrumentation implements Instrumentation {
   @Override
@@ -32,7 +44,11 @@ public final class SslContextInitInstrumentation implements Instrumentation {
   public AgentBuilder.Transformer transformer() {
     return Instrumentation.adviceTransformer()
         .advice(named("engineInit").and(takesArguments(3)), SslContextInitInstrumentation.class.getName()
-            + "$EngineInitAdvice");
+            + "$EngineInitAdvice")
+        .advice(namedOneOf("getX509KeyManager", "getX509TrustManager",
+                "engineGetClientSessionContext", "engineGetServerSessionContext")
+                .and(takesArguments(0)),
+            SslContextInitInstrumentation.class.getName() + "$AdoptEarlyContextAdvice");
   }
 
   /** Replaces the managers the caller asked for with Lanyard's (wrapping the caller's as fallback). */
@@ -51,6 +67,28 @@ public final class SslContextInitInstrumentation implements Instrumentation {
     @Advice.OnMethodExit(suppress = Throwable.class)
     public static void exit(@Advice.This Object contextSpi) {
       LanyardBridge.onSslContextInitialized(contextSpi);
+    }
+  }
+
+  /** Gives a context initialised before the hooks Lanyard's managers, before it is used. */
+  public static final class AdoptEarlyContextAdvice {
+    private AdoptEarlyContextAdvice() {}
+
+    @Advice.OnMethodEnter(suppress = Throwable.class)
+    public static void enter(
+        @Advice.This Object contextSpi,
+        @Advice.FieldValue("isInitialized") boolean initialized,
+        @Advice.FieldValue(value = "keyManager", readOnly = false) X509ExtendedKeyManager keyManager,
+        @Advice.FieldValue(value = "trustManager", readOnly = false) X509TrustManager trustManager) {
+      if (initialized && !(keyManager instanceof LanyardManaged
+          && trustManager instanceof LanyardManaged)) {
+        Object[] adopted = LanyardBridge.adoptManagers(keyManager, trustManager);
+        if (adopted != null) {
+          keyManager = (X509ExtendedKeyManager) adopted[0];
+          trustManager = (X509TrustManager) adopted[1];
+          LanyardBridge.onEarlyContextAdopted(contextSpi);
+        }
+      }
     }
   }
 }
