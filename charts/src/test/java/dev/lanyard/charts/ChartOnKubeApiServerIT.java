@@ -3,10 +3,7 @@ package dev.lanyard.charts;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.lanyard.testkit.Command;
-import dev.lanyard.testkit.FreePorts;
-import dev.lanyard.testkit.JvmProcess;
 import dev.lanyard.testkit.KubeApiServerExtension;
 import dev.lanyard.testkit.TestPki;
 import dev.lanyard.testkit.Tools;
@@ -24,22 +21,14 @@ import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.utils.Serialization;
 import java.io.IOException;
 import java.io.InputStream;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.function.Predicate;
-import javax.net.ssl.SSLContext;
-import javax.net.ssl.TrustManagerFactory;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -56,7 +45,7 @@ class ChartOnKubeApiServerIT {
 
   @TempDir static Path directory;
 
-  private static JvmProcess webhook;
+  private static ChartWebhook webhook;
 
   @AfterAll
   static void stopWebhook() {
@@ -121,8 +110,8 @@ class ChartOnKubeApiServerIT {
   void renderedWebhookConfigurationInjectsPodsInLabeledNamespacesOnly() throws Exception {
     Rendered rendered = Helm.template(Map.of());
     TestPki pki = TestPki.create("lanyard-chart-test-ca");
-    int port = startWebhook(rendered, pki);
-    applyPointedAt(rendered.one("MutatingWebhookConfiguration"), port, pki);
+    webhook = ChartWebhook.start(rendered, pki, directory);
+    webhook.register(kube.server(), rendered.one("MutatingWebhookConfiguration"));
 
     ensureNamespace("team-a", Map.of(LanyardNames.INJECT, LanyardNames.NAMESPACE_ENABLED));
     ensureNamespace("team-b", Map.of());
@@ -169,7 +158,7 @@ class ChartOnKubeApiServerIT {
 
     // The objectSelector kept the opted-out pod (and the namespaceSelector the others) from the
     // webhook altogether: it counted injections, never an opt-out or a webhook-namespace skip.
-    String metrics = get(port, "/metrics", pki);
+    String metrics = webhook.get("/metrics");
     assertThat(metrics).contains("outcome=\"injected\"");
     assertThat(metrics).doesNotContain("opted_out").doesNotContain("webhook_namespace");
 
@@ -244,52 +233,6 @@ class ChartOnKubeApiServerIT {
       sleep(250);
     }
     throw new AssertionError("pod creation in " + namespace + " was still accepted after 60 s");
-  }
-
-  /** The real webhook jar on 127.0.0.1 with the rendered injector configuration. */
-  private static int startWebhook(Rendered rendered, TestPki pki) throws IOException {
-    Path jar = Path.of(System.getProperty("lanyard.webhook.jar",
-        "../injector-webhook/target/lanyard-webhook.jar"));
-    if (!Files.isRegularFile(jar)) {
-      throw new IllegalStateException(jar.toAbsolutePath() + " is missing; build it with"
-          + " ./mvnw -o -q -pl injector-webhook -am install -DskipTests");
-    }
-    TestPki.Issued serving = pki.server("lanyard-webhook", List.of("localhost"), List.of("127.0.0.1"));
-    Path certificate = Files.writeString(directory.resolve("tls.crt"), serving.certificatePem());
-    Path key = Files.writeString(directory.resolve("tls.key"), serving.keyPem());
-    Path config = Files.writeString(directory.resolve("injector.yaml"), rendered.injectorConfig());
-    int port = FreePorts.next();
-    webhook =
-        JvmProcess.builder("lanyard-webhook")
-            .jar(jar)
-            .args(
-                "--host", "127.0.0.1",
-                "--port", Integer.toString(port),
-                "--tls-cert", certificate.toString(),
-                "--tls-key", key.toString(),
-                "--config", config.toString(),
-                "--drain-seconds", "0",
-                "--no-events")
-            .start();
-    webhook.awaitOutput("Lanyard webhook .* ready", Duration.ofSeconds(60));
-    return port;
-  }
-
-  /**
-   * Applies the rendered configuration with only clientConfig changed: a URL on 127.0.0.1 (the
-   * apiserver here has no Services to route to) and the test CA; every other field as rendered.
-   */
-  private static void applyPointedAt(ObjectNode rendered, int port, TestPki pki) throws IOException {
-    ObjectNode configuration = rendered.deepCopy();
-    ObjectNode admission = (ObjectNode) configuration.path("webhooks").get(0);
-    ObjectNode clientConfig = admission.putObject("clientConfig");
-    clientConfig.put("url", "https://127.0.0.1:" + port + "/mutate");
-    clientConfig.put(
-        "caBundle",
-        Base64.getEncoder().encodeToString(pki.caPem().getBytes(StandardCharsets.US_ASCII)));
-    Path manifest = Files.writeString(directory.resolve("webhook-configuration.yaml"),
-        Rendered.YAML.writeValueAsString(configuration));
-    kube.server().kubectl("apply", "-f", manifest.toString()).orThrow();
   }
 
   private static void installMinimalCrds() throws IOException {
@@ -388,20 +331,6 @@ class ChartOnKubeApiServerIT {
     return pod.getSpec().getContainers().stream().filter(c -> container.equals(c.getName()))
         .flatMap(c -> c.getEnv().stream()).filter(e -> variable.equals(e.getName()))
         .map(e -> e.getValue()).findFirst().orElse("");
-  }
-
-  private static String get(int port, String path, TestPki pki) throws Exception {
-    TrustManagerFactory trust =
-        TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
-    trust.init(pki.trustStore());
-    SSLContext context = SSLContext.getInstance("TLS");
-    context.init(null, trust.getTrustManagers(), null);
-    HttpClient http = HttpClient.newBuilder().sslContext(context).build();
-    HttpResponse<String> response = http.send(
-        HttpRequest.newBuilder(URI.create("https://127.0.0.1:" + port + path)).build(),
-        HttpResponse.BodyHandlers.ofString());
-    assertThat(response.statusCode()).as("GET %s", path).isEqualTo(200);
-    return response.body();
   }
 
   private static KubernetesClient client() {
