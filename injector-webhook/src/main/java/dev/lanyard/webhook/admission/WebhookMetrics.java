@@ -24,6 +24,16 @@ public final class WebhookMetrics {
   /** A bug in injection: the pod was allowed uninjected, with a warning. */
   public static final String ERROR = "error";
 
+  /**
+   * Upper bounds (seconds) of the latency histogram: 1 ms steps from 1 to 6 ms, where a healthy
+   * admission falls (the target is a p99 of at most 5 ms), so a p99 is read to the millisecond
+   * rather than as "somewhere in 2.5-5 ms"; coarse above, up to the apiserver's 1-30 s timeout
+   * range. 15 bounds times 5 outcomes: 80 series with +Inf, cheap for Prometheus.
+   */
+  static final double[] LATENCY_BUCKETS = {
+    0.0005, 0.001, 0.002, 0.003, 0.004, 0.005, 0.006, 0.008, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1
+  };
+
   private final PrometheusRegistry registry;
   private final Counter admissions;
   private final Histogram latency;
@@ -50,7 +60,7 @@ public final class WebhookMetrics {
             .unit(Unit.SECONDS)
             .labelNames("outcome")
             .classicOnly()
-            .classicUpperBounds(0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1)
+            .classicUpperBounds(LATENCY_BUCKETS)
             .register(registry);
     this.events =
         Counter.builder()

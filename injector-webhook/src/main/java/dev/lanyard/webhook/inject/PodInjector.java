@@ -181,7 +181,13 @@ public final class PodInjector {
       if (plan.mode().injected()) {
         Container container = PodParts.container(pod, plan.name()).orElseThrow();
         SocketInjection.mountInto(container, config, env);
-        env.downwardApi(container);
+        // The attestation variables are read by Lanyard code only: the javaagent in its JVM, and
+        // the sidecar container (SidecarInjection gives it its own). An app behind the sidecar or
+        // using the socket itself would carry 4 unused fieldRefs; every one is stored, validated
+        // and converted by the apiserver on each pod creation (bench/webhook.sh --variants).
+        if (plan.mode() == ContainerMode.JAVAAGENT) {
+          env.downwardApi(container);
+        }
       }
     }
     if (!javaagentContainers.isEmpty()) {

@@ -9,6 +9,7 @@ import static dev.lanyard.webhook.inject.TestPods.pod;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.fabric8.kubernetes.api.model.Container;
+import io.fabric8.kubernetes.api.model.EnvVar;
 import io.fabric8.kubernetes.api.model.EnvVarBuilder;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodBuilder;
@@ -293,13 +294,22 @@ class PodInjectorTest {
     }
 
     @Test
-    void getsTheDownwardApiAttestationVariables() {
+    void theJavaagentAndTheSidecarGetTheDownwardApiAttestationVariables() {
       Pod pod =
           inject(pod("mixed", container("jvm", "eclipse-temurin:21"), container("py", "python:3")))
               .pod();
 
+      // Only where Lanyard code runs: the javaagent's JVM and the sidecar; the app behind the
+      // sidecar runs none, so it gets none of them.
+      assertThat(app(pod, "py").getEnv())
+          .extracting(EnvVar::getName)
+          .doesNotContain(
+              "LANYARD_POD_NAME",
+              "LANYARD_POD_NAMESPACE",
+              "LANYARD_NODE_NAME",
+              "LANYARD_SERVICE_ACCOUNT");
       for (Container container :
-          List.of(app(pod, "jvm"), app(pod, "py"), init(pod, "lanyard-sidecar").orElseThrow())) {
+          List.of(app(pod, "jvm"), init(pod, "lanyard-sidecar").orElseThrow())) {
         assertThat(
                 envVar(container, "LANYARD_POD_NAME")
                     .orElseThrow()
