@@ -8,16 +8,24 @@ import java.util.Map;
 /**
  * One JSON line per closed connection on stdout (audit records, from spiffe-tls, go to stderr):
  * listener, direction, client, upstream, verified peer SPIFFE ID, bytes each way, duration and
- * why it closed.
+ * why it closed; the same figures summed in {@link ConnectionMetrics}.
  */
 final class AccessLog {
   private final PrintStream out;
+  private final ConnectionMetrics metrics;
 
-  AccessLog(PrintStream out) {
+  AccessLog(PrintStream out, ConnectionMetrics metrics) {
     this.out = out;
+    this.metrics = metrics;
+  }
+
+  void opened(ConnectionRecord record) {
+    metrics.opened(record);
   }
 
   void write(ConnectionRecord record) {
+    long durationNanos = System.nanoTime() - record.startNanos;
+    metrics.closed(record, durationNanos);
     Map<String, Object> line = new LinkedHashMap<>();
     line.put("ts", Instant.ofEpochMilli(record.startMillis).toString());
     line.put("type", "lanyard.access");
@@ -28,7 +36,7 @@ final class AccessLog {
     line.put("peer_spiffe_id", record.peerSpiffeId);
     line.put("bytes_in", record.bytesFromClient.get());
     line.put("bytes_out", record.bytesToClient.get());
-    line.put("duration_ms", (System.nanoTime() - record.startNanos) / 1_000_000);
+    line.put("duration_ms", durationNanos / 1_000_000);
     line.put("close", record.closeReason == null ? "normal" : record.closeReason);
     out.println(toJson(line));
   }

@@ -17,6 +17,7 @@ final class AccessLogHandler extends ChannelInboundHandlerAdapter {
   public void handlerAdded(ChannelHandlerContext ctx) {
     ctx.channel().attr(ConnectionRecord.KEY).set(record);
     record.client = String.valueOf(ctx.channel().remoteAddress());
+    log.opened(record);
   }
 
   @Override

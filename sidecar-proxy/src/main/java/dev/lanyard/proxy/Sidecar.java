@@ -46,7 +46,8 @@ final class Sidecar {
   /** Binds all listeners; returns what each one is, for the start line. */
   List<String> start(SslContexts contexts, PrintStream accessLog) throws InterruptedException {
     LanyardConfig shared = tls.config();
-    ListenerSettings settings = new ListenerSettings(config, new AccessLog(accessLog), connections);
+    ListenerSettings settings = new ListenerSettings(config,
+        new AccessLog(accessLog, new ConnectionMetrics(tls.metrics().registry())), connections);
     Upstreams upstreams = new Upstreams(contexts, config.handshakeTimeout());
     List<String> bound = new ArrayList<>();
     InboundJwt inboundJwt = tls.jwtVerifier().map(verifier -> new InboundJwt(verifier, jwtWorkers))

@@ -3,6 +3,7 @@ package dev.lanyard.proxy;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.netty.channel.embedded.EmbeddedChannel;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -12,7 +13,8 @@ class ConnectionLimiterTest {
   @Test
   void connectionsBeyondTheLimitAreClosedAndLoggedWithTheReason() {
     ByteArrayOutputStream lines = new ByteArrayOutputStream();
-    AccessLog log = new AccessLog(new PrintStream(lines, true, StandardCharsets.UTF_8));
+    AccessLog log = new AccessLog(new PrintStream(lines, true, StandardCharsets.UTF_8),
+        new ConnectionMetrics(new PrometheusRegistry()));
     ConnectionLimiter limiter = new ConnectionLimiter("inbound 8443:8080", 1);
 
     EmbeddedChannel first = new EmbeddedChannel(new AccessLogHandler(log, "inbound:8443", "inbound"), limiter);
@@ -37,7 +39,8 @@ class ConnectionLimiterTest {
     record.closeReason("bad \"request\"\n");
     record.bytesFromClient.set(12);
     ByteArrayOutputStream lines = new ByteArrayOutputStream();
-    new AccessLog(new PrintStream(lines, true, StandardCharsets.UTF_8)).write(record);
+    new AccessLog(new PrintStream(lines, true, StandardCharsets.UTF_8),
+        new ConnectionMetrics(new PrometheusRegistry())).write(record);
     assertThat(lines.toString(StandardCharsets.UTF_8))
         .startsWith("{\"ts\":\"").contains("\"type\":\"lanyard.access\"")
         .contains("\"peer_spiffe_id\":\"spiffe://td/ns/a/sa/b\"").contains("\"bytes_in\":12,")

@@ -83,6 +83,14 @@ public final class LanyardMetrics implements DecisionListener {
     return decision.peerSpiffeId().isPresent() ? "unverified" : "none";
   }
 
+  /**
+   * The registry {@code /metrics} exposes, for metrics of the process embedding Lanyard (the
+   * sidecar's connection metrics); never the application's default registry.
+   */
+  public PrometheusRegistry registry() {
+    return registry;
+  }
+
   /** Writes the Prometheus text exposition format. */
   public void writeTo(OutputStream out) throws IOException {
     writer.write(out, registry.scrape());

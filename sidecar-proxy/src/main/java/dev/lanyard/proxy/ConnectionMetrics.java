@@ -1,0 +1,92 @@
+package dev.lanyard.proxy;
+
+import io.prometheus.metrics.core.metrics.Counter;
+import io.prometheus.metrics.core.metrics.Gauge;
+import io.prometheus.metrics.core.metrics.Histogram;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import java.util.Set;
+import java.util.regex.Pattern;
+
+/**
+ * The sidecar's connection metrics on the admin endpoint's {@code /metrics}, next to the
+ * identity metrics, labelled by listener ({@code inbound:<port>}, {@code outbound:<address>},
+ * {@code outbound-proxy}: from the configuration, so bounded) and direction:
+ *
+ * <ul>
+ *   <li>{@code lanyard_sidecar_connections_open}: client connections open now;
+ *   <li>{@code lanyard_sidecar_connections_total{close}}: closed client connections by why they
+ *       closed ({@code normal}, {@code handshake_timeout}, {@code idle_timeout}, {@code peer_refused},
+ *       {@code proxy_502}, ...: the access log's {@code close} up to its first colon);
+ *   <li>{@code lanyard_sidecar_bytes_total{flow}}: plaintext bytes {@code from_client} and
+ *       {@code to_client};
+ *   <li>{@code lanyard_sidecar_connection_duration_seconds}: how long connections lived.
+ * </ul>
+ */
+final class ConnectionMetrics {
+  /** The codes the sidecar's handlers put before the colon of a close reason. */
+  private static final Set<String> CODES = Set.of("connection_limit", "peer_refused",
+      "handshake_timeout", "handshake_failed", "not_spiffe_peer", "bad_upstream_response",
+      "upstream_error", "error", "jwt_required", "drain", "bad_request", "idle_timeout",
+      "jwt_refused");
+  private static final Pattern PROXY_STATUS = Pattern.compile("proxy_[1-5][0-9][0-9]");
+
+  private final Gauge open;
+  private final Counter closed;
+  private final Counter bytes;
+  private final Histogram duration;
+
+  ConnectionMetrics(PrometheusRegistry registry) {
+    open = Gauge.builder()
+        .name("lanyard_sidecar_connections_open")
+        .help("Client connections open now")
+        .labelNames("listener", "direction")
+        .register(registry);
+    closed = Counter.builder()
+        .name("lanyard_sidecar_connections_total")
+        .help("Client connections closed, by why they closed")
+        .labelNames("listener", "direction", "close")
+        .register(registry);
+    bytes = Counter.builder()
+        .name("lanyard_sidecar_bytes_total")
+        .help("Plaintext bytes relayed, from and to the client")
+        .labelNames("listener", "direction", "flow")
+        .register(registry);
+    duration = Histogram.builder()
+        .name("lanyard_sidecar_connection_duration_seconds")
+        .help("How long client connections lived")
+        .labelNames("listener", "direction")
+        .classicUpperBounds(0.005, 0.025, 0.1, 0.5, 1, 5, 30, 120, 600, 3600)
+        .register(registry);
+  }
+
+  void opened(ConnectionRecord record) {
+    open.labelValues(record.listener, record.direction).inc();
+  }
+
+  void closed(ConnectionRecord record, long durationNanos) {
+    open.labelValues(record.listener, record.direction).dec();
+    closed.labelValues(record.listener, record.direction, closeLabel(record.closeReason)).inc();
+    bytes.labelValues(record.listener, record.direction, "from_client")
+        .inc(record.bytesFromClient.get());
+    bytes.labelValues(record.listener, record.direction, "to_client")
+        .inc(record.bytesToClient.get());
+    duration.labelValues(record.listener, record.direction).observe(durationNanos / 1e9);
+  }
+
+  /**
+   * The reason's code (before its first colon) when it is one of ours; an upstream's refusal
+   * (spiffe-tls's {@code lanyard: refused ...}, passed on as it is) is {@code peer_refused};
+   * anything else {@code other}. Never free text as a label value.
+   */
+  static String closeLabel(String reason) {
+    if (reason == null) {
+      return "normal";
+    }
+    int colon = reason.indexOf(':');
+    String code = colon < 0 ? reason : reason.substring(0, colon);
+    if (CODES.contains(code) || PROXY_STATUS.matcher(code).matches()) {
+      return code;
+    }
+    return reason.startsWith("lanyard: refused") ? "peer_refused" : "other";
+  }
+}
