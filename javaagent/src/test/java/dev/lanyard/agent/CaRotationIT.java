@@ -7,20 +7,15 @@ import dev.lanyard.agent.Mesh.ClientRun;
 import dev.lanyard.agent.Mesh.Server;
 import dev.lanyard.agent.Mesh.Workload;
 import dev.lanyard.testkit.AuditRecords;
+import dev.lanyard.testkit.FixedTlsPeer;
 import dev.lanyard.testkit.FreePorts;
 import dev.lanyard.testkit.JvmProcess;
 import dev.lanyard.testkit.SpireCluster;
 import dev.lanyard.testkit.SpireExtension;
 import dev.lanyard.testkit.TestPki;
 import dev.lanyard.testkit.TestPki.Issued;
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
-import java.net.InetAddress;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.GeneralSecurityException;
 import java.security.MessageDigest;
 import java.security.cert.Certificate;
 import java.security.cert.X509Certificate;
@@ -35,11 +30,7 @@ import java.util.Optional;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import javax.net.ssl.SNIHostName;
 import javax.net.ssl.SSLContext;
-import javax.net.ssl.SSLParameters;
-import javax.net.ssl.SSLServerSocket;
-import javax.net.ssl.SSLSocket;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
@@ -98,7 +89,7 @@ class CaRotationIT {
     X509Certificate oldCa = bundleBefore.get(0);
     // The peer that will keep only an old-CA SVID: a real SVID, taken now, before any rotation.
     Issued oldSvid = issued(ExportedSvid.fetch(cluster, legacy.gid(), scratch.resolve("legacy")));
-    assertThat(signedBy(oldSvid.certificate(), oldCa)).isTrue();
+    assertThat(TestPki.signedBy(oldSvid.certificate(), oldCa)).isTrue();
 
     String serverAdmin = "127.0.0.1:" + FreePorts.next();
     String clientAdmin = "127.0.0.1:" + FreePorts.next();
@@ -137,15 +128,16 @@ class CaRotationIT {
       cluster.activateCa(newCaId);
       Svid serverNew =
           awaitSvidFrom(cluster, server, serverAdmin, newCa, activated, ACTIVATE_BOUND);
-      Instant serverNewInUse = firstUse(traffic, "tls.connect", serverNew.serial(), activated,
-          IN_USE_BOUND);
+      Instant serverNewInUse = AuditRecords.firstUse(traffic::output, "tls.connect",
+          serverNew.serial(), activated, IN_USE_BOUND);
       figures.put("server SVID from the new CA after activate", ms(serverNew.after())
           + " (serial " + serverNew.serial() + ")");
       figures.put("first handshake with it after activate",
           ms(Duration.between(activated, serverNewInUse)));
       // The client's 10 min SVID still comes from the old CA: only the taint will replace it.
       Svid clientOld = settledSvid(cluster, client, clientAdmin);
-      assertThat(signedBy(clientOld.leaf(), oldCa)).as("client SVID before the taint").isTrue();
+      assertThat(TestPki.signedBy(clientOld.leaf(), oldCa)).as("client SVID before the taint")
+          .isTrue();
       okByPhase.put("activate", count(traffic.output(), "OK ") - mark);
       mark = count(traffic.output(), "OK ");
 
@@ -153,8 +145,8 @@ class CaRotationIT {
       Instant tainted = Instant.now();
       cluster.taintOldCa();
       Svid clientNew = awaitSvidFrom(cluster, client, clientAdmin, newCa, tainted, TAINT_BOUND);
-      Instant clientNewInUse = firstUse(jdk.process(), "tls.accept", clientNew.serial(), tainted,
-          IN_USE_BOUND);
+      Instant clientNewInUse = AuditRecords.firstUse(jdk.process()::output, "tls.accept",
+          clientNew.serial(), tainted, IN_USE_BOUND);
       figures.put("client SVID re-issued from the new CA after taint", ms(clientNew.after())
           + " (serial " + clientOld.serial() + " -> " + clientNew.serial() + ")");
       figures.put("first handshake with it after taint",
@@ -164,14 +156,14 @@ class CaRotationIT {
       int serverMark = jdk.process().output().length();
       SSLContext oldCaContext = oldSvid.presentingContext();
       for (int i = 0; i < 2; i++) {
-        assertThat(oldCaClient(oldCaContext, jdk.port())).as("old-CA client before the revoke")
+        assertThat(FixedTlsPeer.get(oldCaContext, jdk.port())).as("old-CA client before the revoke")
             .contains("200").contains(legacy.spiffeId());
       }
       long controlHandshakes = AuditRecords.in(jdk.process().output().substring(serverMark),
           node -> legacy.spiffeId().equals(node.path("peer_spiffe_id").asText())).size();
       figures.put("old-CA client before the revoke", "2 requests, 200, " + controlHandshakes
           + " full handshake(s)");
-      try (OldCaServer oldCaServer = new OldCaServer(oldSvid)) {
+      try (FixedTlsPeer oldCaServer = new FixedTlsPeer(oldSvid)) {
         ClientRun run = Mesh.client(cluster, client, "OkHttpClientApp", oldCaServer.url(), 1,
             with(audited, "LANYARD_MESH_HOSTS", "localhost"));
         assertThat(run.output()).as(run.toString()).contains("SUMMARY ok=1 failed=0")
@@ -181,8 +173,10 @@ class CaRotationIT {
       mark = count(traffic.output(), "OK ");
 
       // revoke: the old CA leaves the bundle everywhere.
-      assertThat(signedBy(settledSvid(cluster, server, serverAdmin).leaf(), newCa)).isTrue();
-      assertThat(signedBy(settledSvid(cluster, client, clientAdmin).leaf(), newCa)).isTrue();
+      assertThat(TestPki.signedBy(settledSvid(cluster, server, serverAdmin).leaf(), newCa))
+          .isTrue();
+      assertThat(TestPki.signedBy(settledSvid(cluster, client, clientAdmin).leaf(), newCa))
+          .isTrue();
       Instant revoked = Instant.now();
       cluster.revokeOldCa();
       assertThat(TestPki.parseCertificates(cluster.bundlePem())).containsExactly(newCa);
@@ -193,14 +187,14 @@ class CaRotationIT {
 
       // Inbound: the javaagent server refuses the old-CA client, with one audit record.
       int refusalMark = jdk.process().output().length();
-      String seen = oldCaClient(oldCaContext, jdk.port());
+      String seen = FixedTlsPeer.get(oldCaContext, jdk.port());
       assertThat(seen).as("old-CA client after the revoke").doesNotContain("200")
           .doesNotContain("peer=");
       JsonNode inbound = AuditRecords.assertOneRefusalSince(() -> jdk.process().output(),
           refusalMark, "tls.accept", legacy.spiffeId());
       assertOldCaRefusal(inbound, legacy.spiffeId());
       // Outbound: a javaagent client refuses the old-CA server, with one audit record.
-      try (OldCaServer oldCaServer = new OldCaServer(oldSvid)) {
+      try (FixedTlsPeer oldCaServer = new FixedTlsPeer(oldSvid)) {
         ClientRun run = Mesh.client(cluster, client, "OkHttpClientApp", oldCaServer.url(), 1,
             with(audited, "LANYARD_MESH_HOSTS", "localhost"));
         assertThat(run.exit()).as(run.toString()).isNotZero();
@@ -279,7 +273,7 @@ class CaRotationIT {
     Svid last = null;
     while (System.nanoTime() < deadline) {
       last = currentSvid(cluster, workload, admin);
-      if (last != null && signedBy(last.leaf(), ca)) {
+      if (last != null && TestPki.signedBy(last.leaf(), ca)) {
         Duration after = Duration.between(since, Instant.now());
         return new Svid(last.leaf(), last.serial(), after);
       }
@@ -336,29 +330,6 @@ class CaRotationIT {
     throw new AssertionError("CA " + fingerprint + (present ? " not in" : " still in")
         + " the bundle at " + admin + " after " + BUNDLE_BOUND + ": " + body);
   }
-
-  /**
-   * When a full handshake first saw the peer serial {@code serial}, from the audit records
-   * (resumed connections make no record, so this can lag the SVID's arrival).
-   */
-  private static Instant firstUse(JvmProcess process, String action, String serial, Instant since,
-      Duration bound) throws InterruptedException {
-    long deadline = System.nanoTime()
-        + Duration.between(Instant.now(), since.plus(bound)).toNanos();
-    while (System.nanoTime() < deadline) {
-      Optional<Instant> first = AuditRecords.in(process.output(), AuditRecords.action(action))
-          .stream().filter(node -> serial.equals(node.path("peer_serial").asText()))
-          .map(node -> Instant.parse(node.path("timestamp").asText())).min(Instant::compareTo);
-      if (first.isPresent()) {
-        assertThat(first.get()).isAfter(since);
-        return first.get();
-      }
-      Thread.sleep(200);
-    }
-    throw new AssertionError("no " + action + " audit record with peer_serial " + serial
-        + " within " + bound + " of " + since);
-  }
-
   /** Samples a JVM's /identity serial every 250 ms: when each serial first appeared. */
   private static final class SerialWatch implements AutoCloseable {
     private final Map<String, Instant> firstSeen = new java.util.concurrent.ConcurrentHashMap<>();
@@ -426,15 +397,6 @@ class CaRotationIT {
     return out.toString();
   }
 
-  private static boolean signedBy(X509Certificate leaf, X509Certificate ca) {
-    try {
-      leaf.verify(ca.getPublicKey());
-      return true;
-    } catch (GeneralSecurityException e) {
-      return false;
-    }
-  }
-
   private static String sha256(X509Certificate certificate) throws Exception {
     return HexFormat.of().formatHex(
         MessageDigest.getInstance("SHA-256").digest(certificate.getEncoded()));
@@ -447,81 +409,7 @@ class CaRotationIT {
     }
     return new Issued(chain.get(0), svid.key(), chain);
   }
-
-  /**
-   * Connects with {@code context} (presenting the old-CA SVID), sends one request and returns
-   * the response, or the exception that ended the exchange.
-   */
-  private static String oldCaClient(SSLContext context, int port) {
-    try (SSLSocket socket = (SSLSocket) context.getSocketFactory()
-        .createSocket("127.0.0.1", port)) {
-      socket.setSoTimeout(10_000);
-      SSLParameters parameters = socket.getSSLParameters();
-      parameters.setServerNames(List.of(new SNIHostName("localhost")));
-      socket.setSSLParameters(parameters);
-      socket.startHandshake();
-      socket.getOutputStream().write(("GET /hello HTTP/1.1\r\nHost: localhost\r\n"
-          + "Connection: close\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
-      socket.getOutputStream().flush();
-      return new String(socket.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-    } catch (IOException e) {
-      return "exception " + e;
-    }
-  }
-
   /** A TLS server presenting the old-CA SVID and answering each request with 200. */
-  private static final class OldCaServer implements AutoCloseable {
-    private final SSLServerSocket listener;
-    private final AtomicInteger served = new AtomicInteger();
-
-    OldCaServer(Issued svid) throws IOException {
-      listener = (SSLServerSocket) svid.presentingContext().getServerSocketFactory()
-          .createServerSocket(0, 50, InetAddress.getLoopbackAddress());
-      Thread acceptor = new Thread(this::acceptLoop, "old-ca-server");
-      acceptor.setDaemon(true);
-      acceptor.start();
-    }
-
-    String url() {
-      return "https://localhost:" + listener.getLocalPort() + "/hello";
-    }
-
-    int served() {
-      return served.get();
-    }
-
-    private void acceptLoop() {
-      while (!listener.isClosed()) {
-        try (SSLSocket socket = (SSLSocket) listener.accept()) {
-          socket.setSoTimeout(10_000);
-          socket.setHandshakeApplicationProtocolSelector((engine, offered) ->
-              offered.contains("http/1.1") ? "http/1.1" : "");
-          InputStream in = socket.getInputStream();
-          StringBuilder head = new StringBuilder();
-          int b;
-          while (!head.toString().endsWith("\r\n\r\n") && (b = in.read()) >= 0) {
-            head.append((char) b);
-          }
-          if (!head.toString().endsWith("\r\n\r\n")) {
-            continue;
-          }
-          served.incrementAndGet();
-          OutputStream out = socket.getOutputStream();
-          out.write(("HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 2\r\n"
-              + "Connection: close\r\n\r\nok").getBytes(StandardCharsets.US_ASCII));
-          out.flush();
-        } catch (IOException refused) {
-          // the client refused our certificate, or the listener closed
-        }
-      }
-    }
-
-    @Override
-    public void close() throws IOException {
-      listener.close();
-    }
-  }
-
   private static Map<String, String> with(Map<String, String> base, String... keyValues) {
     Map<String, String> env = new LinkedHashMap<>(base);
     env.putAll(Mesh.env(keyValues));

@@ -2,7 +2,6 @@ package dev.lanyard.proxy;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.sun.net.httpserver.HttpServer;
 import dev.lanyard.testkit.BadSvidUpdate;
 import dev.lanyard.testkit.FreePorts;
 import dev.lanyard.testkit.JvmProcess;
@@ -11,8 +10,6 @@ import dev.lanyard.testkit.TestPki.Issued;
 import dev.lanyard.testkit.WorkloadApiDouble;
 import java.io.IOException;
 import java.io.OutputStream;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -58,23 +55,13 @@ class SidecarBadSvidUpdatesIT {
     Issued good = CA.svid(SIDECAR_ID);
     Issued client = CA.svid(CLIENT_ID);
     String goodSerial = serialHex(good.certificate());
-    HttpServer app =
-        HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
-    app.createContext("/", exchange -> {
-      byte[] body = ("peer=" + exchange.getRequestHeaders().getFirst("X-Lanyard-Peer-Id"))
-          .getBytes(StandardCharsets.UTF_8);
-      exchange.sendResponseHeaders(200, body.length);
-      try (OutputStream out = exchange.getResponseBody()) {
-        out.write(body);
-      }
-    });
-    app.start();
+    PeerIdApp app = PeerIdApp.start();
     int mesh = FreePorts.next();
     long start = System.nanoTime();
     try (WorkloadApiDouble api = WorkloadApiDouble.start(dir.resolve("agent.sock"))) {
       api.send(BadSvidUpdate.good(CA, good, SIDECAR_ID));
       SidecarProcess config = SidecarProcess.builder("sidecar", api.address())
-          .env("LANYARD_INBOUND", mesh + ":" + app.getAddress().getPort());
+          .env("LANYARD_INBOUND", mesh + ":" + app.port());
       String admin = config.env("LANYARD_ADMIN_ADDRESS");
       try (JvmProcess sidecar = config.start(); Traffic traffic = new Traffic(client, mesh)) {
         assertThat(identityField(admin, "serial")).isEqualTo(goodSerial);
@@ -122,7 +109,7 @@ class SidecarBadSvidUpdatesIT {
         assertThat(traffic.failures()).as("failed requests").isEmpty();
       }
     } finally {
-      app.stop(0);
+      app.close();
     }
   }
 

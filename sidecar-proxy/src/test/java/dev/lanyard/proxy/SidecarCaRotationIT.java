@@ -3,9 +3,9 @@ package dev.lanyard.proxy;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.sun.net.httpserver.HttpServer;
 import dev.lanyard.testkit.AuditRecords;
 import dev.lanyard.testkit.Command;
+import dev.lanyard.testkit.FixedTlsPeer;
 import dev.lanyard.testkit.FreePorts;
 import dev.lanyard.testkit.JvmProcess;
 import dev.lanyard.testkit.SpireCluster;
@@ -14,19 +14,12 @@ import dev.lanyard.testkit.TestPki;
 import dev.lanyard.testkit.TestPki.Issued;
 import dev.lanyard.testkit.Tools;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
-import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.GeneralSecurityException;
 import java.security.KeyFactory;
 import java.security.MessageDigest;
 import java.security.PrivateKey;
@@ -39,17 +32,12 @@ import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import javax.net.ssl.SNIHostName;
 import javax.net.ssl.SSLContext;
-import javax.net.ssl.SSLParameters;
-import javax.net.ssl.SSLServerSocket;
-import javax.net.ssl.SSLSocket;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
@@ -107,23 +95,13 @@ class SidecarCaRotationIT {
     assertThat(bundleBefore).hasSize(1);
     X509Certificate oldCa = bundleBefore.get(0);
     Issued oldSvid = fetch(cluster, gidLegacy);
-    assertThat(signedBy(oldSvid.certificate(), oldCa)).isTrue();
+    assertThat(TestPki.signedBy(oldSvid.certificate(), oldCa)).isTrue();
 
-    HttpServer app =
-        HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
-    app.createContext("/", exchange -> {
-      byte[] body = ("peer=" + exchange.getRequestHeaders().getFirst("X-Lanyard-Peer-Id"))
-          .getBytes(StandardCharsets.UTF_8);
-      exchange.sendResponseHeaders(200, body.length);
-      try (OutputStream out = exchange.getResponseBody()) {
-        out.write(body);
-      }
-    });
-    app.start();
+    PeerIdApp app = PeerIdApp.start();
     int meshB = FreePorts.next();
     int proxyA = FreePorts.next();
     SidecarProcess configB = SidecarProcess.builder("sidecar-b", gidB, cluster)
-        .env("LANYARD_INBOUND", meshB + ":" + app.getAddress().getPort())
+        .env("LANYARD_INBOUND", meshB + ":" + app.port())
         .env("LANYARD_AUDIT", "all");
     SidecarProcess configA = SidecarProcess.builder("sidecar-a", gidA, cluster)
         .env("LANYARD_OUTBOUND_PROXY", "127.0.0.1:" + proxyA)
@@ -132,7 +110,7 @@ class SidecarCaRotationIT {
     String adminA = configA.env("LANYARD_ADMIN_ADDRESS");
     String adminB = configB.env("LANYARD_ADMIN_ADDRESS");
     long started = System.nanoTime();
-    try (OldCaServer oldCaServer = new OldCaServer(oldSvid);
+    try (FixedTlsPeer oldCaServer = new FixedTlsPeer(oldSvid);
         JvmProcess sidecarB = configB.start();
         JvmProcess sidecarA = configA.start();
         Traffic traffic = new Traffic(proxyA, meshB, idA)) {
@@ -156,32 +134,34 @@ class SidecarCaRotationIT {
       Instant activated = Instant.now();
       cluster.activateCa(newCaId);
       Svid bNew = awaitSvidFrom(cluster, gidB, adminB, newCa, activated, ACTIVATE_BOUND);
-      Instant bInUse = firstUse(sidecarA, "tls.connect", bNew.serial(), activated, IN_USE_BOUND);
+      Instant bInUse = AuditRecords.firstUse(sidecarA::output, "tls.connect",
+          bNew.serial(), activated, IN_USE_BOUND);
       figures.put("B's SVID from the new CA after activate", ms(bNew.after()) + ", first handshake "
           + ms(Duration.between(activated, bInUse)));
       Svid aOld = settledSvid(cluster, gidA, adminA);
-      assertThat(signedBy(aOld.leaf(), oldCa)).as("A's SVID before the taint").isTrue();
+      assertThat(TestPki.signedBy(aOld.leaf(), oldCa)).as("A's SVID before the taint").isTrue();
       okByPhase.put("activate", traffic.ok() - mark);
       mark = traffic.ok();
 
       Instant tainted = Instant.now();
       cluster.taintOldCa();
       Svid aNew = awaitSvidFrom(cluster, gidA, adminA, newCa, tainted, TAINT_BOUND);
-      Instant aInUse = firstUse(sidecarB, "tls.accept", aNew.serial(), tainted, IN_USE_BOUND);
+      Instant aInUse = AuditRecords.firstUse(sidecarB::output, "tls.accept",
+          aNew.serial(), tainted, IN_USE_BOUND);
       figures.put("A's SVID re-issued from the new CA after taint", ms(aNew.after())
           + ", first handshake " + ms(Duration.between(tainted, aInUse)));
       // Control: before the revoke the old-CA SVID is still trusted, both ways.
       int bMark = sidecarB.output().length();
       SSLContext oldCaContext = oldSvid.presentingContext();
-      assertThat(oldCaClient(oldCaContext, meshB)).startsWith("HTTP/1.1 200")
+      assertThat(FixedTlsPeer.get(oldCaContext, meshB)).startsWith("HTTP/1.1 200")
           .endsWith("peer=" + legacyId);
       assertThat(viaProxy(proxyA, oldCaServer.port())).startsWith("HTTP/1.1 200")
           .containsIgnoringCase("X-Lanyard-Peer-Id: " + legacyId);
       okByPhase.put("taint", traffic.ok() - mark);
       mark = traffic.ok();
 
-      assertThat(signedBy(settledSvid(cluster, gidB, adminB).leaf(), newCa)).isTrue();
-      assertThat(signedBy(settledSvid(cluster, gidA, adminA).leaf(), newCa)).isTrue();
+      assertThat(TestPki.signedBy(settledSvid(cluster, gidB, adminB).leaf(), newCa)).isTrue();
+      assertThat(TestPki.signedBy(settledSvid(cluster, gidA, adminA).leaf(), newCa)).isTrue();
       Instant revoked = Instant.now();
       cluster.revokeOldCa();
       assertThat(TestPki.parseCertificates(cluster.bundlePem())).containsExactly(newCa);
@@ -191,7 +171,7 @@ class SidecarCaRotationIT {
           ms(droppedB) + ", " + ms(droppedA));
 
       int refusalMark = sidecarB.output().length();
-      String seen = oldCaClient(oldCaContext, meshB);
+      String seen = FixedTlsPeer.get(oldCaContext, meshB);
       assertThat(seen).as("old-CA client after the revoke").doesNotContain("200")
           .doesNotContain("peer=");
       JsonNode inbound = AuditRecords.assertOneRefusalSince(sidecarB::output, refusalMark,
@@ -226,7 +206,7 @@ class SidecarCaRotationIT {
           .hasSize(1);
       assertThat(denials(sidecarB.output().substring(bMark))).hasSize(1);
     } finally {
-      app.stop(0);
+      app.close();
     }
   }
 
@@ -304,14 +284,7 @@ class SidecarCaRotationIT {
 
   /** Sends {@code GET http://localhost:<port>/hello} through a sidecar's forward proxy. */
   private static String viaProxy(int proxy, int port) throws IOException {
-    try (Socket socket = new Socket("127.0.0.1", proxy)) {
-      socket.setSoTimeout(20_000);
-      socket.getOutputStream().write(("GET http://localhost:" + port + "/hello HTTP/1.1\r\n"
-          + "Host: localhost:" + port + "\r\nConnection: close\r\n\r\n")
-          .getBytes(StandardCharsets.US_ASCII));
-      socket.getOutputStream().flush();
-      return new String(socket.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-    }
+    return PeerIdApp.viaProxy(proxy, port, "/hello");
   }
 
   private record Svid(X509Certificate leaf, String serial, Duration after) {}
@@ -322,7 +295,7 @@ class SidecarCaRotationIT {
     Svid last = null;
     while (System.nanoTime() < deadline) {
       last = currentSvid(cluster, gid, admin);
-      if (last != null && signedBy(last.leaf(), ca)) {
+      if (last != null && TestPki.signedBy(last.leaf(), ca)) {
         return new Svid(last.leaf(), last.serial(), Duration.between(since, Instant.now()));
       }
       Thread.sleep(500);
@@ -389,106 +362,10 @@ class SidecarCaRotationIT {
         + " the bundle at " + admin + " after " + BUNDLE_BOUND + ": " + body);
   }
 
-  private static Instant firstUse(JvmProcess process, String action, String serial, Instant since,
-      Duration bound) throws InterruptedException {
-    long deadline = System.nanoTime()
-        + Duration.between(Instant.now(), since.plus(bound)).toNanos();
-    while (System.nanoTime() < deadline) {
-      Optional<Instant> first = AuditRecords.in(process.output(), AuditRecords.action(action))
-          .stream().filter(node -> serial.equals(node.path("peer_serial").asText()))
-          .map(node -> Instant.parse(node.path("timestamp").asText())).min(Instant::compareTo);
-      if (first.isPresent()) {
-        assertThat(first.get()).isAfter(since);
-        return first.get();
-      }
-      Thread.sleep(200);
-    }
-    throw new AssertionError("no " + action + " audit record with peer_serial " + serial
-        + " within " + bound + " of " + since);
-  }
-
   private static String identity(String admin) throws Exception {
     return ADMIN.send(HttpRequest.newBuilder(URI.create("http://" + admin + "/identity"))
         .timeout(Duration.ofSeconds(5)).build(), HttpResponse.BodyHandlers.ofString()).body();
   }
-
-  private static boolean signedBy(X509Certificate leaf, X509Certificate ca) {
-    try {
-      leaf.verify(ca.getPublicKey());
-      return true;
-    } catch (GeneralSecurityException e) {
-      return false;
-    }
-  }
-
-  private static String oldCaClient(SSLContext context, int port) {
-    try (SSLSocket socket = (SSLSocket) context.getSocketFactory()
-        .createSocket("127.0.0.1", port)) {
-      socket.setSoTimeout(10_000);
-      SSLParameters parameters = socket.getSSLParameters();
-      parameters.setServerNames(List.of(new SNIHostName("localhost")));
-      socket.setSSLParameters(parameters);
-      socket.startHandshake();
-      socket.getOutputStream().write(("GET /hello HTTP/1.1\r\nHost: localhost\r\n"
-          + "Connection: close\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
-      socket.getOutputStream().flush();
-      return new String(socket.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-    } catch (IOException e) {
-      return "exception " + e;
-    }
-  }
-
-  /** A TLS server presenting the old-CA SVID and answering each request with 200. */
-  private static final class OldCaServer implements AutoCloseable {
-    private final SSLServerSocket listener;
-    private final AtomicInteger served = new AtomicInteger();
-
-    OldCaServer(Issued svid) throws IOException {
-      listener = (SSLServerSocket) svid.presentingContext().getServerSocketFactory()
-          .createServerSocket(0, 50, InetAddress.getLoopbackAddress());
-      Thread acceptor = new Thread(this::acceptLoop, "old-ca-server");
-      acceptor.setDaemon(true);
-      acceptor.start();
-    }
-
-    int port() {
-      return listener.getLocalPort();
-    }
-
-    int served() {
-      return served.get();
-    }
-
-    private void acceptLoop() {
-      while (!listener.isClosed()) {
-        try (SSLSocket socket = (SSLSocket) listener.accept()) {
-          socket.setSoTimeout(10_000);
-          InputStream in = socket.getInputStream();
-          StringBuilder head = new StringBuilder();
-          int b;
-          while (!head.toString().endsWith("\r\n\r\n") && (b = in.read()) >= 0) {
-            head.append((char) b);
-          }
-          if (!head.toString().endsWith("\r\n\r\n")) {
-            continue;
-          }
-          served.incrementAndGet();
-          OutputStream out = socket.getOutputStream();
-          out.write(("HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 2\r\n"
-              + "Connection: close\r\n\r\nok").getBytes(StandardCharsets.US_ASCII));
-          out.flush();
-        } catch (IOException refused) {
-          // the client refused our certificate, or the listener closed
-        }
-      }
-    }
-
-    @Override
-    public void close() throws IOException {
-      listener.close();
-    }
-  }
-
   private static String ms(Duration duration) {
     return duration.toMillis() + " ms";
   }

@@ -3,7 +3,6 @@ package dev.lanyard.proxy;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.sun.net.httpserver.HttpServer;
 import dev.lanyard.testkit.AuditRecords;
 import dev.lanyard.testkit.FreePorts;
 import dev.lanyard.testkit.JvmProcess;
@@ -14,14 +13,9 @@ import dev.lanyard.testkit.TestPki.Issued;
 import dev.lanyard.testkit.TestPki.SvidFlaw;
 import dev.lanyard.testkit.TestPki;
 import java.io.IOException;
-import java.io.OutputStream;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
-import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
-import java.util.concurrent.atomic.AtomicInteger;
 import javax.net.ssl.SNIHostName;
 import javax.net.ssl.SSLParameters;
 import javax.net.ssl.SSLSocket;
@@ -57,8 +51,7 @@ class SidecarPeerVerificationMatrixIT {
   static final SpireExtension spire = SpireExtension.builder().svidTtl(Duration.ofMinutes(10)).build();
 
   private TestPki spireCa;
-  private HttpServer app;
-  private final AtomicInteger appRequests = new AtomicInteger();
+  private PeerIdApp app;
   private JvmProcess sidecar;
   private int meshPort;
   private int proxyPort;
@@ -71,21 +64,11 @@ class SidecarPeerVerificationMatrixIT {
     cluster.awaitSvidForGid(GID, SIDECAR_ID, Duration.ofSeconds(30));
     spireCa = TestPki.ofSpireServer(cluster);
     // The app behind the mesh port, and the plain answer of the flawed mesh servers.
-    app = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
-    app.createContext("/", exchange -> {
-      appRequests.incrementAndGet();
-      byte[] body = ("peer=" + exchange.getRequestHeaders().getFirst("X-Lanyard-Peer-Id"))
-          .getBytes(StandardCharsets.UTF_8);
-      exchange.sendResponseHeaders(200, body.length);
-      try (OutputStream out = exchange.getResponseBody()) {
-        out.write(body);
-      }
-    });
-    app.start();
+    app = PeerIdApp.start();
     meshPort = FreePorts.next();
     proxyPort = FreePorts.next();
     sidecar = SidecarProcess.builder("sidecar", GID, cluster)
-        .env("LANYARD_INBOUND", meshPort + ":" + app.getAddress().getPort())
+        .env("LANYARD_INBOUND", meshPort + ":" + app.port())
         .env("LANYARD_OUTBOUND_PROXY", "127.0.0.1:" + proxyPort)
         .env("LANYARD_MESH_HOSTS", "localhost")
         .env("LANYARD_ALLOWED_PEERS", ALLOWED)
@@ -98,7 +81,7 @@ class SidecarPeerVerificationMatrixIT {
       sidecar.close();
     }
     if (app != null) {
-      app.stop(0);
+      app.close();
     }
     System.out.printf("SidecarPeerVerificationMatrixIT: %d cases refused inbound and outbound,"
         + " URI-only SVID accepted both ways, %.1f s%n", Case.values().length,
@@ -162,7 +145,7 @@ class SidecarPeerVerificationMatrixIT {
   @EnumSource(Case.class)
   void theMeshPortRefusesAClientWithAFlawedSvid(Case c) {
     int mark = sidecar.output().length();
-    int before = appRequests.get();
+    int before = app.requests();
 
     String seen = flawedClient(c.material(spireCa), meshPort);
 
@@ -170,7 +153,7 @@ class SidecarPeerVerificationMatrixIT {
     JsonNode record = AuditRecords.assertOneRefusalSince(sidecar::output, mark, "tls.accept",
         c.claimedId());
     assertRecord(record, c, true);
-    assertThat(appRequests.get()).as("requests that reached the app").isEqualTo(before);
+    assertThat(app.requests()).as("requests that reached the app").isEqualTo(before);
     assertClearLine(sidecar.output().substring(mark), "lanyard: refused inbound TLS from peer ", c,
         true);
   }
@@ -178,7 +161,7 @@ class SidecarPeerVerificationMatrixIT {
   @ParameterizedTest(name = "outbound {0}")
   @EnumSource(Case.class)
   void theOutboundProxyRefusesAMeshServerWithAFlawedSvid(Case c) throws IOException {
-    try (RelayingTlsServer server = new RelayingTlsServer(c.material(spireCa), app.getAddress())) {
+    try (RelayingTlsServer server = new RelayingTlsServer(c.material(spireCa), app.address())) {
       int mark = sidecar.output().length();
 
       String response = viaProxy(server.port());
@@ -203,7 +186,7 @@ class SidecarPeerVerificationMatrixIT {
     String inbound = flawedClient(svid, meshPort);
     assertThat(inbound).as(inbound).startsWith("HTTP/1.1 200").endsWith("peer=" + PEER_ID);
 
-    try (RelayingTlsServer server = new RelayingTlsServer(svid, app.getAddress())) {
+    try (RelayingTlsServer server = new RelayingTlsServer(svid, app.address())) {
       String outbound = viaProxy(server.port());
       assertThat(outbound).as(outbound + "\nTLS server side: " + server.errors())
           .startsWith("HTTP/1.1 200").containsIgnoringCase("X-Lanyard-Peer-Id: " + PEER_ID);
@@ -237,14 +220,7 @@ class SidecarPeerVerificationMatrixIT {
 
   /** Sends {@code GET http://localhost:<port>/hello} through the sidecar's forward proxy. */
   private String viaProxy(int port) throws IOException {
-    try (Socket socket = new Socket("127.0.0.1", proxyPort)) {
-      socket.setSoTimeout(20_000);
-      socket.getOutputStream().write(("GET http://localhost:" + port + "/hello HTTP/1.1\r\n"
-          + "Host: localhost:" + port + "\r\nConnection: close\r\n\r\n")
-          .getBytes(StandardCharsets.US_ASCII));
-      socket.getOutputStream().flush();
-      return new String(socket.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-    }
+    return PeerIdApp.viaProxy(proxyPort, port, "/hello");
   }
 
   /**

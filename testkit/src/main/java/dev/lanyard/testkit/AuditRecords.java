@@ -6,8 +6,11 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.function.Predicate;
 import java.util.function.Supplier;
 import java.util.stream.Collectors;
@@ -51,6 +54,29 @@ public final class AuditRecords {
   }
 
   /** Asserts the one refusal record: result, reason, the peer's ID when given, attestation. */
+  /**
+   * When a full handshake ({@code action}, e.g. {@code tls.connect}) first saw the peer serial
+   * {@code serial}, waiting until {@code since + bound}; resumed connections make no record, so
+   * this can lag the SVID's arrival.
+   */
+  public static Instant firstUse(Supplier<String> output, String action, String serial,
+      Instant since, Duration bound) throws InterruptedException {
+    long deadline = System.nanoTime()
+        + Duration.between(Instant.now(), since.plus(bound)).toNanos();
+    while (System.nanoTime() < deadline) {
+      Optional<Instant> first = in(output.get(), action(action)).stream()
+          .filter(node -> serial.equals(node.path("peer_serial").asText()))
+          .map(node -> Instant.parse(node.path("timestamp").asText())).min(Instant::compareTo);
+      if (first.isPresent()) {
+        assertThat(first.get()).isAfter(since);
+        return first.get();
+      }
+      Thread.sleep(200);
+    }
+    throw new AssertionError("no " + action + " audit record with peer_serial " + serial
+        + " within " + bound + " of " + since);
+  }
+
   public static JsonNode assertOneRefusal(String output, String action, String peerSpiffeId) {
     List<JsonNode> refusals = in(output, action(action).and(
         node -> !node.path("result").asText().equals("allowed")));

@@ -441,6 +441,16 @@ public final class TestPki {
     return List.copyOf(chain);
   }
 
+  /** Whether {@code ca}'s key signed {@code leaf}. */
+  public static boolean signedBy(X509Certificate leaf, X509Certificate ca) {
+    try {
+      leaf.verify(ca.getPublicKey());
+      return true;
+    } catch (java.security.GeneralSecurityException e) {
+      return false;
+    }
+  }
+
   /** Every certificate in a PEM text, in order. */
   public static List<X509Certificate> parseCertificates(String pem) {
     try {

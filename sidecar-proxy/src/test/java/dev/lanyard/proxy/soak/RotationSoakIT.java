@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.sun.net.httpserver.HttpServer;
+import dev.lanyard.proxy.PeerIdApp;
 import dev.lanyard.testkit.FreePorts;
 import dev.lanyard.testkit.JvmProcess;
 import dev.lanyard.testkit.ProcessFigures;
@@ -12,16 +12,13 @@ import dev.lanyard.testkit.ProcessFigures.Sample;
 import dev.lanyard.testkit.SpireCluster;
 import dev.lanyard.testkit.SpireExtension;
 import java.io.IOException;
-import java.io.OutputStream;
 import java.net.InetAddress;
-import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -109,17 +106,8 @@ class RotationSoakIT {
 
     try {
       // The apps behind sidecar B: plain HTTP and a plain echo, in this JVM.
-      HttpServer app = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
-      app.createContext("/", exchange -> {
-        byte[] body = ("peer=" + exchange.getRequestHeaders().getFirst("X-Lanyard-Peer-Id"))
-            .getBytes(StandardCharsets.UTF_8);
-        exchange.sendResponseHeaders(200, body.length);
-        try (OutputStream out = exchange.getResponseBody()) {
-          out.write(body);
-        }
-      });
-      app.start();
-      closeables.add(() -> app.stop(0));
+      PeerIdApp app = PeerIdApp.start();
+      closeables.add(app);
       ServerSocket echoApp = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
       closeables.add(echoApp);
       Thread acceptor = new Thread(() -> {
@@ -139,7 +127,7 @@ class RotationSoakIT {
       int proxyA = FreePorts.next();
       int tcpA = FreePorts.next();
       Workload sidecarB = start(sidecar("sidecar-b", sidecarBGid, cluster)
-          .env("LANYARD_INBOUND", meshHttp + ":" + app.getAddress().getPort() + ","
+          .env("LANYARD_INBOUND", meshHttp + ":" + app.port() + ","
               + meshEcho + ":" + echoApp.getLocalPort()), "lanyard: sidecar ready");
       Workload sidecarA = start(sidecar("sidecar-a", sidecarAGid, cluster)
           .env("LANYARD_OUTBOUND_PROXY", "127.0.0.1:" + proxyA)
@@ -491,7 +479,7 @@ class RotationSoakIT {
           Instant sent = Instant.now();
           long began = System.nanoTime();
           try {
-            response = viaProxy(proxy, mesh);
+            response = PeerIdApp.viaProxy(proxy, mesh, "/soak");
           } catch (IOException e) {
             response = e.toString();
           }
@@ -521,17 +509,6 @@ class RotationSoakIT {
     public void close() throws InterruptedException {
       running.set(false);
       thread.join(25_000);
-    }
-
-    private static String viaProxy(int proxy, int port) throws IOException {
-      try (Socket socket = new Socket("127.0.0.1", proxy)) {
-        socket.setSoTimeout(20_000);
-        socket.getOutputStream().write(("GET http://localhost:" + port + "/soak HTTP/1.1\r\n"
-            + "Host: localhost:" + port + "\r\nConnection: close\r\n\r\n")
-            .getBytes(StandardCharsets.US_ASCII));
-        socket.getOutputStream().flush();
-        return new String(socket.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-      }
     }
   }
 
