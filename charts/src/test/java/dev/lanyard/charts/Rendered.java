@@ -65,6 +65,26 @@ final class Rendered {
     return one("Deployment").at("/spec/template/spec");
   }
 
+  /**
+   * The JVM options the webhook container gets: a {@code -XX:MaxRAM} of its memory limit (what a
+   * container JVM sees) followed by its {@code JAVA_TOOL_OPTIONS}.
+   */
+  List<String> webhookJvmOptions() {
+    JsonNode container = podSpec().path("containers").get(0);
+    String limit = container.at("/resources/limits/memory").asText();
+    if (!limit.endsWith("Mi")) {
+      throw new AssertionError("the webhook's memory limit is not in Mi: " + limit);
+    }
+    List<String> options = new java.util.ArrayList<>();
+    options.add("-XX:MaxRAM=" + limit.substring(0, limit.length() - 2) + "m");
+    for (JsonNode env : container.path("env")) {
+      if (env.path("name").asText().equals("JAVA_TOOL_OPTIONS")) {
+        options.addAll(List.of(env.path("value").asText().trim().split("\\s+")));
+      }
+    }
+    return options;
+  }
+
   /** The one admission webhook of the MutatingWebhookConfiguration. */
   JsonNode admissionWebhook() {
     JsonNode webhooks = one("MutatingWebhookConfiguration").path("webhooks");

@@ -32,7 +32,7 @@ import org.junit.jupiter.api.io.TempDir;
  * Issue 9 point 12: the webhook under load and failure against the real kube-apiserver, registered
  * by the chart's own rendered MutatingWebhookConfiguration (so failurePolicy, namespaceSelector and
  * exclusions are the chart's), the real webhook jar behind it with the chart's injector
- * configuration and the chart's heap (384 MiB limit, {@code -XX:MaxRAMPercentage=75}).
+ * configuration and the chart's JVM (its memory limit and {@code JAVA_TOOL_OPTIONS}, as rendered).
  *
  * <ul>
  *   <li>50 pod creations per second, open loop, in a labelled namespace: none fails, every pod
@@ -98,10 +98,10 @@ class WebhookLoadIT {
     long timeoutSeconds = admission.path("timeoutSeconds").asLong();
 
     TestPki pki = TestPki.create("lanyard-webhook-load-ca");
-    // The JVM the chart's container gets: JAVA_TOOL_OPTIONS -XX:MaxRAMPercentage=75 under a
-    // 384 MiB memory limit, where the JVM's ergonomics pick SerialGC (under 1792 MiB).
-    webhook = ChartWebhook.start(rendered, pki, directory, "-XX:MaxRAM=384m",
-        "-XX:MaxRAMPercentage=75", "-XX:+UseSerialGC");
+    // The JVM the chart's container gets: its memory limit and its JAVA_TOOL_OPTIONS, as rendered.
+    List<String> jvmOptions = rendered.webhookJvmOptions();
+    assertThat(jvmOptions).contains("-XX:MaxRAM=384m", "-XX:+UseSerialGC");
+    webhook = ChartWebhook.start(rendered, pki, directory, jvmOptions.toArray(String[]::new));
     webhook.register(kube.server(), rendered.one("MutatingWebhookConfiguration"));
     Map<String, String> enabled = Map.of(LanyardNames.INJECT, LanyardNames.NAMESPACE_ENABLED);
     ensureNamespace(LOADED, enabled);
