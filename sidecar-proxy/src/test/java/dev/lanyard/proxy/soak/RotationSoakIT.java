@@ -24,6 +24,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -50,7 +51,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  * </pre>
  *
  * Asserts: zero failed requests; every SVID each workload held (its {@code /identity}, polled
- * every second) was used in a full handshake its peer accepted, soon after it arrived (a new
+ * twice a second) was used in a full handshake its peer accepted, soon after it was issued (a new
  * connection succeeds after every rotation); both long-lived connections lived through every
  * rotation and their data came back intact (SHA-256 of what was sent and what was echoed); and,
  * sampled in all six processes after a full GC, heap, threads, file descriptors and direct
@@ -72,6 +73,7 @@ class RotationSoakIT {
   static final Path COMPAT = Path.of(System.getProperty("lanyard.compat.dir",
       "../compat-apps/target")).toAbsolutePath();
   static final Pattern SERIAL = Pattern.compile("\"serial\"\\s*:\\s*\"([0-9a-f]+)\"");
+  static final Pattern NOT_AFTER = Pattern.compile("\"not_after\"\\s*:\\s*\"([^\"]+)\"");
   static final Pattern ROTATIONS = Pattern.compile("\"rotation_count\"\\s*:\\s*(\\d+)");
   static final ObjectMapper JSON = new ObjectMapper();
   static final HttpClient ADMIN = HttpClient.newBuilder()
@@ -152,6 +154,31 @@ class RotationSoakIT {
       Workload echoClient = start(agentApp("jvm-echo-client", jvmClientGid, cluster,
           TlsEchoApp.class.getName(), "client", Integer.toString(echoPort),
           stopStreams.toString()), "STREAM CONNECTED");
+      List<Workload> sampled = List.of(httpsServer, echoServer, okhttp, echoClient, sidecarA,
+          sidecarB);
+      sampled.forEach(workload -> ProcessFigures.sample(workload.pid(), 0)); // attach listeners
+      Map<String, Workload> tracked = new LinkedHashMap<>();
+      tracked.put("javaagent server", httpsServer);
+      tracked.put("javaagent client", okhttp);
+      tracked.put("sidecar B", sidecarB);
+      tracked.put("sidecar A", sidecarA);
+      Map<String, Long> rotationsBefore = new LinkedHashMap<>();
+      tracked.forEach((name, workload) -> rotationsBefore.put(name, rotations(workload)));
+      // Each workload's SVID, twice a second, on a thread of its own (sampling must not delay it).
+      AtomicBoolean polling = new AtomicBoolean(true);
+      Thread poller = new Thread(() -> {
+        while (polling.get()) {
+          tracked.values().forEach(Workload::poll);
+          try {
+            Thread.sleep(500);
+          } catch (InterruptedException e) {
+            return;
+          }
+        }
+      }, "identity-poller");
+      poller.setDaemon(true);
+      poller.start();
+      closeables.add(() -> polling.set(false));
       long started = System.nanoTime();
       Instant startedAt = Instant.now();
       SidecarTraffic sidecarTraffic = new SidecarTraffic(proxyA, meshHttp, sidecarAId, sidecarBId);
@@ -168,27 +195,14 @@ class RotationSoakIT {
       }, "sidecar-stream");
       sidecarPump.start();
 
-      Map<String, Workload> tracked = new LinkedHashMap<>();
-      tracked.put("javaagent server", httpsServer);
-      tracked.put("javaagent client", okhttp);
-      tracked.put("sidecar B", sidecarB);
-      tracked.put("sidecar A", sidecarA);
-      List<Workload> sampled = List.of(httpsServer, echoServer, okhttp, echoClient, sidecarA,
-          sidecarB);
-      Map<String, Long> rotationsBefore = new LinkedHashMap<>();
-      tracked.forEach((name, workload) -> rotationsBefore.put(name, rotations(workload)));
 
-      // Run: poll each tracked workload's serial every second, sample every process's figures.
+      // Run: sample every process's figures while the poller follows the SVIDs.
       long warmUpEnd = started + WARM_UP.toNanos();
       long end = started + MINUTES.toNanos();
       long nextSample = warmUpEnd;
       Map<Workload, List<Sample>> samples = new LinkedHashMap<>();
       sampled.forEach(workload -> samples.put(workload, new ArrayList<>()));
-      sampled.forEach(workload -> ProcessFigures.sample(workload.pid(), 0)); // attach listeners
       while (System.nanoTime() < end) {
-        for (Workload workload : tracked.values()) {
-          workload.poll();
-        }
         if (System.nanoTime() >= nextSample) {
           long at = Duration.ofNanos(System.nanoTime() - started).toMillis();
           for (Workload workload : sampled) {
@@ -205,6 +219,8 @@ class RotationSoakIT {
 
       // Stop the traffic, collect the long-lived streams' digests.
       Instant trafficEnd = Instant.now();
+      polling.set(false);
+      poller.join(10_000);
       Files.createFile(stopStreams);
       sidecarTraffic.close();
       sidecarPump.join(30_000);
@@ -258,7 +274,10 @@ class RotationSoakIT {
         Duration worst = Duration.ZERO;
         Instant lastHandshake = firstHandshake.values().stream().max(Instant::compareTo)
             .orElse(null);
-        List<Map.Entry<String, Instant>> held = new ArrayList<>(workload.serials.entrySet());
+        List<Map.Entry<String, Instant>> held;
+        synchronized (workload.serials) {
+          held = new ArrayList<>(workload.serials.entrySet());
+        }
         for (int i = 0; i < held.size(); i++) {
           String serial = held.get(i).getKey();
           Instant from = held.get(i).getValue();
@@ -268,7 +287,8 @@ class RotationSoakIT {
             // Required of every SVID held for a while once all the traffic had started (the
             // first ones may be replaced while the other processes start; the last may arrive
             // just before the end).
-            if (until.isAfter(startedAt.plusSeconds(1)) && from.isBefore(trafficEnd.minusSeconds(3))) {
+            if (until.isAfter(startedAt.plusSeconds(2))
+                && from.isBefore(trafficEnd.minusSeconds(3))) {
               missing.add(serial + " (held " + from + " to " + until + ")");
             }
             continue;
@@ -352,12 +372,15 @@ class RotationSoakIT {
 
   // ---------------------------------------------------------------- workloads
 
-  /** A running process, its admin endpoint and the SVID serials it held (first seen when). */
+  /**
+   * A running process, its admin endpoint and the SVID serials it held, each with the time it was
+   * issued (its notAfter less the TTL: SPIRE backdates notBefore, and a poll can come late).
+   */
   final class Workload {
     final JvmProcess process;
     final String admin;
-    final Map<String, Instant> serials = new LinkedHashMap<>();
-    long lastRotations;
+    final Map<String, Instant> serials = Collections.synchronizedMap(new LinkedHashMap<>());
+    volatile long lastRotations;
 
     Workload(JvmProcess process, String admin) {
       this.process = process;
@@ -368,7 +391,7 @@ class RotationSoakIT {
       return process.pid();
     }
 
-    /** Reads {@code /identity}; a failed read (admin endpoint not up yet) is retried next second. */
+    /** Reads {@code /identity}; a failed read (admin endpoint not up yet) is retried next time. */
     void poll() {
       String identity;
       try {
@@ -378,8 +401,11 @@ class RotationSoakIT {
         return;
       }
       Matcher serial = SERIAL.matcher(identity);
+      Matcher notAfter = NOT_AFTER.matcher(identity);
       if (serial.find()) {
-        serials.putIfAbsent(serial.group(1), Instant.now());
+        Instant issued = notAfter.find()
+            ? Instant.parse(notAfter.group(1)).minusSeconds(TTL_SECONDS) : Instant.now();
+        serials.putIfAbsent(serial.group(1), issued);
       }
       Matcher rotations = ROTATIONS.matcher(identity);
       if (rotations.find()) {
