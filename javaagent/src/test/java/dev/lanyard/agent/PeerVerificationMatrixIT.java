@@ -8,6 +8,7 @@ import dev.lanyard.agent.Mesh.ClientRun;
 import dev.lanyard.agent.Mesh.Server;
 import dev.lanyard.agent.Mesh.Workload;
 import dev.lanyard.testkit.AuditRecords;
+import dev.lanyard.testkit.FixedTlsPeer;
 import dev.lanyard.testkit.RelayingTlsServer;
 import dev.lanyard.testkit.SpireCluster;
 import dev.lanyard.testkit.SpireExtension;
@@ -27,9 +28,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
-import javax.net.ssl.SNIHostName;
-import javax.net.ssl.SSLParameters;
-import javax.net.ssl.SSLSocket;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -274,25 +272,9 @@ class PeerVerificationMatrixIT {
         : httpBackend.getAddress();
   }
 
-  /**
-   * Connects with {@code material} as the client certificate, sends one HTTP/1.1 request and
-   * returns the response, or the exception that ended the exchange.
-   */
+  /** One HTTP/1.1 request presenting {@code material}: the response, or the exception. */
   private static String badClient(Issued material, int port) {
-    try (SSLSocket socket = (SSLSocket) material.presentingContext().getSocketFactory()
-        .createSocket("127.0.0.1", port)) {
-      socket.setSoTimeout(10_000);
-      SSLParameters parameters = socket.getSSLParameters();
-      parameters.setServerNames(List.of(new SNIHostName("localhost")));
-      socket.setSSLParameters(parameters);
-      socket.startHandshake();
-      socket.getOutputStream().write(("GET /hello HTTP/1.1\r\nHost: localhost\r\n"
-          + "Connection: close\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
-      socket.getOutputStream().flush();
-      return new String(socket.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-    } catch (IOException e) {
-      return "exception " + e;
-    }
+    return FixedTlsPeer.get(material.presentingContext(), port);
   }
 
   private static List<String> dnsNames(X509Certificate certificate) throws CertificateParsingException {

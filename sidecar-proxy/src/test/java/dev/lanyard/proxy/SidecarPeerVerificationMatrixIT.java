@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.lanyard.testkit.AuditRecords;
+import dev.lanyard.testkit.FixedTlsPeer;
 import dev.lanyard.testkit.FreePorts;
 import dev.lanyard.testkit.JvmProcess;
 import dev.lanyard.testkit.RelayingTlsServer;
@@ -13,12 +14,8 @@ import dev.lanyard.testkit.TestPki.Issued;
 import dev.lanyard.testkit.TestPki.SvidFlaw;
 import dev.lanyard.testkit.TestPki;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
-import javax.net.ssl.SNIHostName;
-import javax.net.ssl.SSLParameters;
-import javax.net.ssl.SSLSocket;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -223,24 +220,8 @@ class SidecarPeerVerificationMatrixIT {
     return PeerIdApp.viaProxy(proxyPort, port, "/hello");
   }
 
-  /**
-   * Connects with {@code material} as the client certificate, sends one HTTP/1.1 request and
-   * returns the response, or the exception that ended the exchange.
-   */
+  /** One HTTP/1.1 request presenting {@code material}: the response, or the exception. */
   private static String flawedClient(Issued material, int port) {
-    try (SSLSocket socket = (SSLSocket) material.presentingContext().getSocketFactory()
-        .createSocket("127.0.0.1", port)) {
-      socket.setSoTimeout(10_000);
-      SSLParameters parameters = socket.getSSLParameters();
-      parameters.setServerNames(List.of(new SNIHostName("localhost")));
-      socket.setSSLParameters(parameters);
-      socket.startHandshake();
-      socket.getOutputStream().write(("GET /hello HTTP/1.1\r\nHost: localhost\r\n"
-          + "Connection: close\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
-      socket.getOutputStream().flush();
-      return new String(socket.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-    } catch (IOException e) {
-      return "exception " + e;
-    }
+    return FixedTlsPeer.get(material.presentingContext(), port);
   }
 }
