@@ -25,9 +25,23 @@ final class RelayHandler extends ChannelInboundHandlerAdapter {
   private static final AttributeKey<Boolean> INPUT_DONE = AttributeKey.valueOf("lanyard.inputDone");
 
   private final Channel target;
+  /** One per connection, not one per chunk: this runs for every chunk relayed. */
+  private ChannelFutureListener readNextAfterWrite;
 
   RelayHandler(Channel target) {
     this.target = target;
+  }
+
+  @Override
+  public void handlerAdded(ChannelHandlerContext ctx) {
+    readNextAfterWrite = future -> {
+      if (future.isSuccess()) {
+        ctx.channel().read();
+      } else {
+        future.channel().close();
+        ctx.close();
+      }
+    };
   }
 
   @Override
@@ -37,14 +51,7 @@ final class RelayHandler extends ChannelInboundHandlerAdapter {
       ctx.close();
       return;
     }
-    target.writeAndFlush(msg).addListener((ChannelFutureListener) future -> {
-      if (future.isSuccess()) {
-        ctx.channel().read();
-      } else {
-        future.channel().close();
-        ctx.close();
-      }
-    });
+    target.writeAndFlush(msg).addListener(readNextAfterWrite);
   }
 
   @Override

@@ -31,7 +31,7 @@ final class Sidecar {
   private final LanyardTls tls;
   private final SidecarConfig config;
   private final EventLoopGroup acceptors = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
-  private final EventLoopGroup workers = new MultiThreadIoEventLoopGroup(NioIoHandler.newFactory());
+  private final EventLoopGroup workers;
   private final ChannelGroup listeners = new DefaultChannelGroup("listeners", GlobalEventExecutor.INSTANCE);
   private final ChannelGroup connections = new DefaultChannelGroup("connections", GlobalEventExecutor.INSTANCE);
   private final AtomicBoolean stopping = new AtomicBoolean();
@@ -41,6 +41,7 @@ final class Sidecar {
   Sidecar(LanyardTls tls, SidecarConfig config) {
     this.tls = tls;
     this.config = config;
+    this.workers = new MultiThreadIoEventLoopGroup(config.workerThreads(), NioIoHandler.newFactory());
   }
 
   /** Binds all listeners; returns what each one is, for the start line. */
@@ -89,6 +90,7 @@ final class Sidecar {
         .childOption(ChannelOption.AUTO_READ, false)
         .childOption(ChannelOption.ALLOW_HALF_CLOSURE, true)
         .childOption(ChannelOption.TCP_NODELAY, true)
+        .childOption(ChannelOption.ALLOCATOR, Upstreams.BUFFERS)
         .childHandler(initializer);
     Channel listener = bootstrap.bind(address.host(), address.port()).sync().channel();
     listeners.add(listener);

@@ -33,6 +33,12 @@ final class SidecarConfig {
   /** Open client connections per listener beyond which new ones are closed at once; default 1024. */
   static final String MAX_CONNECTIONS = "LANYARD_MAX_CONNECTIONS";
   /**
+   * Event-loop threads relaying connections; default 1. One thread serves many connections (each
+   * stays on its thread); more help only a sidecar whose proxying needs more than one core, and on
+   * a pod's few cores each extra thread competes with the app (measured in bench/sidecar.sh).
+   */
+  static final String WORKER_THREADS = "LANYARD_WORKER_THREADS";
+  /**
    * Where the localhost-only {@code POST /shutdown} listens; default {@code 127.0.0.1:15002};
    * {@code off} disables. A separate port because the shared admin endpoint is read-only.
    */
@@ -48,6 +54,7 @@ final class SidecarConfig {
   private final Duration idleTimeout;
   private final Duration handshakeTimeout;
   private final int maxConnections;
+  private final int workerThreads;
   private final HostAndPort shutdownAddress;
 
   private SidecarConfig(Map<String, String> env, Properties sys) {
@@ -59,6 +66,7 @@ final class SidecarConfig {
     this.idleTimeout = parse(IDLE_TIMEOUT, env, sys, Durations::parse, Duration.ofMinutes(5));
     this.handshakeTimeout = parse(HANDSHAKE_TIMEOUT, env, sys, Durations::parse, Duration.ofSeconds(10));
     this.maxConnections = parse(MAX_CONNECTIONS, env, sys, SidecarConfig::parsePositive, 1024);
+    this.workerThreads = parse(WORKER_THREADS, env, sys, SidecarConfig::parsePositive, 1);
     this.shutdownAddress = parse(SHUTDOWN_ADDRESS, env, sys, SidecarConfig::parseOptionalAddress,
         Optional.of(HostAndPort.parse(DEFAULT_SHUTDOWN_ADDRESS))).orElse(null);
     if (inbound.isEmpty() && outbound.isEmpty() && outboundProxy == null) {
@@ -190,6 +198,10 @@ final class SidecarConfig {
 
   Duration handshakeTimeout() {
     return handshakeTimeout;
+  }
+
+  int workerThreads() {
+    return workerThreads;
   }
 
   int maxConnections() {

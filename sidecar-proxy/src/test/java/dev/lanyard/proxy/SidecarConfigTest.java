@@ -25,6 +25,7 @@ class SidecarConfigTest {
     assertThat(config.handshakeTimeout()).isEqualTo(Duration.ofSeconds(10));
     assertThat(config.idleTimeout()).isEqualTo(Duration.ofMinutes(5));
     assertThat(config.maxConnections()).isEqualTo(1024);
+    assertThat(config.workerThreads()).isEqualTo(1);
   }
 
   @Test
@@ -33,13 +34,15 @@ class SidecarConfigTest {
         "LANYARD_INBOUND", "8443:8080, 9443:9090",
         "LANYARD_OUTBOUND", "127.0.0.1:9001=classifier.ai-agents.svc:8443,[::1]:9002=db.svc:5432",
         "LANYARD_OUTBOUND_PROXY", "off",
-        "LANYARD_DRAIN", "1500ms"));
+        "LANYARD_DRAIN", "1500ms",
+        "LANYARD_WORKER_THREADS", "3"));
     assertThat(config.inbound()).containsExactly(new InboundRoute(8443, 8080), new InboundRoute(9443, 9090));
     assertThat(config.outbound()).containsExactly(
         new OutboundRoute(new HostAndPort("127.0.0.1", 9001), new HostAndPort("classifier.ai-agents.svc", 8443)),
         new OutboundRoute(new HostAndPort("::1", 9002), new HostAndPort("db.svc", 5432)));
     assertThat(config.outboundProxy()).isEmpty();
     assertThat(config.drain()).isEqualTo(Duration.ofMillis(1500));
+    assertThat(config.workerThreads()).isEqualTo(3);
   }
 
   @Test
@@ -62,6 +65,9 @@ class SidecarConfigTest {
     assertThatThrownBy(() -> parse(Map.of("LANYARD_DRAIN", "10 seconds")))
         .hasMessage("LANYARD_DRAIN=10 seconds: \"10 seconds\" is not a duration; write e.g. 500ms, 10s, 5m or 1h");
     assertThatThrownBy(() -> parse(Map.of("LANYARD_MAX_CONNECTIONS", "0")))
+        .hasMessageContaining("is not a positive whole number");
+    assertThatThrownBy(() -> parse(Map.of("LANYARD_WORKER_THREADS", "two")))
+        .hasMessageStartingWith("LANYARD_WORKER_THREADS=two:")
         .hasMessageContaining("is not a positive whole number");
     assertThatThrownBy(() -> parse(Map.of("LANYARD_OUTBOUND_PROXY", "15001")))
         .hasMessageContaining("LANYARD_OUTBOUND_PROXY=15001: \"15001\" is not host:port");
