@@ -37,6 +37,7 @@ final class Sidecar {
   private final AtomicBoolean stopping = new AtomicBoolean();
   private final CountDownLatch stopped = new CountDownLatch(1);
   private final JwtWorkers jwtWorkers = new JwtWorkers();
+  private final HostLookups hostLookups = new HostLookups();
 
   Sidecar(LanyardTls tls, SidecarConfig config) {
     this.tls = tls;
@@ -49,7 +50,7 @@ final class Sidecar {
     LanyardConfig shared = tls.config();
     ListenerSettings settings = new ListenerSettings(config,
         new AccessLog(accessLog, new ConnectionMetrics(tls.metrics().registry())), connections);
-    Upstreams upstreams = new Upstreams(contexts, config.handshakeTimeout());
+    Upstreams upstreams = new Upstreams(contexts, config.handshakeTimeout(), hostLookups);
     List<String> bound = new ArrayList<>();
     InboundJwt inboundJwt = tls.jwtVerifier().map(verifier -> new InboundJwt(verifier, jwtWorkers))
         .orElse(null);
@@ -118,6 +119,7 @@ final class Sidecar {
       workers.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly();
       acceptors.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly();
       jwtWorkers.close();
+      hostLookups.close();
       tls.close();
       LanyardLog.info("stopped: " + (open - left) + " connection(s) finished, " + left
           + " closed at the end of the grace period");

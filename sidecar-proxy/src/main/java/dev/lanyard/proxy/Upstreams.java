@@ -21,9 +21,9 @@ import java.util.function.Consumer;
  * Connects upstreams with the same settings as client connections: {@code AUTO_READ} off (the
  * relay reads on demand), half-close allowed, bounded connect and handshake times.
  *
- * <p>Host names are resolved by Netty's default resolver, i.e. the JVM's own {@code InetAddress}
- * (and so the pod's resolv.conf search list), on the event loop; a slow DNS server therefore
- * delays the other connections of that loop.
+ * <p>Host names are resolved by the JVM's own {@code InetAddress} (and so the pod's resolv.conf
+ * search list) on {@link HostLookups}' threads, not on the event loop, so a slow DNS server delays
+ * only the connection that asked.
  */
 final class Upstreams implements UpstreamOpener {
   /**
@@ -39,10 +39,12 @@ final class Upstreams implements UpstreamOpener {
 
   private final SslContexts contexts;
   private final Duration handshakeTimeout;
+  private final HostLookups hostLookups;
 
-  Upstreams(SslContexts contexts, Duration handshakeTimeout) {
+  Upstreams(SslContexts contexts, Duration handshakeTimeout, HostLookups hostLookups) {
     this.contexts = contexts;
     this.handshakeTimeout = handshakeTimeout;
+    this.hostLookups = hostLookups;
   }
 
   @Override
@@ -95,10 +97,11 @@ final class Upstreams implements UpstreamOpener {
     return ready;
   }
 
-  private static Bootstrap bootstrap(Channel client, ChannelInitializer<SocketChannel> initializer) {
+  private Bootstrap bootstrap(Channel client, ChannelInitializer<SocketChannel> initializer) {
     return new Bootstrap()
         .group(client.eventLoop())
         .channelFactory(CHANNELS)
+        .resolver(hostLookups)
         .option(ChannelOption.ALLOCATOR, BUFFERS)
         .option(ChannelOption.AUTO_READ, false)
         .option(ChannelOption.ALLOW_HALF_CLOSURE, true)
