@@ -11,14 +11,14 @@ import java.net.SocketAddress;
  * {@code LANYARD_INBOUND_JWT_AUDIENCE} for a mesh port: spiffe-tls's {@link JwtVerifier} checks
  * the bearer token (signature against the bundle of the token's trust domain, {@code aud}, {@code
  * exp} with clock skew, {@code sub} a SPIFFE ID, then {@code LANYARD_ALLOWED_PEERS}) and writes
- * the one {@code jwt.accept} audit record; the check runs on {@link JwtWorkers}, because it may
+ * the one {@code jwt.accept} audit record; the check runs on {@link OffLoopWork}, because it may
  * wait for JWT bundles.
  */
 final class InboundJwt {
   private final JwtVerifier verifier;
-  private final JwtWorkers workers;
+  private final OffLoopWork workers;
 
-  InboundJwt(JwtVerifier verifier, JwtWorkers workers) {
+  InboundJwt(JwtVerifier verifier, OffLoopWork workers) {
     this.verifier = verifier;
     this.workers = workers;
   }

@@ -18,9 +18,9 @@ final class OutboundJwt {
 
   private final JwtSender sender;
   private final JwtAudiences audiences;
-  private final JwtWorkers workers;
+  private final OffLoopWork workers;
 
-  OutboundJwt(JwtSender sender, JwtAudiences audiences, JwtWorkers workers) {
+  OutboundJwt(JwtSender sender, JwtAudiences audiences, OffLoopWork workers) {
     this.sender = sender;
     this.audiences = audiences;
     this.workers = workers;

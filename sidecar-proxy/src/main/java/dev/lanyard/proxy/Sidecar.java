@@ -36,8 +36,8 @@ final class Sidecar {
   private final ChannelGroup connections = new DefaultChannelGroup("connections", GlobalEventExecutor.INSTANCE);
   private final AtomicBoolean stopping = new AtomicBoolean();
   private final CountDownLatch stopped = new CountDownLatch(1);
-  private final JwtWorkers jwtWorkers = new JwtWorkers();
-  private final HostLookups hostLookups = new HostLookups();
+  private final OffLoopWork offLoopWork = new OffLoopWork();
+  private final HostLookups hostLookups = new HostLookups(offLoopWork);
 
   Sidecar(LanyardTls tls, SidecarConfig config) {
     this.tls = tls;
@@ -52,9 +52,9 @@ final class Sidecar {
         new AccessLog(accessLog, new ConnectionMetrics(tls.metrics().registry())), connections);
     Upstreams upstreams = new Upstreams(contexts, config.handshakeTimeout(), hostLookups);
     List<String> bound = new ArrayList<>();
-    InboundJwt inboundJwt = tls.jwtVerifier().map(verifier -> new InboundJwt(verifier, jwtWorkers))
+    InboundJwt inboundJwt = tls.jwtVerifier().map(verifier -> new InboundJwt(verifier, offLoopWork))
         .orElse(null);
-    OutboundJwt outboundJwt = new OutboundJwt(tls.jwtSender(), shared.jwtAudiences(), jwtWorkers);
+    OutboundJwt outboundJwt = new OutboundJwt(tls.jwtSender(), shared.jwtAudiences(), offLoopWork);
     for (InboundRoute route : config.inbound()) {
       // Mesh ports listen on every interface: peers come from other pods.
       bind(new HostAndPort("0.0.0.0", route.meshPort()),
@@ -118,8 +118,8 @@ final class Sidecar {
       connections.close().awaitUninterruptibly();
       workers.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly();
       acceptors.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly();
-      jwtWorkers.close();
       hostLookups.close();
+      offLoopWork.close();
       tls.close();
       LanyardLog.info("stopped: " + (open - left) + " connection(s) finished, " + left
           + " closed at the end of the grace period");

@@ -22,7 +22,7 @@ import java.util.function.Consumer;
  * relay reads on demand), half-close allowed, bounded connect and handshake times.
  *
  * <p>Host names are resolved by the JVM's own {@code InetAddress} (and so the pod's resolv.conf
- * search list) on {@link HostLookups}' threads, not on the event loop, so a slow DNS server delays
+ * search list) by {@link HostLookups}, off the event loop, so a slow DNS server delays
  * only the connection that asked.
  */
 final class Upstreams implements UpstreamOpener {

@@ -21,7 +21,8 @@ class HostLookupsTest {
   private final EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
   private final EventLoop loop = group.next();
   private final CountDownLatch slowDnsAnswers = new CountDownLatch(1);
-  private final HostLookups lookups = new HostLookups(host -> {
+  private final OffLoopWork work = new OffLoopWork();
+  private final HostLookups lookups = new HostLookups(work, host -> {
     if (host.equals("slow.ai-agents.svc")) {
       try {
         slowDnsAnswers.await();
@@ -41,6 +42,7 @@ class HostLookupsTest {
   void stop() {
     slowDnsAnswers.countDown();
     lookups.close();
+    work.close();
     group.shutdownGracefully(0, 1, TimeUnit.SECONDS).awaitUninterruptibly();
   }
 

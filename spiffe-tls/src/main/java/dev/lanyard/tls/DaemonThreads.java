@@ -4,10 +4,10 @@ import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /** Named daemon threads: nothing Lanyard starts may keep the workload's JVM from exiting. */
-final class DaemonThreads {
+public final class DaemonThreads {
   private DaemonThreads() {}
 
-  static ThreadFactory factory(String prefix) {
+  public static ThreadFactory factory(String prefix) {
     AtomicInteger count = new AtomicInteger();
     return runnable -> {
       Thread thread = new Thread(runnable, prefix + "-" + count.incrementAndGet());

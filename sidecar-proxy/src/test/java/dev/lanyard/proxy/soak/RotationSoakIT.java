@@ -166,18 +166,8 @@ class RotationSoakIT {
       tracked.forEach((name, workload) -> rotationsBefore.put(name, rotations(workload)));
       // Each workload's SVID, twice a second, on a thread of its own (sampling must not delay it).
       AtomicBoolean polling = new AtomicBoolean(true);
-      Thread poller = new Thread(() -> {
-        while (polling.get()) {
-          tracked.values().forEach(Workload::poll);
-          try {
-            Thread.sleep(500);
-          } catch (InterruptedException e) {
-            return;
-          }
-        }
-      }, "identity-poller");
-      poller.setDaemon(true);
-      poller.start();
+      Thread poller = repeatOnThread("identity-poller", polling, 500,
+          () -> tracked.values().forEach(Workload::poll));
       closeables.add(() -> polling.set(false));
       long started = System.nanoTime();
       Instant startedAt = Instant.now();
@@ -499,36 +489,30 @@ class RotationSoakIT {
     volatile Instant slowestAt;
 
     SidecarTraffic(int proxy, int mesh, String callerId, String serverId) {
-      thread = new Thread(() -> {
-        while (running.get()) {
-          String response;
-          Instant sent = Instant.now();
-          long began = System.nanoTime();
-          try {
-            response = PeerIdApp.viaProxy(proxy, mesh, "/soak");
-          } catch (IOException e) {
-            response = e.toString();
-          }
-          long tookMillis = (System.nanoTime() - began) / 1_000_000;
-          if (tookMillis > slowestMillis) {
-            slowestMillis = tookMillis;
-            slowestAt = sent;
-          }
-          if (response.startsWith("HTTP/1.1 200") && response.endsWith("peer=" + callerId)
-              && response.contains(serverId)) {
-            ok.incrementAndGet();
-          } else {
-            failures.add(Instant.now() + " " + response);
-          }
-          try {
-            Thread.sleep(100);
-          } catch (InterruptedException e) {
-            return;
-          }
-        }
-      }, "sidecar-traffic");
-      thread.setDaemon(true);
-      thread.start();
+      thread = repeatOnThread("sidecar-traffic", running, 100,
+          () -> requestOnce(proxy, mesh, callerId, serverId));
+    }
+
+    private void requestOnce(int proxy, int mesh, String callerId, String serverId) {
+      String response;
+      Instant sent = Instant.now();
+      long began = System.nanoTime();
+      try {
+        response = PeerIdApp.viaProxy(proxy, mesh, "/soak");
+      } catch (IOException e) {
+        response = e.toString();
+      }
+      long tookMillis = (System.nanoTime() - began) / 1_000_000;
+      if (tookMillis > slowestMillis) {
+        slowestMillis = tookMillis;
+        slowestAt = sent;
+      }
+      if (response.startsWith("HTTP/1.1 200") && response.endsWith("peer=" + callerId)
+          && response.contains(serverId)) {
+        ok.incrementAndGet();
+      } else {
+        failures.add(Instant.now() + " " + response);
+      }
     }
 
     @Override
@@ -536,6 +520,23 @@ class RotationSoakIT {
       running.set(false);
       thread.join(25_000);
     }
+  }
+
+  /** A daemon thread doing {@code step} every {@code pauseMillis} until {@code running} is false. */
+  static Thread repeatOnThread(String name, AtomicBoolean running, long pauseMillis, Runnable step) {
+    Thread thread = new Thread(() -> {
+      while (running.get()) {
+        step.run();
+        try {
+          Thread.sleep(pauseMillis);
+        } catch (InterruptedException e) {
+          return;
+        }
+      }
+    }, name);
+    thread.setDaemon(true);
+    thread.start();
+    return thread;
   }
 
   // ---------------------------------------------------------------- figures
