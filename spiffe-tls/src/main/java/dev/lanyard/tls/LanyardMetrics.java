@@ -9,6 +9,8 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.Map;
+import java.util.TreeMap;
 
 /**
  * Lanyard's Prometheus metrics, in a registry of its own (never the application's default one):
@@ -21,8 +23,8 @@ import java.time.Duration;
  *       that peers cannot create label values at will);
  *   <li>{@code lanyard_rotations_total}: SVID rotations seen;
  *   <li>{@code lanyard_svid_updates_rejected_total{reason}}: Workload API updates rejected (the
- *       last good SVID kept), by {@link InvalidSvidException.Reason} code; a reason appears with
- *       its first rejection;
+ *       last good SVID kept), by {@link InvalidSvidException.Reason} code; every reason is
+ *       exported from the start at 0, so that {@code increase()} and alerts see the first one;
  *   <li>{@code lanyard_svid_expiry_seconds}: seconds until the held SVID expires (absent before
  *       the first SVID; negative once expired).
  * </ul>
@@ -56,7 +58,7 @@ public final class LanyardMetrics implements DecisionListener {
         .name("lanyard_svid_updates_rejected_total")
         .help("X.509-SVID updates from the Workload API rejected (the last good SVID kept), by reason")
         .labelNames("reason")
-        .callback(callback -> source.rejectedUpdates()
+        .callback(callback -> rejectedByEveryReason(source.rejectedUpdates())
             .forEach((reason, count) -> callback.call(count, reason)))
         .register(registry);
     GaugeWithCallback.builder()
@@ -65,6 +67,19 @@ public final class LanyardMetrics implements DecisionListener {
         .callback(callback -> source.current().ifPresent(identity -> callback.call(
             Duration.between(clock.instant(), identity.notAfter()).toMillis() / 1000.0)))
         .register(registry);
+  }
+
+  /**
+   * Every reason code at 0, then the counts so far: a series that first appears at 1 hides that
+   * first rejection from {@code rate()} and {@code increase()}.
+   */
+  static Map<String, Long> rejectedByEveryReason(Map<String, Long> counts) {
+    Map<String, Long> all = new TreeMap<>();
+    for (InvalidSvidException.Reason reason : InvalidSvidException.Reason.values()) {
+      all.put(reason.code(), 0L);
+    }
+    all.putAll(counts);
+    return all;
   }
 
   @Override

@@ -76,4 +76,14 @@ class LanyardMetricsTest {
         "lanyard_svid_updates_rejected_total{reason=\"malformed_key\"} 2.0",
         "lanyard_svid_updates_rejected_total{reason=\"expired\"} 1.0");
   }
+
+  @Test
+  void exportsEveryRejectionReasonAtZeroBeforeTheFirstRejection() throws Exception {
+    String text = scrape(new LanyardMetrics(new FakeSvidSource(), Clock.systemUTC()));
+
+    for (InvalidSvidException.Reason reason : InvalidSvidException.Reason.values()) {
+      assertThat(text).contains(
+          "lanyard_svid_updates_rejected_total{reason=\"" + reason.code() + "\"} 0.0");
+    }
+  }
 }
