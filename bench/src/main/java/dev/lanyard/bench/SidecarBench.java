@@ -58,6 +58,9 @@ public final class SidecarBench {
   private static final Pattern HANDSHAKES_ALLOWED =
       Pattern.compile("lanyard_handshakes_total\\{outcome=\"allowed\"} ([0-9.eE+]+)");
   /** Delays between a waiting sidecar's start and its SPIRE registration, cycled over the trials. */
+  static final int WARM_UP_KEEP_ALIVE_SECONDS = 15;
+  static final int WARM_UP_NEW_CONNECTION_RUNS = 4;
+  static final int WARM_UP_NEW_CONNECTION_SECONDS = 5;
   private static final long[] REGISTRATION_DELAYS_MS = {500, 1_500, 3_000, 5_000};
 
   private final Settings settings;
@@ -266,11 +269,25 @@ public final class SidecarBench {
 
   private void load(List<Config> configs) {
     // Long enough for the JVMs' optimizing compiler to have compiled the hot paths: the rounds
-    // compare steady states.
+    // compare steady states. The connection set-up path (TLS engine, handshake, peer check,
+    // pipeline) needs some thousands of connections; with 4 s of them, the burst of 16 handshakes
+    // that opens every keep-alive run took the sidecars 35-50 ms, after ~15,000 connections
+    // 13-15 ms (ghostunnel 16-19 ms). Every warm-up run is reported, so the cold cost shows.
     log("warm-up: every configuration, keep-alive then connection per request");
     for (Config config : configs) {
-      check(config, SidecarWrk.run(wrk(config, 15, false)));
-      check(config, SidecarWrk.run(wrk(config, 4, true)));
+      SidecarReport.WarmUp warmUp = report.warmUps.computeIfAbsent(config.name(),
+          n -> new SidecarReport.WarmUp());
+      SidecarWrk keepAlive = SidecarWrk.run(wrk(config, WARM_UP_KEEP_ALIVE_SECONDS, false));
+      check(config, keepAlive);
+      warmUp.keepAlive = keepAlive;
+      for (int run = 0; run < WARM_UP_NEW_CONNECTION_RUNS; run++) {
+        SidecarWrk fresh = SidecarWrk.run(wrk(config, WARM_UP_NEW_CONNECTION_SECONDS, true));
+        check(config, fresh);
+        warmUp.newConnectionRuns.add(fresh);
+      }
+      log("warm-up " + config.name() + ": keep-alive " + keepAlive.brief() + "; connection per "
+          + "request " + warmUp.newConnectionRuns.stream().map(SidecarWrk::brief)
+          .collect(java.util.stream.Collectors.joining(" → ")));
     }
     report.wrkKeepAlive = String.join(" ", wrk(configs.get(0), settings.seconds(), false));
     report.wrkNewConnection = String.join(" ", wrk(configs.get(0), settings.seconds(), true));

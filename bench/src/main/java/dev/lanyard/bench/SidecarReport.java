@@ -34,6 +34,12 @@ final class SidecarReport {
     final List<Double> fullHandshakesPerConnection = new ArrayList<>();
   }
 
+  /** One configuration's warm-up runs, reported so that the cold cost is on record too. */
+  static final class WarmUp {
+    SidecarWrk keepAlive;
+    final List<SidecarWrk> newConnectionRuns = new ArrayList<>();
+  }
+
   record ReadyTrial(long registeredAfterStartMs, double servedAfterRegistrationMs,
       double readyAfterServedMs) {}
 
@@ -53,6 +59,7 @@ final class SidecarReport {
   String readyCommand = "";
   final Map<String, String> commands = new LinkedHashMap<>();
   final Map<String, Samples> samples = new LinkedHashMap<>();
+  final Map<String, WarmUp> warmUps = new LinkedHashMap<>();
   final Map<String, Long> idleRssKb = new LinkedHashMap<>();
   final Map<String, Long> loadRssKb = new LinkedHashMap<>();
   final Map<String, Double> startToReadyMs = new LinkedHashMap<>();
@@ -116,8 +123,8 @@ final class SidecarReport {
         request also gets fewer requests through; that is the comparison wanted. `sidecar` runs
         with the JVM flags the sidecar README documents; `sidecar-c1` adds C1-only compilation
         (`-XX:TieredStopAtLevel=1` and a smaller code cache), which saves some memory and costs
-        throughput. Every configuration is warmed up (15 s keep-alive, 4 s connection per
-        request) before the rounds. Both proxies log one line per connection
+        throughput. Every configuration is warmed up (keep-alive, then runs of a new connection
+        per request; see "Warm-up") before the rounds. Both proxies log one line per connection
         (their defaults). The sidecar's inbound parses HTTP/1.1 (to set `X-Lanyard-Peer-Id`);
         ghostunnel relays bytes. Each round runs every configuration in a rotated order;
         comparisons are medians of round-by-round ratios (min–max in brackets). At a fixed
@@ -161,6 +168,15 @@ final class SidecarReport {
         .append(name.equals("plaintext") ? "–" : Stats.summary(Stats.differences(s.p50Us, plain.p50Us), 0)).append(" | ")
         .append(name.equals("plaintext") ? "–" : Stats.summary(Stats.differences(s.p99Us, plain.p99Us), 0)).append(" | ")
         .append(name.equals("plaintext") ? "–" : Stats.summary(s.cpuMsPer1000, 1)).append(" |\n"));
+    md.append("""
+
+        wrk corrects its latencies for coordinated omission: a request slower than the run's mean
+        interval per connection also adds the samples of the requests it held up. So the first
+        request of each connection, which waits for that connection's mTLS handshake (all of
+        them at once when the run starts), weighs far more than one sample, and the keep-alive
+        p99 largely measures how fast a proxy sets up a burst of new connections (see the
+        sidecar README, "Benchmark").
+        """);
     md.append("\nRatios, round by round:\n\n| ratio | requests/s | p50 | p99 | CPU per request |\n"
         + "|---|---|---|---|---|\n");
     ratioRow(md, "sidecar ÷ ghostunnel", sc, gt, true);
@@ -189,6 +205,20 @@ final class SidecarReport {
     List<Double> connRatioC1 = Stats.ratios(c1.connectionsPerSecond, gt.connectionsPerSecond);
     md.append("\nconnections/s, sidecar ÷ ghostunnel: ").append(Stats.summary(connRatio, 3))
         .append("; sidecar-c1 ÷ ghostunnel: ").append(Stats.summary(connRatioC1, 3)).append("\n\n");
+
+    md.append("## Warm-up\n\nThe runs before the rounds, in order (discarded from the "
+        + "comparisons above). A JVM proxy starts slow and speeds up as its compiler compiles "
+        + "the connection path; ghostunnel is compiled ahead of time.\n\n"
+        + "| configuration | keep-alive, " + SidecarBench.WARM_UP_KEEP_ALIVE_SECONDS
+        + " s: requests/s, p99 µs | connection per request, " + SidecarBench.WARM_UP_NEW_CONNECTION_RUNS
+        + " runs of " + SidecarBench.WARM_UP_NEW_CONNECTION_SECONDS
+        + " s: connections/s, run by run |\n|---|---|---|\n");
+    warmUps.forEach((name, w) -> md.append("| ").append(name).append(" | ")
+        .append(Stats.format(w.keepAlive.perSecond(), 0)).append(", ")
+        .append(Stats.format(w.keepAlive.p99Us(), 0)).append(" | ")
+        .append(w.newConnectionRuns.stream().map(r -> Stats.format(r.perSecond(), 0))
+            .collect(Collectors.joining(" → "))).append(" |\n"));
+    md.append("\n");
 
     md.append("## Memory (VmRSS from `/proc/<pid>/status`)\n\nIdle: 5 s after every proxy was "
         + "ready, before any request. Under load: the largest value sampled every 250 ms during "
@@ -275,6 +305,12 @@ final class SidecarReport {
         + ", \"connection_proxy_cpu_ms_per_1000\": " + list(s.connectionCpuMsPer1000)
         + ", \"full_handshakes_per_connection\": " + list(s.fullHandshakesPerConnection) + "}"));
     js.append(String.join(",\n", entries)).append("\n  },\n");
+    js.append("  \"warm_up\": {").append(warmUps.entrySet().stream().map(e ->
+        q(e.getKey()) + ": {\"keep_alive_per_second\": " + Stats.format(e.getValue().keepAlive.perSecond(), 1)
+            + ", \"keep_alive_p99_us\": " + Stats.format(e.getValue().keepAlive.p99Us(), 0)
+            + ", \"new_connection_per_second\": [" + e.getValue().newConnectionRuns.stream()
+            .map(r -> Stats.format(r.perSecond(), 1)).collect(Collectors.joining(", ")) + "]}")
+        .collect(Collectors.joining(", "))).append("},\n");
     js.append("  \"idle_rss_kb\": ").append(longs(idleRssKb)).append(",\n");
     js.append("  \"load_rss_max_kb\": ").append(longs(loadRssKb)).append(",\n");
     js.append("  \"start_to_ready_ms\": {").append(startToReadyMs.entrySet().stream()
