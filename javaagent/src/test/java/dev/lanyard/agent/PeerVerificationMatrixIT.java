@@ -125,7 +125,11 @@ class PeerVerificationMatrixIT {
     NON_SPIFFE_URI(SvidFlaw.NON_SPIFFE_URI, null, null),
     ID_NOT_ALLOWED(null, "LANYARD_ALLOWED_PEERS", "matches none of LANYARD_ALLOWED_PEERS"),
     TRUNCATED_CHAIN(SvidFlaw.TRUNCATED_CHAIN, "x509-svid:chain_not_trusted",
-        "does not chain to the trust bundle");
+        "does not chain to the trust bundle"),
+    MALFORMED_SPIFFE_ID(SvidFlaw.MALFORMED_SPIFFE_ID, "x509-svid:malformed_spiffe_id",
+        "is not a valid SPIFFE ID"),
+    UPPER_CASE_TRUST_DOMAIN(SvidFlaw.UPPER_CASE_TRUST_DOMAIN, "x509-svid:malformed_spiffe_id",
+        "must be lower case");
 
     final SvidFlaw flaw;
     final String rule;

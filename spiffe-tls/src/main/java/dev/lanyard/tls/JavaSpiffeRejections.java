@@ -1,5 +1,6 @@
 package dev.lanyard.tls;
 
+import io.spiffe.exception.InvalidSpiffeIdException;
 import io.spiffe.exception.X509ContextException;
 import java.util.ArrayList;
 import java.util.List;
@@ -23,6 +24,8 @@ import java.util.Optional;
 final class JavaSpiffeRejections {
   /** java-spiffe's StreamObservers wraps every decoding failure of an update in this. */
   static final String UPDATE_ERROR = "Error processing X.509 Context update";
+  /** gRPC's status of a call cancelled because its response observer threw. */
+  static final String FAILED_TO_READ = "CANCELLED: Failed to read message.";
   private static final int MAX_MESSAGE = 400;
 
   private JavaSpiffeRejections() {}
@@ -35,6 +38,34 @@ final class JavaSpiffeRejections {
     String causes = causes(error.getCause());
     return Optional.of(new InvalidSvidException(reason(causes),
         "java-spiffe cannot decode the update: " + causes, error));
+  }
+
+  /**
+   * An update java-spiffe threw an unchecked exception on while decoding it (found: an SVID whose
+   * URI SAN is no valid SPIFFE ID, e.g. {@code spiffe://td/ns//x}). That escapes its stream
+   * observer, and gRPC cancels the call with {@code CANCELLED: Failed to read message.} and the
+   * exception as cause: unlike {@link #of}, this rejected update costs the stream. Empty for any
+   * other error.
+   */
+  static Optional<InvalidSvidException> lostStreamTo(Throwable error) {
+    // By name and message, as describe() in WorkloadApiSvidSource: gRPC is java-spiffe's runtime
+    // dependency, not on this module's compile path. Its getCause() is the status's cause.
+    for (Throwable t = error; t != null; t = t.getCause()) {
+      if (!t.getClass().getSimpleName().equals("StatusRuntimeException")) {
+        continue;
+      }
+      Throwable thrown = t.getCause();
+      if (!FAILED_TO_READ.equals(t.getMessage()) || thrown == null) {
+        return Optional.empty();
+      }
+      InvalidSvidException.Reason reason = thrown instanceof InvalidSpiffeIdException
+          ? InvalidSvidException.Reason.MALFORMED_SPIFFE_ID
+          : InvalidSvidException.Reason.MALFORMED_UPDATE;
+      return Optional.of(new InvalidSvidException(reason, "java-spiffe cannot decode the update: "
+          + causes(thrown) + " (it threw, so gRPC closed the stream; the SPIRE Agent will send it"
+          + " again on the next stream until it sends another)", error));
+    }
+    return Optional.empty();
   }
 
   private static InvalidSvidException.Reason reason(String causes) {

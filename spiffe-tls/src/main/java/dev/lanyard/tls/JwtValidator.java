@@ -106,6 +106,11 @@ public final class JwtValidator {
             + " subject is the sender's SPIFFE ID");
       }
       subject = SpiffeId.parse(sub);
+      if (!subject.toString().equals(sub)) {
+        // java-spiffe lower-cases the scheme and trust domain; the spec allows lower case only.
+        return deny(decision, "subject-not-spiffe-id", "the JWT's sub \"" + sub + "\" is not a"
+            + " SPIFFE ID (the scheme and trust domain must be lower case)");
+      }
     } catch (RuntimeException e) { // java-spiffe's InvalidSpiffeIdException and friends
       return deny(decision, "subject-not-spiffe-id", "the JWT's sub \"" + claims.getSubject()
           + "\" is not a SPIFFE ID (" + e.getMessage() + ")");

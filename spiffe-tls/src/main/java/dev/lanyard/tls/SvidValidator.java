@@ -73,12 +73,22 @@ public final class SvidValidator {
       throw new InvalidSvidException(InvalidSvidException.Reason.NOT_SPIFFE_SCHEME,
           "certificate \"" + subject + "\" has URI SAN " + uri + ", which is not a spiffe:// ID");
     }
+    SpiffeId id;
     try {
-      return SpiffeId.parse(uri);
+      id = SpiffeId.parse(uri);
     } catch (RuntimeException e) {
       throw new InvalidSvidException(InvalidSvidException.Reason.MALFORMED_SPIFFE_ID,
           "URI SAN " + uri + " is not a valid SPIFFE ID: " + e.getMessage(), e);
     }
+    // java-spiffe lower-cases the scheme and trust domain instead of refusing them; the SPIFFE ID
+    // spec allows lower case only (go-spiffe, and so ghostunnel, refuse), and an ID that is not
+    // the certificate's own string would put another name than the certificate's in audit lines.
+    if (!id.toString().equals(uri)) {
+      throw new InvalidSvidException(InvalidSvidException.Reason.MALFORMED_SPIFFE_ID,
+          "URI SAN " + uri + " is not a valid SPIFFE ID: the scheme and trust domain must be lower"
+              + " case (" + id + ")");
+    }
+    return id;
   }
 
   private static void checkLeafConstraints(X509Certificate leaf, SpiffeId id)

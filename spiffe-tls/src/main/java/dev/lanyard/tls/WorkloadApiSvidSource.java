@@ -76,6 +76,8 @@ public final class WorkloadApiSvidSource implements SvidSource {
   private final Map<String, LongAdder> rejected = new ConcurrentHashMap<>();
   private volatile Snapshot snapshot = Snapshot.EMPTY;
   private volatile String lastError;
+  /** The last rejection logged at WARN, so that a re-sent bad update is not logged again. */
+  private String lastRejection;
   private volatile boolean closed;
 
   // Owned by the loop thread.
@@ -209,6 +211,22 @@ public final class WorkloadApiSvidSource implements SvidSource {
       return;
     }
     lastError = describe(error);
+    reconnectLater();
+  }
+
+  /**
+   * An update java-spiffe threw on, which cost the stream: a rejection ({@code last_error} says
+   * which, never the bare status line, not even for a moment) and a reconnect.
+   */
+  private void onLostStream(int errorGeneration, InvalidSvidException rejection) {
+    if (closed || errorGeneration != generation) {
+      return;
+    }
+    reject(rejection);
+    reconnectLater();
+  }
+
+  private void reconnectLater() {
     closeClient();
     Duration delay = backoff.nextDelay(snapshot.identity != null);
     LanyardLog.debug("Workload API at " + address + ": " + lastError + "; reconnecting in "
@@ -236,6 +254,7 @@ public final class WorkloadApiSvidSource implements SvidSource {
     }
     backoff.reset();
     lastError = null;
+    lastRejection = null;
     Snapshot before = snapshot;
     if (identity.sameSvid(before.identity) && bundles.equals(before.bundles)) {
       return; // a reconnect re-delivered what we hold
@@ -255,13 +274,23 @@ public final class WorkloadApiSvidSource implements SvidSource {
     }
   }
 
-  /** A bad update: the stream, the SVID and the backoff stay as they are. */
+  /**
+   * A bad update: the SVID and the backoff stay as they are (and the stream, unless gRPC closed
+   * it). The same rejection again, as after each reconnect when it cost the stream, is counted
+   * but logged once.
+   */
   private void reject(InvalidSvidException e) {
     rejected.computeIfAbsent(e.reason().code(), code -> new LongAdder()).increment();
-    lastError = "rejected an X.509-SVID update (" + e.reason().code() + "): " + e.getMessage();
-    LanyardLog.warn(lastError + "; keeping "
-        + current().map(Identity::toString).orElse("no SVID") + " (from the Workload API at "
-        + address + ")");
+    String error = "rejected an X.509-SVID update (" + e.reason().code() + "): " + e.getMessage();
+    String line = error + "; keeping " + current().map(Identity::toString).orElse("no SVID")
+        + " (from the Workload API at " + address + ")";
+    if (error.equals(lastRejection)) {
+      LanyardLog.debug(line);
+    } else {
+      LanyardLog.warn(line);
+    }
+    lastError = error;
+    lastRejection = error;
   }
 
   private void onRejectedUpdate(int updateGeneration, InvalidSvidException e) {
@@ -342,8 +371,11 @@ public final class WorkloadApiSvidSource implements SvidSource {
     @Override
     public void onError(Throwable error) {
       Optional<InvalidSvidException> rejectedUpdate = JavaSpiffeRejections.of(error);
+      Optional<InvalidSvidException> lostStream = JavaSpiffeRejections.lostStreamTo(error);
       if (rejectedUpdate.isPresent()) {
         onLoop(() -> onRejectedUpdate(watcherGeneration, rejectedUpdate.get()));
+      } else if (lostStream.isPresent()) {
+        onLoop(() -> onLostStream(watcherGeneration, lostStream.get()));
       } else {
         onLoop(() -> onStreamError(watcherGeneration, error));
       }

@@ -59,6 +59,9 @@ class JwtValidatorTest {
         CALLER + " expired at " + NOW.minusSeconds(11));
     assertRefused(validate(sign(ours, "https://not-spiffe/x", "api", NOW.plusSeconds(60))),
         "subject-not-spiffe-id", "\"https://not-spiffe/x\" is not a SPIFFE ID");
+    assertRefused(validate(sign(ours, "spiffe://LANYARD.test/caller", "api", NOW.plusSeconds(60))),
+        "subject-not-spiffe-id", "\"spiffe://LANYARD.test/caller\" is not a SPIFFE ID (the scheme"
+            + " and trust domain must be lower case)");
     assertRefused(validate(sign(newKey("ours-1"), CALLER, "api", NOW.plusSeconds(60))),
         "bad-signature", CALLER + " (unverified): the signature does not verify");
     assertRefused(validate(sign(newKey("rogue"), CALLER, "api", NOW.plusSeconds(60))),

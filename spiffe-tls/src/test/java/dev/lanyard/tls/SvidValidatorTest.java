@@ -79,6 +79,19 @@ class SvidValidatorTest {
   }
 
   @Test
+  void anIdWithUpperCaseInItsSchemeOrTrustDomainIsMalformedNotLowerCased() {
+    for (String uri : List.of("spiffe://Lanyard.test/ns/shop", "SPIFFE://lanyard.test/ns/shop")) {
+      InvalidSvidException e = catchThrowableOfType(InvalidSvidException.class,
+          () -> validator.validate(ca.leaf(uri).issue().chain(), ca.bundles()));
+
+      assertThat(e).as(uri).isNotNull();
+      assertThat(e.reason()).as(uri).isEqualTo(InvalidSvidException.Reason.MALFORMED_SPIFFE_ID);
+      assertThat(e.getMessage()).isEqualTo("URI SAN " + uri + " is not a valid SPIFFE ID: the"
+          + " scheme and trust domain must be lower case (spiffe://lanyard.test/ns/shop)");
+    }
+  }
+
+  @Test
   void aLeafWithoutKeyUsageLacksDigitalSignature() {
     InvalidSvidException e = catchThrowableOfType(InvalidSvidException.class,
         () -> validator.validate(ca.leaf(ID).withoutKeyUsage().issue().chain(), ca.bundles()));

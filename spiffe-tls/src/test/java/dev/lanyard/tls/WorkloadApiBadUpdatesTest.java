@@ -59,6 +59,48 @@ class WorkloadApiBadUpdatesTest {
   }
 
   @Test
+  void anSvidWhoseIdJavaSpiffeCannotParseIsRejectedThoughItCostsTheStream(@TempDir Path dir)
+      throws Exception {
+    java.io.ByteArrayOutputStream log = new java.io.ByteArrayOutputStream();
+    java.io.PrintStream stderr = System.err;
+    try (WorkloadApiDouble api = WorkloadApiDouble.start(dir.resolve("api.sock"));
+        WorkloadApiSvidSource source = WorkloadApiSvidSource.start(api.address())) {
+      TestPki.Issued good = ca.svid(ID);
+      api.send(response(good));
+      assertThat(source.awaitFirst(Duration.ofSeconds(10))).isTrue();
+      String goodSerial = source.current().orElseThrow().serialHex();
+      System.setErr(new java.io.PrintStream(log, true, java.nio.charset.StandardCharsets.UTF_8));
+
+      // spiffe://lanyard.test/ns//shop/sa/web: java-spiffe throws while decoding it, gRPC closes
+      // the stream, and the double (like the SPIRE Agent) sends it again on every new stream.
+      api.send(BadSvidUpdate.good(ca, ca.flawedSvid(TestPki.SvidFlaw.MALFORMED_SPIFFE_ID, ID), ID));
+      await(() -> source.rejectedUpdates().getOrDefault("malformed_spiffe_id", 0L) >= 3,
+          "the bad update again after reconnects");
+      long rejections = source.rejectedUpdates().get("malformed_spiffe_id");
+      // One reconnect per lost stream: the first stream, one per rejection, and at most one more
+      // opened whose rejection is not counted yet.
+      assertThat(api.streamsOpened()).isBetween(3, (int) rejections + 2);
+
+      assertThat(source.current().orElseThrow().serialHex()).isEqualTo(goodSerial);
+      assertThat(source.lastError()).hasValueSatisfying(e -> assertThat(e)
+          .startsWith("rejected an X.509-SVID update (malformed_spiffe_id): java-spiffe cannot"
+              + " decode the update: ")
+          .contains("Path cannot contain empty segments"));
+      assertThat(log.toString(java.nio.charset.StandardCharsets.UTF_8).lines()
+          .filter(line -> line.startsWith("lanyard: WARN rejected an X.509-SVID update"))
+          .count()).as("logged once, however often it comes again").isEqualTo(1);
+
+      TestPki.Issued next = ca.svid(ID);
+      api.send(response(next));
+      await(() -> source.current().orElseThrow().leaf().equals(next.certificate()),
+          "the next good SVID");
+      assertThat(source.lastError()).isEmpty();
+    } finally {
+      System.setErr(stderr);
+    }
+  }
+
+  @Test
   void theFirstSvidIsTakenAfterBadUpdatesToo(@TempDir Path dir) throws Exception {
     try (WorkloadApiDouble api = WorkloadApiDouble.start(dir.resolve("api.sock"));
         WorkloadApiSvidSource source = WorkloadApiSvidSource.start(api.address())) {

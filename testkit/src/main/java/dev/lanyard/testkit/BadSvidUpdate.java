@@ -9,7 +9,9 @@ import java.util.List;
 /**
  * The X.509-SVID updates real SPIRE never sends, for {@link WorkloadApiDouble}: each is one good
  * update from {@code ca} with exactly one thing wrong, and knows the reason code Lanyard must
- * reject it with (the {@code reason} label of {@code lanyard_svid_updates_rejected_total}).
+ * reject it with (the {@code reason} label of {@code lanyard_svid_updates_rejected_total}). Each
+ * is rejected with the stream kept; an update whose SPIFFE ID java-spiffe cannot parse costs the
+ * stream ({@code TestPki.SvidFlaw.MALFORMED_SPIFFE_ID}, tested on its own).
  */
 public enum BadSvidUpdate {
   /** No X.509-SVID at all. */
@@ -22,6 +24,8 @@ public enum BadSvidUpdate {
   KEY_DOES_NOT_MATCH("key_does_not_match"),
   /** A leaf with a second spiffe:// URI SAN (java-spiffe cannot tell none from two). */
   TWO_URI_SANS("not_one_uri_san"),
+  /** A leaf whose SPIFFE ID has its trust domain in upper case (not canonical). */
+  UPPER_CASE_TRUST_DOMAIN("malformed_spiffe_id"),
   /** A leaf with basicConstraints CA=true. */
   LEAF_IS_CA("leaf_is_ca"),
   /** A leaf that expired an hour ago. */
@@ -59,6 +63,8 @@ public enum BadSvidUpdate {
             ca.svid(spiffeId).key().getEncoded(), bundle);
       case TWO_URI_SANS:
         return good(ca, ca.flawedSvid(SvidFlaw.TWO_URI_SANS, spiffeId), spiffeId);
+      case UPPER_CASE_TRUST_DOMAIN:
+        return good(ca, ca.flawedSvid(SvidFlaw.UPPER_CASE_TRUST_DOMAIN, spiffeId), spiffeId);
       case LEAF_IS_CA:
         return good(ca, ca.flawedSvid(SvidFlaw.LEAF_IS_CA, spiffeId), spiffeId);
       case EXPIRED:

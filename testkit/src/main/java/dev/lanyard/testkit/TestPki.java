@@ -227,7 +227,14 @@ public final class TestPki {
     /** The ID with the https scheme instead of spiffe. */
     NON_SPIFFE_URI,
     /** Issued by an intermediate of this CA, presented without the intermediate. */
-    TRUNCATED_CHAIN;
+    TRUNCATED_CHAIN,
+    /** A spiffe:// URI SAN that is no valid SPIFFE ID: an empty path segment ({@code ns//x}). */
+    MALFORMED_SPIFFE_ID,
+    /**
+     * The ID with its trust domain in upper case: the SPIFFE ID spec allows only lower case, and
+     * java-spiffe's parser lower-cases it instead of refusing it.
+     */
+    UPPER_CASE_TRUST_DOMAIN;
 
     /** The spiffe:// ID the flawed certificate claims (its first one); null when it claims none. */
     public String claimedId(String spiffeId) {
@@ -237,9 +244,25 @@ public final class TestPki {
         case NO_URI_SAN:
         case NON_SPIFFE_URI:
           return null;
+        case MALFORMED_SPIFFE_ID:
+          return emptySegment(spiffeId);
+        case UPPER_CASE_TRUST_DOMAIN:
+          return upperCaseTrustDomain(spiffeId);
         default:
           return spiffeId;
       }
+    }
+
+    private static String emptySegment(String spiffeId) {
+      return spiffeId.replaceFirst("^(spiffe://[^/]+/[^/]+)/", "$1//");
+    }
+
+    private static String upperCaseTrustDomain(String spiffeId) {
+      java.util.regex.Matcher m = java.util.regex.Pattern.compile("^spiffe://([^/]+)").matcher(spiffeId);
+      if (!m.find()) {
+        throw new IllegalArgumentException("not a SPIFFE ID: " + spiffeId);
+      }
+      return "spiffe://" + m.group(1).toUpperCase(java.util.Locale.ROOT) + spiffeId.substring(m.end());
     }
 
     private static String otherTrustDomain(String spiffeId) {
@@ -271,6 +294,9 @@ public final class TestPki {
         return leaf().uri(spiffeId.replaceFirst("^spiffe:", "https:")).issue();
       case TRUNCATED_CHAIN:
         return intermediate("lanyard-test-intermediate").svid(spiffeId).leafOnly();
+      case MALFORMED_SPIFFE_ID:
+      case UPPER_CASE_TRUST_DOMAIN:
+        return leaf().uri(flaw.claimedId(spiffeId)).issue();
       default:
         throw new IllegalArgumentException(flaw.name());
     }
