@@ -23,6 +23,7 @@ import java.util.Map;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import java.util.stream.Collectors;
 
 /**
  * The sidecar against ghostunnel and a plaintext baseline, on a real SPIRE server and SPIRE Agent,
@@ -57,10 +58,11 @@ public final class SidecarBench {
   private static final Pattern READY_LINE = Pattern.compile("sidecar ready \\([a-z]+, (\\d+) ms");
   private static final Pattern HANDSHAKES_ALLOWED =
       Pattern.compile("lanyard_handshakes_total\\{outcome=\"allowed\"} ([0-9.eE+]+)");
-  /** Delays between a waiting sidecar's start and its SPIRE registration, cycled over the trials. */
+  /** The warm-up before the rounds: keep-alive, then runs of a new connection per request. */
   static final int WARM_UP_KEEP_ALIVE_SECONDS = 15;
   static final int WARM_UP_NEW_CONNECTION_RUNS = 4;
   static final int WARM_UP_NEW_CONNECTION_SECONDS = 5;
+  /** Delays between a waiting sidecar's start and its SPIRE registration, cycled over the trials. */
   private static final long[] REGISTRATION_DELAYS_MS = {500, 1_500, 3_000, 5_000};
 
   private final Settings settings;
@@ -287,7 +289,7 @@ public final class SidecarBench {
       }
       log("warm-up " + config.name() + ": keep-alive " + keepAlive.brief() + "; connection per "
           + "request " + warmUp.newConnectionRuns.stream().map(SidecarWrk::brief)
-          .collect(java.util.stream.Collectors.joining(" → ")));
+          .collect(Collectors.joining(" → ")));
     }
     report.wrkKeepAlive = String.join(" ", wrk(configs.get(0), settings.seconds(), false));
     report.wrkNewConnection = String.join(" ", wrk(configs.get(0), settings.seconds(), true));

@@ -1,11 +1,14 @@
 package dev.lanyard.tls;
 
+import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.lanyard.testkit.BadSvidUpdate;
 import dev.lanyard.testkit.TestPki;
 import dev.lanyard.testkit.WorkloadApiDouble;
 import io.spiffe.workloadapi.grpc.Workload;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.function.BooleanSupplier;
@@ -26,9 +29,7 @@ class WorkloadApiBadUpdatesTest {
       throws Exception {
     try (WorkloadApiDouble api = WorkloadApiDouble.start(dir.resolve("api.sock"));
         WorkloadApiSvidSource source = WorkloadApiSvidSource.start(api.address())) {
-      TestPki.Issued good = ca.svid(ID);
-      api.send(response(good));
-      assertThat(source.awaitFirst(Duration.ofSeconds(10))).isTrue();
+      TestPki.Issued good = serveAGoodSvid(api, source);
       String goodSerial = source.current().orElseThrow().serialHex();
 
       for (BadSvidUpdate bad : BadSvidUpdate.values()) {
@@ -61,15 +62,13 @@ class WorkloadApiBadUpdatesTest {
   @Test
   void anSvidWhoseIdJavaSpiffeCannotParseIsRejectedThoughItCostsTheStream(@TempDir Path dir)
       throws Exception {
-    java.io.ByteArrayOutputStream log = new java.io.ByteArrayOutputStream();
-    java.io.PrintStream stderr = System.err;
+    ByteArrayOutputStream log = new ByteArrayOutputStream();
+    PrintStream stderr = System.err;
     try (WorkloadApiDouble api = WorkloadApiDouble.start(dir.resolve("api.sock"));
         WorkloadApiSvidSource source = WorkloadApiSvidSource.start(api.address())) {
-      TestPki.Issued good = ca.svid(ID);
-      api.send(response(good));
-      assertThat(source.awaitFirst(Duration.ofSeconds(10))).isTrue();
+      TestPki.Issued good = serveAGoodSvid(api, source);
       String goodSerial = source.current().orElseThrow().serialHex();
-      System.setErr(new java.io.PrintStream(log, true, java.nio.charset.StandardCharsets.UTF_8));
+      System.setErr(new PrintStream(log, true, UTF_8));
 
       // spiffe://lanyard.test/ns//shop/sa/web: java-spiffe throws while decoding it, gRPC closes
       // the stream, and the double (like the SPIRE Agent) sends it again on every new stream.
@@ -86,7 +85,7 @@ class WorkloadApiBadUpdatesTest {
           .startsWith("rejected an X.509-SVID update (malformed_spiffe_id): java-spiffe cannot"
               + " decode the update: ")
           .contains("Path cannot contain empty segments"));
-      assertThat(log.toString(java.nio.charset.StandardCharsets.UTF_8).lines()
+      assertThat(log.toString(UTF_8).lines()
           .filter(line -> line.startsWith("lanyard: WARN rejected an X.509-SVID update"))
           .count()).as("logged once, however often it comes again").isEqualTo(1);
 
@@ -127,6 +126,15 @@ class WorkloadApiBadUpdatesTest {
 
   private Workload.X509SVIDResponse response(TestPki.Issued issued) {
     return BadSvidUpdate.good(ca, issued, ID);
+  }
+
+  /** A good SVID sent and taken: the state every bad update is judged against. */
+  private TestPki.Issued serveAGoodSvid(WorkloadApiDouble api, WorkloadApiSvidSource source)
+      throws InterruptedException {
+    TestPki.Issued good = ca.svid(ID);
+    api.send(response(good));
+    assertThat(source.awaitFirst(Duration.ofSeconds(10))).isTrue();
+    return good;
   }
 
   private static void await(BooleanSupplier condition, String what) throws InterruptedException {
