@@ -87,6 +87,16 @@ final class Machine {
     return procField(Path.of("/proc", Long.toString(pid), "status"), "VmRSS:");
   }
 
+  /** {@code RssAnon} (heap, metaspace, malloc, stacks) of a live process, in KiB. */
+  static long rssAnonKb(long pid) {
+    return procField(Path.of("/proc", Long.toString(pid), "status"), "RssAnon:");
+  }
+
+  /** {@code RssFile} (libjvm, the CDS archive, native libraries, mapped jars) of a live process, in KiB. */
+  static long rssFileKb(long pid) {
+    return procField(Path.of("/proc", Long.toString(pid), "status"), "RssFile:");
+  }
+
   private static long procField(Path file, String field) {
     try {
       for (String line : Files.readAllLines(file)) {

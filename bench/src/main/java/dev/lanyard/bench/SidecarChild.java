@@ -45,6 +45,15 @@ final class SidecarChild implements AutoCloseable {
     }
   }
 
+  /** Writes {@code input} to the child's stdin and closes it (how a child gets a key without a file). */
+  void send(String input) {
+    try (var stdin = process.getOutputStream()) {
+      stdin.write(input.getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot write to " + name + "'s stdin", e);
+    }
+  }
+
   /** The pid; {@code setpriv} execs its command, so this is the proxy's own pid. */
   long pid() {
     return process.pid();
