@@ -105,13 +105,7 @@ public final class JavaagentBench {
   record Settings(String command, Path out, int startupPairs, int rounds,
       int handshakeWindowMillis, int handshakeConcurrency, int warmRequests) {
     static Settings parse(String[] args) {
-      Map<String, String> values = new LinkedHashMap<>();
-      for (int i = 0; i + 1 < args.length; i += 2) {
-        if (!args[i].startsWith("--")) {
-          throw new IllegalArgumentException("expected --name value, got " + args[i]);
-        }
-        values.put(args[i].substring(2), args[i + 1]);
-      }
+      Map<String, String> values = BenchArgs.options(args);
       return new Settings(values.getOrDefault("command", "bench/run.sh"),
           Path.of(values.getOrDefault("out", "bench/results")),
           Integer.parseInt(values.getOrDefault("startup-pairs", "8")),
@@ -124,12 +118,8 @@ public final class JavaagentBench {
 
   public static void main(String[] args) throws Exception {
     Settings settings = Settings.parse(args);
-    for (Path required : List.of(BUILT_AGENT_JAR, BUILT_COMPAT.resolve("classpath.txt"), BENCH_CLASSES)) {
-      if (!Files.exists(required)) {
-        throw new IllegalStateException(required + " is missing: run bench/run.sh from the"
-            + " repository root (it builds everything first)");
-      }
-    }
+    BenchArgs.requireBuilt("bench/run.sh",
+        List.of(BUILT_AGENT_JAR, BUILT_COMPAT.resolve("classpath.txt"), BENCH_CLASSES));
     JavaagentBench bench = new JavaagentBench(settings);
     try {
       bench.run();

@@ -52,13 +52,7 @@ public final class MemoryFloorBench {
 
   record Settings(String command, Path out, int rounds, int idleSeconds) {
     static Settings parse(String[] args) {
-      Map<String, String> values = new LinkedHashMap<>();
-      for (int i = 0; i + 1 < args.length; i += 2) {
-        if (!args[i].startsWith("--")) {
-          throw new IllegalArgumentException("expected --name value, got " + args[i]);
-        }
-        values.put(args[i].substring(2), args[i + 1]);
-      }
+      Map<String, String> values = BenchArgs.options(args);
       return new Settings(values.getOrDefault("command", "bench/memory-floor.sh"),
           Path.of(values.getOrDefault("out", "bench/results")),
           Integer.parseInt(values.getOrDefault("rounds", "3")),
@@ -112,12 +106,8 @@ public final class MemoryFloorBench {
 
   public static void main(String[] args) throws Exception {
     Settings settings = Settings.parse(args);
-    for (Path required : List.of(SIDECAR_JAR, BENCH_CLASSES.resolve("dev/lanyard/bench/MemoryFloorServer.class"))) {
-      if (!Files.exists(required)) {
-        throw new IllegalStateException(required + " is missing: run bench/memory-floor.sh from the"
-            + " repository root (it builds what it needs first)");
-      }
-    }
+    BenchArgs.requireBuilt("bench/memory-floor.sh",
+        List.of(SIDECAR_JAR, BENCH_CLASSES.resolve("dev/lanyard/bench/MemoryFloorServer.class")));
     MemoryFloorBench bench = new MemoryFloorBench(settings);
     try {
       bench.run();

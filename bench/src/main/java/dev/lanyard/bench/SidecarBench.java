@@ -75,13 +75,7 @@ public final class SidecarBench {
   record Settings(String command, Path out, int rounds, int seconds, int connections, int threads,
       int readyTrials) {
     static Settings parse(String[] args) {
-      Map<String, String> values = new LinkedHashMap<>();
-      for (int i = 0; i + 1 < args.length; i += 2) {
-        if (!args[i].startsWith("--")) {
-          throw new IllegalArgumentException("expected --name value, got " + args[i]);
-        }
-        values.put(args[i].substring(2), args[i + 1]);
-      }
+      Map<String, String> values = BenchArgs.options(args);
       return new Settings(values.getOrDefault("command", "bench/sidecar.sh"),
           Path.of(values.getOrDefault("out", "bench/results")),
           Integer.parseInt(values.getOrDefault("rounds", "5")),
@@ -105,12 +99,7 @@ public final class SidecarBench {
 
   public static void main(String[] args) throws Exception {
     Settings settings = Settings.parse(args);
-    for (Path required : List.of(SIDECAR_JAR, COMPAT.resolve("classpath.txt"))) {
-      if (!Files.exists(required)) {
-        throw new IllegalStateException(required + " is missing: run bench/sidecar.sh from the"
-            + " repository root (it builds what it needs first)");
-      }
-    }
+    BenchArgs.requireBuilt("bench/sidecar.sh", List.of(SIDECAR_JAR, COMPAT.resolve("classpath.txt")));
     SidecarBench bench = new SidecarBench(settings);
     try {
       bench.run();
