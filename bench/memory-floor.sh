@@ -3,7 +3,8 @@
 # each with the sidecar's documented JVM flags, next to the sidecar itself on a real SPIRE; writes
 # bench/results/memory-floor-<date>.md and .json. Extra arguments go to the benchmark, e.g.
 #   bench/memory-floor.sh --rounds 3 --idle-seconds 10 --out /tmp/bench-results
-# --no-build (first argument) uses the sidecar jar already built. About 7 minutes. See bench/README.md.
+# --java-home DIR measures on another JDK (the report is then named after it). --no-build (first
+# argument) uses the sidecar jar already built. About 7 minutes. See bench/README.md.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 

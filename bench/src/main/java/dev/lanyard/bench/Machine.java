@@ -125,7 +125,7 @@ final class Machine {
     return newline < 0 ? out : out.substring(0, newline);
   }
 
-  private static String output(List<String> command) {
+  static String output(List<String> command) {
     ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
     TimedRun.cleanEnvironment(builder.environment());
     try {
