@@ -280,17 +280,20 @@ public final class WorkloadApiSvidSource implements SvidSource {
    * but logged once.
    */
   private void reject(InvalidSvidException e) {
-    rejected.computeIfAbsent(e.reason().code(), code -> new LongAdder()).increment();
     String error = "rejected an X.509-SVID update (" + e.reason().code() + "): " + e.getMessage();
+    boolean again = error.equals(lastRejection);
+    // The error first, the count last: whoever sees the count (a test, /identity, /metrics) must
+    // also see this rejection as last_error, not the one before it.
+    lastError = error;
+    lastRejection = error;
     String line = error + "; keeping " + current().map(Identity::toString).orElse("no SVID")
         + " (from the Workload API at " + address + ")";
-    if (error.equals(lastRejection)) {
+    if (again) {
       LanyardLog.debug(line);
     } else {
       LanyardLog.warn(line);
     }
-    lastError = error;
-    lastRejection = error;
+    rejected.computeIfAbsent(e.reason().code(), code -> new LongAdder()).increment();
   }
 
   private void onRejectedUpdate(int updateGeneration, InvalidSvidException e) {

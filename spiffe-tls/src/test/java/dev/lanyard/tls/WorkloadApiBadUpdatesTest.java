@@ -11,6 +11,8 @@ import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -94,6 +96,43 @@ class WorkloadApiBadUpdatesTest {
       await(() -> source.current().orElseThrow().leaf().equals(next.certificate()),
           "the next good SVID");
       assertThat(source.lastError()).isEmpty();
+    } finally {
+      System.setErr(stderr);
+    }
+  }
+
+  @Test
+  void aRejectionIsLastErrorByTheTimeItIsCounted(@TempDir Path dir) throws Exception {
+    PrintStream stderr = System.err;
+    try (WorkloadApiDouble api = WorkloadApiDouble.start(dir.resolve("api.sock"));
+        WorkloadApiSvidSource source = WorkloadApiSvidSource.start(api.address())) {
+      TestPki.Issued good = serveAGoodSvid(api, source);
+      api.send(BadSvidUpdate.MALFORMED_KEY.response(ca, good, ID));
+      await(() -> source.rejectedUpdates().containsKey("malformed_key"), "malformed_key");
+
+      // What a reader (/identity, /metrics) sees while the next rejection is being logged, that
+      // is in the middle of recording it: counted already, with the previous error as last_error,
+      // is the inconsistency (the CI run of 2026-12-06 read it once, on Temurin 25).
+      String expected = "rejected an X.509-SVID update (key_does_not_match): ";
+      List<String> seenWhileLogging = new CopyOnWriteArrayList<>();
+      ByteArrayOutputStream log = new ByteArrayOutputStream() {
+        @Override
+        public synchronized void write(byte[] bytes, int offset, int length) {
+          super.write(bytes, offset, length);
+          if (seenWhileLogging.isEmpty() && toString(UTF_8).contains(expected)) {
+            seenWhileLogging.add("count=" + source.rejectedUpdates().getOrDefault("key_does_not_match", 0L)
+                + " last_error=" + source.lastError().orElse(""));
+          }
+        }
+      };
+      System.setErr(new PrintStream(log, true, UTF_8));
+      api.send(BadSvidUpdate.KEY_DOES_NOT_MATCH.response(ca, good, ID));
+      await(() -> source.rejectedUpdates().containsKey("key_does_not_match"), "key_does_not_match");
+
+      assertThat(seenWhileLogging).singleElement().satisfiesAnyOf(
+          seen -> assertThat(seen).startsWith("count=0 "),
+          seen -> assertThat(seen).contains(" last_error=" + expected));
+      assertThat(source.lastError()).hasValueSatisfying(e -> assertThat(e).startsWith(expected));
     } finally {
       System.setErr(stderr);
     }
