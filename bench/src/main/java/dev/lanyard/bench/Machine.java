@@ -23,6 +23,12 @@ final class Machine {
     }
   }
 
+  /** A load average as the reports print it: "1 min / 5 min / 15 min", or "?" when unread. */
+  static String loadText(double[] load) {
+    return load == null ? "?" : Stats.format(load[0], 2) + " / " + Stats.format(load[1], 2)
+        + " / " + Stats.format(load[2], 2);
+  }
+
   static int processors() {
     return Runtime.getRuntime().availableProcessors();
   }

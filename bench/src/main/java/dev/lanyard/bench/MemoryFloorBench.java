@@ -1,5 +1,7 @@
 package dev.lanyard.bench;
 
+import static dev.lanyard.bench.Json.q;
+
 import dev.lanyard.testkit.FreePorts;
 import dev.lanyard.testkit.JvmProcess;
 import dev.lanyard.testkit.SpireCluster;
@@ -157,20 +159,17 @@ public final class MemoryFloorBench {
     SSLContext client;
     switch (variant.kind()) {
       case IDLE_JVM -> {
-        command = JvmProcess.builder(name).javaHome(settings.javaHome())
-            .jvmArg(variant.flags().toArray(String[]::new)).classpath(BENCH_CLASSES).mainClass(IdleJvm.class.getName()).command();
+        command = jvm(name, variant).classpath(BENCH_CLASSES).mainClass(IdleJvm.class.getName()).command();
         client = null;
       }
       case NETTY_MTLS -> {
         // The sidecar's own jar on the class path: the very Netty and tcnative it ships.
-        command = JvmProcess.builder(name).javaHome(settings.javaHome())
-            .jvmArg(variant.flags().toArray(String[]::new)).classpath(BENCH_CLASSES + ":" + sidecarJar).mainClass(MemoryFloorServer.class.getName())
-            .command();
+        command = jvm(name, variant).classpath(BENCH_CLASSES + ":" + sidecarJar)
+            .mainClass(MemoryFloorServer.class.getName()).command();
         client = floorPki.client("memory floor client", "bench").presentingContext();
       }
       case SIDECAR -> {
-        command = JvmProcess.builder(name).javaHome(settings.javaHome()).gid(SIDECAR_GID)
-            .jvmArg(variant.flags().toArray(String[]::new)).jar(sidecarJar).command();
+        command = jvm(name, variant).gid(SIDECAR_GID).jar(sidecarJar).command();
         meshPort = FreePorts.next();
         env.put("SPIFFE_ENDPOINT_SOCKET", spire.workloadApiAddress());
         env.put("LANYARD_ADMIN_ADDRESS", "127.0.0.1:" + FreePorts.next());
@@ -208,6 +207,12 @@ public final class MemoryFloorBench {
       log(variant.name() + " round " + (round + 1) + ": idle " + samples.idle.get(round)
           + (client == null ? "" : ", after one handshake " + samples.afterHandshake.get(round)));
     }
+  }
+
+  /** A JVM of the measured JDK with the variant's flags. */
+  private JvmProcess.Builder jvm(String name, Variant variant) {
+    return JvmProcess.builder(name).javaHome(settings.javaHome())
+        .jvmArg(variant.flags().toArray(String[]::new));
   }
 
   /** One mTLS connection and one request; fails the run if the handshake does not complete. */
@@ -255,8 +260,8 @@ public final class MemoryFloorBench {
         .append("| Lanyard | ").append(SidecarBench.revision()).append("; sidecar jar SHA-256 ")
         .append(Machine.sha256(sidecarJar)).append("… |\n")
         .append("| SPIRE | ").append(spireVersion).append(" |\n")
-        .append("| load average 1/5/15 min, start | ").append(load(loadAtStart)).append(" |\n")
-        .append("| load average 1/5/15 min, end | ").append(load(loadAtEnd)).append(" |\n\n");
+        .append("| load average 1/5/15 min, start | ").append(Machine.loadText(loadAtStart)).append(" |\n")
+        .append("| load average 1/5/15 min, end | ").append(Machine.loadText(loadAtEnd)).append(" |\n\n");
     md.append("""
         Each process runs alone, with the sidecar's documented JVM flags unless the row says
         otherwise. "Idle" is read %d s after it is listening (the sidecar: after its ready line, SVID
@@ -311,7 +316,7 @@ public final class MemoryFloorBench {
     List<String> entries = new ArrayList<>();
     for (Variant variant : VARIANTS) {
       Samples s = results.get(variant.name());
-      entries.add("    " + q(variant.name()) + ": {\"flags\": " + variant.flags().stream().map(MemoryFloorBench::q)
+      entries.add("    " + q(variant.name()) + ": {\"flags\": " + variant.flags().stream().map(Json::q)
           .collect(Collectors.joining(", ", "[", "]")) + ", \"command\": " + q(s.command)
           + ", \"idle_kib\": " + samples(s.idle) + ", \"after_handshake_kib\": " + samples(s.afterHandshake) + "}");
     }
@@ -344,14 +349,7 @@ public final class MemoryFloorBench {
     return Stream.concat(flags.stream(), Stream.of(more)).toList();
   }
 
-  private static String load(double[] load) {
-    return load == null ? "?" : Stats.format(load[0], 2) + " / " + Stats.format(load[1], 2) + " / "
-        + Stats.format(load[2], 2);
-  }
 
-  private static String q(String text) {
-    return "\"" + text.replace("\\", "\\\\").replace("\"", "\\\"") + "\"";
-  }
 
   private static void log(String message) {
     System.out.println("bench: " + message);

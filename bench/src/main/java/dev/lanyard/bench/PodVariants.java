@@ -116,8 +116,8 @@ final class PodVariants {
         .append(" interleaved rounds of ").append(settings.pods()).append(" pods per variant, ")
         .append(settings.creators()).append(" creators, created in the unlabelled namespace (no "
             + "webhook call), deleted after each variant. Load average 1 min per round: ")
-        .append(String.join(", ", loads)).append(" (start ").append(WebhookBench.load(loadStart))
-        .append(", end ").append(WebhookBench.load(Machine.loadAverage())).append(").\n\n")
+        .append(String.join(", ", loads)).append(" (start ").append(Machine.loadText(loadStart))
+        .append(", end ").append(Machine.loadText(Machine.loadAverage())).append(").\n\n")
         .append("| variant | JSON bytes | env vars | kube-apiserver + etcd CPU, ms/pod | load "
             + "generator CPU, ms/pod | pods/s, median (min–max) | ÷ plain | ÷ pre-injected |\n"
             + "|---|---|---|---|---|---|---|---|\n");

@@ -1,5 +1,7 @@
 package dev.lanyard.bench;
 
+import static dev.lanyard.bench.Json.q;
+
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -103,10 +105,10 @@ final class Report {
         .append("| Lanyard | ").append(revision).append("; javaagent jar SHA-256 ")
         .append(agentJarSha256).append("… |\n")
         .append("| SPIRE | ").append(spireVersion).append(" (real server and SPIRE Agent, SVID TTL 30 min) |\n")
-        .append("| load average 1/5/15 min, start | ").append(load(loadAtStart)).append(" |\n")
+        .append("| load average 1/5/15 min, start | ").append(Machine.loadText(loadAtStart)).append(" |\n")
         .append("| load average 1 min, each transport round | ").append(roundLoads.stream()
             .map(v -> Stats.format(v, 2)).collect(Collectors.joining(", "))).append(" |\n")
-        .append("| load average 1/5/15 min, end | ").append(load(loadAtEnd)).append(" |\n\n");
+        .append("| load average 1/5/15 min, end | ").append(Machine.loadText(loadAtEnd)).append(" |\n\n");
     md.append("The machine is shared: a load average above the processor count means other jobs ran "
         + "alongside. Every comparison below is therefore side by side in this one run "
         + "(interleaved) and quoted as the median of pair-by-pair ratios or differences, with "
@@ -253,10 +255,6 @@ final class Report {
         .append(" |\n");
   }
 
-  private static String load(double[] load) {
-    return load == null ? "?" : Stats.format(load[0], 2) + " / " + Stats.format(load[1], 2)
-        + " / " + Stats.format(load[2], 2);
-  }
 
   private static String mib(long kb) {
     return kb < 0 ? "?" : Stats.format(kb / 1024.0, 1);
@@ -341,16 +339,4 @@ final class Report {
     return list(list);
   }
 
-  private static String q(String text) {
-    StringBuilder out = new StringBuilder("\"");
-    for (char c : text.toCharArray()) {
-      switch (c) {
-        case '"' -> out.append("\\\"");
-        case '\\' -> out.append("\\\\");
-        case '\n' -> out.append("\\n");
-        default -> out.append(c < 0x20 ? String.format("\\u%04x", (int) c) : String.valueOf(c));
-      }
-    }
-    return out.append('"').toString();
-  }
 }

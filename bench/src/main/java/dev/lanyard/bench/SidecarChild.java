@@ -2,6 +2,7 @@ package dev.lanyard.bench;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -48,7 +49,7 @@ final class SidecarChild implements AutoCloseable {
   /** Writes {@code input} to the child's stdin and closes it (how a child gets a key without a file). */
   void send(String input) {
     try (var stdin = process.getOutputStream()) {
-      stdin.write(input.getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+      stdin.write(input.getBytes(StandardCharsets.US_ASCII));
     } catch (IOException e) {
       throw new UncheckedIOException("cannot write to " + name + "'s stdin", e);
     }

@@ -1,5 +1,7 @@
 package dev.lanyard.bench;
 
+import static dev.lanyard.bench.Json.q;
+
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -104,10 +106,10 @@ final class SidecarReport {
         .append("| SPIRE | ").append(spireVersion).append(" (real server and SPIRE Agent, SVID TTL 30 min) |\n")
         .append("| ghostunnel | ").append(ghostunnelVersion).append(" |\n")
         .append("| wrk | ").append(wrkVersion).append(" |\n")
-        .append("| load average 1/5/15 min, start | ").append(load(loadAtStart)).append(" |\n")
+        .append("| load average 1/5/15 min, start | ").append(Machine.loadText(loadAtStart)).append(" |\n")
         .append("| load average 1 min, each round | ").append(roundLoads.stream()
             .map(v -> Stats.format(v, 2)).collect(Collectors.joining(", "))).append(" |\n")
-        .append("| load average 1/5/15 min, end | ").append(load(loadAtEnd)).append(" |\n\n");
+        .append("| load average 1/5/15 min, end | ").append(Machine.loadText(loadAtEnd)).append(" |\n\n");
     md.append("""
         Topologies (every mTLS set-up is a pair of the same proxy, as two meshed pods would run it,
         because wrk cannot present a client certificate):
@@ -267,12 +269,6 @@ final class SidecarReport {
         .append(" | ").append(met ? "met" : "**missed**").append(" |\n");
   }
 
-  private static String load(double[] load) {
-    if (load == null) {
-      return "?";
-    }
-    return Stats.format(load[0], 2) + " / " + Stats.format(load[1], 2) + " / " + Stats.format(load[2], 2);
-  }
 
   // ---------------------------------------------------------------- JSON
 
@@ -336,7 +332,7 @@ final class SidecarReport {
   }
 
   private static String strings(List<String> values) {
-    return values.stream().map(SidecarReport::q).collect(Collectors.joining(", ", "[", "]"));
+    return values.stream().map(Json::q).collect(Collectors.joining(", ", "[", "]"));
   }
 
   private static String list(List<Double> values) {
@@ -354,16 +350,4 @@ final class SidecarReport {
     return list(list);
   }
 
-  private static String q(String text) {
-    StringBuilder out = new StringBuilder("\"");
-    for (char c : text.toCharArray()) {
-      switch (c) {
-        case '"' -> out.append("\\\"");
-        case '\\' -> out.append("\\\\");
-        case '\n' -> out.append("\\n");
-        default -> out.append(c < 0x20 ? String.format("\\u%04x", (int) c) : String.valueOf(c));
-      }
-    }
-    return out.append('"').toString();
-  }
 }

@@ -1,5 +1,7 @@
 package dev.lanyard.bench;
 
+import static dev.lanyard.bench.Json.q;
+
 import dev.lanyard.testkit.FreePorts;
 import dev.lanyard.testkit.KubeApiServer;
 import dev.lanyard.testkit.ManagedProcess;
@@ -697,10 +699,10 @@ public final class WebhookBench {
         .append(jarSha).append("… |\n")
         .append("| kube-apiserver | ").append(version("kube-apiserver")).append(" |\n")
         .append("| etcd | ").append(version("etcd")).append(" |\n")
-        .append("| load average 1/5/15 min, start | ").append(load(loadStart)).append(" |\n")
+        .append("| load average 1/5/15 min, start | ").append(Machine.loadText(loadStart)).append(" |\n")
         .append("| load average 1 min, during | ").append(String.join("; ", loads))
         .append(" |\n")
-        .append("| load average 1/5/15 min, end | ").append(load(loadEnd)).append(" |\n\n");
+        .append("| load average 1/5/15 min, end | ").append(Machine.loadText(loadEnd)).append(" |\n\n");
     md.append("etcd, kube-apiserver, the webhook JVM and the load-generating JVM all share these "
         + "processors; a load average above the processor count means other jobs ran alongside. "
         + "The pods/s comparison is interleaved round by round and quoted as the median of the "
@@ -832,7 +834,7 @@ public final class WebhookBench {
         + ", \"kernel\": " + q(Machine.kernel()) + ", \"jdk\": " + q(Machine.jdk())
         + ", \"lanyard\": " + q(revision()) + ", \"webhook_jar_sha256_prefix\": " + q(jarSha)
         + ", \"load_start\": " + array(loadStart) + ", \"load_during\": "
-        + loads.stream().map(WebhookBench::q).collect(Collectors.joining(", ", "[", "]"))
+        + loads.stream().map(Json::q).collect(Collectors.joining(", ", "[", "]"))
         + ", \"load_end\": " + array(loadEnd) + "},\n"
         + "  \"latency\": {\"sent\": " + latency.sent + ", \"ok\": " + latency.micros.size()
         + ", \"patched\": " + latency.patched.get() + ", \"failed\": " + latency.failures.get()
@@ -902,10 +904,6 @@ public final class WebhookBench {
     return Stats.format(Machine.loadAverage()[0], 2);
   }
 
-  static String load(double[] load) {
-    return load == null ? "?" : Stats.format(load[0], 2) + " / " + Stats.format(load[1], 2)
-        + " / " + Stats.format(load[2], 2);
-  }
 
   private static String revision() {
     String commit = Machine.firstLine(List.of("git", "rev-parse", "--short=12", "HEAD"));
@@ -954,16 +952,4 @@ public final class WebhookBench {
     return list(list, 2);
   }
 
-  private static String q(String text) {
-    StringBuilder out = new StringBuilder("\"");
-    for (char c : text.toCharArray()) {
-      switch (c) {
-        case '"' -> out.append("\\\"");
-        case '\\' -> out.append("\\\\");
-        case '\n' -> out.append("\\n");
-        default -> out.append(c < 0x20 ? String.format("\\u%04x", (int) c) : String.valueOf(c));
-      }
-    }
-    return out.append('"').toString();
-  }
 }

@@ -258,8 +258,12 @@ public final class TestPki {
     }
 
     private static String upperCaseTrustDomain(String spiffeId) {
+      if (!spiffeId.startsWith("spiffe://")) {
+        throw new IllegalArgumentException("not a SPIFFE ID: " + spiffeId);
+      }
       int start = "spiffe://".length();
-      int end = spiffeId.indexOf('/', start);
+      int slash = spiffeId.indexOf('/', start);
+      int end = slash < 0 ? spiffeId.length() : slash; // an ID without a path is the trust domain alone
       return spiffeId.substring(0, start)
           + spiffeId.substring(start, end).toUpperCase(java.util.Locale.ROOT)
           + spiffeId.substring(end);
