@@ -167,6 +167,19 @@ class InboundHttpTest {
   }
 
   @Test
+  void otherMeshesIdentityHeadersNeverPass() {
+    EmbeddedChannel channel = meshConnection();
+    channel.writeInbound(bytes("GET / HTTP/1.1\r\nHost: a\r\nX-Forwarded-Client-Cert: URI=spiffe://forged\r\n"
+        + "l5d-client-id: forged\r\nL5D-SERVER-ID: forged\r\nl5d-remote-ip: 10.0.0.1\r\n\r\n"));
+
+    HttpRequest request = channel.readInbound();
+    assertThat(request.headers().names()).noneMatch(name -> name.toLowerCase().startsWith("l5d-"));
+    // No TLS session on this test channel: none is set, and the client's copy is gone.
+    assertThat(request.headers().contains(ForwardedClientCert.HEADER)).isFalse();
+    readAllInbound(channel).forEach(io.netty.util.ReferenceCountUtil::release);
+  }
+
+  @Test
   void waitsForEnoughBytesToDecide() {
     EmbeddedChannel channel = meshConnection();
     channel.writeInbound(bytes("PO"));

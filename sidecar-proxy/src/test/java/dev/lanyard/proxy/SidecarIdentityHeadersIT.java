@@ -167,6 +167,19 @@ class SidecarIdentityHeadersIT {
   }
 
   @Test
+  void otherMeshesIdentityHeadersAreReplacedOrRemoved() {
+    String out = attack(mesh, "foreign-headers");
+
+    assertNeverReachedTheApp(out, FORGED + "xfcc");
+
+    String xfcc = "By=" + SERVER_ID + ";Hash=" + attackerLeafSha256 + ";URI=" + ATTACKER_ID;
+    assertThat(out).contains("[\"X-Forwarded-Client-Cert\", \"" + xfcc + "\"]");
+    assertThat(count(out, "[\"X-Forwarded-Client-Cert\"")).as("XFCC lines the app got").isEqualTo(1);
+    assertThat(out.toLowerCase(java.util.Locale.ROOT)).doesNotContain("l5d-");
+    assertThat(app.output()).doesNotContain("forged.l5d");
+  }
+
+  @Test
   void aWebSocketUpgradeTurnsRawOnlyAfterTheApps101() {
     String out = attack(mesh, "websocket");
 
