@@ -8,7 +8,7 @@ stdin: `spire-agent api fetch x509 -output json` (the attacker's real X.509-SVID
 bundle). The key is loaded through a memfd, never a file on disk. The server is verified against
 the bundle (not its name: a mesh port presents a SPIFFE ID, not a DNS name).
 
-Scenarios: purge, h2-preface, h2c-upgrade, declined-upgrade, foreign-headers, websocket,
+Scenarios: purge, h2-preface, h2c-upgrade, declined-upgrade, foreign-headers, websocket, not-http,
 jwt-declined-upgrade <token>. Prints `alpn <protocol|None>`, then everything the server sent,
 ISO-8859-1 decoded, after a line `--- received`; `--- closed` when the server closed.
 """
@@ -111,6 +111,8 @@ def scenario(name, args):
                  "X-Forwarded-Client-Cert: By=spiffe://forged;URI=%sxfcc\r\n"
                  "l5d-client-id: forged.l5d.serviceaccount.identity.linkerd.cluster.local\r\n"
                  "L5D-Server-Id: forged.l5d-server\r\nConnection: close\r\n\r\n" % FORGED).encode()]
+    if name == "not-http":
+        return [b"\x01probe-bytes\r\n\r\n"]
     if name == "websocket":
         # The frames go only after the 101 has arrived (see run()).
         return [b"GET /ws HTTP/1.1\r\nHost: app\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n"

@@ -54,6 +54,7 @@ class SidecarIdentityHeadersIT {
   static JvmProcess sidecar;
   static JvmProcess jwtSidecar;
   static int mesh;
+  static int rawMesh;
   static int jwtMesh;
   static String attackerSvid;
   static String attackerLeafSha256;
@@ -65,12 +66,13 @@ class SidecarIdentityHeadersIT {
     dir = TempDir.create("lanyard-identity-headers-");
     int appPort = FreePorts.next();
     mesh = FreePorts.next();
+    rawMesh = FreePorts.next();
     jwtMesh = FreePorts.next();
     app = Python.app(dir, appPort);
     spire.cluster().awaitSvidForGid(SERVER_GID, SERVER_ID, Duration.ofSeconds(30));
     spire.cluster().awaitSvidForGid(ATTACKER_GID, ATTACKER_ID, Duration.ofSeconds(30));
     sidecar = SidecarProcess.builder("headers-sidecar", SERVER_GID, spire.cluster())
-        .env("LANYARD_INBOUND", mesh + ":" + appPort)
+        .env("LANYARD_INBOUND", mesh + ":" + appPort + "," + rawMesh + ":" + appPort + "/tcp")
         .env("LANYARD_ALLOWED_PEERS", ATTACKER_ID)
         .start();
     jwtSidecar = SidecarProcess.builder("headers-jwt-sidecar", SERVER_GID, spire.cluster())
@@ -187,6 +189,25 @@ class SidecarIdentityHeadersIT {
     // After the 101 the bytes are frames: relayed untouched both ways, header-like text included.
     assertThat(out).contains("\u0081\u0005hello GET /not-http HTTP/1.1\r\nX-Lanyard-Peer-Id: raw\r\n\r\n");
     assertThat(app.output()).contains("app raw: b'\\x81\\x05hello GET /not-http");
+  }
+
+  @Test
+  void bytesThatAreNotHttpAreRefusedOnAnHttpPortAndRelayedOnlyOnARawPort() {
+    String http = attack(mesh, "not-http");
+
+    assertThat(http).contains("HTTP/1.1 400")
+        .contains("lanyard: not an HTTP/1.1 request on mesh port " + mesh + " (first bytes: \"\\x01probe-bytes")
+        .contains("LANYARD_INBOUND=" + mesh + ":").contains("/tcp").contains("--- closed");
+    assertThat(app.output()).doesNotContain("probe-bytes");
+    sidecar.awaitOutput("\"peer_spiffe_id\":\"" + ATTACKER_ID + "\".*\"close\":\"not_http: lanyard: not an"
+        + " HTTP/1.1 request on mesh port " + mesh, Duration.ofSeconds(10));
+
+    String raw = attack(rawMesh, "not-http");
+
+    // Relayed untouched: the app's own complaint comes back (no identity header is promised).
+    assertThat(raw).contains("Bad request syntax").doesNotContain("lanyard:");
+    sidecar.awaitOutput("inbound " + rawMesh + "->127.0.0.1:\\d+ \\(raw TCP, no identity headers\\)",
+        Duration.ofSeconds(1));
   }
 
   private static void assertNeverReachedTheApp(String out, String forged) {
