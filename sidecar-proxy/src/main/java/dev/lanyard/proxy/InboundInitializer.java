@@ -12,10 +12,12 @@ import io.netty.util.concurrent.Promise;
  *
  * <pre>
  * access-log → limit → tls (server, client cert required, handshake timeout) → bytes → idle
- *   → idle-close → authorize → sniff-http [→ http-request-decoder → peer-id-header [→ jwt-svid]
- *   → http-upgrade] → relay
- * (jwt-svid, and the refusal of non-HTTP traffic, only with LANYARD_INBOUND_JWT_AUDIENCE)
- * app side: app-request-encoder (HTTP objects only; raw bytes pass) → relay back
+ *   → idle-close → authorize → [HTTP port: sniff-http → http-request-decoder → peer-id-header
+ *   [→ jwt-svid] → http-upgrade] → relay
+ * (jwt-svid only with LANYARD_INBOUND_JWT_AUDIENCE; a raw port, meshPort:appPort/tcp, relays bytes)
+ * app side, HTTP port: app-request-encoder (HTTP objects; raw bytes after an accepted WebSocket
+ *   upgrade pass) → app-responses (reads along, for the upgrade's answer) → relay back
+ * app side, raw port: relay back
  * </pre>
  */
 final class InboundInitializer extends ChannelInitializer<SocketChannel> {
@@ -46,14 +48,18 @@ final class InboundInitializer extends ChannelInitializer<SocketChannel> {
     settings.addCountingAndIdle(ch.pipeline());
     Promise<String> authorized = ch.eventLoop().newPromise();
     ch.pipeline().addLast("authorize", new PeerAuthorizationHandler(authorized));
-    ch.pipeline().addLast("sniff-http", new HttpSniffer(jwt));
+    UpgradeTracker upgrades = route.raw() ? null : new UpgradeTracker(ch);
+    if (upgrades != null) {
+      ch.pipeline().addLast("sniff-http", new HttpSniffer(route, jwt, upgrades));
+    }
     HostAndPort app = new HostAndPort("127.0.0.1", route.appPort());
     ch.pipeline().addLast("start-relay", new RelayStarter(client -> afterAuthorized(authorized,
-        client, app)));
+        client, app, upgrades)));
   }
 
   /** The app is dialled only for an authorized peer: refused peers never reach it. */
-  private Future<Channel> afterAuthorized(Promise<String> authorized, Channel client, HostAndPort app) {
+  private Future<Channel> afterAuthorized(Promise<String> authorized, Channel client, HostAndPort app,
+      UpgradeTracker upgrades) {
     Promise<Channel> ready = client.eventLoop().newPromise();
     authorized.addListener(done -> {
       if (!done.isSuccess()) {
@@ -61,7 +67,10 @@ final class InboundInitializer extends ChannelInitializer<SocketChannel> {
         return;
       }
       upstreams.plain(client, app, pipeline -> {
-        pipeline.addLast("app-request-encoder", new AppRequestEncoder());
+        if (upgrades != null) {
+          pipeline.addLast("app-request-encoder", new AppRequestEncoder(upgrades));
+          pipeline.addLast("app-responses", new AppResponseWatcher(upgrades));
+        }
         pipeline.addLast("relay", new RelayHandler(client));
       }).addListener(connected -> {
         if (connected.isSuccess()) {

@@ -18,7 +18,10 @@ import java.util.function.Function;
  * the knob, the value, the rule and the fix.
  */
 final class SidecarConfig {
-  /** {@code <meshPort>:<appPort>[,...]}: mTLS listeners forwarding to the app on 127.0.0.1. */
+  /**
+   * {@code <meshPort>:<appPort>[/tcp|/http][,...]}: mTLS listeners forwarding to the app on
+   * 127.0.0.1; HTTP (identity headers on every request) unless the entry ends in {@code /tcp}.
+   */
   static final String INBOUND = "LANYARD_INBOUND";
   /** {@code <listenHost>:<port>=<host>:<port>[,...]}: plain listeners forwarding over mTLS. */
   static final String OUTBOUND = "LANYARD_OUTBOUND";
@@ -114,19 +117,27 @@ final class SidecarConfig {
       if (item.isEmpty()) {
         continue;
       }
-      String[] parts = item.split(":");
+      boolean raw = endsWithIgnoreCase(item, InboundRoute.RAW_SUFFIX);
+      String ports = raw || endsWithIgnoreCase(item, InboundRoute.HTTP_SUFFIX)
+          ? item.substring(0, item.lastIndexOf('/')) : item;
+      String[] parts = ports.split(":");
       int meshPort = parts.length == 2 ? port(parts[0]) : -1;
       int appPort = parts.length == 2 ? port(parts[1]) : -1;
       if (meshPort < 1 || appPort < 1) {
         throw new IllegalArgumentException("entry \"" + item + "\" is not meshPort:appPort with"
-            + " ports in 1-65535; write e.g. 8443:8080,9443:9090");
+            + " ports in 1-65535, optionally followed by /tcp (raw TCP, no identity headers) or"
+            + " /http (the default); write e.g. 8443:8080,15432:5432/tcp");
       }
       if (!meshPorts.add(meshPort)) {
         throw new IllegalArgumentException("mesh port " + meshPort + " is listed twice");
       }
-      routes.add(new InboundRoute(meshPort, appPort));
+      routes.add(new InboundRoute(meshPort, appPort, raw));
     }
     return List.copyOf(routes);
+  }
+
+  private static boolean endsWithIgnoreCase(String text, String suffix) {
+    return text.regionMatches(true, text.length() - suffix.length(), suffix, 0, suffix.length());
   }
 
   private static List<OutboundRoute> parseOutbound(String text) {
@@ -172,6 +183,24 @@ final class SidecarConfig {
       return port >= 1 && port <= 65535 ? port : -1;
     } catch (NumberFormatException e) {
       return -1;
+    }
+  }
+
+  /**
+   * {@code LANYARD_INBOUND_JWT_AUDIENCE} requires a JWT-SVID on every request of every mesh port;
+   * a raw port carries no requests to check, so the two together are refused at start.
+   */
+  void checkJwtAudience(Optional<String> audience) {
+    if (audience.isEmpty()) {
+      return;
+    }
+    for (InboundRoute route : inbound) {
+      if (route.raw()) {
+        throw new IllegalArgumentException(INBOUND + " entry " + route + " is raw TCP, but"
+            + " LANYARD_INBOUND_JWT_AUDIENCE=" + audience.get() + " requires a JWT-SVID on every"
+            + " request, and raw bytes carry none; serve that port as HTTP (drop /tcp) or run a"
+            + " second sidecar without LANYARD_INBOUND_JWT_AUDIENCE for it");
+      }
     }
   }
 

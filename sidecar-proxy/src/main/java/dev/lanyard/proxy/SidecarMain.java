@@ -22,6 +22,7 @@ public final class SidecarMain {
     try {
       shared = LanyardConfig.fromEnvironment();
       config = SidecarConfig.fromEnvironment();
+      config.checkJwtAudience(shared.inboundJwtAudience());
     } catch (IllegalArgumentException e) {
       LanyardLog.warn("bad configuration: " + e.getMessage());
       System.exit(2);

@@ -15,7 +15,12 @@ import java.util.regex.Pattern;
 /** Reads {@link PodSettings} from a pod's labels and annotations; never throws on user input. */
 final class PodSettingsReader {
   private static final Pattern DURATION = Pattern.compile("\\d{1,9}(ms|s|m|h)");
-  private static final Pattern PORT_PAIR = Pattern.compile("(\\d{1,5}):(\\d{1,5})");
+  /**
+   * {@code meshPort:appPort}, optionally {@code /tcp} (a raw port: bytes relayed, no identity
+   * headers) or {@code /http} (the default), as the sidecar's {@code LANYARD_INBOUND} reads it.
+   */
+  private static final Pattern PORT_PAIR =
+      Pattern.compile("(\\d{1,5}):(\\d{1,5})(?:/(?i:tcp|http))?");
 
   private PodSettingsReader() {}
 
@@ -233,7 +238,7 @@ final class PodSettingsReader {
       var matcher = PORT_PAIR.matcher(item);
       String problem = null;
       if (!matcher.matches()) {
-        problem = "is not <meshPort>:<appPort>";
+        problem = "is not <meshPort>:<appPort>[/tcp|/http]";
       } else {
         int mesh = Integer.parseInt(matcher.group(1));
         int app = Integer.parseInt(matcher.group(2));
@@ -262,7 +267,8 @@ final class PodSettingsReader {
                     + item
                     + "\" "
                     + problem
-                    + "; write e.g. 8443:8080 (mesh port 8443 to app port 8080)"));
+                    + "; write e.g. 8443:8080 (mesh port 8443 to app port 8080, HTTP with"
+                    + " identity headers) or 15432:5432/tcp (raw TCP, no identity headers)"));
       }
     }
   }

@@ -194,6 +194,32 @@ class PodInjectorTest {
     }
 
     @Test
+    void anInboundPortDeclaredRawTcpIsAcceptedAndPassedToTheSidecarAnUnknownSuffixIsWarnedAbout() {
+      Pod raw = TestPods.pythonPod();
+      raw.getMetadata()
+          .setAnnotations(
+              new java.util.HashMap<>(
+                  java.util.Map.of("lanyard.dev/inbound", "8443:8080,15432:5432/tcp,9443:9090/http")));
+
+      InjectionResult accepted = inject(raw);
+
+      assertThat(accepted.report().admissionWarnings()).isEmpty();
+      Container sidecar = init(accepted.pod(), "lanyard-sidecar").orElseThrow();
+      assertThat(env(sidecar, "LANYARD_INBOUND")).contains("8443:8080,15432:5432/tcp,9443:9090/http");
+
+      Pod udp = TestPods.pythonPod();
+      udp.getMetadata()
+          .setAnnotations(new java.util.HashMap<>(java.util.Map.of("lanyard.dev/inbound", "8443:8080/udp")));
+
+      assertThat(inject(udp).report().admissionWarnings())
+          .anySatisfy(
+              w ->
+                  assertThat(w)
+                      .contains("entry \"8443:8080/udp\" is not <meshPort>:<appPort>[/tcp|/http]")
+                      .contains("15432:5432/tcp (raw TCP, no identity headers)"));
+    }
+
+    @Test
     void malformedJwtAndAuditAnnotationsAreWarnedAboutAndAnInboundAudienceWithoutSidecarToo() {
       Pod jvmOnly = TestPods.jvmPod();
       jvmOnly
