@@ -1,29 +1,43 @@
 package dev.lanyard.proxy;
 
+import dev.lanyard.tls.LanyardLog;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.handler.ssl.SslHandler;
 import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.Promise;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
 
 /**
  * One mesh port: terminate mTLS, authorize the peer, relay to {@code 127.0.0.1:appPort}.
  *
  * <pre>
- * access-log → limit → tls (server, client cert required, handshake timeout) → bytes → idle
- *   → idle-close → authorize → sniff-http [→ http-request-decoder → peer-id-header [→ jwt-svid]
- *   → http-upgrade] → relay
+ * (handshake budget: refused at accept, before any handler) → access-log → tls (server, client
+ *   cert required, handshake timeout) → handshake-slot → bytes → idle → idle-close → authorize
+ *   → sniff-http [→ http-request-decoder → peer-id-header [→ jwt-svid] → http-upgrade] → relay
  * (jwt-svid, and the refusal of non-HTTP traffic, only with LANYARD_INBOUND_JWT_AUDIENCE)
- * app side: app-request-encoder (HTTP objects only; raw bytes pass) → relay back
+ * app side, dialled once the peer is authorized and admitted under LANYARD_MAX_CONNECTIONS:
+ *   app-request-encoder (HTTP objects only; raw bytes pass) → relay back
  * </pre>
+ *
+ * <p>Limits: a connection still in its TLS handshake holds a place in the {@link HandshakeBudget}
+ * (per port and per source address, refused at accept when full, released when the handshake
+ * ends); only an authorized peer's connection counts against {@code LANYARD_MAX_CONNECTIONS}
+ * ({@link AuthorizedConnections}). Connections without an SVID therefore cannot keep authorized
+ * peers out.
  */
 final class InboundInitializer extends ChannelInitializer<SocketChannel> {
   private final InboundRoute route;
   private final SslContexts contexts;
   private final UpstreamOpener upstreams;
   private final ListenerSettings settings;
-  private final ConnectionLimiter limiter;
+  private final String listener;
+  private final HandshakeBudget handshakes;
+  private final RefusalLog refusals;
+  private final AuthorizedConnections authorizedConnections;
   /** Null when {@code LANYARD_INBOUND_JWT_AUDIENCE} is unset. */
   private final InboundJwt jwt;
 
@@ -34,26 +48,55 @@ final class InboundInitializer extends ChannelInitializer<SocketChannel> {
     this.contexts = contexts;
     this.upstreams = upstreams;
     this.settings = settings;
-    this.limiter = new ConnectionLimiter("inbound " + route, settings.config.maxConnections());
+    this.listener = "inbound:" + route.meshPort();
+    this.handshakes = new HandshakeBudget("inbound " + route, settings.config.maxPendingHandshakes(),
+        settings.config.maxPendingHandshakesPerSource());
+    this.refusals = new RefusalLog(listener, settings.metrics(), LanyardLog::warn, System::nanoTime);
+    this.authorizedConnections = new AuthorizedConnections("inbound " + route, listener,
+        settings.config.maxConnections(), settings.metrics());
+    settings.metrics().watch(listener, handshakes);
   }
 
   @Override
   protected void initChannel(SocketChannel ch) {
-    settings.addAccounting(ch.pipeline(), "inbound:" + route.meshPort(), "inbound", limiter);
-    SslHandler tls = contexts.server().newHandler(ch.alloc());
-    tls.setHandshakeTimeoutMillis(settings.config.handshakeTimeout().toMillis());
-    ch.pipeline().addLast("tls", tls);
+    InetAddress source = ((InetSocketAddress) ch.remoteAddress()).getAddress();
+    HandshakeBudget.Admission admission = handshakes.admit(source);
+    if (!admission.admitted()) {
+      refuse(ch, source, admission.refusal());
+      return;
+    }
+    try {
+      settings.addAccounting(ch.pipeline(), listener, "inbound");
+      SslHandler tls = contexts.server().newHandler(ch.alloc());
+      tls.setHandshakeTimeoutMillis(settings.config.handshakeTimeout().toMillis());
+      ch.pipeline().addLast("tls", tls);
+      ch.pipeline().addLast("handshake-slot", new HandshakeSlotHandler(admission.slot()));
+    } catch (RuntimeException e) {
+      admission.slot().release();
+      throw e;
+    }
     settings.addCountingAndIdle(ch.pipeline());
     Promise<String> authorized = ch.eventLoop().newPromise();
     ch.pipeline().addLast("authorize", new PeerAuthorizationHandler(authorized));
+    Future<String> admitted = authorizedConnections.admit(ch, authorized);
     ch.pipeline().addLast("sniff-http", new HttpSniffer(jwt));
     HostAndPort app = new HostAndPort("127.0.0.1", route.appPort());
-    ch.pipeline().addLast("start-relay", new RelayStarter(client -> afterAuthorized(authorized,
+    ch.pipeline().addLast("start-relay", new RelayStarter(client -> afterAuthorized(admitted,
         client, app)));
   }
 
-  /** The app is dialled only for an authorized peer: refused peers never reach it. */
-  private Future<Channel> afterAuthorized(Promise<String> authorized, Channel client, HostAndPort app) {
+  /**
+   * Over the handshake budget: closed at once, with a reset (no TIME_WAIT left behind, nothing
+   * allocated for TLS), counted, and logged at most once per address per interval.
+   */
+  private void refuse(SocketChannel ch, InetAddress source, HandshakeBudget.Refusal refusal) {
+    refusals.refused(source, refusal);
+    ch.config().setOption(ChannelOption.SO_LINGER, 0);
+    ch.close();
+  }
+
+  /** The app is dialled only for an authorized, admitted peer: refused peers never reach it. */
+  private Future<Channel> afterAuthorized(Future<String> authorized, Channel client, HostAndPort app) {
     Promise<Channel> ready = client.eventLoop().newPromise();
     authorized.addListener(done -> {
       if (!done.isSuccess()) {
