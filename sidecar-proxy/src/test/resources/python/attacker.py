@@ -37,6 +37,24 @@ def main():
         now = time.monotonic()
         if now - budget_start >= 1.0:
             budget_start, budget_used = now, 0
+        # Closes first, then the figures: a socket the server reset while we were busy
+        # connecting must not count as standing.
+        for key, _ in selector.select(timeout=0.05):
+            s = key.fileobj
+            try:
+                data = s.recv(65536)
+            except OSError:
+                data = b""
+            if not data:
+                if time.monotonic() - opened_at[s] < 0.1:
+                    closed_fast += 1
+                closed += 1
+                selector.unregister(s)
+                del opened_at[s]
+                s.close()
+        now = time.monotonic()
+        max_open = max(max_open, len(opened_at))
+        max_open_1s = max(max_open_1s, sum(1 for t in opened_at.values() if now - t >= 1.0))
         while len(opened_at) < wanted and budget_used < MAX_CONNECTS_PER_SECOND:
             budget_used += 1
             s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
@@ -55,22 +73,6 @@ def main():
             connects += 1
             opened_at[s] = time.monotonic()
             selector.register(s, selectors.EVENT_READ)
-        max_open = max(max_open, len(opened_at))
-        now = time.monotonic()
-        max_open_1s = max(max_open_1s, sum(1 for t in opened_at.values() if now - t >= 1.0))
-        for key, _ in selector.select(timeout=0.05):
-            s = key.fileobj
-            try:
-                data = s.recv(65536)
-            except OSError:
-                data = b""
-            if not data:
-                if time.monotonic() - opened_at[s] < 0.1:
-                    closed_fast += 1
-                closed += 1
-                selector.unregister(s)
-                del opened_at[s]
-                s.close()
     for s in list(opened_at):
         s.close()
     print("attacker %s: connects %d closed_by_server %d closed_within_100ms %d max_open %d"
