@@ -1,9 +1,8 @@
 package dev.lanyard.proxy;
 
 import io.netty.channel.Channel;
-import io.netty.util.concurrent.Future;
-import io.netty.util.concurrent.Promise;
 import java.net.InetSocketAddress;
+import java.util.Optional;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -27,36 +26,20 @@ final class AuthorizedConnections {
   }
 
   /**
-   * Completes with the peer's SPIFFE ID once {@code authorized} did and there is room; fails with
-   * the refusal (and closes the connection) when the port is full. The app is dialled only after
-   * this, so a refused connection never reaches it.
+   * Takes a place for {@code channel}, whose peer {@code peer} was just authorized, until it
+   * closes; or, when the port is full, returns the refusal naming the peer (the caller closes
+   * the connection with it, before the app is dialled).
    */
-  Future<String> admit(Channel channel, Future<String> authorized) {
-    Promise<String> admitted = channel.eventLoop().newPromise();
-    authorized.addListener(done -> {
-      if (!done.isSuccess()) {
-        admitted.tryFailure(done.cause());
-        return;
-      }
-      String peer = (String) done.getNow();
-      if (open.incrementAndGet() > max) {
-        open.decrementAndGet();
-        String reason = "connection_limit: " + listener + " already has " + max
-            + " connections of authorized peers open (" + SidecarConfig.MAX_CONNECTIONS + "=" + max
-            + "); refused " + peer + " from " + source(channel);
-        metrics.refused(metricsListener, "connection_limit");
-        ConnectionRecord record = ConnectionRecord.of(channel);
-        if (record != null) {
-          record.closeReason(reason);
-        }
-        channel.close();
-        admitted.tryFailure(new PeerAuthorizationHandler.PeerRefusedException(reason));
-        return;
-      }
-      channel.closeFuture().addListener(closed -> open.decrementAndGet());
-      admitted.trySuccess(peer);
-    });
-    return admitted;
+  Optional<String> admit(Channel channel, String peer) {
+    if (open.incrementAndGet() > max) {
+      open.decrementAndGet();
+      metrics.refused(metricsListener, "connection_limit");
+      return Optional.of("connection_limit: " + listener + " already has " + max
+          + " connections of authorized peers open (" + SidecarConfig.MAX_CONNECTIONS + "=" + max
+          + "); refused " + peer + " from " + source(channel));
+    }
+    channel.closeFuture().addListener(closed -> open.decrementAndGet());
+    return Optional.empty();
   }
 
   int open() {

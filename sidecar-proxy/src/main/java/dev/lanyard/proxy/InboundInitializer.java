@@ -10,24 +10,18 @@ import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.Promise;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.util.Optional;
 
 /**
  * One mesh port: terminate mTLS, authorize the peer, relay to {@code 127.0.0.1:appPort}.
  *
  * <pre>
- * (handshake budget: refused at accept, before any handler) → access-log → tls (server, client
- *   cert required, handshake timeout) → handshake-slot → bytes → idle → idle-close → authorize
- *   → sniff-http [→ http-request-decoder → peer-id-header [→ jwt-svid] → http-upgrade] → relay
+ * access-log → limit → tls (server, client cert required, handshake timeout) → bytes → idle
+ *   → idle-close → authorize → sniff-http [→ http-request-decoder → peer-id-header [→ jwt-svid]
+ *   → http-upgrade] → relay
  * (jwt-svid, and the refusal of non-HTTP traffic, only with LANYARD_INBOUND_JWT_AUDIENCE)
- * app side, dialled once the peer is authorized and admitted under LANYARD_MAX_CONNECTIONS:
- *   app-request-encoder (HTTP objects only; raw bytes pass) → relay back
+ * app side: app-request-encoder (HTTP objects only; raw bytes pass) → relay back
  * </pre>
- *
- * <p>Limits: a connection still in its TLS handshake holds a place in the {@link HandshakeBudget}
- * (per port and per source address, refused at accept when full, released when the handshake
- * ends); only an authorized peer's connection counts against {@code LANYARD_MAX_CONNECTIONS}
- * ({@link AuthorizedConnections}). Connections without an SVID therefore cannot keep authorized
- * peers out.
  */
 final class InboundInitializer extends ChannelInitializer<SocketChannel> {
   private final InboundRoute route;
@@ -35,6 +29,14 @@ final class InboundInitializer extends ChannelInitializer<SocketChannel> {
   private final UpstreamOpener upstreams;
   private final ListenerSettings settings;
   private final String listener;
+  /**
+   * The {@code limit} above, in two parts. A connection still in its TLS handshake holds a place
+   * in the handshake budget, per port and per source address, taken at accept (over it, the
+   * connection is reset before any handler is added) and given back by {@code handshake-slot}
+   * (after {@code tls}) when the handshake ends. Only an authorized peer's connection counts
+   * against {@code LANYARD_MAX_CONNECTIONS} ({@link #authorizedConnections}, checked before the
+   * app is dialled). Connections without an SVID therefore cannot keep authorized peers out.
+   */
   private final HandshakeBudget handshakes;
   private final RefusalLog refusals;
   private final AuthorizedConnections authorizedConnections;
@@ -78,29 +80,23 @@ final class InboundInitializer extends ChannelInitializer<SocketChannel> {
     settings.addCountingAndIdle(ch.pipeline());
     Promise<String> authorized = ch.eventLoop().newPromise();
     ch.pipeline().addLast("authorize", new PeerAuthorizationHandler(authorized));
-    Future<String> admitted = authorizedConnections.admit(ch, authorized);
     ch.pipeline().addLast("sniff-http", new HttpSniffer(jwt));
     HostAndPort app = new HostAndPort("127.0.0.1", route.appPort());
-    ch.pipeline().addLast("start-relay", new RelayStarter(client -> afterAuthorized(admitted,
+    ch.pipeline().addLast("start-relay", new RelayStarter(client -> afterAuthorized(authorized,
         client, app)));
   }
 
-  /**
-   * Over the handshake budget: closed at once, with a reset (no TIME_WAIT left behind, nothing
-   * allocated for TLS), counted, and logged at most once per address per interval.
-   */
-  private void refuse(SocketChannel ch, InetAddress source, HandshakeBudget.Refusal refusal) {
-    refusals.refused(source, refusal);
-    ch.config().setOption(ChannelOption.SO_LINGER, 0);
-    ch.close();
-  }
-
-  /** The app is dialled only for an authorized, admitted peer: refused peers never reach it. */
-  private Future<Channel> afterAuthorized(Future<String> authorized, Channel client, HostAndPort app) {
+  /** The app is dialled only for an authorized peer: refused peers never reach it. */
+  private Future<Channel> afterAuthorized(Promise<String> authorized, Channel client, HostAndPort app) {
     Promise<Channel> ready = client.eventLoop().newPromise();
     authorized.addListener(done -> {
       if (!done.isSuccess()) {
         ready.tryFailure(done.cause());
+        return;
+      }
+      Optional<String> full = authorizedConnections.admit(client, (String) done.getNow());
+      if (full.isPresent()) {
+        ready.tryFailure(new PeerAuthorizationHandler.PeerRefusedException(full.get()));
         return;
       }
       upstreams.plain(client, app, pipeline -> {
@@ -116,5 +112,15 @@ final class InboundInitializer extends ChannelInitializer<SocketChannel> {
       });
     });
     return ready;
+  }
+
+  /**
+   * Over the handshake budget: closed at once, with a reset (no TIME_WAIT left behind, nothing
+   * allocated for TLS), counted, and logged at most once per address per interval.
+   */
+  private void refuse(SocketChannel ch, InetAddress source, HandshakeBudget.Refusal refusal) {
+    refusals.refused(source, refusal);
+    ch.config().setOption(ChannelOption.SO_LINGER, 0);
+    ch.close();
   }
 }

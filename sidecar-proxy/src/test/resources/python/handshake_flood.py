@@ -1,13 +1,13 @@
 """A peer without an SVID that tries to keep a mesh port busy (standard library only).
 
-  python3 attacker.py <source-address> <host> <port> <connections> <seconds> <silent|partial-hello>
+  python3 handshake_flood.py <source-address> <host> <port> <connections> <seconds> <silent|partial-hello>
 
 Keeps up to <connections> TCP connections from <source-address> (e.g. 127.0.0.2: all of 127/8 is
 loopback on Linux) to <host>:<port> open for <seconds>: each sends nothing (silent) or the first
 bytes of a TLS ClientHello and then nothing (partial-hello), never finishes a handshake, and is
 reopened as soon as the server closes it (at most 200 connects a second). Prints one summary line:
 
-  attacker <source>: connects <n> closed_by_server <n> closed_within_100ms <n> max_open <n>
+  flood <source>: connects <n> closed_by_server <n> closed_within_100ms <n> max_open <n>
     max_open_1s <n>
 
 max_open is the most connections the server let stand at once, max_open_1s the most that had
@@ -75,7 +75,7 @@ def main():
             selector.register(s, selectors.EVENT_READ)
     for s in list(opened_at):
         s.close()
-    print("attacker %s: connects %d closed_by_server %d closed_within_100ms %d max_open %d"
+    print("flood %s: connects %d closed_by_server %d closed_within_100ms %d max_open %d"
           " max_open_1s %d" % (source, connects, closed, closed_fast, max_open, max_open_1s),
           flush=True)
 
