@@ -31,10 +31,20 @@ final class SidecarConfig {
   static final String DRAIN = "LANYARD_DRAIN";
   /** A connection with no traffic either way for this long is closed; default 5m. */
   static final String IDLE_TIMEOUT = "LANYARD_IDLE_TIMEOUT";
-  /** A TLS handshake that has not finished after this long is abandoned; default 10s. */
+  /**
+   * A TLS handshake that has not finished after this long is abandoned; default 3s. On a mesh
+   * port this is how long a connection without an SVID can stand.
+   */
   static final String HANDSHAKE_TIMEOUT = "LANYARD_HANDSHAKE_TIMEOUT";
-  /** Open client connections per listener beyond which new ones are closed at once; default 1024. */
+  /**
+   * Open client connections per listener beyond which new ones are closed; default 1024. On a
+   * mesh port only connections of authorized peers count (after the mTLS handshake).
+   */
   static final String MAX_CONNECTIONS = "LANYARD_MAX_CONNECTIONS";
+  /** Connections per mesh port still in their TLS handshake; more are refused at once; default 256. */
+  static final String MAX_PENDING_HANDSHAKES = "LANYARD_MAX_PENDING_HANDSHAKES";
+  /** Of those, how many one source address may hold; default 64. */
+  static final String MAX_PENDING_HANDSHAKES_PER_SOURCE = "LANYARD_MAX_PENDING_HANDSHAKES_PER_SOURCE";
   /**
    * Event-loop threads relaying connections; default 1. One thread serves many connections (each
    * stays on its thread); more help only a sidecar whose proxying needs more than one core, and on
@@ -57,6 +67,8 @@ final class SidecarConfig {
   private final Duration idleTimeout;
   private final Duration handshakeTimeout;
   private final int maxConnections;
+  private final int maxPendingHandshakes;
+  private final int maxPendingHandshakesPerSource;
   private final int workerThreads;
   private final HostAndPort shutdownAddress;
 
@@ -67,8 +79,17 @@ final class SidecarConfig {
         Optional.of(HostAndPort.parse(DEFAULT_OUTBOUND_PROXY))).orElse(null);
     this.drain = parse(DRAIN, env, sys, Durations::parse, Duration.ofSeconds(10));
     this.idleTimeout = parse(IDLE_TIMEOUT, env, sys, Durations::parse, Duration.ofMinutes(5));
-    this.handshakeTimeout = parse(HANDSHAKE_TIMEOUT, env, sys, Durations::parse, Duration.ofSeconds(10));
+    this.handshakeTimeout = parse(HANDSHAKE_TIMEOUT, env, sys, Durations::parse, Duration.ofSeconds(3));
     this.maxConnections = parse(MAX_CONNECTIONS, env, sys, SidecarConfig::parsePositive, 1024);
+    this.maxPendingHandshakes = parse(MAX_PENDING_HANDSHAKES, env, sys, SidecarConfig::parsePositive, 256);
+    this.maxPendingHandshakesPerSource = parse(MAX_PENDING_HANDSHAKES_PER_SOURCE, env, sys,
+        SidecarConfig::parsePositive, Math.min(64, maxPendingHandshakes));
+    if (maxPendingHandshakesPerSource > maxPendingHandshakes) {
+      throw new IllegalArgumentException(MAX_PENDING_HANDSHAKES_PER_SOURCE + "="
+          + maxPendingHandshakesPerSource + " is above " + MAX_PENDING_HANDSHAKES + "="
+          + maxPendingHandshakes + ", which caps every address together; set it to a fraction of it"
+          + " (the defaults are 64 of 256) so that one address cannot hold every handshake slot");
+    }
     this.workerThreads = parse(WORKER_THREADS, env, sys, SidecarConfig::parsePositive, 1);
     this.shutdownAddress = parse(SHUTDOWN_ADDRESS, env, sys, SidecarConfig::parseOptionalAddress,
         Optional.of(HostAndPort.parse(DEFAULT_SHUTDOWN_ADDRESS))).orElse(null);
@@ -237,6 +258,14 @@ final class SidecarConfig {
     return maxConnections;
   }
 
+  int maxPendingHandshakes() {
+    return maxPendingHandshakes;
+  }
+
+  int maxPendingHandshakesPerSource() {
+    return maxPendingHandshakesPerSource;
+  }
+
   /** Empty when {@code LANYARD_SHUTDOWN_ADDRESS=off}. */
   Optional<HostAndPort> shutdownAddress() {
     return Optional.ofNullable(shutdownAddress);
@@ -247,6 +276,8 @@ final class SidecarConfig {
     return "inbound=" + inbound + " outbound=" + outbound + " outbound_proxy="
         + (outboundProxy == null ? "off" : outboundProxy) + " drain=" + drain + " idle="
         + idleTimeout + " handshake=" + handshakeTimeout + " max_connections=" + maxConnections
+        + " max_pending_handshakes=" + maxPendingHandshakes + " (per source "
+        + maxPendingHandshakesPerSource + ")"
         + " shutdown=" + (shutdownAddress == null ? "off" : shutdownAddress);
   }
 }

@@ -22,9 +22,11 @@ class SidecarConfigTest {
     assertThat(config.outboundProxy()).contains(new HostAndPort("127.0.0.1", 15001));
     assertThat(config.shutdownAddress()).contains(new HostAndPort("127.0.0.1", 15002));
     assertThat(config.drain()).isEqualTo(Duration.ofSeconds(10));
-    assertThat(config.handshakeTimeout()).isEqualTo(Duration.ofSeconds(10));
+    assertThat(config.handshakeTimeout()).isEqualTo(Duration.ofSeconds(3));
     assertThat(config.idleTimeout()).isEqualTo(Duration.ofMinutes(5));
     assertThat(config.maxConnections()).isEqualTo(1024);
+    assertThat(config.maxPendingHandshakes()).isEqualTo(256);
+    assertThat(config.maxPendingHandshakesPerSource()).isEqualTo(64);
     assertThat(config.workerThreads()).isEqualTo(1);
   }
 
@@ -94,6 +96,21 @@ class SidecarConfigTest {
         .hasMessageContaining("is not a positive whole number");
     assertThatThrownBy(() -> parse(Map.of("LANYARD_OUTBOUND_PROXY", "15001")))
         .hasMessageContaining("LANYARD_OUTBOUND_PROXY=15001: \"15001\" is not host:port");
+  }
+
+  @Test
+  void oneAddressCannotBeAllowedTheWholeHandshakeBudget() {
+    assertThat(parse(Map.of("LANYARD_MAX_PENDING_HANDSHAKES", "16")).maxPendingHandshakesPerSource())
+        .as("the per-source default follows a smaller budget").isEqualTo(16);
+    assertThatThrownBy(() -> parse(Map.of("LANYARD_MAX_PENDING_HANDSHAKES", "100",
+        "LANYARD_MAX_PENDING_HANDSHAKES_PER_SOURCE", "200")))
+        .hasMessage("LANYARD_MAX_PENDING_HANDSHAKES_PER_SOURCE=200 is above"
+            + " LANYARD_MAX_PENDING_HANDSHAKES=100, which caps every address together; set it to a"
+            + " fraction of it (the defaults are 64 of 256) so that one address cannot hold every"
+            + " handshake slot");
+    assertThatThrownBy(() -> parse(Map.of("LANYARD_MAX_PENDING_HANDSHAKES_PER_SOURCE", "-1")))
+        .hasMessageStartingWith("LANYARD_MAX_PENDING_HANDSHAKES_PER_SOURCE=-1:")
+        .hasMessageContaining("is not a positive whole number");
   }
 
   @Test
