@@ -121,7 +121,14 @@ public final class WebhookMain implements Callable<Integer> {
     WebhookMetrics metrics = new WebhookMetrics();
     KubernetesClient client = events ? kubernetesClient() : null;
     OwnerEvents ownerEvents =
-        client == null ? null : new OwnerEvents(client, metrics, Clock.systemUTC());
+        client == null
+            ? null
+            : new OwnerEvents(
+                client,
+                metrics,
+                Clock.systemUTC(),
+                injectorConfig.namespaceLabel(),
+                injectorConfig.webhookNamespace());
     InjectionEvents sink = ownerEvents == null ? InjectionEvents.NONE : ownerEvents;
     PodInjector injector = new PodInjector(injectorConfig);
     AdmissionHandler handler = new AdmissionHandler(injector, metrics, sink);

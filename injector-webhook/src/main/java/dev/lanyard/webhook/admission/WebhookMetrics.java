@@ -65,7 +65,8 @@ public final class WebhookMetrics {
     this.events =
         Counter.builder()
             .name("lanyard_webhook_events_total")
-            .help("Kubernetes Events about injection, by result (sent, failed, dropped, no_owner)")
+            .help("Kubernetes Events about injection, by result (sent, failed, dropped, no_owner,"
+                    + " unconfirmed_owner)")
             .labelNames("result")
             .register(registry);
   }
@@ -81,6 +82,11 @@ public final class WebhookMetrics {
 
   public void event(String result) {
     events.labelValues(result).inc();
+  }
+
+  /** How many Events had this result (sent, unconfirmed_owner, ...). */
+  public double events(String result) {
+    return events.labelValues(result).get();
   }
 
   /** For tests: how many admissions had this outcome and reason. */

@@ -17,6 +17,8 @@ import java.util.Set;
  *     its own pods
  * @param defaultRuntime what {@code mode: auto} assumes when nothing hints at a JVM
  * @param defaults the policy for pods that carry no annotation of their own
+ * @param namespaceLabel the namespace label that selects namespaces for injection (the chart's
+ *     namespaceSelector): Events are recorded only in namespaces that carry it
  */
 public record InjectorConfig(
     String version,
@@ -26,7 +28,8 @@ public record InjectorConfig(
     Javaagent javaagent,
     Sidecar sidecar,
     InjectedSecurity security,
-    Defaults defaults) {
+    Defaults defaults,
+    NamespaceLabel namespaceLabel) {
 
   /** Namespaces Lanyard never injects, whatever their labels say. */
   public static final Set<String> SYSTEM_NAMESPACES =
@@ -40,6 +43,7 @@ public record InjectorConfig(
     Objects.requireNonNull(sidecar, "sidecar");
     Objects.requireNonNull(security, "security");
     Objects.requireNonNull(defaults, "defaults");
+    Objects.requireNonNull(namespaceLabel, "namespaceLabel");
   }
 
   /**
@@ -146,6 +150,13 @@ public record InjectorConfig(
 
     Optional<String> startupIfSet() {
       return startup.isEmpty() ? Optional.empty() : Optional.of(startup);
+    }
+  }
+
+  /** A namespace label, e.g. {@code lanyard.dev/inject=enabled}. */
+  public record NamespaceLabel(String key, String value) {
+    public boolean isOn(java.util.Map<String, String> labels) {
+      return labels != null && value.equals(labels.get(key));
     }
   }
 

@@ -179,6 +179,7 @@ public final class InjectorConfigLoader {
                     .replace(LanyardNames.ALLOWED_PEERS, "defaults.allowedPeers")
                     .replace(LanyardNames.STARTUP, "defaults.startup")
                     .replace("; the workload will refuse to start with it", "")));
+    checkNamespaceLabel(config, problems);
     if (config.security().runAsUser() <= 0 || config.security().runAsGroup() <= 0) {
       problems.add(
           "security.runAsUser and security.runAsGroup must be non-root (> 0) for Pod"
@@ -188,6 +189,20 @@ public final class InjectorConfigLoader {
               + config.security().runAsGroup());
     }
     return problems;
+  }
+
+  /** The namespace label Events are confirmed against. */
+  private static void checkNamespaceLabel(InjectorConfig config, List<String> problems) {
+    InjectorConfig.NamespaceLabel label = config.namespaceLabel();
+    if (isBlank(label.key()) || isBlank(label.value())) {
+      problems.add(
+          "namespaceLabel needs a key and a value (the chart's admission.namespaceLabel), e.g."
+              + " key lanyard.dev/inject, value enabled; it has key \""
+              + label.key()
+              + "\" and value \""
+              + label.value()
+              + "\"");
+    }
   }
 
   private static void requireImage(List<String> problems, String key, String image) {

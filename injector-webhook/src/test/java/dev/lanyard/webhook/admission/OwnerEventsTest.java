@@ -20,7 +20,9 @@ class OwnerEventsTest {
       new OwnerEvents(
           null,
           new WebhookMetrics(),
-          Clock.fixed(Instant.parse("2025-06-01T10:00:00.5Z"), ZoneOffset.UTC));
+          Clock.fixed(Instant.parse("2025-06-01T10:00:00.5Z"), ZoneOffset.UTC),
+          TestPods.config().namespaceLabel(),
+          TestPods.config().webhookNamespace());
 
   @Test
   void theControllerOwnerIsWhereTheEventGoes() {
