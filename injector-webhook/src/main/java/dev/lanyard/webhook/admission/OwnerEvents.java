@@ -36,6 +36,7 @@ import org.slf4j.LoggerFactory;
 public final class OwnerEvents implements InjectionEvents, AutoCloseable {
   static final String INJECTED = "Injected";
   static final String SKIPPED = "InjectionSkipped";
+  static final String REFUSED = "InjectionRefused";
   private static final String COMPONENT = "lanyard-webhook";
   private static final int MAX_MESSAGE = 1000;
   private static final Logger LOG = LoggerFactory.getLogger(OwnerEvents.class);
@@ -158,7 +159,7 @@ public final class OwnerEvents implements InjectionEvents, AutoCloseable {
   }
 
   private static String reason(InjectionReport report) {
-    return report.injected() ? INJECTED : SKIPPED;
+    return report.injected() ? INJECTED : report.refused() ? REFUSED : SKIPPED;
   }
 
   static Optional<OwnerReference> controllerOf(Pod pod) {
