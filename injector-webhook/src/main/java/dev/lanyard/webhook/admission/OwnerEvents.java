@@ -98,11 +98,11 @@ public final class OwnerEvents implements InjectionEvents, AutoCloseable {
             "no {} Event for pod {}: its owner {} {}/{} is not confirmed by the API server ({});"
                 + " was this review posted by someone other than the API server?",
             report.reasonCode(),
-            report.pod(),
-            owner.getKind(),
-            report.namespace(),
-            owner.getName(),
-            confirmed.problem());
+            printable(report.pod()),
+            printable(owner.getKind()),
+            printable(report.namespace()),
+            printable(owner.getName()),
+            printable(confirmed.problem()));
         return;
       }
       client
@@ -156,6 +156,18 @@ public final class OwnerEvents implements InjectionEvents, AutoCloseable {
         .withLastTimestamp(now)
         .withCount(1)
         .build();
+  }
+
+  /**
+   * A forged review's names reach this log line unvalidated: no control characters (a newline
+   * would forge a log line of its own), at most 300 characters.
+   */
+  static String printable(String text) {
+    if (text == null) {
+      return "null";
+    }
+    String clean = text.replaceAll("\\p{Cntrl}", "?");
+    return clean.length() > 300 ? clean.substring(0, 300) + "..." : clean;
   }
 
   private static String reason(InjectionReport report) {

@@ -90,4 +90,11 @@ class OwnerEventsTest {
     assertThat(event.getType()).isEqualTo("Warning");
     assertThat(event.getMessage()).startsWith("InjectionSkipped (host_network): ");
   }
+
+  @Test
+  void namesFromAReviewReachTheLogWithoutControlCharacters() {
+    assertThat(OwnerEvents.printable("web\n2026-12-07 INFO forged line\r"))
+        .isEqualTo("web?2026-12-07 INFO forged line?");
+    assertThat(OwnerEvents.printable("x".repeat(400))).hasSize(303).endsWith("...");
+  }
 }
