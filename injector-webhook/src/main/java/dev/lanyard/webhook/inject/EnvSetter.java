@@ -88,8 +88,16 @@ final class EnvSetter {
    * {@code LANYARD_AUDIT} from the pod's annotations: the knobs the javaagent and the sidecar share.
    */
   void policyFromAnnotations(Container container, PodSettings settings) {
-    settings
-        .allowedPeers()
+    Optional<String> allowedPeers = settings.allowedPeers();
+    if (allowedPeers.isEmpty()
+        && container.getEnvFrom() != null
+        && !container.getEnvFrom().isEmpty()) {
+      // An envFrom source (unseen at admission) could carry LANYARD_ALLOWED_PEERS past the
+      // operator's ceiling; an explicit variable wins over it, and empty means the runtime's
+      // default (its own trust domain only).
+      allowedPeers = Optional.of("");
+    }
+    allowedPeers
         .ifPresent(
             value ->
                 literal(

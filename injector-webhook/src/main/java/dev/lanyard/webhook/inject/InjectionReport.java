@@ -59,6 +59,11 @@ public record InjectionReport(
     return skipReason == null;
   }
 
+  /** The admission is denied: {@link #summary()} says why. */
+  public boolean refused() {
+    return skipReason != null && skipReason.refuses();
+  }
+
   /** {@code injected} or the skip reason's code. */
   public String reasonCode() {
     return skipReason == null ? INJECTED : skipReason.code();

@@ -17,6 +17,9 @@ import java.util.Set;
  *     its own pods
  * @param defaultRuntime what {@code mode: auto} assumes when nothing hints at a JVM
  * @param defaults the policy for pods that carry no annotation of their own
+ * @param ceiling the most any pod may allow, whatever its annotations and environment say
+ * @param namespaceLabel the namespace label that selects namespaces for injection (the chart's
+ *     namespaceSelector): Events are recorded only in namespaces that carry it
  */
 public record InjectorConfig(
     String version,
@@ -26,7 +29,9 @@ public record InjectorConfig(
     Javaagent javaagent,
     Sidecar sidecar,
     InjectedSecurity security,
-    Defaults defaults) {
+    Defaults defaults,
+    Ceiling ceiling,
+    NamespaceLabel namespaceLabel) {
 
   /** Namespaces Lanyard never injects, whatever their labels say. */
   public static final Set<String> SYSTEM_NAMESPACES =
@@ -40,6 +45,8 @@ public record InjectorConfig(
     Objects.requireNonNull(sidecar, "sidecar");
     Objects.requireNonNull(security, "security");
     Objects.requireNonNull(defaults, "defaults");
+    Objects.requireNonNull(ceiling, "ceiling");
+    Objects.requireNonNull(namespaceLabel, "namespaceLabel");
   }
 
   /**
@@ -146,6 +153,29 @@ public record InjectorConfig(
 
     Optional<String> startupIfSet() {
       return startup.isEmpty() ? Optional.empty() : Optional.of(startup);
+    }
+  }
+
+  /**
+   * The operator's ceiling ({@link PeerCeiling}): every SPIFFE ID pattern a pod allows must lie
+   * within one of {@code allowedPeers} (empty: no limit on patterns), and the {@code audit} keyword
+   * is allowed only when {@code allowAudit} or in {@code auditNamespaces}.
+   */
+  public record Ceiling(String allowedPeers, boolean allowAudit, List<String> auditNamespaces) {
+    public Ceiling {
+      allowedPeers = allowedPeers == null ? "" : allowedPeers.trim();
+      auditNamespaces = auditNamespaces == null ? List.of() : List.copyOf(auditNamespaces);
+    }
+
+    Optional<String> allowedPeersIfSet() {
+      return allowedPeers.isEmpty() ? Optional.empty() : Optional.of(allowedPeers);
+    }
+  }
+
+  /** A namespace label, e.g. {@code lanyard.dev/inject=enabled}. */
+  public record NamespaceLabel(String key, String value) {
+    public boolean isOn(java.util.Map<String, String> labels) {
+      return labels != null && value.equals(labels.get(key));
     }
   }
 

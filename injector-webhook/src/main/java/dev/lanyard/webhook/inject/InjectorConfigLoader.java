@@ -179,6 +179,8 @@ public final class InjectorConfigLoader {
                     .replace(LanyardNames.ALLOWED_PEERS, "defaults.allowedPeers")
                     .replace(LanyardNames.STARTUP, "defaults.startup")
                     .replace("; the workload will refuse to start with it", "")));
+    checkNamespaceLabel(config, problems);
+    checkCeiling(config, problems);
     if (config.security().runAsUser() <= 0 || config.security().runAsGroup() <= 0) {
       problems.add(
           "security.runAsUser and security.runAsGroup must be non-root (> 0) for Pod"
@@ -188,6 +190,42 @@ public final class InjectorConfigLoader {
               + config.security().runAsGroup());
     }
     return problems;
+  }
+
+  /** The ceiling must parse, and the operator's own default must lie within it. */
+  private static void checkCeiling(InjectorConfig config, List<String> problems) {
+    PeerCeiling ceiling;
+    try {
+      ceiling = PeerCeiling.of(config.ceiling());
+    } catch (IllegalArgumentException e) {
+      problems.add("ceiling.allowedPeers entry " + e.getMessage());
+      return;
+    }
+    if (config.ceiling().auditNamespaces().stream().anyMatch(InjectorConfigLoader::isBlank)) {
+      problems.add(
+          "ceiling.auditNamespaces "
+              + config.ceiling().auditNamespaces()
+              + " has an empty entry; list namespace names");
+    }
+    config
+        .defaults()
+        .allowedPeersIfSet()
+        .flatMap(value -> ceiling.violation(value, "defaults.allowedPeers", null))
+        .ifPresent(problems::add);
+  }
+
+  /** The namespace label Events are confirmed against. */
+  private static void checkNamespaceLabel(InjectorConfig config, List<String> problems) {
+    InjectorConfig.NamespaceLabel label = config.namespaceLabel();
+    if (isBlank(label.key()) || isBlank(label.value())) {
+      problems.add(
+          "namespaceLabel needs a key and a value (the chart's admission.namespaceLabel), e.g."
+              + " key lanyard.dev/inject, value enabled; it has key \""
+              + label.key()
+              + "\" and value \""
+              + label.value()
+              + "\"");
+    }
   }
 
   private static void requireImage(List<String> problems, String key, String image) {

@@ -84,7 +84,12 @@ final class PodSettingsReader {
     Optional<String> allowedPeers =
         Optional.ofNullable(annotations.get(LanyardNames.ALLOWED_PEERS));
     allowedPeers.ifPresent(value -> checkAllowedPeers(value, warnings));
-    allowedPeers = allowedPeers.or(config.defaults()::allowedPeersIfSet);
+    // With a ceiling and no default, the ceiling itself: the runtime's own default (its whole
+    // trust domain) could be wider.
+    allowedPeers =
+        allowedPeers
+            .or(config.defaults()::allowedPeersIfSet)
+            .or(config.ceiling()::allowedPeersIfSet);
     Optional<String> startup = Optional.ofNullable(annotations.get(LanyardNames.STARTUP));
     startup.ifPresent(value -> checkStartup(value, warnings));
     startup = startup.or(config.defaults()::startupIfSet);

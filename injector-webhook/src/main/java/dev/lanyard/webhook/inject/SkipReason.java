@@ -15,7 +15,12 @@ public enum SkipReason {
   UNSUPPORTED_OS("unsupported_os", true),
   /** Not a valid pod (the apiserver refuses it after admission); nothing sensible to add. */
   INVALID_POD("invalid_pod", true),
-  NOTHING_TO_INJECT("nothing_to_inject", true);
+  NOTHING_TO_INJECT("nothing_to_inject", true),
+  /**
+   * The pod would allow peers beyond the operator's ceiling ({@link PeerCeiling}): not skipped but
+   * refused, since running it uninjected would also run it without the policy the operator set.
+   */
+  OUTSIDE_CEILING("outside_ceiling", true);
 
   private final String code;
   private final boolean surprising;
@@ -27,6 +32,11 @@ public enum SkipReason {
 
   public String code() {
     return code;
+  }
+
+  /** Whether the admission is denied (the pod is not created) rather than allowed unchanged. */
+  public boolean refuses() {
+    return this == OUTSIDE_CEILING;
   }
 
   /**

@@ -96,4 +96,54 @@ class InjectorConfigLoaderTest {
         .hasMessageContaining(file.toString())
         .hasMessageContaining("line");
   }
+
+  @Test
+  void theOperatorsDefaultMustLieWithinTheCeiling() {
+    assertThatThrownBy(
+            () ->
+                InjectorConfigLoader.fromYaml(
+                    "values",
+                    """
+                    defaults: {allowedPeers: "spiffe://td/ns/a/*,spiffe://td/ns/b/*"}
+                    ceiling: {allowedPeers: "spiffe://td/ns/a/**"}
+                    """))
+        .isInstanceOf(InvalidConfigException.class)
+        .hasMessageContaining(
+            "defaults.allowedPeers entry \"spiffe://td/ns/b/*\" allows peers outside the"
+                + " operator's ceiling [spiffe://td/ns/a/**]");
+    assertThatThrownBy(
+            () -> InjectorConfigLoader.fromYaml("values", "defaults: {allowedPeers: audit}"))
+        .hasMessageContaining("defaults.allowedPeers has \"audit\"")
+        .hasMessageContaining("not enabled cluster-wide");
+    assertThat(
+            InjectorConfigLoader.fromYaml(
+                    "values",
+                    "defaults: {allowedPeers: \"spiffe://td/ns/a/sa/x\"}\n"
+                        + "ceiling: {allowedPeers: \"spiffe://td/ns/a/**\"}")
+                .ceiling()
+                .allowedPeers())
+        .isEqualTo("spiffe://td/ns/a/**");
+  }
+
+  @Test
+  void aMalformedCeilingStopsTheStart() {
+    assertThatThrownBy(
+            () ->
+                InjectorConfigLoader.fromYaml(
+                    "values", "ceiling: {allowedPeers: \"spiffe://td/ns/*/x\", auditNamespaces: [\"\"]}"))
+        .isInstanceOf(InvalidConfigException.class)
+        .hasMessageContaining("ceiling.allowedPeers entry \"spiffe://td/ns/*/x\" is not a SPIFFE ID")
+        .hasMessageContaining("a wildcard may only be the whole last segment");
+  }
+
+  @Test
+  void theDefaultCeilingLimitsNoPatternAndAllowsAuditNowhere() {
+    InjectorConfig.Ceiling ceiling = InjectorConfigLoader.defaults().ceiling();
+
+    assertThat(ceiling.allowedPeers()).isEmpty();
+    assertThat(ceiling.allowAudit()).isFalse();
+    assertThat(ceiling.auditNamespaces()).isEmpty();
+    assertThat(InjectorConfigLoader.defaults().namespaceLabel())
+        .isEqualTo(new InjectorConfig.NamespaceLabel("lanyard.dev/inject", "enabled"));
+  }
 }

@@ -60,7 +60,13 @@ class WebhookIT {
             directory,
             TestPods.config(),
             metrics -> {
-              events = new OwnerEvents(kube.server().adminClient(), metrics, Clock.systemUTC());
+              events =
+                  new OwnerEvents(
+                      kube.server().adminClient(),
+                      metrics,
+                      Clock.systemUTC(),
+                      TestPods.config().namespaceLabel(),
+                      TestPods.config().webhookNamespace());
               return events;
             });
     webhook.createNamespace(INJECTED, Map.of(LanyardNames.INJECT, LanyardNames.NAMESPACE_ENABLED));
@@ -336,6 +342,39 @@ class WebhookIT {
   }
 
   @Test
+  void aReviewPostedStraightToTheWebhookPlantsNoEventOnAForgedOwner() throws Exception {
+    // What any pod that reaches /mutate can send: a pod "owned" by a kube-system ReplicaSet that
+    // does not exist, and one naming a real ReplicaSet of a labeled namespace with a wrong uid.
+    ReplicaSet real = replicaSet(INJECTED, "forged-target");
+    Pod inKubeSystem = ownedPod("coredns-", "ReplicaSet", "coredns-5d78c9869d", "0c1d-forged");
+    Pod wrongUid = ownedPod("forged-target-", "ReplicaSet", "forged-target", "0c1d-forged");
+    double before = webhook.metrics().events("unconfirmed_owner");
+
+    assertThat(
+            webhook
+                .postDirectly(
+                    dev.lanyard.webhook.admission.Reviews.podCreate(
+                        "forged-1", inKubeSystem, "kube-system", false))
+                .statusCode())
+        .isEqualTo(200);
+    assertThat(
+            webhook
+                .postDirectly(
+                    dev.lanyard.webhook.admission.Reviews.podCreate(
+                        "forged-2", wrongUid, INJECTED, false))
+                .statusCode())
+        .isEqualTo(200);
+
+    awaitMetric("unconfirmed_owner", before + 2);
+    assertThat(client().v1().events().inNamespace("kube-system").list().getItems())
+        .as("Events in kube-system")
+        .noneMatch(e -> "lanyard-webhook".equals(e.getReportingComponent()));
+    assertThat(client().v1().events().inNamespace(INJECTED).list().getItems())
+        .as("Events on the real ReplicaSet %s", real.getMetadata().getName())
+        .noneMatch(e -> "forged-target".equals(e.getInvolvedObject().getName()));
+  }
+
+  @Test
   void checkInjectExplainsLivePodsAndIdentitiesListsInjectedOnes() {
     client()
         .pods()
@@ -420,6 +459,74 @@ class WebhookIT {
     }
     throw new AssertionError(
         "no " + reason + " Event on " + involvedName + " in " + namespace + " within 20 s");
+  }
+
+  private static ReplicaSet replicaSet(String namespace, String name) {
+    return client()
+        .apps()
+        .replicaSets()
+        .inNamespace(namespace)
+        .resource(
+            new ReplicaSetBuilder()
+                .withNewMetadata()
+                .withName(name)
+                .endMetadata()
+                .withNewSpec()
+                .withReplicas(0)
+                .withNewSelector()
+                .addToMatchLabels("app", name)
+                .endSelector()
+                .withNewTemplate()
+                .withNewMetadata()
+                .addToLabels("app", name)
+                .endMetadata()
+                .withNewSpec()
+                .addNewContainer()
+                .withName("app")
+                .withImage("nginx:1.27")
+                .endContainer()
+                .endSpec()
+                .endTemplate()
+                .endSpec()
+                .build())
+        .create();
+  }
+
+  private static Pod ownedPod(String generateName, String kind, String owner, String uid) {
+    return new PodBuilder()
+        .withNewMetadata()
+        .withGenerateName(generateName)
+        .addNewOwnerReference()
+        .withApiVersion("apps/v1")
+        .withKind(kind)
+        .withName(owner)
+        .withUid(uid)
+        .withController(true)
+        .endOwnerReference()
+        .endMetadata()
+        .withNewSpec()
+        .addNewContainer()
+        .withName("app")
+        .withImage("nginx:1.27")
+        .endContainer()
+        .endSpec()
+        .build();
+  }
+
+  private static void awaitMetric(String result, double atLeast) throws InterruptedException {
+    long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+    while (webhook.metrics().events(result) < atLeast) {
+      if (System.nanoTime() > deadline) {
+        throw new AssertionError(
+            "lanyard_webhook_events_total{result=\""
+                + result
+                + "\"} stayed at "
+                + webhook.metrics().events(result)
+                + ", expected "
+                + atLeast);
+      }
+      Thread.sleep(100);
+    }
   }
 
   private static Optional<String> env(Container container, String name) {
