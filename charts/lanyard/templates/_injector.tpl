@@ -18,6 +18,9 @@ sidecar:
 defaults:
   allowedPeers: {{ $i.defaults.allowedPeers | default "" | quote }}
   startup: {{ $i.defaults.startup | default "" | quote }}
+  serverIds: {{ $i.defaults.serverIds | default "" | quote }}
+  meshCidrs: {{ $i.defaults.meshCidrs | default "" | quote }}
+  externalHosts: {{ $i.defaults.externalHosts | default "" | quote }}
 security:
   runAsUser: {{ int64 $i.runAsUser }}
   runAsGroup: {{ int64 $i.runAsGroup }}
