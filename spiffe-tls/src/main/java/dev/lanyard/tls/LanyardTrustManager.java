@@ -25,6 +25,8 @@ import javax.net.ssl.X509TrustManager;
  *       X.509-SVID, verified against its trust domain's bundle ({@link SvidValidator}), allowed by
  *       the secure-naming statement for that host ({@link ServerIds}) when there is one, and by
  *       {@link PeerPolicy}. That replaces DNS host name verification: SVIDs carry no DNS names.
+ *   <li>The pod's own loopback ({@code localhost}, 127.0.0.1) is no network path: there the
+ *       certificate decides as for a mesh peer (SVID) or an external host (anything else).
  *   <li>Any other destination is judged by Web PKI alone, by the JVM's ordinary trust manager
  *       (the one the caller passes in), including host name verification through the socket's
  *       or engine's {@code SSLParameters}, whatever the certificate carries: an SVID is never a
@@ -139,10 +141,12 @@ public final class LanyardTrustManager extends X509ExtendedTrustManager {
       return;
     }
     MeshDestinations.Destination destination = destinations.classify(peer.host);
-    if (!destination.mesh()) {
+    if (!destination.acceptsSvid()) {
       verifyWebPki(chain, authType, peer, destination, claimed.orElse(null));
     } else if (claimed.isPresent()) {
       verifySpiffePeer(chain, direction, peer, destination);
+    } else if (destination.kind() == MeshDestinations.Kind.LOCAL) {
+      verifyWebPki(chain, authType, peer, destination, null);
     } else {
       String subject = chain[0].getSubjectX500Principal().getName();
       throw refuse(base(direction, peer).peerSubject(subject).rule(destination.rule())
@@ -238,7 +242,7 @@ public final class LanyardTrustManager extends X509ExtendedTrustManager {
     }
     listener.onDecision(decision.outcome(PeerDecision.Outcome.ALLOWED).rule("web-pki")
         .reason("accepted by the JVM's default trust store and host name rules for "
-            + hostText(destination) + " (not a mesh destination, " + destination.rule() + ")"
+            + hostText(destination) + " (not a mesh destination: " + destination.rule() + ")"
             + (claimedSpiffeId == null ? "" : "; its SPIFFE ID " + claimedSpiffeId
                 + " was not used as its identity"))
         .peerNotAfter(chain[0].getNotAfter().toInstant())

@@ -20,8 +20,10 @@ import java.util.Optional;
  *   <li>a glob of {@code LANYARD_EXTERNAL_HOSTS} (default empty; the escape hatch for public
  *       two-label hosts such as {@code github.com}): external;
  *   <li>an IP address inside {@code LANYARD_MESH_CIDRS}: mesh;
- *   <li>{@code localhost}, {@code *.localhost}, loopback, link-local and unspecified addresses:
- *       external (never another pod: nothing on the network can stand in for them);
+ *   <li>{@code localhost} and loopback or unspecified addresses: local, the pod itself (nothing on
+ *       the network can stand there), so the certificate decides as it always did: an SVID is
+ *       authorized like a mesh peer's, any other certificate by Web PKI;
+ *   <li>link-local addresses (e.g. the cloud metadata service): external;
  *   <li>any other IP address: external when {@code LANYARD_MESH_CIDRS} is set (it is outside the
  *       cluster's ranges), mesh when it is not (fail closed: a cluster IP must present an SVID);
  *   <li>a single-label name ({@code orders}: a Service of the pod's namespace through the DNS
@@ -36,7 +38,8 @@ public final class MeshDestinations {
   public static final String SINGLE_LABEL = "mesh-destination:single-label";
   public static final String TWO_LABEL = "mesh-destination:two-label";
   public static final String IP_ADDRESS = "mesh-destination:ip-address";
-  public static final String LOCAL = "external-destination:local";
+  public static final String LOCAL = "local-destination:loopback";
+  public static final String LINK_LOCAL = "external-destination:link-local";
   public static final String OUTSIDE_CIDRS = "external-destination:outside-mesh-cidrs";
   public static final String PUBLIC_NAME = "external-destination:public-name";
 
@@ -75,8 +78,8 @@ public final class MeshDestinations {
     if (address.isPresent()) {
       return classifyAddress(name, address.get());
     }
-    if (name.equals("localhost") || name.endsWith(".localhost")) {
-      return external(name, LOCAL, name + " is this pod's own loopback name");
+    if (name.equals("localhost")) {
+      return local(name, name + " is this pod's own loopback name");
     }
     int labels = name.split("\\.", -1).length;
     if (labels == 1) {
@@ -98,10 +101,11 @@ public final class MeshDestinations {
       return mesh(name, ConfigKeys.MESH_CIDRS.env(), name + " is inside "
           + ConfigKeys.MESH_CIDRS.env() + " range " + range.get());
     }
-    if (address.isLoopbackAddress() || address.isLinkLocalAddress()
-        || address.isAnyLocalAddress()) {
-      return external(name, LOCAL, name + " is a loopback, link-local or unspecified address"
-          + " (never another pod)");
+    if (address.isLoopbackAddress() || address.isAnyLocalAddress()) {
+      return local(name, name + " is a loopback address (this pod itself)");
+    }
+    if (address.isLinkLocalAddress()) {
+      return external(name, LINK_LOCAL, name + " is a link-local address (never another pod)");
     }
     if (!cidrs.isEmpty()) {
       return external(name, OUTSIDE_CIDRS, name + " is outside " + ConfigKeys.MESH_CIDRS.env()
@@ -137,11 +141,25 @@ public final class MeshDestinations {
   }
 
   private static Destination mesh(String host, String rule, String reason) {
-    return new Destination(host, true, rule, reason);
+    return new Destination(host, Kind.MESH, rule, reason);
   }
 
   private static Destination external(String host, String rule, String reason) {
-    return new Destination(host, false, rule, reason);
+    return new Destination(host, Kind.EXTERNAL, rule, reason);
+  }
+
+  private static Destination local(String host, String reason) {
+    return new Destination(host, Kind.LOCAL, LOCAL, reason);
+  }
+
+  /** What a destination is. */
+  public enum Kind {
+    /** Must present an X.509-SVID; only there is an SVID a server's identity. */
+    MESH,
+    /** Web PKI alone; an SVID is no identity here. */
+    EXTERNAL,
+    /** The pod itself (loopback): an SVID is authorized like a mesh peer's, else Web PKI. */
+    LOCAL
   }
 
   @Override
@@ -150,18 +168,22 @@ public final class MeshDestinations {
         + cidrs + "]";
   }
 
-  /** One decision: mesh or external, the rule that decided and a sentence saying why. */
+  /** One decision: mesh, external or local, the rule that decided and a sentence saying why. */
   public static final class Destination {
     private final String host;
-    private final boolean mesh;
+    private final Kind kind;
     private final String rule;
     private final String reason;
 
-    Destination(String host, boolean mesh, String rule, String reason) {
+    Destination(String host, Kind kind, String rule, String reason) {
       this.host = host;
-      this.mesh = mesh;
+      this.kind = kind;
       this.rule = rule;
       this.reason = reason;
+    }
+
+    public Kind kind() {
+      return kind;
     }
 
     /** The normalized host; null when none was known. */
@@ -169,9 +191,14 @@ public final class MeshDestinations {
       return host;
     }
 
-    /** Whether the server must present an X.509-SVID (and only then may it). */
+    /** Whether the server must present an X.509-SVID. */
     public boolean mesh() {
-      return mesh;
+      return kind == Kind.MESH;
+    }
+
+    /** Whether an SVID may be accepted as the server's identity here (mesh or local). */
+    public boolean acceptsSvid() {
+      return kind != Kind.EXTERNAL;
     }
 
     /** {@code LANYARD_MESH_HOSTS}, {@code mesh-destination:single-label}, ... */
@@ -185,7 +212,7 @@ public final class MeshDestinations {
 
     @Override
     public String toString() {
-      return (mesh ? "mesh" : "external") + " (" + rule + "): " + reason;
+      return kind.name().toLowerCase(Locale.ROOT) + " (" + rule + "): " + reason;
     }
   }
 }

@@ -235,6 +235,24 @@ class LanyardTrustManagerTest {
         .hasMessageContaining("matches none of LANYARD_ALLOWED_PEERS");
   }
 
+  /** The pod's own loopback: an SVID is authorized by the peer policy, other certificates by Web PKI. */
+  @Test
+  void onLoopbackTheCertificateDecides() throws Exception {
+    List<String> accepted = new CopyOnWriteArrayList<>();
+    LanyardTrustManager trustManager = trustManager("", "",
+        (leaf, direction, host) -> accepted.add(host));
+
+    trustManager.checkServerTrusted(ca.leaf(PEER).chainArray(), "ECDHE_ECDSA",
+        engine("localhost", 8443));
+    trustManager.checkServerTrusted(ca.webServer("localhost").chainArray(), "ECDHE_ECDSA",
+        engine("127.0.0.1", 8443));
+
+    assertThat(accepted).containsExactly("localhost");
+    assertThat(webPki.calls).containsExactly("server/engine");
+    assertThat(decisions).extracting(PeerDecision::rule)
+        .containsExactly("same-trust-domain", "web-pki");
+  }
+
   @Test
   void singleAndTwoLabelNamesAndClusterIpsMustPresentAnSvid() {
     X509Certificate[] chain = ca.webServer("orders").chainArray();

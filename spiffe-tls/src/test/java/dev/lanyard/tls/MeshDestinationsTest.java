@@ -37,10 +37,11 @@ class MeshDestinationsTest {
         Arguments.of("140.82.112.3", null, "", "", true, MeshDestinations.IP_ADDRESS),
         Arguments.of("[fd00:10:96::a]", null, "", "", true, MeshDestinations.IP_ADDRESS),
         Arguments.of("localhost", null, "", "", false, MeshDestinations.LOCAL),
-        Arguments.of("app.localhost", null, "", "", false, MeshDestinations.LOCAL),
+        Arguments.of("app.localhost", null, "", "", true, MeshDestinations.TWO_LABEL),
         Arguments.of("127.0.0.1", null, "", "", false, MeshDestinations.LOCAL),
         Arguments.of("::1", null, "", "", false, MeshDestinations.LOCAL),
-        Arguments.of("169.254.169.254", null, "", "", false, MeshDestinations.LOCAL),
+        Arguments.of("169.254.169.254", null, "", "", false, MeshDestinations.LINK_LOCAL),
+        Arguments.of("fe80::1", null, "", "", false, MeshDestinations.LINK_LOCAL),
         Arguments.of("0.0.0.0", null, "", "", false, MeshDestinations.LOCAL),
         // Not an IP literal: a name with digits (never resolved).
         Arguments.of("999.1.1.1", null, "", "", false, MeshDestinations.PUBLIC_NAME),
@@ -79,6 +80,19 @@ class MeshDestinationsTest {
     if (host != null && !host.isEmpty()) {
       assertThat(destination.reason()).contains(MeshDestinations.normalize(host));
     }
+  }
+
+  @Test
+  void loopbackIsThePodItselfWhereTheCertificateDecides() {
+    for (String host : new String[] {"localhost", "LOCALHOST.", "127.0.0.1", "127.9.9.9", "::1",
+        "[::1]", "0.0.0.0"}) {
+      MeshDestinations.Destination destination = rule(null, "", CIDRS).classify(host);
+      assertThat(destination.kind()).as(host).isEqualTo(MeshDestinations.Kind.LOCAL);
+      assertThat(destination.acceptsSvid()).isTrue();
+      assertThat(destination.mesh()).isFalse();
+    }
+    assertThat(MeshDestinations.DEFAULT.classify("api.stripe.com").acceptsSvid()).isFalse();
+    assertThat(MeshDestinations.DEFAULT.classify("orders").acceptsSvid()).isTrue();
   }
 
   @Test
