@@ -5,7 +5,7 @@ never touches the disk: it is handed to OpenSSL through a pipe (/dev/fd/N). List
 127.0.0.1, prints "LISTENING port=N", then for every connection one line saying what it saw:
   tls:  HANDSHAKE failed <reason> | REQUEST <json of the request line and headers>
   raw:  BYTES <hex of the first bytes received>
-and answers an HTTP request with 200 "impostor".
+and answers an HTTP request with 200 "impostor" (tls) or 418 in clear text (raw).
 """
 import json
 import os
@@ -68,6 +68,11 @@ def serve_raw(conn):
     except OSError:
         data = b""
     say("BYTES " + data[:64].hex())
+    try:
+        # A plain answer: a plain-HTTP client gets it; a TLS client fails its handshake on it.
+        conn.sendall(b"HTTP/1.1 418 plain listener\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
+    except OSError:
+        pass
     conn.close()
 
 
