@@ -227,6 +227,8 @@ class SecureNamingIT {
       String... jvmArgs) {
     Map<String, String> env = new LinkedHashMap<>(AuditRecords.DOWNWARD_API);
     env.put("LANYARD_AUDIT", "all");
+    // Under a loaded CI machine the first SVID can take longer than Mesh's 20 s.
+    env.put("LANYARD_STARTUP", "wait=60s,then=fail");
     env.putAll(extraEnv);
     List<String> allJvmArgs = new ArrayList<>(List.of(hostsFile));
     allJvmArgs.addAll(List.of(jvmArgs));
