@@ -18,6 +18,9 @@ sidecar:
 defaults:
   allowedPeers: {{ $i.defaults.allowedPeers | default "" | quote }}
   startup: {{ $i.defaults.startup | default "" | quote }}
+  serverIds: {{ $i.defaults.serverIds | default "" | quote }}
+  meshCidrs: {{ $i.defaults.meshCidrs | default "" | quote }}
+  externalHosts: {{ $i.defaults.externalHosts | default "" | quote }}
 ceiling:
   allowedPeers: {{ $i.ceiling.allowedPeers | default "" | quote }}
   allowAudit: {{ $i.ceiling.allowAudit }}

@@ -312,7 +312,11 @@ class ChartTemplateTest {
                 Map.entry("injector.sidecar.image.repository", "registry.example/lanyard/sidecar"),
                 Map.entry("injector.runAsUser", "10001"),
                 Map.entry("injector.defaults.allowedPeers", "spiffe://example.org/ns/platform/**"),
-                Map.entry("injector.defaults.startup", "wait=60s\\,then=degrade")));
+                Map.entry("injector.defaults.startup", "wait=60s\\,then=degrade"),
+                Map.entry("injector.defaults.serverIds",
+                    "orders=spiffe://example.org/ns/shop/sa/orders"),
+                Map.entry("injector.defaults.meshCidrs", "10.96.0.0/12\\,10.244.0.0/16"),
+                Map.entry("injector.defaults.externalHosts", "github.com")));
     InjectorConfig config = InjectorConfigLoader.fromYaml("hostPath render", hostPath.injectorConfig());
     assertThat(config.socket().type()).isEqualTo(InjectorConfig.SocketVolumeType.HOST_PATH);
     assertThat(config.socket().hostPath()).isEqualTo("/run/spire/sockets");
@@ -325,7 +329,12 @@ class ChartTemplateTest {
     assertThat(config.security().runAsUser()).isEqualTo(10001);
     assertThat(config.defaults().allowedPeers()).isEqualTo("spiffe://example.org/ns/platform/**");
     assertThat(config.defaults().startup()).isEqualTo("wait=60s,then=degrade");
+    assertThat(config.defaults().serverIds())
+        .isEqualTo("orders=spiffe://example.org/ns/shop/sa/orders");
+    assertThat(config.defaults().meshCidrs()).isEqualTo("10.96.0.0/12,10.244.0.0/16");
+    assertThat(config.defaults().externalHosts()).isEqualTo("github.com");
     assertThat(defaults.defaults().allowedPeers()).isEmpty();
+    assertThat(defaults.defaults().meshCidrs()).isEmpty();
 
     // A changed configuration must roll the webhook pods, or they keep injecting the old one.
     assertThat(hostPath.one("Deployment").at("/spec/template/metadata/annotations/checksum~1config"))

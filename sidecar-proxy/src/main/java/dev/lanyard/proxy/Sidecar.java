@@ -69,7 +69,7 @@ final class Sidecar {
     }
     if (config.outboundProxy().isPresent()) {
       HostAndPort address = config.outboundProxy().get();
-      bind(address, new OutboundProxyInitializer(address, upstreams, shared.meshHosts(),
+      bind(address, new OutboundProxyInitializer(address, upstreams, shared.meshDestinations(),
           outboundJwt, settings));
       bound.add("outbound-proxy " + address);
     }

@@ -23,7 +23,8 @@ public final class LanyardConfig {
 
   private final PeerPolicy peerPolicy;
   private final StartupPolicy startupPolicy;
-  private final HostGlobs meshHosts;
+  private final MeshDestinations meshDestinations;
+  private final ServerIds serverIds;
   private final InetSocketAddress adminAddress;
   private final boolean debug;
   private final AuditMode auditMode;
@@ -38,8 +39,13 @@ public final class LanyardConfig {
         PeerPolicy.SAME_TRUST_DOMAIN);
     this.startupPolicy = parse(ConfigKeys.STARTUP, env, sys, StartupPolicy::parse,
         StartupPolicy.DEFAULT);
-    this.meshHosts = parse(ConfigKeys.MESH_HOSTS, env, sys, HostGlobs::parse,
-        HostGlobs.parse(HostGlobs.DEFAULT_MESH_HOSTS));
+    this.meshDestinations = new MeshDestinations(
+        parse(ConfigKeys.MESH_HOSTS, env, sys, HostGlobs::parse,
+            HostGlobs.parse(HostGlobs.DEFAULT_MESH_HOSTS)),
+        parse(ConfigKeys.EXTERNAL_HOSTS, env, sys,
+            text -> HostGlobs.parse(text, ConfigKeys.EXTERNAL_HOSTS), HostGlobs.NONE),
+        parse(ConfigKeys.MESH_CIDRS, env, sys, MeshCidrs::parse, MeshCidrs.NONE));
+    this.serverIds = parse(ConfigKeys.SERVER_IDS, env, sys, ServerIds::parse, ServerIds.NONE);
     this.adminAddress = parse(ConfigKeys.ADMIN_ADDRESS, env, sys, LanyardConfig::parseAdminAddress,
         parseAdminAddress(DEFAULT_ADMIN_ADDRESS));
     this.debug = parse(ConfigKeys.LOG, env, sys, LanyardConfig::parseDebug, false);
@@ -143,9 +149,19 @@ public final class LanyardConfig {
     return startupPolicy;
   }
 
-  /** Hosts that must present an X.509-SVID (no Web PKI fallback). */
+  /** {@code LANYARD_MESH_HOSTS}: hosts that must present an X.509-SVID (no Web PKI fallback). */
   public HostGlobs meshHosts() {
-    return meshHosts;
+    return meshDestinations.meshHosts();
+  }
+
+  /** Which outbound hosts are mesh destinations (mesh hosts, external hosts, mesh CIDRs). */
+  public MeshDestinations meshDestinations() {
+    return meshDestinations;
+  }
+
+  /** Secure naming: which SPIFFE IDs a mesh host may present ({@link ServerIds#NONE} when unset). */
+  public ServerIds serverIds() {
+    return serverIds;
   }
 
   /** Where the admin endpoint listens; empty when {@code off}. */
@@ -193,7 +209,11 @@ public final class LanyardConfig {
   @Override
   public String toString() {
     return "allowed_peers=[" + peerPolicy + "] startup=" + startupPolicy + " mesh_hosts=["
-        + meshHosts + "] admin=" + (adminAddress == null ? "off" : adminAddress) + " audit="
+        + meshDestinations.meshHosts() + "]"
+        + (meshDestinations.externalHosts().globs().isEmpty() ? ""
+            : " external_hosts=[" + meshDestinations.externalHosts() + "]")
+        + (meshDestinations.cidrs().isEmpty() ? "" : " mesh_cidrs=[" + meshDestinations.cidrs() + "]")
+        + (serverIds.isEmpty() ? "" : " server_ids=[" + serverIds + "]") + " admin=" + (adminAddress == null ? "off" : adminAddress) + " audit="
         + auditMode.name().toLowerCase(Locale.ROOT) + " socket=" + workloadApiAddress
         + " plain_ports=" + plainPorts
         + (jwtAudiences.isEmpty() ? "" : " jwt_audiences=[" + jwtAudiences + "]")

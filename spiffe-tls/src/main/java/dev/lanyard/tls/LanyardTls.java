@@ -77,8 +77,7 @@ public final class LanyardTls implements AutoCloseable {
         .add(metrics).add(recentPeers).add(auditLog).add(sessionPolicy);
     source.addListener(sessionPolicy);
     this.keyManager = new LanyardKeyManager(firstSvid);
-    this.trustManager = new LanyardTrustManager(source, firstSvid, config.peerPolicy(),
-        config.meshHosts(), webPki, decisionListeners, clock, sessionPolicy);
+    this.trustManager = trustManager(webPki, SpiffePeerListener.NONE);
     this.jwtSource = builder.jwtSource != null ? builder.jwtSource
         : config.usesJwt() ? WorkloadApiJwtSource.start(config.workloadApiAddress()) : null;
     this.jwtSender = new JwtSender(config.jwtAudiences(), jwtSource, auditLog,
@@ -222,8 +221,15 @@ public final class LanyardTls implements AutoCloseable {
    * non-mesh servers is kept.
    */
   public LanyardTrustManager trustManager(X509TrustManager fallback) {
-    return new LanyardTrustManager(source, firstSvid, config.peerPolicy(), config.meshHosts(),
-        fallback, decisionListeners, clock, sessionPolicy);
+    return trustManager(fallback, SpiffePeerListener.NONE);
+  }
+
+  /** As {@link #trustManager(X509TrustManager)}; {@code spiffePeers} hears of every SVID accepted. */
+  public LanyardTrustManager trustManager(X509TrustManager fallback,
+      SpiffePeerListener spiffePeers) {
+    return new LanyardTrustManager(source, firstSvid, config.peerPolicy(),
+        config.meshDestinations(), config.serverIds(), fallback, decisionListeners, clock,
+        sessionPolicy, spiffePeers);
   }
 
   /** Track further session contexts with it (e.g. Netty's), or call {@code onRotation}. */

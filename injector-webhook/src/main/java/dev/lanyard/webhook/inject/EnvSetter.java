@@ -84,8 +84,10 @@ final class EnvSetter {
   }
 
   /**
-   * {@code LANYARD_ALLOWED_PEERS}, {@code LANYARD_STARTUP}, {@code LANYARD_JWT_AUDIENCES} and
-   * {@code LANYARD_AUDIT} from the pod's annotations: the knobs the javaagent and the sidecar share.
+   * {@code LANYARD_ALLOWED_PEERS}, {@code LANYARD_STARTUP}, {@code LANYARD_JWT_AUDIENCES}, {@code
+   * LANYARD_AUDIT} and {@code LANYARD_SERVER_IDS} from the pod's annotations (or the operator's
+   * defaults), and {@code LANYARD_MESH_CIDRS} and {@code LANYARD_EXTERNAL_HOSTS} from the
+   * operator's defaults: the knobs the javaagent and the sidecar share.
    */
   void policyFromAnnotations(Container container, PodSettings settings) {
     Optional<String> allowedPeers = settings.allowedPeers();
@@ -132,5 +134,32 @@ final class EnvSetter {
                     LanyardNames.LANYARD_AUDIT,
                     value,
                     ", so " + LanyardNames.AUDIT + " does not apply to it"));
+    settings
+        .serverIds()
+        .ifPresent(
+            value ->
+                literal(
+                    container,
+                    LanyardNames.LANYARD_SERVER_IDS,
+                    value,
+                    ", so " + LanyardNames.SERVER_IDS + " does not apply to it"));
+    settings
+        .meshCidrs()
+        .ifPresent(
+            value ->
+                literal(
+                    container,
+                    LanyardNames.LANYARD_MESH_CIDRS,
+                    value,
+                    ", so the chart's injector.defaults.meshCidrs does not apply to it"));
+    settings
+        .externalHosts()
+        .ifPresent(
+            value ->
+                literal(
+                    container,
+                    LanyardNames.LANYARD_EXTERNAL_HOSTS,
+                    value,
+                    ", so the chart's injector.defaults.externalHosts does not apply to it"));
   }
 }

@@ -137,14 +137,33 @@ public record InjectorConfig(
       ResourceRequirements resources) {}
 
   /**
-   * What a pod gets when it has no {@code lanyard.dev/allowed-peers} or {@code
-   * lanyard.dev/startup} annotation; empty means the javaagent's and sidecar's own default (the
-   * same trust domain only; {@code wait=30s,then=fail}). An annotation always wins.
+   * What a pod gets when it has no {@code lanyard.dev/allowed-peers}, {@code lanyard.dev/startup}
+   * or {@code lanyard.dev/server-ids} annotation; empty means the javaagent's and sidecar's own
+   * default (the same trust domain only; {@code wait=30s,then=fail}; no secure-naming
+   * statement). An annotation always wins. {@code meshCidrs} (the cluster's service and pod
+   * CIDRs, {@code LANYARD_MESH_CIDRS}) and {@code externalHosts} ({@code LANYARD_EXTERNAL_HOSTS})
+   * are cluster facts, set for every injected container; they have no annotation.
    */
-  public record Defaults(String allowedPeers, String startup) {
+  public record Defaults(String allowedPeers, String startup, String serverIds, String meshCidrs,
+      String externalHosts) {
     public Defaults {
       allowedPeers = allowedPeers == null ? "" : allowedPeers.trim();
       startup = startup == null ? "" : startup.trim();
+      serverIds = serverIds == null ? "" : serverIds.trim();
+      meshCidrs = meshCidrs == null ? "" : meshCidrs.trim();
+      externalHosts = externalHosts == null ? "" : externalHosts.trim();
+    }
+
+    Optional<String> serverIdsIfSet() {
+      return serverIds.isEmpty() ? Optional.empty() : Optional.of(serverIds);
+    }
+
+    Optional<String> meshCidrsIfSet() {
+      return meshCidrs.isEmpty() ? Optional.empty() : Optional.of(meshCidrs);
+    }
+
+    Optional<String> externalHostsIfSet() {
+      return externalHosts.isEmpty() ? Optional.empty() : Optional.of(externalHosts);
     }
 
     Optional<String> allowedPeersIfSet() {

@@ -171,6 +171,10 @@ public final class InjectorConfigLoader {
         .ifPresent(value -> PodSettingsReader.checkAllowedPeers(value, defaultsProblems));
     config.defaults().startupIfSet()
         .ifPresent(value -> PodSettingsReader.checkStartup(value, defaultsProblems));
+    config.defaults().serverIdsIfSet()
+        .ifPresent(value -> PodSettingsReader.checkServerIds(value, defaultsProblems));
+    config.defaults().meshCidrsIfSet()
+        .ifPresent(value -> PodSettingsReader.checkMeshCidrs(value, defaultsProblems));
     defaultsProblems.forEach(
         problem ->
             problems.add(
@@ -178,6 +182,8 @@ public final class InjectorConfigLoader {
                     .message()
                     .replace(LanyardNames.ALLOWED_PEERS, "defaults.allowedPeers")
                     .replace(LanyardNames.STARTUP, "defaults.startup")
+                    .replace(LanyardNames.SERVER_IDS, "defaults.serverIds")
+                    .replace("mesh CIDR ", "defaults.meshCidrs entry ")
                     .replace("; the workload will refuse to start with it", "")));
     checkNamespaceLabel(config, problems);
     checkCeiling(config, problems);

@@ -22,6 +22,8 @@ public final class LanyardNames {
   public static final String JWT_AUDIENCES = "lanyard.dev/jwt-audiences";
   public static final String INBOUND_JWT_AUDIENCE = "lanyard.dev/inbound-jwt-audience";
   public static final String AUDIT = "lanyard.dev/audit";
+  /** Secure naming: {@code host-glob=spiffe-id-pattern,...}, which IDs a mesh host may present. */
+  public static final String SERVER_IDS = "lanyard.dev/server-ids";
 
   /** Written by the webhook: JSON, see {@link InjectionStatus}. */
   public static final String STATUS = "lanyard.dev/status";
@@ -53,6 +55,9 @@ public final class LanyardNames {
   public static final String LANYARD_JWT_AUDIENCES = "LANYARD_JWT_AUDIENCES";
   public static final String LANYARD_INBOUND_JWT_AUDIENCE = "LANYARD_INBOUND_JWT_AUDIENCE";
   public static final String LANYARD_AUDIT = "LANYARD_AUDIT";
+  public static final String LANYARD_SERVER_IDS = "LANYARD_SERVER_IDS";
+  public static final String LANYARD_MESH_CIDRS = "LANYARD_MESH_CIDRS";
+  public static final String LANYARD_EXTERNAL_HOSTS = "LANYARD_EXTERNAL_HOSTS";
   public static final String LANYARD_ADMIN_ADDRESS = "LANYARD_ADMIN_ADDRESS";
   public static final String LANYARD_OUTBOUND_PROXY = "LANYARD_OUTBOUND_PROXY";
   public static final String LANYARD_POD_NAME = "LANYARD_POD_NAME";

@@ -102,6 +102,9 @@ final class PodSettingsReader {
     inboundJwtAudience.ifPresent(value -> checkInboundJwtAudience(value, warnings));
     Optional<String> audit = Optional.ofNullable(annotations.get(LanyardNames.AUDIT));
     audit.ifPresent(value -> checkAudit(value, warnings));
+    Optional<String> serverIds = Optional.ofNullable(annotations.get(LanyardNames.SERVER_IDS));
+    serverIds.ifPresent(value -> checkServerIds(value, warnings));
+    serverIds = serverIds.or(config.defaults()::serverIdsIfSet);
 
     return new PodSettings(
         optOutSource != null,
@@ -115,6 +118,9 @@ final class PodSettingsReader {
         jwtAudiences,
         inboundJwtAudience,
         audit,
+        serverIds,
+        config.defaults().meshCidrsIfSet(),
+        config.defaults().externalHostsIfSet(),
         invalid,
         warnings);
   }
@@ -179,6 +185,51 @@ final class PodSettingsReader {
                   + item
                   + "\" is not host-glob=audience, e.g. llm-gateway.*.svc=llm-gateway;"
                   + " the workload will refuse to start with it"));
+      return;
+    }
+  }
+
+  /**
+   * {@code host-glob=spiffe-id-pattern,...}, as spiffe-tls parses {@code LANYARD_SERVER_IDS}: each
+   * entry names a host glob and a {@code spiffe://} pattern.
+   */
+  static void checkServerIds(String value, List<InjectionWarning> warnings) {
+    for (String part : value.split(",")) {
+      String item = part.trim();
+      int equals = item.indexOf('=');
+      if (item.isEmpty()
+          || equals > 0 && item.substring(equals + 1).trim().startsWith("spiffe://")) {
+        continue;
+      }
+      warnings.add(
+          new InjectionWarning(
+              "invalid_server_ids",
+              LanyardNames.SERVER_IDS
+                  + " entry \""
+                  + item
+                  + "\" is not host-glob=spiffe-id-pattern, e.g."
+                  + " payments.prod.svc=spiffe://example.org/ns/prod/sa/payments;"
+                  + " the workload will refuse to start with it"));
+      return;
+    }
+  }
+
+  private static final java.util.regex.Pattern CIDR =
+      java.util.regex.Pattern.compile("[0-9a-fA-F:.]+/\\d{1,3}");
+
+  /** {@code address/prefix,...}: the cluster's service and pod CIDRs ({@code LANYARD_MESH_CIDRS}). */
+  static void checkMeshCidrs(String value, List<InjectionWarning> warnings) {
+    for (String part : value.split(",")) {
+      String item = part.trim();
+      if (item.isEmpty() || CIDR.matcher(item).matches()) {
+        continue;
+      }
+      warnings.add(
+          new InjectionWarning(
+              "invalid_mesh_cidrs",
+              "mesh CIDR \""
+                  + item
+                  + "\" is not address/prefix-length, e.g. 10.96.0.0/12,10.244.0.0/16"));
       return;
     }
   }

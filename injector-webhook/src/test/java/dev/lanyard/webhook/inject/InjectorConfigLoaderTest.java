@@ -88,6 +88,20 @@ class InjectorConfigLoaderTest {
   }
 
   @Test
+  void badServerIdsAndMeshCidrsStopTheStartNamingTheKey() {
+    assertThatThrownBy(
+            () ->
+                InjectorConfigLoader.fromYaml(
+                    "values",
+                    "defaults: {serverIds: 'orders=orders', meshCidrs: '10.96.0.0/12,cluster'}\n"))
+        .isInstanceOf(InvalidConfigException.class)
+        .hasMessageContaining("2 problems")
+        .hasMessageContaining("defaults.serverIds entry \"orders=orders\" is not"
+            + " host-glob=spiffe-id-pattern")
+        .hasMessageContaining("defaults.meshCidrs entry \"cluster\" is not address/prefix-length");
+  }
+
+  @Test
   void invalidYamlSaysWhere(@TempDir Path dir) throws Exception {
     Path file = Files.writeString(dir.resolve("config.yaml"), "sidecar: [\n");
 

@@ -276,6 +276,75 @@ class PodInjectorTest {
     }
 
     @Test
+    void serverIdsMeshCidrsAndExternalHostsReachJavaagentAndSidecarAndAnAnnotationWins() {
+      PodInjector withDefaults =
+          new PodInjector(
+              InjectorConfigLoader.fromYaml(
+                  "test config",
+                  """
+                  defaults:
+                    serverIds: "*.prod.svc=spiffe://example.org/ns/prod/**"
+                    meshCidrs: 10.96.0.0/12,10.244.0.0/16
+                    externalHosts: github.com
+                  """));
+      Pod mixed =
+          pod("mixed", container("jvm", "eclipse-temurin:21"), container("py", "python:3"));
+      mixed
+          .getMetadata()
+          .setAnnotations(
+              new java.util.HashMap<>(
+                  java.util.Map.of(
+                      "lanyard.dev/server-ids",
+                      "orders=spiffe://example.org/ns/shop/sa/orders")));
+
+      InjectionResult annotated = withDefaults.inject(mixed, RequestContext.of("apps"));
+      Container sidecar = init(annotated.pod(), "lanyard-sidecar").orElseThrow();
+      Container jvm = app(annotated.pod(), "jvm");
+      Container plain =
+          init(withDefaults.inject(TestPods.pythonPod(), RequestContext.of("apps")).pod(),
+                  "lanyard-sidecar")
+              .orElseThrow();
+
+      for (Container container : List.of(sidecar, jvm)) {
+        assertThat(env(container, "LANYARD_SERVER_IDS"))
+            .contains("orders=spiffe://example.org/ns/shop/sa/orders");
+        assertThat(env(container, "LANYARD_MESH_CIDRS")).contains("10.96.0.0/12,10.244.0.0/16");
+        assertThat(env(container, "LANYARD_EXTERNAL_HOSTS")).contains("github.com");
+      }
+      assertThat(env(app(annotated.pod(), "py"), "LANYARD_SERVER_IDS")).isEmpty();
+      assertThat(env(plain, "LANYARD_SERVER_IDS")).contains("*.prod.svc=spiffe://example.org/ns/prod/**");
+      assertThat(annotated.report().admissionWarnings()).isEmpty();
+      // Without configured defaults nothing is set: the runtime's own defaults apply.
+      Container bare = init(inject(TestPods.pythonPod()).pod(), "lanyard-sidecar").orElseThrow();
+      assertThat(env(bare, "LANYARD_SERVER_IDS")).isEmpty();
+      assertThat(env(bare, "LANYARD_MESH_CIDRS")).isEmpty();
+    }
+
+    @Test
+    void aMalformedServerIdsAnnotationIsWarnedAbout() {
+      Pod jvmOnly = TestPods.jvmPod();
+      jvmOnly
+          .getMetadata()
+          .setAnnotations(
+              new java.util.HashMap<>(
+                  java.util.Map.of("lanyard.dev/server-ids", "orders=ns/shop/sa/orders")));
+
+      InjectionResult result = inject(jvmOnly);
+
+      assertThat(result.report().admissionWarnings())
+          .anySatisfy(
+              w ->
+                  assertThat(w)
+                      .contains(
+                          "lanyard.dev/server-ids entry \"orders=ns/shop/sa/orders\" is not"
+                              + " host-glob=spiffe-id-pattern, e.g."
+                              + " payments.prod.svc=spiffe://example.org/ns/prod/sa/payments;"
+                              + " the workload will refuse to start with it"));
+      assertThat(env(app(result.pod(), "app"), "LANYARD_SERVER_IDS"))
+          .contains("orders=ns/shop/sa/orders");
+    }
+
+    @Test
     void aJvmAndANonJvmContainerGetTheJavaagentAndTheSidecarOnDifferentAdminPorts() {
       InjectionResult result =
           inject(pod("mixed", container("jvm", "eclipse-temurin:21"), container("py", "python:3")));

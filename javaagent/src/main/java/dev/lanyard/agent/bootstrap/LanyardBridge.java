@@ -138,13 +138,13 @@ public final class LanyardBridge {
     }
   }
 
-  public static boolean isAuthorizedSpiffePeer(SSLSession session) {
+  public static boolean isAuthorizedSpiffePeer(String host, SSLSession session) {
     TlsHooks current = hooks;
-    if (current == null || session == null) {
+    if (current == null || session == null || host == null) {
       return false;
     }
     try {
-      return current.isAuthorizedSpiffePeer(session);
+      return current.isAuthorizedSpiffePeer(host, session);
     } catch (Throwable t) {
       logOnce("isAuthorizedSpiffePeer", t);
       return false;
