@@ -33,9 +33,13 @@ public final class ServerMain {
 
     /** A short description for the start-up line. */
     String describe() {
-      return tls.describe() + (tls.mode().isTls()
-          ? " client_auth=" + (needClientAuth() ? "need" : clientAuth.name().toLowerCase(
-              java.util.Locale.ROOT)) : "");
+      if (!tls.mode().isTls()) {
+        return tls.describe();
+      }
+      String asked = needClientAuth() ? "need"
+          : clientAuth == ClientAuthSetup.NEED ? "none"
+          : clientAuth.name().toLowerCase(java.util.Locale.ROOT);
+      return tls.describe() + " client_auth=" + asked;
     }
   }
 

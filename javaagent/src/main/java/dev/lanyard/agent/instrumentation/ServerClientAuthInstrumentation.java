@@ -20,7 +20,7 @@ import net.bytebuddy.asm.Advice;
  * <ul>
  *   <li>{@code setUseClientMode}, {@code setNeedClientAuth}, {@code setWantClientAuth} and
  *       {@code setSSLParameters} (need and want travel in {@code SSLParameters}: the JDK
- *       HttpsServer's default {@code HttpsConfigurator}, Jetty and Tomcat reset them that way) on
+ *       HttpsServer's default {@code HttpsConfigurator} and Tomcat reset them that way) on
  *       SSLEngine, SSLSocket and SSLServerSocket;
  *   <li>the one constructor that makes an SSLSocket in server mode without any of those calls
  *       ({@code SSLSocketFactory.createSocket(socket, consumed, autoClose)});
