@@ -22,6 +22,7 @@ public final class SidecarMain {
     try {
       shared = LanyardConfig.fromEnvironment();
       config = SidecarConfig.fromEnvironment();
+      OwnPorts.checkInbound(config, shared);
     } catch (IllegalArgumentException e) {
       LanyardLog.warn("bad configuration: " + e.getMessage());
       System.exit(2);
