@@ -115,6 +115,14 @@ public final class AdmissionHandler {
       InjectionResult result =
           injector.apply(pod, new RequestContext(request.namespace(), request.dryRun()));
       InjectionReport report = result.report();
+      if (report.refused()) {
+        // Never created, so no Event: the owner's controller records the denial with our reason.
+        metrics.admission(
+            WebhookMetrics.DENIED, report.reasonCode(), nanoTime.getAsLong() - start);
+        return HttpReply.json(
+            AdmissionReviews.denied(
+                request.uid(), 400, "lanyard: " + report.summary(), List.of()));
+      }
       JsonNode patch = report.injected() ? JsonPatches.diff(pod, result.pod()) : null;
       byte[] response = AdmissionReviews.allowed(request.uid(), patch, report.admissionWarnings());
       if (!request.dryRun()) {

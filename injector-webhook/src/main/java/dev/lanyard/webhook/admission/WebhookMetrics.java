@@ -21,6 +21,9 @@ public final class WebhookMetrics {
   /** Malformed, oversized or wrongly typed requests (HTTP 400 or 415). */
   public static final String REJECTED = "rejected";
 
+  /** A pod refused at admission (e.g. an annotation on a Lanyard port), with the reason. */
+  public static final String DENIED = "denied";
+
   /** A bug in injection: the pod was allowed uninjected, with a warning. */
   public static final String ERROR = "error";
 
