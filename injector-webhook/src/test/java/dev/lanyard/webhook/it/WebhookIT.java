@@ -207,13 +207,19 @@ class WebhookIT {
     Container sidecar = TestPods.init(pod, "lanyard-sidecar").orElseThrow();
     Container planner = TestPods.app(pod, "planner");
     Map<String, Integer> listeners = new java.util.LinkedHashMap<>();
+    // Where the sidecar listens: its env, or the sidecar's own default when the env is unset
+    // (/shutdown on 127.0.0.1:15002; the health port is off unless set).
+    Map<String, String> sidecarDefaults =
+        Map.of("LANYARD_SHUTDOWN_ADDRESS", "127.0.0.1:15002");
     for (String key :
         List.of(
             "LANYARD_ADMIN_ADDRESS",
             "LANYARD_OUTBOUND_PROXY",
             "LANYARD_SHUTDOWN_ADDRESS",
             "LANYARD_HEALTH_ADDRESS")) {
-      listeners.put("sidecar " + key, port(env(sidecar, key).orElseThrow()));
+      env(sidecar, key)
+          .or(() -> Optional.ofNullable(sidecarDefaults.get(key)))
+          .ifPresent(address -> listeners.put("sidecar " + key, port(address)));
     }
     listeners.put("planner LANYARD_ADMIN_ADDRESS", port(env(planner, "LANYARD_ADMIN_ADDRESS").orElseThrow()));
 
