@@ -23,6 +23,7 @@ public final class SidecarMain {
       shared = LanyardConfig.fromEnvironment();
       config = SidecarConfig.fromEnvironment();
       config.checkJwtAudience(shared.inboundJwtAudience());
+      OwnPorts.checkInbound(config, shared);
     } catch (IllegalArgumentException e) {
       LanyardLog.warn("bad configuration: " + e.getMessage());
       System.exit(2);

@@ -58,6 +58,13 @@ public final class ConfigKeys {
   /** {@code host:port} of the admin endpoint; default {@code 127.0.0.1:15000}; {@code off} disables. */
   public static final ConfigKey ADMIN_ADDRESS = ConfigKey.of("LANYARD_ADMIN_ADDRESS");
 
+  /**
+   * {@code host:port} of the health port, which serves {@code GET /ready} and nothing else (no
+   * identity, audit or metrics), for probes from outside the pod; default {@code off}. The webhook
+   * sets {@code 0.0.0.0:15021} for the sidecar, whose startup probe targets it.
+   */
+  public static final ConfigKey HEALTH_ADDRESS = ConfigKey.of("LANYARD_HEALTH_ADDRESS");
+
   /** {@code info} (default: one line at start, then only problems) or {@code debug}. */
   public static final ConfigKey LOG = ConfigKey.of("LANYARD_LOG");
 
@@ -110,8 +117,9 @@ public final class ConfigKeys {
 
   /** All keys above, in declaration order (for documentation and diagnostics). */
   public static final List<ConfigKey> ALL = Collections.unmodifiableList(Arrays.asList(
-      ALLOWED_PEERS, STARTUP, MESH_HOSTS, EXTERNAL_HOSTS, MESH_CIDRS, SERVER_IDS, ADMIN_ADDRESS, LOG, AUDIT, ENDPOINT_SOCKET, PLAIN_PORTS,
-      JWT_AUDIENCES, INBOUND_JWT_AUDIENCE, POD_NAME, POD_NAMESPACE, NODE_NAME, SERVICE_ACCOUNT));
+      ALLOWED_PEERS, STARTUP, MESH_HOSTS, EXTERNAL_HOSTS, MESH_CIDRS, SERVER_IDS, ADMIN_ADDRESS, LOG,
+      AUDIT, ENDPOINT_SOCKET, PLAIN_PORTS, JWT_AUDIENCES, INBOUND_JWT_AUDIENCE, POD_NAME,
+      POD_NAMESPACE, NODE_NAME, SERVICE_ACCOUNT, HEALTH_ADDRESS));
 
   private ConfigKeys() {}
 }

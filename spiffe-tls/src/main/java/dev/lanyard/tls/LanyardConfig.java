@@ -26,6 +26,7 @@ public final class LanyardConfig {
   private final MeshDestinations meshDestinations;
   private final ServerIds serverIds;
   private final InetSocketAddress adminAddress;
+  private final InetSocketAddress healthAddress;
   private final boolean debug;
   private final AuditMode auditMode;
   private final String workloadApiAddress;
@@ -48,6 +49,14 @@ public final class LanyardConfig {
     this.serverIds = parse(ConfigKeys.SERVER_IDS, env, sys, ServerIds::parse, ServerIds.NONE);
     this.adminAddress = parse(ConfigKeys.ADMIN_ADDRESS, env, sys, LanyardConfig::parseAdminAddress,
         parseAdminAddress(DEFAULT_ADMIN_ADDRESS));
+    this.healthAddress = parse(ConfigKeys.HEALTH_ADDRESS, env, sys,
+        LanyardConfig::parseHealthAddress, null);
+    if (adminAddress != null && healthAddress != null
+        && adminAddress.getPort() == healthAddress.getPort() && adminAddress.getPort() != 0) {
+      throw new IllegalArgumentException(ConfigKeys.HEALTH_ADDRESS.describe() + ": port "
+          + healthAddress.getPort() + " is the admin endpoint's (" + ConfigKeys.ADMIN_ADDRESS
+          + "); the health port needs its own, e.g. 0.0.0.0:15021");
+    }
     this.debug = parse(ConfigKeys.LOG, env, sys, LanyardConfig::parseDebug, false);
     this.auditMode = parse(ConfigKeys.AUDIT, env, sys, AuditMode::parse, AuditMode.DENY);
     this.workloadApiAddress =
@@ -86,6 +95,15 @@ public final class LanyardConfig {
 
   /** {@code off} gives null (disabled); otherwise {@code host:port}. */
   private static InetSocketAddress parseAdminAddress(String text) {
+    return parseAddress(text, "admin address", "127.0.0.1:15000", "the admin endpoint");
+  }
+
+  private static InetSocketAddress parseHealthAddress(String text) {
+    return parseAddress(text, "health address", "0.0.0.0:15021", "the health port");
+  }
+
+  private static InetSocketAddress parseAddress(String text, String what, String example,
+      String listener) {
     if (text.equalsIgnoreCase("off")) {
       return null;
     }
@@ -96,8 +114,8 @@ public final class LanyardConfig {
     }
     int port = colon < 0 ? -1 : parsePort(text.substring(colon + 1));
     if (host.isEmpty() || port < 0) {
-      throw new IllegalArgumentException("admin address \"" + text + "\" is not host:port;"
-          + " write e.g. 127.0.0.1:15000, or off to disable the admin endpoint");
+      throw new IllegalArgumentException(what + " \"" + text + "\" is not host:port;"
+          + " write e.g. " + example + ", or off to disable " + listener);
     }
     return new InetSocketAddress(host, port);
   }
@@ -169,6 +187,11 @@ public final class LanyardConfig {
     return Optional.ofNullable(adminAddress);
   }
 
+  /** Where the readiness-only health port listens; empty when {@code off} (the default). */
+  public Optional<InetSocketAddress> healthAddress() {
+    return Optional.ofNullable(healthAddress);
+  }
+
   public boolean debug() {
     return debug;
   }
@@ -213,7 +236,9 @@ public final class LanyardConfig {
         + (meshDestinations.externalHosts().globs().isEmpty() ? ""
             : " external_hosts=[" + meshDestinations.externalHosts() + "]")
         + (meshDestinations.cidrs().isEmpty() ? "" : " mesh_cidrs=[" + meshDestinations.cidrs() + "]")
-        + (serverIds.isEmpty() ? "" : " server_ids=[" + serverIds + "]") + " admin=" + (adminAddress == null ? "off" : adminAddress) + " audit="
+        + (serverIds.isEmpty() ? "" : " server_ids=[" + serverIds + "]")
+        + " admin=" + (adminAddress == null ? "off" : adminAddress)
+        + (healthAddress == null ? "" : " health=" + healthAddress) + " audit="
         + auditMode.name().toLowerCase(Locale.ROOT) + " socket=" + workloadApiAddress
         + " plain_ports=" + plainPorts
         + (jwtAudiences.isEmpty() ? "" : " jwt_audiences=[" + jwtAudiences + "]")

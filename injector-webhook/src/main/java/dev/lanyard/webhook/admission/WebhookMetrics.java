@@ -18,7 +18,10 @@ public final class WebhookMetrics {
   /** A kind, subresource or operation the webhook does not mutate: allowed unchanged. */
   public static final String IGNORED = "ignored";
 
-  /** A pod denied because it would allow peers beyond the operator's ceiling. */
+  /**
+   * A pod denied at admission with the reason: it would allow peers beyond the operator's ceiling,
+   * or asks for a port Lanyard's own listeners use.
+   */
   public static final String REFUSED = "refused";
 
   /** Malformed, oversized or wrongly typed requests (HTTP 400 or 415). */

@@ -59,9 +59,9 @@ public record InjectionReport(
     return skipReason == null;
   }
 
-  /** The admission is denied: {@link #summary()} says why. */
+  /** Whether the pod must be denied at admission; {@link #summary()} says why. */
   public boolean refused() {
-    return skipReason != null && skipReason.refuses();
+    return skipReason != null && skipReason.refused();
   }
 
   /** {@code injected} or the skip reason's code. */

@@ -122,8 +122,11 @@ public record InjectorConfig(
   /**
    * The sidecar for non-JVM containers.
    *
-   * @param adminListenHost the sidecar's admin endpoint host; the kubelet probes {@code /ready} on
-   *     the pod IP, so a loopback-only admin endpoint would never pass its startup probe
+   * @param adminListenHost the sidecar's admin endpoint host: loopback, since it serves identity
+   *     and audit data ({@code kubectl port-forward} and {@code lanyard identities} reach it there)
+   * @param shutdownPort the sidecar's loopback {@code POST /shutdown}
+   * @param healthPort the sidecar's health port on the pod IP, {@code GET /ready} only: what the
+   *     kubelet's startup probe calls
    * @param noProxy the {@code NO_PROXY} value for app containers in sidecar mode
    */
   public record Sidecar(
@@ -132,6 +135,8 @@ public record InjectorConfig(
       int adminPort,
       String adminListenHost,
       int outboundProxyPort,
+      int shutdownPort,
+      int healthPort,
       String noProxy,
       int startupProbeFailureThreshold,
       ResourceRequirements resources) {}

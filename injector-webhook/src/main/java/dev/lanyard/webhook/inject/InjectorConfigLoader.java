@@ -147,17 +147,23 @@ public final class InjectorConfigLoader {
     InjectorConfig.Sidecar sidecar = config.sidecar();
     requireImage(problems, "sidecar.image", sidecar.image());
     requirePullPolicy(problems, "sidecar.imagePullPolicy", sidecar.imagePullPolicy());
-    requirePort(problems, "sidecar.adminPort", sidecar.adminPort());
-    requirePort(problems, "sidecar.outboundProxyPort", sidecar.outboundProxyPort());
-    if (sidecar.adminPort() == sidecar.outboundProxyPort()) {
-      problems.add(
-          "sidecar.adminPort and sidecar.outboundProxyPort are both "
-              + sidecar.adminPort()
-              + "; give them different ports");
-    }
+    Map<String, Integer> sidecarPorts = new java.util.LinkedHashMap<>();
+    sidecarPorts.put("sidecar.adminPort", sidecar.adminPort());
+    sidecarPorts.put("sidecar.outboundProxyPort", sidecar.outboundProxyPort());
+    sidecarPorts.put("sidecar.shutdownPort", sidecar.shutdownPort());
+    sidecarPorts.put("sidecar.healthPort", sidecar.healthPort());
+    Map<Integer, String> byPort = new java.util.LinkedHashMap<>();
+    sidecarPorts.forEach(
+        (key, port) -> {
+          requirePort(problems, key, port);
+          String other = byPort.putIfAbsent(port, key);
+          if (other != null) {
+            problems.add(other + " and " + key + " are both " + port + "; give them different ports");
+          }
+        });
     if (isBlank(sidecar.adminListenHost())) {
       problems.add(
-          "sidecar.adminListenHost is empty; write 0.0.0.0 (the kubelet probes the pod IP)");
+          "sidecar.adminListenHost is empty; write 127.0.0.1 (probes use sidecar.healthPort)");
     }
     if (sidecar.startupProbeFailureThreshold() < 1) {
       problems.add(

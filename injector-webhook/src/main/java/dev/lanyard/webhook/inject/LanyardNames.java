@@ -45,7 +45,8 @@ public final class LanyardNames {
    */
   public static final String SIDECAR_TMP_VOLUME = "lanyard-sidecar-tmp";
 
-  public static final String ADMIN_PORT_NAME = "lanyard-admin";
+  /** The sidecar's health port (GET /ready only), the one port of it declared on the pod IP. */
+  public static final String HEALTH_PORT_NAME = "lanyard-health";
 
   public static final String SPIFFE_ENDPOINT_SOCKET = "SPIFFE_ENDPOINT_SOCKET";
   public static final String JAVA_TOOL_OPTIONS = "JAVA_TOOL_OPTIONS";
@@ -60,6 +61,8 @@ public final class LanyardNames {
   public static final String LANYARD_EXTERNAL_HOSTS = "LANYARD_EXTERNAL_HOSTS";
   public static final String LANYARD_ADMIN_ADDRESS = "LANYARD_ADMIN_ADDRESS";
   public static final String LANYARD_OUTBOUND_PROXY = "LANYARD_OUTBOUND_PROXY";
+  public static final String LANYARD_SHUTDOWN_ADDRESS = "LANYARD_SHUTDOWN_ADDRESS";
+  public static final String LANYARD_HEALTH_ADDRESS = "LANYARD_HEALTH_ADDRESS";
   public static final String LANYARD_POD_NAME = "LANYARD_POD_NAME";
   public static final String LANYARD_POD_NAMESPACE = "LANYARD_POD_NAMESPACE";
   public static final String LANYARD_NODE_NAME = "LANYARD_NODE_NAME";

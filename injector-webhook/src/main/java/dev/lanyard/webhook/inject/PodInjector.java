@@ -86,6 +86,24 @@ public final class PodInjector {
           warnings);
     }
 
+    List<String> portClashes =
+        LanyardPorts.clashes(
+            pod,
+            config,
+            settings,
+            !namesIn(plans, ContainerMode.SIDECAR).isEmpty(),
+            namesIn(plans, ContainerMode.JAVAAGENT));
+    if (!portClashes.isEmpty()) {
+      return skipped(
+          original,
+          podName,
+          namespace,
+          SkipReason.LANYARD_PORT,
+          "pod " + podName + " refused: " + String.join("; ", portClashes),
+          plans,
+          warnings);
+    }
+
     apply(pod, settings, plans, warnings);
     Optional<InjectionResult> refused =
         refusedByCeiling(pod, original, podName, namespace, plans, warnings);

@@ -304,15 +304,8 @@ final class PodSettingsReader {
           problem =
               "uses the same port for mesh and app (the sidecar and the app cannot both listen on"
                   + " it)";
-        } else if (mesh == config.sidecar().adminPort()
-            || mesh == config.sidecar().outboundProxyPort()) {
-          problem =
-              "uses a port the sidecar already listens on (admin "
-                  + config.sidecar().adminPort()
-                  + ", outbound proxy "
-                  + config.sidecar().outboundProxyPort()
-                  + ")";
         }
+        // A port of Lanyard's own is refused at admission: LanyardPorts.clashes.
       }
       if (problem != null) {
         warnings.add(
@@ -334,14 +327,23 @@ final class PodSettingsReader {
     Set<Integer> ports = new LinkedHashSet<>();
     inbound.ifPresent(
         value -> {
-          for (String part : value.split(",")) {
-            var matcher = PORT_PAIR.matcher(part.trim());
-            if (matcher.matches()) {
-              ports.add(Integer.parseInt(matcher.group(1)));
-              ports.add(Integer.parseInt(matcher.group(2)));
-            }
+          for (int[] pair : inboundPairs(value)) {
+            ports.add(pair[0]);
+            ports.add(pair[1]);
           }
         });
     return ports;
+  }
+
+  /** The well-formed {@code meshPort:appPort} entries of {@code lanyard.dev/inbound}. */
+  static List<int[]> inboundPairs(String value) {
+    List<int[]> pairs = new ArrayList<>();
+    for (String part : value.split(",")) {
+      var matcher = PORT_PAIR.matcher(part.trim());
+      if (matcher.matches()) {
+        pairs.add(new int[] {Integer.parseInt(matcher.group(1)), Integer.parseInt(matcher.group(2))});
+      }
+    }
+    return pairs;
   }
 }

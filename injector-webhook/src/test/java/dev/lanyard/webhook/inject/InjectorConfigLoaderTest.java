@@ -18,6 +18,9 @@ class InjectorConfigLoaderTest {
     assertThat(config.endpointSocket()).isEqualTo("unix:///spiffe-workload-api/spire-agent.sock");
     assertThat(config.sidecar().adminPort()).isEqualTo(15000);
     assertThat(config.sidecar().outboundProxyPort()).isEqualTo(15001);
+    assertThat(config.sidecar().shutdownPort()).isEqualTo(15002);
+    assertThat(config.sidecar().healthPort()).isEqualTo(15021);
+    assertThat(config.sidecar().adminListenHost()).isEqualTo("127.0.0.1");
     assertThat(config.javaagent().delivery()).isEqualTo(InjectorConfig.JarDelivery.COPY);
     assertThat(config.defaultRuntime()).isEqualTo(RuntimeKind.OTHER);
     assertThat(config.javaagent().image()).doesNotContain("${").contains("lanyard-javaagent:");
@@ -52,6 +55,14 @@ class InjectorConfigLoaderTest {
         .hasMessageContaining("nfs")
         .hasMessageContaining("csi")
         .hasMessageContaining("hostPath");
+  }
+
+  @Test
+  void theSidecarsFourPortsMustDiffer() {
+    assertThatThrownBy(
+            () -> InjectorConfigLoader.fromYaml("values", "sidecar: {healthPort: 15002}"))
+        .isInstanceOf(InvalidConfigException.class)
+        .hasMessageContaining("sidecar.shutdownPort and sidecar.healthPort are both 15002");
   }
 
   @Test

@@ -188,6 +188,79 @@ class WebhookIT {
     assertThat(sidecar.getStartupProbe().getHttpGet().getPath()).isEqualTo("/ready");
   }
 
+  /**
+   * Issue 17 item 5: the sidecar's listeners (admin, proxy, /shutdown, health) and the javaagent's
+   * admin endpoint each get a port of their own, as the apiserver stores the pod. Before, the
+   * javaagent got 15002, the sidecar's /shutdown port.
+   */
+  @Test
+  void aJvmAndANonJvmContainerGetDistinctLanyardPortsInStatusAndEnv() {
+    Pod pod =
+        client()
+            .pods()
+            .inNamespace(INJECTED)
+            .resource(
+                TestPods.pod(
+                    "mixed-ports",
+                    TestPods.container("planner", JVM_IMAGE),
+                    TestPods.container("ui", "node:20")))
+            .create();
+    pod = client().pods().inNamespace(INJECTED).withName(pod.getMetadata().getName()).get();
+
+    InjectionStatus status =
+        InjectionStatus.parse(pod.getMetadata().getAnnotations().get(LanyardNames.STATUS))
+            .orElseThrow();
+    Container sidecar = TestPods.init(pod, "lanyard-sidecar").orElseThrow();
+    Container planner = TestPods.app(pod, "planner");
+    Map<String, Integer> listeners = new java.util.LinkedHashMap<>();
+    // Where the sidecar listens: its env, or the sidecar's own default when the env is unset
+    // (/shutdown on 127.0.0.1:15002; the health port is off unless set).
+    Map<String, String> sidecarDefaults =
+        Map.of("LANYARD_SHUTDOWN_ADDRESS", "127.0.0.1:15002");
+    for (String key :
+        List.of(
+            "LANYARD_ADMIN_ADDRESS",
+            "LANYARD_OUTBOUND_PROXY",
+            "LANYARD_SHUTDOWN_ADDRESS",
+            "LANYARD_HEALTH_ADDRESS")) {
+      env(sidecar, key)
+          .or(() -> Optional.ofNullable(sidecarDefaults.get(key)))
+          .ifPresent(address -> listeners.put("sidecar " + key, port(address)));
+    }
+    listeners.put("planner LANYARD_ADMIN_ADDRESS", port(env(planner, "LANYARD_ADMIN_ADDRESS").orElseThrow()));
+
+    assertThat(listeners.values()).as("Lanyard's listeners in pod %s", listeners).doesNotHaveDuplicates();
+    assertThat(status.adminPorts())
+        .containsEntry("lanyard-sidecar", listeners.get("sidecar LANYARD_ADMIN_ADDRESS"))
+        .containsEntry("planner", listeners.get("planner LANYARD_ADMIN_ADDRESS"));
+    assertThat(env(sidecar, "LANYARD_ADMIN_ADDRESS")).hasValueSatisfying(v -> assertThat(v).startsWith("127.0.0.1:"));
+    assertThat(env(sidecar, "LANYARD_HEALTH_ADDRESS")).contains("0.0.0.0:15021");
+    assertThat(sidecar.getStartupProbe().getHttpGet().getPort().getIntVal()).isEqualTo(15021);
+  }
+
+  /** Issue 17 item 5: an inbound route to the sidecar's /shutdown is denied, with the reason. */
+  @Test
+  void anInboundRouteToTheShutdownPortIsDeniedNamingThePortAndItsUse() {
+    Pod pod =
+        new PodBuilder(TestPods.pod("drainable", TestPods.container("ui", "node:20")))
+            .editMetadata()
+            .addToAnnotations(LanyardNames.INBOUND, "8443:15002")
+            .endMetadata()
+            .build();
+
+    assertThatThrownBy(() -> client().pods().inNamespace(INJECTED).resource(pod).create())
+        .isInstanceOf(KubernetesClientException.class)
+        .hasMessageContaining("denied the request")
+        .hasMessageContaining(
+            "lanyard.dev/inbound entry \"8443:15002\" routes mesh peers to port 15002, which is"
+                + " the sidecar's POST /shutdown");
+    assertThat(client().pods().inNamespace(INJECTED).withName("drainable").get()).isNull();
+  }
+
+  private static int port(String hostPort) {
+    return Integer.parseInt(hostPort.substring(hostPort.lastIndexOf(':') + 1));
+  }
+
   @Test
   void aNamespaceEnforcingPodSecurityRestrictedAdmitsInjectedPods() {
     Pod compliant =
