@@ -108,7 +108,8 @@ image() {
 require_file() { [ -x "$1" ] || fail "$1 is missing ($2)"; }
 file_hash() { sha256sum "$1" | cut -c1-16; }
 package_version() { dpkg-query -W -f='${Version}' "$1" 2>/dev/null || true; }
-candidate_version() { apt-cache policy "$1" | awk '/Candidate:/ { print $2 }'; }
+# The versions the mirror offers now (the host's apt lists), in one apt-cache call (2 s each).
+candidate_versions() { apt-cache policy "$@" | awk '/Candidate:/ { printf "%s ", $2 }'; }
 
 # A root filesystem for one static binary: the binary, /etc/passwd and /etc/group, /tmp.
 static_rootfs() {
@@ -190,6 +191,6 @@ if want coredns; then
 fi
 if want jre17; then
   command -v debootstrap >/dev/null || fail "debootstrap is missing (apt-get install debootstrap)"
-  # Keyed by the versions the mirror offers now (the host's apt lists) of the JRE and its runtime.
-  image jre17 "$SUITE $MIRROR $(candidate_version "$JRE_PACKAGE") $(candidate_version libc6) $(candidate_version ca-certificates-java)" build_jre17
+  # Keyed by the versions of the JRE and its runtime that the mirror offers.
+  image jre17 "$SUITE $MIRROR $(candidate_versions "$JRE_PACKAGE" libc6 ca-certificates-java)" build_jre17
 fi
