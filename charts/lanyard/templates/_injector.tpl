@@ -18,6 +18,16 @@ sidecar:
 defaults:
   allowedPeers: {{ $i.defaults.allowedPeers | default "" | quote }}
   startup: {{ $i.defaults.startup | default "" | quote }}
+  serverIds: {{ $i.defaults.serverIds | default "" | quote }}
+  meshCidrs: {{ $i.defaults.meshCidrs | default "" | quote }}
+  externalHosts: {{ $i.defaults.externalHosts | default "" | quote }}
+ceiling:
+  allowedPeers: {{ $i.ceiling.allowedPeers | default "" | quote }}
+  allowAudit: {{ $i.ceiling.allowAudit }}
+  auditNamespaces: {{ $i.ceiling.auditNamespaces | default list | toJson }}
+namespaceLabel:
+  key: {{ .Values.admission.namespaceLabel.key | quote }}
+  value: {{ .Values.admission.namespaceLabel.value | quote }}
 security:
   runAsUser: {{ int64 $i.runAsUser }}
   runAsGroup: {{ int64 $i.runAsGroup }}

@@ -70,7 +70,13 @@ class ChartOnKubeApiServerIT {
             Map.of(
                 "tls.mode", "certManager",
                 "clusterSPIFFEID.enabled", "true",
-                "clusterSPIFFEID.podSelector.matchLabels.team", "a"));
+                "clusterSPIFFEID.podSelector.matchLabels.team", "a"),
+            Map.of(
+                "webhook.networkPolicy.apiServerCIDRs[0]", "10.0.0.0/24",
+                "webhook.networkPolicy.extraFrom[0].namespaceSelector.matchLabels.team",
+                    "monitoring",
+                "injector.ceiling.allowedPeers", "spiffe://example.org/ns/prod/**",
+                "injector.ceiling.auditNamespaces[0]", "staging"));
     for (Map<String, String> values : variants) {
       Rendered rendered = Helm.template(values);
       Path manifest = Files.writeString(

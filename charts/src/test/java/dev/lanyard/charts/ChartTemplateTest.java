@@ -53,6 +53,7 @@ class ChartTemplateTest {
             "ConfigMap/" + WEBHOOK,
             "ClusterRole/" + WEBHOOK,
             "ClusterRoleBinding/" + WEBHOOK,
+            "NetworkPolicy/" + WEBHOOK,
             "Service/" + WEBHOOK,
             "Deployment/" + WEBHOOK,
             "MutatingWebhookConfiguration/lanyard-lanyard-system");
@@ -195,13 +196,31 @@ class ChartTemplateTest {
   void rbacGrantsExactlyWhatTheWebhookUsesAndNothingWithoutEvents() {
     Rendered rendered = Helm.template(Map.of());
     JsonNode rules = rendered.one("ClusterRole").path("rules");
-    assertThat(rules.size()).isEqualTo(2);
-    assertThat(texts(rules.at("/0/apiGroups"))).containsExactly("");
-    assertThat(texts(rules.at("/0/resources"))).containsExactly("events");
-    assertThat(texts(rules.at("/0/verbs"))).containsExactly("create");
-    assertThat(texts(rules.at("/1/apiGroups"))).containsExactly("apps");
-    assertThat(texts(rules.at("/1/resources"))).containsExactly("replicasets");
-    assertThat(texts(rules.at("/1/verbs"))).containsExactly("get");
+    // Events are created; the namespace and the owner kinds OwnerConfirmation reads are read.
+    List<String> granted =
+        StreamSupport.stream(rules.spliterator(), false)
+            .flatMap(
+                rule ->
+                    texts(rule.path("resources")).stream()
+                        .map(
+                            resource ->
+                                texts(rule.path("apiGroups")).get(0)
+                                    + "/"
+                                    + resource
+                                    + ":"
+                                    + String.join(",", texts(rule.path("verbs"))))
+                        .toList()
+                        .stream())
+            .toList();
+    assertThat(granted)
+        .containsExactlyInAnyOrder(
+            "/events:create",
+            "/namespaces:get",
+            "/replicationcontrollers:get",
+            "apps/replicasets:get",
+            "apps/statefulsets:get",
+            "apps/daemonsets:get",
+            "batch/jobs:get");
     JsonNode subject = rendered.one("ClusterRoleBinding").at("/subjects/0");
     assertThat(subject.path("name").asText()).isEqualTo(WEBHOOK);
     assertThat(subject.path("namespace").asText()).isEqualTo(Helm.NAMESPACE);
@@ -293,7 +312,11 @@ class ChartTemplateTest {
                 Map.entry("injector.sidecar.image.repository", "registry.example/lanyard/sidecar"),
                 Map.entry("injector.runAsUser", "10001"),
                 Map.entry("injector.defaults.allowedPeers", "spiffe://example.org/ns/platform/**"),
-                Map.entry("injector.defaults.startup", "wait=60s\\,then=degrade")));
+                Map.entry("injector.defaults.startup", "wait=60s\\,then=degrade"),
+                Map.entry("injector.defaults.serverIds",
+                    "orders=spiffe://example.org/ns/shop/sa/orders"),
+                Map.entry("injector.defaults.meshCidrs", "10.96.0.0/12\\,10.244.0.0/16"),
+                Map.entry("injector.defaults.externalHosts", "github.com")));
     InjectorConfig config = InjectorConfigLoader.fromYaml("hostPath render", hostPath.injectorConfig());
     assertThat(config.socket().type()).isEqualTo(InjectorConfig.SocketVolumeType.HOST_PATH);
     assertThat(config.socket().hostPath()).isEqualTo("/run/spire/sockets");
@@ -306,7 +329,12 @@ class ChartTemplateTest {
     assertThat(config.security().runAsUser()).isEqualTo(10001);
     assertThat(config.defaults().allowedPeers()).isEqualTo("spiffe://example.org/ns/platform/**");
     assertThat(config.defaults().startup()).isEqualTo("wait=60s,then=degrade");
+    assertThat(config.defaults().serverIds())
+        .isEqualTo("orders=spiffe://example.org/ns/shop/sa/orders");
+    assertThat(config.defaults().meshCidrs()).isEqualTo("10.96.0.0/12,10.244.0.0/16");
+    assertThat(config.defaults().externalHosts()).isEqualTo("github.com");
     assertThat(defaults.defaults().allowedPeers()).isEmpty();
+    assertThat(defaults.defaults().meshCidrs()).isEmpty();
 
     // A changed configuration must roll the webhook pods, or they keep injecting the old one.
     assertThat(hostPath.one("Deployment").at("/spec/template/metadata/annotations/checksum~1config"))
@@ -337,6 +365,71 @@ class ChartTemplateTest {
     // The same namespaces the webhook injects, no more (the release and system namespaces stay out).
     assertThat(spiffeId.at("/spec/namespaceSelector"))
         .isEqualTo(rendered.admissionWebhook().path("namespaceSelector"));
+  }
+
+  @Test
+  void theNetworkPolicyOpensOnlyTheWebhookPortToEveryoneOrToTheApiServerCidrs() {
+    JsonNode open = Helm.template(Map.of()).one("NetworkPolicy");
+    assertThat(open.at("/spec/podSelector/matchLabels"))
+        .isEqualTo(Helm.template(Map.of()).one("Deployment").at("/spec/selector/matchLabels"));
+    assertThat(texts(open.at("/spec/policyTypes"))).containsExactly("Ingress");
+    assertThat(open.at("/spec/ingress").size()).isEqualTo(1);
+    assertThat(open.at("/spec/ingress/0/ports/0/port").asInt()).isEqualTo(8443);
+    assertThat(open.at("/spec/ingress/0/from").isMissingNode())
+        .as("no from: every source may reach the webhook port (and only that port)")
+        .isTrue();
+
+    JsonNode closed =
+        Helm.template(
+                Map.of(
+                    "webhook.port", "9443",
+                    "webhook.networkPolicy.apiServerCIDRs[0]", "10.0.0.0/24",
+                    "webhook.networkPolicy.apiServerCIDRs[1]", "fd00::/64",
+                    "webhook.networkPolicy.extraFrom[0].namespaceSelector.matchLabels.team",
+                        "monitoring"))
+            .one("NetworkPolicy");
+    assertThat(closed.at("/spec/ingress/0/ports/0/port").asInt()).isEqualTo(9443);
+    assertThat(closed.at("/spec/ingress/0/from/0/ipBlock/cidr").asText()).isEqualTo("10.0.0.0/24");
+    assertThat(closed.at("/spec/ingress/0/from/1/ipBlock/cidr").asText()).isEqualTo("fd00::/64");
+    assertThat(closed.at("/spec/ingress/0/from/2/namespaceSelector/matchLabels/team").asText())
+        .isEqualTo("monitoring");
+
+    assertThat(Helm.template(Map.of("webhook.networkPolicy.enabled", "false")).has("NetworkPolicy"))
+        .isFalse();
+    Command.Result notACidr =
+        Helm.templateCommand(Map.of("webhook.networkPolicy.apiServerCIDRs[0]", "apiserver"));
+    assertThat(notACidr.ok()).isFalse();
+    assertThat(notACidr.output()).contains("apiServerCIDRs");
+  }
+
+  @Test
+  void theCeilingAndTheNamespaceLabelReachTheInjectorConfiguration() {
+    InjectorConfig defaults =
+        InjectorConfigLoader.fromYaml("default render", Helm.template(Map.of()).injectorConfig());
+    assertThat(defaults.ceiling().allowedPeers()).isEmpty();
+    assertThat(defaults.ceiling().allowAudit()).isFalse();
+    assertThat(defaults.ceiling().auditNamespaces()).isEmpty();
+    assertThat(defaults.namespaceLabel())
+        .isEqualTo(new InjectorConfig.NamespaceLabel("lanyard.dev/inject", "enabled"));
+
+    InjectorConfig ceiled =
+        InjectorConfigLoader.fromYaml(
+            "ceiling render",
+            Helm.template(
+                    Map.of(
+                        "injector.ceiling.allowedPeers",
+                            "spiffe://example.org/ns/prod/**\\,spiffe://example.org/ns/platform/sa/gw",
+                        "injector.ceiling.allowAudit", "true",
+                        "injector.ceiling.auditNamespaces[0]", "staging",
+                        "admission.namespaceLabel.key", "mesh.example/inject",
+                        "admission.namespaceLabel.value", "on"))
+                .injectorConfig());
+    assertThat(ceiled.ceiling().allowedPeers())
+        .isEqualTo("spiffe://example.org/ns/prod/**,spiffe://example.org/ns/platform/sa/gw");
+    assertThat(ceiled.ceiling().allowAudit()).isTrue();
+    assertThat(ceiled.ceiling().auditNamespaces()).containsExactly("staging");
+    assertThat(ceiled.namespaceLabel())
+        .isEqualTo(new InjectorConfig.NamespaceLabel("mesh.example/inject", "on"));
   }
 
   @Test

@@ -49,6 +49,17 @@ final class ChartWebhook implements AutoCloseable {
    */
   static ChartWebhook start(Rendered rendered, TestPki pki, Path directory, String... jvmArgs)
       throws IOException {
+    return start(rendered, pki, directory, null, jvmArgs);
+  }
+
+  /**
+   * As {@link #start(Rendered, TestPki, Path, String...)}; with a {@code kubeconfig}, Events are on
+   * and the webhook reaches the apiserver with those credentials (KUBECONFIG), as in-cluster it
+   * does with its service account's.
+   */
+  static ChartWebhook start(
+      Rendered rendered, TestPki pki, Path directory, Path kubeconfig, String... jvmArgs)
+      throws IOException {
     Path jar = Path.of(System.getProperty("lanyard.webhook.jar",
         "../injector-webhook/target/lanyard-webhook.jar"));
     if (!Files.isRegularFile(jar)) {
@@ -68,9 +79,13 @@ final class ChartWebhook implements AutoCloseable {
         "--tls-key", key.toString(),
         "--config", config.toString(),
         "--drain-seconds", "0",
-        "--no-events"));
-    JvmProcess process = JvmProcess.builder("lanyard-webhook").jvmArg(jvmArgs).jar(jar)
-        .args(args.toArray(String[]::new)).start();
+        kubeconfig == null ? "--no-events" : "--events"));
+    JvmProcess.Builder builder = JvmProcess.builder("lanyard-webhook").jvmArg(jvmArgs).jar(jar)
+        .args(args.toArray(String[]::new));
+    if (kubeconfig != null) {
+      builder.env("KUBECONFIG", kubeconfig.toString());
+    }
+    JvmProcess process = builder.start();
     try {
       process.awaitOutput("Lanyard webhook .* ready", Duration.ofSeconds(60));
     } catch (RuntimeException e) {
@@ -113,6 +128,16 @@ final class ChartWebhook implements AutoCloseable {
         Files.createTempFile(directory, "webhook-configuration-", ".yaml"),
         Rendered.YAML.writeValueAsString(configuration));
     api.kubectl("apply", "-f", manifest.toString()).orThrow();
+  }
+
+  /** POST of a JSON body to {@code path} over HTTPS, straight to the webhook (no apiserver). */
+  HttpResponse<String> post(String path, byte[] body) throws IOException, InterruptedException {
+    return http.send(
+        HttpRequest.newBuilder(URI.create("https://127.0.0.1:" + port + path))
+            .header("Content-Type", "application/json")
+            .POST(HttpRequest.BodyPublishers.ofByteArray(body))
+            .timeout(Duration.ofSeconds(10)).build(),
+        HttpResponse.BodyHandlers.ofString());
   }
 
   /** GET over HTTPS (trusting the test CA); fails unless the answer is 200. */

@@ -44,14 +44,14 @@ public final class GrpcServerApp {
         ServerCredentials credentials = TlsServerCredentials.newBuilder()
             .keyManager(keys.getKeyManagers())
             .trustManager(tls.trustManagerFactory().getTrustManagers())
-            .clientAuth(tls.requireClientAuth()
+            .clientAuth(settings.needClientAuth()
                 ? TlsServerCredentials.ClientAuth.REQUIRE : TlsServerCredentials.ClientAuth.NONE)
             .build();
         builder = NettyServerBuilder.forAddress(address, credentials);
       } else {
         SslContextBuilder ssl = GrpcSslContexts.configure(SslContextBuilder.forServer(keys), provider)
             .trustManager(tls.trustManagerFactory())
-            .clientAuth(tls.requireClientAuth() ? ClientAuth.REQUIRE : ClientAuth.NONE);
+            .clientAuth(settings.needClientAuth() ? ClientAuth.REQUIRE : ClientAuth.NONE);
         builder = NettyServerBuilder.forAddress(address).sslContext(ssl.build());
       }
     }

@@ -18,7 +18,9 @@ import javax.net.ssl.SSLParameters;
 /**
  * The JDK's own {@code com.sun.net.httpserver.HttpsServer}. TLS comes from an {@link SSLContext}
  * ({@code SSLContext.getDefault()} in default mode) through an {@link HttpsConfigurator} that asks
- * for client certificates; the peer is read from {@link HttpsExchange#getSSLSession()}.
+ * for client certificates ({@code --client-auth none}: the default configurator; {@code
+ * parameters}: one that applies the context's default SSLParameters); the peer is read from
+ * {@link HttpsExchange#getSSLSession()}.
  *
  * <p>The JDK server logs failed handshakes only through {@code System.Logger} at debug level, so
  * that logger is watched for TLS failures (see {@link OneLineLogging#watchTls}).
@@ -35,17 +37,8 @@ public final class JdkHttpsServerApp {
     InetSocketAddress address = new InetSocketAddress(settings.bind(), settings.port());
     HttpServer server;
     if (settings.tls().mode().isTls()) {
-      SSLContext context = settings.tls().sslContext();
-      boolean needClientAuth = settings.tls().requireClientAuth();
       HttpsServer https = HttpsServer.create(address, 0);
-      https.setHttpsConfigurator(new HttpsConfigurator(context) {
-        @Override
-        public void configure(HttpsParameters params) {
-          SSLParameters parameters = getSSLContext().getDefaultSSLParameters();
-          parameters.setNeedClientAuth(needClientAuth);
-          params.setSSLParameters(parameters);
-        }
-      });
+      https.setHttpsConfigurator(configurator(settings));
       server = https;
     } else {
       server = HttpServer.create(address, 0);
@@ -54,6 +47,31 @@ public final class JdkHttpsServerApp {
     server.setExecutor(Executors.newCachedThreadPool());
     server.start();
     return server.getAddress().getPort();
+  }
+
+  /** The configurator {@code --client-auth} asks for (see {@link ClientAuthSetup}). */
+  private static HttpsConfigurator configurator(ServerMain.Settings settings) throws Exception {
+    SSLContext context = settings.tls().sslContext();
+    return switch (settings.clientAuth()) {
+      case NONE -> new HttpsConfigurator(context);
+      case PARAMETERS -> new HttpsConfigurator(context) {
+        @Override
+        public void configure(HttpsParameters params) {
+          params.setSSLParameters(context.getDefaultSSLParameters());
+        }
+      };
+      case NEED -> {
+        boolean needClientAuth = settings.needClientAuth();
+        yield new HttpsConfigurator(context) {
+          @Override
+          public void configure(HttpsParameters params) {
+            SSLParameters parameters = getSSLContext().getDefaultSSLParameters();
+            parameters.setNeedClientAuth(needClientAuth);
+            params.setSSLParameters(parameters);
+          }
+        };
+      }
+    };
   }
 
   private static void respond(String app, HttpExchange exchange) throws IOException {

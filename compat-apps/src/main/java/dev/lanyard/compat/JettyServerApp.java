@@ -49,7 +49,7 @@ public final class JettyServerApp {
       } else {
         ssl.setSslContext(tls.sslContext());
       }
-      ssl.setNeedClientAuth(tls.requireClientAuth());
+      ssl.setNeedClientAuth(settings.needClientAuth());
       connector = new ServerConnector(server, ssl, new HttpConnectionFactory(http));
       connector.addBean(new SslHandshakeListener() {
         @Override

@@ -82,7 +82,7 @@ public final class NettyServerApp {
     }
     SslContextBuilder builder = SslContextBuilder.forServer(keys)
         .trustManager(tls.trustManagerFactory())
-        .clientAuth(tls.requireClientAuth() ? ClientAuth.REQUIRE : ClientAuth.NONE);
+        .clientAuth(settings.needClientAuth() ? ClientAuth.REQUIRE : ClientAuth.NONE);
     SslProvider provider = NettySsl.provider(tls);
     if (provider != null) {
       builder.sslProvider(provider);

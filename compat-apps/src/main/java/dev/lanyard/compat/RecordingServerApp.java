@@ -32,7 +32,7 @@ public final class RecordingServerApp {
     HttpServer server;
     if (settings.tls().mode().isTls()) {
       SSLContext context = settings.tls().sslContext();
-      boolean needClientAuth = settings.tls().requireClientAuth();
+      boolean needClientAuth = settings.needClientAuth();
       HttpsServer https = HttpsServer.create(address, 0);
       https.setHttpsConfigurator(new HttpsConfigurator(context) {
         @Override

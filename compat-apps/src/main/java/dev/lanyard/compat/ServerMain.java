@@ -15,13 +15,33 @@ public final class ServerMain {
   public static final List<String> OPTIONS;
 
   static {
-    List<String> options = new ArrayList<>(List.of("port", "bind"));
+    List<String> options = new ArrayList<>(List.of("port", "bind", "client-auth"));
     options.addAll(TlsSettings.OPTIONS);
     OPTIONS = List.copyOf(options);
   }
 
   /** What a server app is given. */
-  public record Settings(String app, String bind, int port, TlsSettings tls) {}
+  public record Settings(
+      String app, String bind, int port, TlsSettings tls, ClientAuthSetup clientAuth) {
+    /**
+     * Whether the app asks its library for client certificates: with {@code --client-auth need}
+     * (the default) when its TLS settings call for them (see {@link TlsSettings#requireClientAuth}).
+     */
+    public boolean needClientAuth() {
+      return clientAuth == ClientAuthSetup.NEED && tls.requireClientAuth();
+    }
+
+    /** A short description for the start-up line. */
+    String describe() {
+      if (!tls.mode().isTls()) {
+        return tls.describe();
+      }
+      String asked = needClientAuth() ? "need"
+          : clientAuth == ClientAuthSetup.NEED ? "none"
+          : clientAuth.name().toLowerCase(java.util.Locale.ROOT);
+      return tls.describe() + " client_auth=" + asked;
+    }
+  }
 
   /** Starts one server library; returns the port it actually listens on. */
   @FunctionalInterface
@@ -37,8 +57,9 @@ public final class ServerMain {
       OneLineLogging.install();
       AppArgs parsed = AppArgs.parse(app, args, OPTIONS, List.of());
       TlsSettings tls = TlsSettings.from(parsed);
-      Settings settings =
-          new Settings(app, parsed.get("bind", "0.0.0.0"), parsed.intValue("port", 0), tls);
+      Settings settings = new Settings(app, parsed.get("bind", "0.0.0.0"),
+          parsed.intValue("port", 0), tls,
+          ClientAuthSetup.parse(app, parsed.get("client-auth", "need")));
       int port;
       try {
         port = starter.start(settings);
@@ -49,7 +70,7 @@ public final class ServerMain {
         System.exit(1);
         return;
       }
-      System.err.println("INFO " + app + " " + tls.describe() + " port=" + port);
+      System.err.println("INFO " + app + " " + settings.describe() + " port=" + port);
       System.out.println("LISTENING port=" + port);
       System.out.flush();
       new CountDownLatch(1).await();

@@ -113,7 +113,6 @@ public record TlsSettings(
   /** A short description for the start-up line. */
   public String describe() {
     return "tls=" + mode.name().toLowerCase(Locale.ROOT)
-        + (mode.isTls() ? " client_auth=" + (requireClientAuth() ? "need" : "none") : "")
         + (sslProvider == null ? "" : " ssl_provider=" + sslProvider);
   }
 

@@ -44,7 +44,7 @@ public final class TomcatServerApp {
       connector.setScheme("https");
       connector.setProperty("SSLEnabled", "true");
       SSLHostConfig host = new SSLHostConfig();
-      host.setCertificateVerification(tls.requireClientAuth() ? "required" : "none");
+      host.setCertificateVerification(settings.needClientAuth() ? "required" : "none");
       SSLHostConfigCertificate certificate =
           new SSLHostConfigCertificate(host, SSLHostConfigCertificate.Type.UNDEFINED);
       if (tls.mode() == TlsMode.KEYSTORE) {

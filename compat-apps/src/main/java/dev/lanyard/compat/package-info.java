@@ -40,7 +40,13 @@
  * <h2>Servers</h2>
  *
  * <p>Options: {@code --port N} (0, the default, picks a free port), {@code --bind address}
- * (default {@code 0.0.0.0}) and the TLS options. Each prints {@code LISTENING port=<n>} on stdout
+ * (default {@code 0.0.0.0}), {@code --client-auth need|none|parameters} and the TLS options.
+ * {@code need} (the default) asks the library for client certificates as the table says;
+ * {@code none} sets the server up as a one-way TLS service, client authentication left at the
+ * library's default (the JDK {@code HttpsServer} gets a plain {@code new HttpsConfigurator(context)});
+ * {@code parameters} gives the JDK {@code HttpsServer} a configurator that applies the context's
+ * default {@code SSLParameters} (other servers: as {@code none}). Under the javaagent all three
+ * must demand the client's SVID. Each prints {@code LISTENING port=<n>} on stdout
  * when it accepts connections, answers every request with the body
  * {@code peer=<URI SAN of the client certificate, or none>}, and logs every failure, failed TLS
  * handshakes included, as one {@code ERROR ...} line on stderr.
@@ -107,6 +113,13 @@
  *       {@code TlsChannelCredentials.newBuilder().keyManager(..).trustManager(..)}</td><td>call
  *       attributes, {@code Grpc.TRANSPORT_ATTR_SSL_SESSION} (status printed: {@code OK})</td></tr>
  * </table>
+ *
+ * <h2>Client-auth probe</h2>
+ *
+ * <p>{@link dev.lanyard.compat.ClientAuthProbeApp} {@code --plain-ports A,B} sets up SSLEngines,
+ * SSLServerSockets, accepted and layered SSLSockets every way an application can leave client
+ * authentication off (setters, {@code SSLParameters}, in either order), makes no handshake, and
+ * prints {@code CASE <name> need=<true|false>} for each, then {@code CASES <n>}.
  *
  * <h2>Isolation app ({@code compat-apps-isolation/})</h2>
  *

@@ -20,12 +20,12 @@ import java.util.regex.Pattern;
  *       {@code /spiffe-workload-api/...}; here it is the local SPIRE Agent's socket file.
  *   <li>{@code JAVA_TOOL_OPTIONS}: in the pod the init container copied the jar to
  *       {@code /lanyard/javaagent.jar}; here the jar built in {@code javaagent/target} is used.
- *   <li>port numbers ({@code LANYARD_ADMIN_ADDRESS}, {@code LANYARD_INBOUND}, {@code
- *       LANYARD_OUTBOUND_PROXY}, {@code HTTP_PROXY}, {@code PORT}): each pod has its own network
- *       namespace, so every pod may use 15000 or 8443; here all processes share one loopback, so
- *       each (pod, port) pair gets its own free local port. A {@code 0.0.0.0} admin host becomes
- *       {@code 127.0.0.1}: the sidecar's admin endpoint is open to the pod network only for the
- *       kubelet's probe, and there is no kubelet here.
+ *   <li>port numbers ({@code LANYARD_ADMIN_ADDRESS}, {@code LANYARD_HEALTH_ADDRESS}, {@code
+ *       LANYARD_INBOUND}, {@code LANYARD_OUTBOUND_PROXY}, {@code HTTP_PROXY}, {@code PORT}): each
+ *       pod has its own network namespace, so every pod may use 15000 or 8443; here all processes
+ *       share one loopback, so each (pod, port) pair gets its own free local port. A {@code
+ *       0.0.0.0} host becomes {@code 127.0.0.1}: the sidecar's health port is open to the pod
+ *       network only for the kubelet's probe, and there is no kubelet here.
  *   <li>{@code https://<service>.<namespace>.svc[.cluster.local]:<port>} URLs: the host name stays
  *       (a hosts file given to each JVM maps it to 127.0.0.1, standing in for cluster DNS), so
  *       host globs such as {@code LANYARD_JWT_AUDIENCES} match the same names as in the cluster;
@@ -86,6 +86,7 @@ final class LocalEnvironment {
       case "JAVA_TOOL_OPTIONS":
         return value.replace("/lanyard/javaagent.jar", javaagentJar);
       case "LANYARD_ADMIN_ADDRESS":
+      case "LANYARD_HEALTH_ADDRESS":
       case "LANYARD_OUTBOUND_PROXY":
       case "LANYARD_SHUTDOWN_ADDRESS":
         return hostPort(pod, value);

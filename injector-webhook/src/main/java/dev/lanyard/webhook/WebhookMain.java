@@ -8,6 +8,7 @@ import dev.lanyard.webhook.admission.WebhookMetrics;
 import dev.lanyard.webhook.inject.InjectorConfig;
 import dev.lanyard.webhook.inject.InjectorConfigLoader;
 import dev.lanyard.webhook.inject.InvalidConfigException;
+import dev.lanyard.webhook.inject.PeerCeiling;
 import dev.lanyard.webhook.inject.PodInjector;
 import dev.lanyard.webhook.server.InvalidTlsFilesException;
 import dev.lanyard.webhook.server.WebhookServer;
@@ -121,7 +122,14 @@ public final class WebhookMain implements Callable<Integer> {
     WebhookMetrics metrics = new WebhookMetrics();
     KubernetesClient client = events ? kubernetesClient() : null;
     OwnerEvents ownerEvents =
-        client == null ? null : new OwnerEvents(client, metrics, Clock.systemUTC());
+        client == null
+            ? null
+            : new OwnerEvents(
+                client,
+                metrics,
+                Clock.systemUTC(),
+                injectorConfig.namespaceLabel(),
+                injectorConfig.webhookNamespace());
     InjectionEvents sink = ownerEvents == null ? InjectionEvents.NONE : ownerEvents;
     PodInjector injector = new PodInjector(injectorConfig);
     AdmissionHandler handler = new AdmissionHandler(injector, metrics, sink);
@@ -180,11 +188,12 @@ public final class WebhookMain implements Callable<Integer> {
                 },
                 "lanyard-shutdown"));
     LOG.info(
-        "Lanyard webhook {} ready (javaagent image {}, sidecar image {}, socket {})",
+        "Lanyard webhook {} ready (javaagent image {}, sidecar image {}, socket {}, ceiling: {})",
         injectorConfig.version(),
         injectorConfig.javaagent().image(),
         injectorConfig.sidecar().image(),
-        injectorConfig.socket().type().wireName());
+        injectorConfig.socket().type().wireName(),
+        PeerCeiling.of(injectorConfig.ceiling()).summary());
     stopped.await();
     return 0;
   }

@@ -82,12 +82,19 @@ public final class AgentInstaller {
     instrumentation.addTransformer(deferred, true);
     Thread thread = new Thread(() -> {
       long began = System.nanoTime();
-      AgentRuntime runtime = start(config, installer, coverage);
-      deferred.ready(installer.build(instrumentation, hooks));
-      retransformLoaded(instrumentation, hooked, coverage);
-      LanyardLog.debug("started in the background in " + (System.nanoTime() - began) / 1_000_000
-          + " ms");
-      StartupWatch.start(runtime, version);
+      try {
+        AgentRuntime runtime = start(config, installer, coverage);
+        deferred.ready(installer.build(instrumentation, hooks));
+        retransformLoaded(instrumentation, hooked, coverage);
+        LanyardLog.debug("started in the background in " + (System.nanoTime() - began) / 1_000_000
+            + " ms");
+        StartupWatch.start(runtime, version);
+      } catch (Throwable t) {
+        // One line, like premain's, and TLS classes no longer wait for hooks that will not come.
+        System.err.println("lanyard: ERROR javaagent failed to start, the application runs"
+            + " without Lanyard: " + t);
+        deferred.ready(new java.lang.instrument.ClassFileTransformer() { });
+      }
     }, "lanyard-start");
     thread.setDaemon(true);
     deferred.builtBy(thread);

@@ -3,11 +3,12 @@ package dev.lanyard.agent;
 import dev.lanyard.agent.bootstrap.LanyardManaged;
 import dev.lanyard.agent.bootstrap.TlsHooks;
 import dev.lanyard.tls.LanyardLog;
+import dev.lanyard.tls.SpiffePeerListener;
 import java.security.Principal;
 import java.security.cert.X509Certificate;
 import java.util.HashSet;
 import java.util.Set;
-import java.util.function.Function;
+import java.util.function.BiFunction;
 import java.util.function.Supplier;
 import javax.net.ssl.KeyManager;
 import javax.net.ssl.SSLSession;
@@ -24,7 +25,8 @@ import javax.net.ssl.X509TrustManager;
  */
 final class AgentTlsHooks implements TlsHooks {
   private final X509ExtendedKeyManager svidKeyManager;
-  private final Function<X509TrustManager, X509ExtendedTrustManager> trustManagerFactory;
+  private final BiFunction<X509TrustManager, SpiffePeerListener, X509ExtendedTrustManager>
+      trustManagerFactory;
   private final Supplier<X509Certificate[]> bundleAuthorities;
   private final Set<Integer> plainPorts;
   private final Supplier<java.util.Optional<String>> ownSpiffeId;
@@ -37,7 +39,8 @@ final class AgentTlsHooks implements TlsHooks {
   private volatile JwtRequestHeaders jwt = JwtRequestHeaders.DISABLED;
 
   AgentTlsHooks(X509ExtendedKeyManager svidKeyManager,
-      Function<X509TrustManager, X509ExtendedTrustManager> trustManagerFactory,
+      BiFunction<X509TrustManager, SpiffePeerListener, X509ExtendedTrustManager>
+          trustManagerFactory,
       Supplier<X509Certificate[]> bundleAuthorities, Set<Integer> plainPorts,
       Supplier<java.util.Optional<String>> ownSpiffeId, SessionCaches sessionCaches,
       TlsCoverage coverage) {
@@ -128,8 +131,8 @@ final class AgentTlsHooks implements TlsHooks {
   }
 
   @Override
-  public boolean isAuthorizedSpiffePeer(SSLSession session) {
-    return authorized.contains(session);
+  public boolean isAuthorizedSpiffePeer(String host, SSLSession session) {
+    return authorized.containsFor(session, host);
   }
 
   @Override
@@ -175,7 +178,7 @@ final class AgentTlsHooks implements TlsHooks {
       return application;
     }
     X509TrustManager fallback = application != null ? application : jvmDefaultTrust;
-    return new ManagedTrustManager(trustManagerFactory.apply(fallback), authorized);
+    return new ManagedTrustManager(trustManagerFactory.apply(fallback, authorized));
   }
 
   private Set<Principal> bundleSubjects() {

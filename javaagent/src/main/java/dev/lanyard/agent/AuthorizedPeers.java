@@ -1,21 +1,37 @@
 package dev.lanyard.agent;
 
+import dev.lanyard.tls.Direction;
+import dev.lanyard.tls.MeshDestinations;
+import dev.lanyard.tls.SpiffePeerListener;
 import java.security.cert.Certificate;
 import java.security.cert.X509Certificate;
 import java.util.Collections;
+import java.util.HashSet;
 import java.util.Map;
+import java.util.Set;
 import java.util.WeakHashMap;
 import javax.net.ssl.SSLPeerUnverifiedException;
 import javax.net.ssl.SSLSession;
 
 /**
- * The SVID leaves that a Lanyard trust manager verified and authorized, weakly held (they go when
- * their sessions go). Library hostname verifiers consult it: a session whose peer leaf is here
- * passed SPIFFE verification, so its missing DNS name is not a reason to refuse it. A leaf that
- * merely looks like an SVID but was accepted by some other trust manager is not here.
+ * The SVID leaves that a Lanyard trust manager verified and authorized, with the mesh hosts each
+ * was accepted for, weakly held (they go when their sessions go). Library hostname verifiers
+ * consult it: a session whose peer leaf was accepted as the SPIFFE identity of that very host
+ * passed secure naming, so its missing DNS name is not a reason to refuse it. A leaf accepted for
+ * another host, or accepted by some other trust manager, or by Web PKI, is not a match.
  */
-final class AuthorizedPeers {
-  private final Map<X509Certificate, Boolean> leaves = Collections.synchronizedMap(new WeakHashMap<>());
+final class AuthorizedPeers implements SpiffePeerListener {
+  /** What stands for "accepted as a client" (inbound: no host). */
+  private static final String INBOUND = "";
+
+  private final Map<X509Certificate, Set<String>> leaves =
+      Collections.synchronizedMap(new WeakHashMap<>());
+
+  @Override
+  public void onSpiffePeer(X509Certificate leaf, Direction direction, String host) {
+    add(leaf, direction == Direction.INBOUND || host == null ? INBOUND
+        : MeshDestinations.normalize(host));
+  }
 
   /**
    * Remembers {@code leaf}, the very object this handshake's session holds. A {@code WeakHashMap}
@@ -23,23 +39,37 @@ final class AuthorizedPeers {
    * the entry tied to an older object: once that one is collected (its sessions gone), the entry
    * vanished while the new session still used the leaf, and the next hostname check refused an
    * authorized peer (1 request in 857 in HandshakeStormIT). The newest handshake's object is the
-   * one JSSE resumes from, so it becomes the key.
+   * one JSSE resumes from, so it becomes the key (with every host the equal leaves were accepted
+   * for).
    */
-  void add(X509Certificate leaf) {
+  void add(X509Certificate leaf, String host) {
     synchronized (leaves) {
-      leaves.remove(leaf);
-      leaves.put(leaf, Boolean.TRUE);
+      Set<String> hosts = leaves.remove(leaf);
+      Set<String> updated = hosts == null ? new HashSet<>() : hosts;
+      updated.add(host);
+      leaves.put(leaf, updated);
     }
   }
 
+  /** Whether {@code leaf} was accepted at all (OkHttp's chain cleaner: the chain is SPIFFE's). */
   boolean contains(X509Certificate leaf) {
     return leaves.containsKey(leaf);
   }
 
-  boolean contains(SSLSession session) {
+  /** Whether the session's peer leaf was accepted as the SPIFFE identity of {@code host}. */
+  boolean containsFor(SSLSession session, String host) {
+    if (host == null) {
+      return false;
+    }
     try {
       Certificate[] chain = session.getPeerCertificates();
-      return chain.length > 0 && chain[0] instanceof X509Certificate && leaves.containsKey(chain[0]);
+      if (chain.length == 0 || !(chain[0] instanceof X509Certificate)) {
+        return false;
+      }
+      synchronized (leaves) {
+        Set<String> hosts = leaves.get(chain[0]);
+        return hosts != null && hosts.contains(MeshDestinations.normalize(host));
+      }
     } catch (SSLPeerUnverifiedException e) {
       return false;
     }

@@ -28,10 +28,10 @@ class AuthorizedPeersTest {
     byte[] der = selfSigned();
     AuthorizedPeers peers = new AuthorizedPeers();
     X509Certificate first = parse(der);
-    peers.add(first);
+    peers.add(first, "orders");
     X509Certificate second = parse(der); // the same SVID, from a later handshake
     assertThat(second).isEqualTo(first).isNotSameAs(first);
-    peers.add(second);
+    peers.add(second, "orders");
 
     WeakReference<X509Certificate> firstRef = new WeakReference<>(first);
     first = null;
@@ -42,6 +42,33 @@ class AuthorizedPeersTest {
 
     assertThat(firstRef.get()).as("the first handshake's leaf object was collected").isNull();
     assertThat(peers.contains(second)).isTrue();
+  }
+
+  /** Secure naming: an SVID accepted for one mesh host is no identity for another host. */
+  @Test
+  void aLeafCountsOnlyForTheHostItWasAcceptedFor() throws Exception {
+    AuthorizedPeers peers = new AuthorizedPeers();
+    X509Certificate leaf = parse(selfSigned());
+    peers.onSpiffePeer(leaf, dev.lanyard.tls.Direction.OUTBOUND, "Orders.Prod.");
+    javax.net.ssl.SSLSession session = sessionWith(leaf);
+
+    assertThat(peers.containsFor(session, "orders.prod")).isTrue();
+    assertThat(peers.containsFor(session, "ORDERS.prod.")).isTrue();
+    assertThat(peers.containsFor(session, "api.stripe.com")).isFalse();
+    assertThat(peers.containsFor(session, null)).isFalse();
+    assertThat(peers.containsFor(sessionWith(parse(selfSigned())), "orders.prod")).isFalse();
+  }
+
+  /** A session whose only answer is its peer chain (pure data for the lookup). */
+  private static javax.net.ssl.SSLSession sessionWith(X509Certificate leaf) {
+    return (javax.net.ssl.SSLSession) java.lang.reflect.Proxy.newProxyInstance(
+        AuthorizedPeersTest.class.getClassLoader(), new Class<?>[] {javax.net.ssl.SSLSession.class},
+        (proxy, method, args) -> {
+          if (method.getName().equals("getPeerCertificates")) {
+            return new java.security.cert.Certificate[] {leaf};
+          }
+          throw new UnsupportedOperationException(method.getName());
+        });
   }
 
   /** A new object each time (the JDK's factory would hand back a cached one). */

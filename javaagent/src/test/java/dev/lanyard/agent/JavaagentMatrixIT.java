@@ -9,6 +9,7 @@ import dev.lanyard.testkit.SpireCluster;
 import dev.lanyard.testkit.SpireExtension;
 import java.time.Duration;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
@@ -23,6 +24,10 @@ import org.junit.jupiter.params.provider.MethodSource;
  * The compatibility matrix: unmodified clients and servers, each in its own JVM with the real
  * javaagent and its own SVID from a real SPIRE Agent. Every client runs against at least two
  * servers and every server serves at least two clients; both sides report the SPIFFE ID they saw.
+ * The HTTP servers run twice: asking for client certificates themselves, and set up as one-way TLS
+ * services ({@code --client-auth none}: the JDK HttpsServer's default configurator, Jetty, Tomcat
+ * and Netty at their defaults; {@code parameters}: a configurator applying the default
+ * SSLParameters), where only the javaagent demands the client's SVID.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class JavaagentMatrixIT {
@@ -48,6 +53,15 @@ class JavaagentMatrixIT {
     servers.put("GrpcServerApp", Mesh.server(cluster, serverWorkload, "GrpcServerApp", env));
     servers.put("GrpcServerApp/openssl", Mesh.server(cluster, serverWorkload, "GrpcServerApp", env,
         "--ssl-provider", "openssl"));
+    // Servers that ask for no client certificate, set up the way one-way TLS services are: the
+    // javaagent must still demand the client's SVID, so the server sees the client's SPIFFE ID.
+    for (String server : List.of("JdkHttpsServerApp", "JettyServerApp", "TomcatServerApp",
+        "NettyServerApp")) {
+      servers.put(server + "/none", Mesh.server(cluster, serverWorkload, server, env,
+          "--client-auth", "none"));
+    }
+    servers.put("JdkHttpsServerApp/parameters", Mesh.server(cluster, serverWorkload,
+        "JdkHttpsServerApp", env, "--client-auth", "parameters"));
   }
 
   @AfterAll
@@ -68,7 +82,14 @@ class JavaagentMatrixIT {
         Arguments.of("ReactorNettyClientApp", "TomcatServerApp"),
         Arguments.of("ReactorNettyClientApp", "JdkHttpsServerApp"),
         Arguments.of("GrpcClientApp", "GrpcServerApp"),
-        Arguments.of("GrpcClientApp", "GrpcServerApp/openssl"));
+        Arguments.of("GrpcClientApp", "GrpcServerApp/openssl"),
+        Arguments.of("JdkHttpClientApp", "JdkHttpsServerApp/none"),
+        Arguments.of("HttpsUrlConnectionApp", "JdkHttpsServerApp/none"),
+        Arguments.of("OkHttpClientApp", "JdkHttpsServerApp/parameters"),
+        Arguments.of("ApacheHttpClientApp", "JdkHttpsServerApp/parameters"),
+        Arguments.of("ApacheHttpClientApp", "JettyServerApp/none"),
+        Arguments.of("ReactorNettyClientApp", "TomcatServerApp/none"),
+        Arguments.of("JdkHttpClientApp", "NettyServerApp/none"));
   }
 
   @ParameterizedTest(name = "{0} -> {1}")

@@ -23,7 +23,7 @@ import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.ValueSource;
+import org.junit.jupiter.params.provider.CsvSource;
 
 /** The built jar: its class-file levels, JDK tools that skip it, and isolation from the app's libraries. */
 class JavaagentPackagingIT {
@@ -57,20 +57,64 @@ class JavaagentPackagingIT {
     assertThat(tooNew).isEmpty();
   }
 
+  /**
+   * JDK tools see the workload's JAVA_TOOL_OPTIONS too; they are skipped, each saying so in
+   * exactly one line that names the tool (its module/main class) and why, and run as usual.
+   */
   @ParameterizedTest
-  @ValueSource(strings = {"keytool -help", "jcmd -l", "jps -q"})
-  void jdkToolsWithTheSameJavaToolOptionsSkipTheAgentQuietly(String tool) {
-    List<String> command = new ArrayList<>(List.of(tool.split(" ")));
+  @CsvSource({
+      "keytool -help, java.base/sun.security.tools.keytool.Main",
+      "jcmd -l, jdk.jcmd/sun.tools.jcmd.JCmd",
+      "jps -q, jdk.jcmd/sun.tools.jps.Jps",
+      "jar --version, jdk.jartool/sun.tools.jar.Main",
+      "javac -d {dir} {dir}/Hello.java, jdk.compiler/com.sun.tools.javac.Main"})
+  void jdkToolsWithTheSameJavaToolOptionsSkipTheAgentWithOneLine(String tool, String mainClass,
+      @org.junit.jupiter.api.io.TempDir Path dir) throws Exception {
+    Files.writeString(dir.resolve("Hello.java"), "class Hello {}\n");
+    List<String> command = new ArrayList<>(List.of(tool.replace("{dir}", dir.toString()).split(" ")));
     command.set(0, Path.of(System.getProperty("java.home"), "bin", command.get(0)).toString());
     List<String> withOptions = new ArrayList<>(List.of("env",
         "JAVA_TOOL_OPTIONS=-javaagent:" + Mesh.AGENT_JAR.toAbsolutePath(),
         "SPIFFE_ENDPOINT_SOCKET=unix:///nonexistent/agent.sock", "LANYARD_STARTUP=wait=1s,then=fail"));
     withOptions.addAll(command);
 
-    Command.Result result = Command.run(Duration.ofSeconds(30), withOptions);
+    Command.Result result = Command.run(Duration.ofSeconds(60), withOptions);
 
-    assertThat(result.output()).contains("Picked up JAVA_TOOL_OPTIONS").doesNotContain("lanyard:");
+    assertThat(result.output()).contains("Picked up JAVA_TOOL_OPTIONS");
+    assertThat(result.output().lines().filter(line -> line.contains("lanyard:")).toList())
+        .as(result.output())
+        .containsExactly("lanyard: javaagent not started: " + mainClass + " is a JDK tool, not an"
+            + " application; it runs without Lanyard");
     assertThat(result.exitCode()).as(result.output()).isZero();
+    if (tool.startsWith("javac")) {
+      assertThat(dir.resolve("Hello.class")).exists();
+    }
+  }
+
+  @Test
+  void anAgentListedTwiceRunsOnceAndTheSecondCopySaysItStepsAside() {
+    SpireCluster cluster = spire.cluster();
+    Workload app = Workload.register(cluster, 5303, "/ns/iso/sa/twice");
+    app.awaitSvid(cluster);
+    int plain = dev.lanyard.testkit.FreePorts.next();
+    int otherPlain = dev.lanyard.testkit.FreePorts.next();
+
+    try (JvmProcess probe = Mesh.app("twice", cluster, app, "ClientAuthProbeApp",
+        Mesh.env("LANYARD_PLAIN_PORTS", plain + "," + otherPlain),
+        "--plain-ports", plain + "," + otherPlain)
+        .jvmArg("-javaagent:" + Mesh.AGENT_JAR.toAbsolutePath()).start()) {
+      int exit = probe.awaitExit(Duration.ofSeconds(90));
+      String output = probe.output();
+
+      assertThat(exit).as(output).isZero();
+      assertThat(output.lines().filter(line -> line.contains("not started")).toList()).as(output)
+          .containsExactly("lanyard: javaagent not started again: it is already running in this"
+              + " JVM (listed twice, e.g. in JAVA_TOOL_OPTIONS and on the command line?); this"
+              + " copy steps aside");
+      assertThat(output).doesNotContain("ERROR");
+      // The copy that runs has its hooks in place: a server left without client auth demands it.
+      assertThat(output).contains("CASE engine.server-mode-then-default-parameters need=true");
+    }
   }
 
   @Test

@@ -19,6 +19,10 @@ final class AccessLog {
     this.metrics = metrics;
   }
 
+  ConnectionMetrics metrics() {
+    return metrics;
+  }
+
   void opened(ConnectionRecord record) {
     metrics.opened(record);
   }

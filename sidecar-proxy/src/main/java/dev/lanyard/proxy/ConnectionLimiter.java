@@ -8,6 +8,9 @@ import java.util.concurrent.atomic.AtomicInteger;
 /**
  * Closes a new client connection at once when its listener already has {@code max} open: a
  * flood of connections must not exhaust file descriptors or memory shared with the workload.
+ * For the loopback listeners (outbound proxy, static routes), whose clients are the pod's own
+ * processes; a mesh port counts handshakes and authorized peers apart ({@link HandshakeBudget},
+ * {@link AuthorizedConnections}).
  */
 @ChannelHandler.Sharable
 final class ConnectionLimiter extends ChannelInboundHandlerAdapter {

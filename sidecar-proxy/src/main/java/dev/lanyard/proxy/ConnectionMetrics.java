@@ -2,9 +2,13 @@ package dev.lanyard.proxy;
 
 import io.prometheus.metrics.core.metrics.Counter;
 import io.prometheus.metrics.core.metrics.Gauge;
+import io.prometheus.metrics.core.metrics.GaugeWithCallback;
 import io.prometheus.metrics.core.metrics.Histogram;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import java.util.List;
+import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.regex.Pattern;
 
 /**
@@ -19,7 +23,10 @@ import java.util.regex.Pattern;
  *       {@code proxy_502}, ...: the access log's {@code close} up to its first colon);
  *   <li>{@code lanyard_sidecar_bytes_total{flow}}: plaintext bytes {@code from_client} and
  *       {@code to_client};
- *   <li>{@code lanyard_sidecar_connection_duration_seconds}: how long connections lived.
+ *   <li>{@code lanyard_sidecar_connection_duration_seconds}: how long connections lived;
+ *   <li>{@code lanyard_sidecar_connections_refused_total{reason}}: mesh-port connections refused
+ *       by a limit ({@link #REFUSAL_REASONS}); those refused before TLS have no access-log line;
+ *   <li>{@code lanyard_sidecar_handshakes_pending}: mesh-port connections in their TLS handshake.
  * </ul>
  */
 final class ConnectionMetrics {
@@ -28,12 +35,17 @@ final class ConnectionMetrics {
       "handshake_timeout", "handshake_failed", "not_spiffe_peer", "bad_upstream_response",
       "upstream_error", "error", "jwt_required", "drain", "bad_request", "idle_timeout",
       "jwt_refused");
+  /** Why a mesh port refused a connection: the limit that was reached. */
+  static final List<String> REFUSAL_REASONS = List.of("handshake_limit_per_source",
+      "handshake_limit", "connection_limit");
   private static final Pattern PROXY_STATUS = Pattern.compile("proxy_[1-5][0-9][0-9]");
 
   private final Gauge open;
   private final Counter closed;
   private final Counter bytes;
   private final Histogram duration;
+  private final Counter refused;
+  private final Map<String, HandshakeBudget> handshakes = new ConcurrentHashMap<>();
 
   ConnectionMetrics(PrometheusRegistry registry) {
     open = Gauge.builder()
@@ -57,6 +69,28 @@ final class ConnectionMetrics {
         .labelNames("listener", "direction")
         .classicUpperBounds(0.005, 0.025, 0.1, 0.5, 1, 5, 30, 120, 600, 3600)
         .register(registry);
+    refused = Counter.builder()
+        .name("lanyard_sidecar_connections_refused_total")
+        .help("Mesh-port connections refused by a limit, by which limit")
+        .labelNames("listener", "reason")
+        .register(registry);
+    GaugeWithCallback.builder()
+        .name("lanyard_sidecar_handshakes_pending")
+        .help("Mesh-port connections in their TLS handshake now")
+        .labelNames("listener")
+        .callback(callback -> handshakes.forEach((listener, budget) ->
+            callback.call(budget.pending(), listener)))
+        .register(registry);
+  }
+
+  /** A mesh port: its refusal counts start at 0 (a series born at 1 hides from rate()). */
+  void watch(String listener, HandshakeBudget budget) {
+    handshakes.put(listener, budget);
+    REFUSAL_REASONS.forEach(reason -> refused.initLabelValues(listener, reason));
+  }
+
+  void refused(String listener, String reason) {
+    refused.labelValues(listener, reason).inc();
   }
 
   void opened(ConnectionRecord record) {

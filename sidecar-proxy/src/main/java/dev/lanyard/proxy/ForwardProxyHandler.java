@@ -1,6 +1,6 @@
 package dev.lanyard.proxy;
 
-import dev.lanyard.tls.HostGlobs;
+import dev.lanyard.tls.MeshDestinations;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
@@ -32,7 +32,7 @@ import java.util.function.Consumer;
  */
 final class ForwardProxyHandler extends ChannelInboundHandlerAdapter {
   private final UpstreamOpener upstreams;
-  private final HostGlobs meshHosts;
+  private final MeshDestinations destinations;
   private final OutboundJwt jwt;
   private final Queue<Object> held = new ArrayDeque<>();
   private ProxyExchange exchange;
@@ -43,9 +43,9 @@ final class ForwardProxyHandler extends ChannelInboundHandlerAdapter {
   /** After a refusal or a CONNECT: the rest of that request (its empty body) is dropped. */
   private boolean discarding;
 
-  ForwardProxyHandler(UpstreamOpener upstreams, HostGlobs meshHosts, OutboundJwt jwt) {
+  ForwardProxyHandler(UpstreamOpener upstreams, MeshDestinations destinations, OutboundJwt jwt) {
     this.upstreams = upstreams;
-    this.meshHosts = meshHosts;
+    this.destinations = destinations;
     this.jwt = jwt;
   }
 
@@ -66,7 +66,7 @@ final class ForwardProxyHandler extends ChannelInboundHandlerAdapter {
     }
     if (msg instanceof HttpRequest request) {
       discarding = false;
-      ProxyRequest decision = ProxyRequest.parse(request.method().name(), request.uri(), meshHosts);
+      ProxyRequest decision = ProxyRequest.parse(request.method().name(), request.uri(), destinations);
       switch (decision.kind()) {
         case REFUSED -> {
           ReferenceCountUtil.release(msg);

@@ -1,9 +1,16 @@
 package dev.lanyard.proxy;
 
-/** One {@code LANYARD_INBOUND} entry: mTLS on {@code meshPort}, plain to {@code 127.0.0.1:appPort}. */
-record InboundRoute(int meshPort, int appPort) {
+/**
+ * One {@code LANYARD_INBOUND} entry: mTLS on {@code meshPort}, plain to {@code 127.0.0.1:appPort}.
+ * An HTTP port ({@code meshPort:appPort}, the default) parses every request and promises the app
+ * the identity headers; a raw port ({@code meshPort:appPort/tcp}) relays bytes and promises none.
+ */
+record InboundRoute(int meshPort, int appPort, boolean raw) {
+  static final String RAW_SUFFIX = "/tcp";
+  static final String HTTP_SUFFIX = "/http";
+
   @Override
   public String toString() {
-    return meshPort + ":" + appPort;
+    return meshPort + ":" + appPort + (raw ? RAW_SUFFIX : "");
   }
 }

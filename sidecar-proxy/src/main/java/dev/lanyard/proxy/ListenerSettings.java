@@ -24,9 +24,18 @@ final class ListenerSettings {
   /** The access record first (so later handlers can fill it), then the limit. */
   void addAccounting(ChannelPipeline pipeline, String listener, String direction,
       ConnectionLimiter limiter) {
+    addAccounting(pipeline, listener, direction);
+    pipeline.addLast("limit", limiter);
+  }
+
+  /** The access record and the drain registry only: mesh ports limit after the handshake. */
+  void addAccounting(ChannelPipeline pipeline, String listener, String direction) {
     openConnections.add(pipeline.channel());
     pipeline.addLast("access-log", new AccessLogHandler(accessLog, listener, direction));
-    pipeline.addLast("limit", limiter);
+  }
+
+  ConnectionMetrics metrics() {
+    return accessLog.metrics();
   }
 
   /** After TLS (if any): plaintext byte counts, then the idle timeout. */

@@ -1,6 +1,6 @@
 package dev.lanyard.proxy;
 
-import dev.lanyard.tls.HostGlobs;
+import dev.lanyard.tls.MeshDestinations;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.handler.codec.http.HttpServerCodec;
@@ -21,16 +21,16 @@ final class OutboundProxyInitializer extends ChannelInitializer<SocketChannel> {
   private static final int MAX_CHUNK_SIZE = 8192;
 
   private final UpstreamOpener upstreams;
-  private final HostGlobs meshHosts;
+  private final MeshDestinations destinations;
   private final ListenerSettings settings;
   private final ConnectionLimiter limiter;
   private final String listener;
   private final OutboundJwt jwt;
 
-  OutboundProxyInitializer(HostAndPort address, UpstreamOpener upstreams, HostGlobs meshHosts,
+  OutboundProxyInitializer(HostAndPort address, UpstreamOpener upstreams, MeshDestinations destinations,
       OutboundJwt jwt, ListenerSettings settings) {
     this.upstreams = upstreams;
-    this.meshHosts = meshHosts;
+    this.destinations = destinations;
     this.jwt = jwt;
     this.settings = settings;
     this.listener = "outbound-proxy:" + address;
@@ -42,6 +42,6 @@ final class OutboundProxyInitializer extends ChannelInitializer<SocketChannel> {
     settings.addAccounting(ch.pipeline(), listener, "outbound", limiter);
     settings.addCountingAndIdle(ch.pipeline());
     ch.pipeline().addLast("http", new HttpServerCodec(MAX_INITIAL_LINE, MAX_HEADER_SIZE, MAX_CHUNK_SIZE));
-    ch.pipeline().addLast("forward-proxy", new ForwardProxyHandler(upstreams, meshHosts, jwt));
+    ch.pipeline().addLast("forward-proxy", new ForwardProxyHandler(upstreams, destinations, jwt));
   }
 }

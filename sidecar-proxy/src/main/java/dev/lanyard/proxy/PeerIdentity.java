@@ -23,8 +23,16 @@ final class PeerIdentity {
   /** The first {@code spiffe://} URI SAN of the peer's leaf certificate. */
   static Optional<String> fromSession(SSLSession session) {
     try {
-      Certificate[] chain = session.getPeerCertificates();
-      if (chain.length == 0 || !(chain[0] instanceof X509Certificate)) {
+      return spiffeIdOf(session.getPeerCertificates());
+    } catch (SSLPeerUnverifiedException e) {
+      return Optional.empty();
+    }
+  }
+
+  /** The first {@code spiffe://} URI SAN of a chain's leaf; empty for none or no chain. */
+  static Optional<String> spiffeIdOf(Certificate[] chain) {
+    try {
+      if (chain == null || chain.length == 0 || !(chain[0] instanceof X509Certificate)) {
         return Optional.empty();
       }
       Collection<List<?>> names = ((X509Certificate) chain[0]).getSubjectAlternativeNames();
@@ -39,7 +47,7 @@ final class PeerIdentity {
         }
       }
       return Optional.empty();
-    } catch (SSLPeerUnverifiedException | CertificateParsingException e) {
+    } catch (CertificateParsingException e) {
       return Optional.empty();
     }
   }

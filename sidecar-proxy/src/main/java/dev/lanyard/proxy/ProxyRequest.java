@@ -1,6 +1,6 @@
 package dev.lanyard.proxy;
 
-import dev.lanyard.tls.HostGlobs;
+import dev.lanyard.tls.MeshDestinations;
 import java.util.Locale;
 import java.util.Optional;
 
@@ -8,13 +8,15 @@ import java.util.Optional;
  * What the forward proxy makes of one request line, as data (a pure function, fuzzed by tests):
  *
  * <ul>
- *   <li>{@code http://host[:port]/path} to a host matching {@code LANYARD_MESH_HOSTS}: {@link
- *       Kind#MESH}, sent over mTLS in origin form. The mesh is chosen by name, never by probing
- *       whether the server happens to present an SVID, so the decision is known before any byte
- *       leaves and a non-mesh server cannot turn a request into a mesh one or back.
+ *   <li>{@code http://host[:port]/path} to a mesh destination ({@link MeshDestinations}: {@code
+ *       LANYARD_MESH_HOSTS}, single- and two-label names such as {@code orders} and {@code
+ *       orders.prod}, cluster IPs): {@link Kind#MESH}, upgraded to mTLS in origin form, never
+ *       sent in clear text. The mesh is chosen by name, never by probing whether the server
+ *       happens to present an SVID, so the decision is known before any byte leaves and a
+ *       non-mesh server cannot turn a request into a mesh one or back.
  *   <li>the same to any other host: {@link Kind#PLAIN}, forwarded as plain HTTP, exactly what the
  *       app would have sent without the sidecar (egress to public plain-HTTP services keeps
- *       working; it gets no identity).
+ *       working; it gets no identity and no JWT-SVID).
  *   <li>{@code CONNECT host:port} to a non-mesh host: {@link Kind#TUNNEL} (public HTTPS egress).
  *       To a mesh host: refused with 403, because a tunnel would carry the app's own TLS (or
  *       plaintext) past the sidecar's mTLS and policy.
@@ -24,12 +26,12 @@ import java.util.Optional;
 record ProxyRequest(Kind kind, HostAndPort destination, String originForm, int status, String reason) {
   enum Kind { MESH, PLAIN, TUNNEL, REFUSED }
 
-  static ProxyRequest parse(String method, String uri, HostGlobs meshHosts) {
+  static ProxyRequest parse(String method, String uri, MeshDestinations destinations) {
     if (method == null || uri == null) {
       return refused(400, "the request has no method or target");
     }
     if (method.equals("CONNECT")) {
-      return connect(uri, meshHosts);
+      return connect(uri, destinations);
     }
     if (uri.startsWith("/") || uri.equals("*")) {
       return refused(400, "\"" + printable(uri) + "\" is origin-form, but this is a forward proxy:"
@@ -66,19 +68,19 @@ record ProxyRequest(Kind kind, HostAndPort destination, String originForm, int s
     if (!validPath(path)) {
       return refused(400, "the path of \"" + printable(uri) + "\" has characters not allowed in a URI");
     }
-    Kind kind = meshHosts.match(destination.get().host()).isPresent() ? Kind.MESH : Kind.PLAIN;
+    Kind kind = destinations.classify(destination.get().host()).mesh() ? Kind.MESH : Kind.PLAIN;
     return new ProxyRequest(kind, destination.get(), path, 200, null);
   }
 
-  private static ProxyRequest connect(String uri, HostGlobs meshHosts) {
+  private static ProxyRequest connect(String uri, MeshDestinations destinations) {
     Optional<HostAndPort> destination = uri.indexOf(':') < 0 ? Optional.empty() : authority(uri, -1);
     if (destination.isEmpty()) {
       return refused(400, "CONNECT target \"" + printable(uri) + "\" is not host:port");
     }
-    Optional<String> glob = meshHosts.match(destination.get().host());
-    if (glob.isPresent()) {
-      return refused(403, "CONNECT to mesh host " + destination.get() + " refused: it matches "
-          + "LANYARD_MESH_HOSTS pattern " + glob.get() + ", and a tunnel would bypass mTLS;"
+    MeshDestinations.Destination mesh = destinations.classify(destination.get().host());
+    if (mesh.mesh()) {
+      return refused(403, "CONNECT to mesh host " + destination.get() + " refused: "
+          + mesh.reason() + " (" + mesh.rule() + "), and a tunnel would bypass mTLS;"
           + " send plain http://" + destination.get() + "/... through this proxy instead");
     }
     return new ProxyRequest(Kind.TUNNEL, destination.get(), null, 200, null);

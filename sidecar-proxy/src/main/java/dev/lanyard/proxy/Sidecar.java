@@ -60,7 +60,8 @@ final class Sidecar {
       bind(new HostAndPort("0.0.0.0", route.meshPort()),
           new InboundInitializer(route, contexts, upstreams, inboundJwt, settings));
       bound.add("inbound " + route.meshPort() + "->127.0.0.1:" + route.appPort()
-          + (inboundJwt == null ? "" : " (JWT-SVID for audience " + inboundJwt.audience() + ")"));
+          + (route.raw() ? " (raw TCP, no identity headers)"
+              : inboundJwt == null ? "" : " (JWT-SVID for audience " + inboundJwt.audience() + ")"));
     }
     for (OutboundRoute route : config.outbound()) {
       bind(route.listen(), new StaticOutboundInitializer(route, upstreams, settings));
@@ -68,7 +69,7 @@ final class Sidecar {
     }
     if (config.outboundProxy().isPresent()) {
       HostAndPort address = config.outboundProxy().get();
-      bind(address, new OutboundProxyInitializer(address, upstreams, shared.meshHosts(),
+      bind(address, new OutboundProxyInitializer(address, upstreams, shared.meshDestinations(),
           outboundJwt, settings));
       bound.add("outbound-proxy " + address);
     }

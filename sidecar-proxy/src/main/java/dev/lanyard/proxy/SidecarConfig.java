@@ -18,7 +18,10 @@ import java.util.function.Function;
  * the knob, the value, the rule and the fix.
  */
 final class SidecarConfig {
-  /** {@code <meshPort>:<appPort>[,...]}: mTLS listeners forwarding to the app on 127.0.0.1. */
+  /**
+   * {@code <meshPort>:<appPort>[/tcp|/http][,...]}: mTLS listeners forwarding to the app on
+   * 127.0.0.1; HTTP (identity headers on every request) unless the entry ends in {@code /tcp}.
+   */
   static final String INBOUND = "LANYARD_INBOUND";
   /** {@code <listenHost>:<port>=<host>:<port>[,...]}: plain listeners forwarding over mTLS. */
   static final String OUTBOUND = "LANYARD_OUTBOUND";
@@ -28,10 +31,20 @@ final class SidecarConfig {
   static final String DRAIN = "LANYARD_DRAIN";
   /** A connection with no traffic either way for this long is closed; default 5m. */
   static final String IDLE_TIMEOUT = "LANYARD_IDLE_TIMEOUT";
-  /** A TLS handshake that has not finished after this long is abandoned; default 10s. */
+  /**
+   * A TLS handshake that has not finished after this long is abandoned; default 3s. On a mesh
+   * port this is how long a connection without an SVID can stand.
+   */
   static final String HANDSHAKE_TIMEOUT = "LANYARD_HANDSHAKE_TIMEOUT";
-  /** Open client connections per listener beyond which new ones are closed at once; default 1024. */
+  /**
+   * Open client connections per listener beyond which new ones are closed; default 1024. On a
+   * mesh port only connections of authorized peers count (after the mTLS handshake).
+   */
   static final String MAX_CONNECTIONS = "LANYARD_MAX_CONNECTIONS";
+  /** Connections per mesh port still in their TLS handshake; more are refused at once; default 256. */
+  static final String MAX_PENDING_HANDSHAKES = "LANYARD_MAX_PENDING_HANDSHAKES";
+  /** Of those, how many one source address may hold; default 64. */
+  static final String MAX_PENDING_HANDSHAKES_PER_SOURCE = "LANYARD_MAX_PENDING_HANDSHAKES_PER_SOURCE";
   /**
    * Event-loop threads relaying connections; default 1. One thread serves many connections (each
    * stays on its thread); more help only a sidecar whose proxying needs more than one core, and on
@@ -54,6 +67,8 @@ final class SidecarConfig {
   private final Duration idleTimeout;
   private final Duration handshakeTimeout;
   private final int maxConnections;
+  private final int maxPendingHandshakes;
+  private final int maxPendingHandshakesPerSource;
   private final int workerThreads;
   private final HostAndPort shutdownAddress;
 
@@ -64,8 +79,17 @@ final class SidecarConfig {
         Optional.of(HostAndPort.parse(DEFAULT_OUTBOUND_PROXY))).orElse(null);
     this.drain = parse(DRAIN, env, sys, Durations::parse, Duration.ofSeconds(10));
     this.idleTimeout = parse(IDLE_TIMEOUT, env, sys, Durations::parse, Duration.ofMinutes(5));
-    this.handshakeTimeout = parse(HANDSHAKE_TIMEOUT, env, sys, Durations::parse, Duration.ofSeconds(10));
+    this.handshakeTimeout = parse(HANDSHAKE_TIMEOUT, env, sys, Durations::parse, Duration.ofSeconds(3));
     this.maxConnections = parse(MAX_CONNECTIONS, env, sys, SidecarConfig::parsePositive, 1024);
+    this.maxPendingHandshakes = parse(MAX_PENDING_HANDSHAKES, env, sys, SidecarConfig::parsePositive, 256);
+    this.maxPendingHandshakesPerSource = parse(MAX_PENDING_HANDSHAKES_PER_SOURCE, env, sys,
+        SidecarConfig::parsePositive, Math.min(64, maxPendingHandshakes));
+    if (maxPendingHandshakesPerSource > maxPendingHandshakes) {
+      throw new IllegalArgumentException(MAX_PENDING_HANDSHAKES_PER_SOURCE + "="
+          + maxPendingHandshakesPerSource + " is above " + MAX_PENDING_HANDSHAKES + "="
+          + maxPendingHandshakes + ", which caps every address together; set it to a fraction of it"
+          + " (the defaults are 64 of 256) so that one address cannot hold every handshake slot");
+    }
     this.workerThreads = parse(WORKER_THREADS, env, sys, SidecarConfig::parsePositive, 1);
     this.shutdownAddress = parse(SHUTDOWN_ADDRESS, env, sys, SidecarConfig::parseOptionalAddress,
         Optional.of(HostAndPort.parse(DEFAULT_SHUTDOWN_ADDRESS))).orElse(null);
@@ -114,19 +138,27 @@ final class SidecarConfig {
       if (item.isEmpty()) {
         continue;
       }
-      String[] parts = item.split(":");
+      boolean raw = endsWithIgnoreCase(item, InboundRoute.RAW_SUFFIX);
+      String ports = raw || endsWithIgnoreCase(item, InboundRoute.HTTP_SUFFIX)
+          ? item.substring(0, item.lastIndexOf('/')) : item;
+      String[] parts = ports.split(":");
       int meshPort = parts.length == 2 ? port(parts[0]) : -1;
       int appPort = parts.length == 2 ? port(parts[1]) : -1;
       if (meshPort < 1 || appPort < 1) {
         throw new IllegalArgumentException("entry \"" + item + "\" is not meshPort:appPort with"
-            + " ports in 1-65535; write e.g. 8443:8080,9443:9090");
+            + " ports in 1-65535, optionally followed by /tcp (raw TCP, no identity headers) or"
+            + " /http (the default); write e.g. 8443:8080,15432:5432/tcp");
       }
       if (!meshPorts.add(meshPort)) {
         throw new IllegalArgumentException("mesh port " + meshPort + " is listed twice");
       }
-      routes.add(new InboundRoute(meshPort, appPort));
+      routes.add(new InboundRoute(meshPort, appPort, raw));
     }
     return List.copyOf(routes);
+  }
+
+  private static boolean endsWithIgnoreCase(String text, String suffix) {
+    return text.regionMatches(true, text.length() - suffix.length(), suffix, 0, suffix.length());
   }
 
   private static List<OutboundRoute> parseOutbound(String text) {
@@ -175,6 +207,24 @@ final class SidecarConfig {
     }
   }
 
+  /**
+   * {@code LANYARD_INBOUND_JWT_AUDIENCE} requires a JWT-SVID on every request of every mesh port;
+   * a raw port carries no requests to check, so the two together are refused at start.
+   */
+  void checkJwtAudience(Optional<String> audience) {
+    if (audience.isEmpty()) {
+      return;
+    }
+    for (InboundRoute route : inbound) {
+      if (route.raw()) {
+        throw new IllegalArgumentException(INBOUND + " entry " + route + " is raw TCP, but"
+            + " LANYARD_INBOUND_JWT_AUDIENCE=" + audience.get() + " requires a JWT-SVID on every"
+            + " request, and raw bytes carry none; serve that port as HTTP (drop /tcp) or run a"
+            + " second sidecar without LANYARD_INBOUND_JWT_AUDIENCE for it");
+      }
+    }
+  }
+
   List<InboundRoute> inbound() {
     return inbound;
   }
@@ -208,6 +258,14 @@ final class SidecarConfig {
     return maxConnections;
   }
 
+  int maxPendingHandshakes() {
+    return maxPendingHandshakes;
+  }
+
+  int maxPendingHandshakesPerSource() {
+    return maxPendingHandshakesPerSource;
+  }
+
   /** Empty when {@code LANYARD_SHUTDOWN_ADDRESS=off}. */
   Optional<HostAndPort> shutdownAddress() {
     return Optional.ofNullable(shutdownAddress);
@@ -218,6 +276,8 @@ final class SidecarConfig {
     return "inbound=" + inbound + " outbound=" + outbound + " outbound_proxy="
         + (outboundProxy == null ? "off" : outboundProxy) + " drain=" + drain + " idle="
         + idleTimeout + " handshake=" + handshakeTimeout + " max_connections=" + maxConnections
+        + " max_pending_handshakes=" + maxPendingHandshakes + " (per source "
+        + maxPendingHandshakesPerSource + ")"
         + " shutdown=" + (shutdownAddress == null ? "off" : shutdownAddress);
   }
 }

@@ -22,6 +22,8 @@ public final class SidecarMain {
     try {
       shared = LanyardConfig.fromEnvironment();
       config = SidecarConfig.fromEnvironment();
+      config.checkJwtAudience(shared.inboundJwtAudience());
+      OwnPorts.checkInbound(config, shared);
     } catch (IllegalArgumentException e) {
       LanyardLog.warn("bad configuration: " + e.getMessage());
       System.exit(2);

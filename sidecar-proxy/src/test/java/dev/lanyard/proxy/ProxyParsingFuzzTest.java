@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.code_intelligence.jazzer.junit.FuzzTest;
 import dev.lanyard.tls.HostGlobs;
+import dev.lanyard.tls.MeshCidrs;
+import dev.lanyard.tls.MeshDestinations;
 import dev.lanyard.tls.JwtAudiences;
 import dev.lanyard.tls.JwtSender;
 import io.netty.buffer.ByteBuf;
@@ -32,7 +34,8 @@ import org.junit.jupiter.api.Test;
  * 5,000 generated requests in every build.
  */
 class ProxyParsingFuzzTest {
-  private static final HostGlobs MESH = HostGlobs.parse("*.svc,*.cluster.local");
+  private static final MeshDestinations MESH = new MeshDestinations(
+      HostGlobs.parse("*.svc,*.cluster.local"), HostGlobs.NONE, MeshCidrs.NONE);
   private static final Pattern PROXY_ANSWER =
       Pattern.compile("^HTTP/1\\.1 (400|403|502) [^\r\n]*\r\n(?s).*\r\n\r\nlanyard: .*");
 

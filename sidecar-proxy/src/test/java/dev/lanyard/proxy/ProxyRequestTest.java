@@ -3,12 +3,15 @@ package dev.lanyard.proxy;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.lanyard.tls.HostGlobs;
+import dev.lanyard.tls.MeshCidrs;
+import dev.lanyard.tls.MeshDestinations;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.api.Test;
 
 class ProxyRequestTest {
-  private static final HostGlobs MESH = HostGlobs.parse("*.svc,*.cluster.local");
+  private static final MeshDestinations MESH = new MeshDestinations(
+      HostGlobs.parse("*.svc,*.cluster.local"), HostGlobs.NONE, MeshCidrs.NONE);
 
   @Test
   void absoluteFormToAMeshHostGoesOverMtlsInOriginForm() {
@@ -20,13 +23,39 @@ class ProxyRequestTest {
 
   @Test
   void absoluteFormToAnyOtherHostIsForwardedPlain() {
-    ProxyRequest request = ProxyRequest.parse("POST", "HTTP://Example.COM", MESH);
+    ProxyRequest request = ProxyRequest.parse("POST", "HTTP://WWW.Example.COM", MESH);
     assertThat(request.kind()).isEqualTo(ProxyRequest.Kind.PLAIN);
-    assertThat(request.destination()).isEqualTo(new HostAndPort("example.com", 80));
+    assertThat(request.destination()).isEqualTo(new HostAndPort("www.example.com", 80));
     assertThat(request.originForm()).isEqualTo("/");
-    assertThat(ProxyRequest.parse("GET", "http://example.com?q", MESH).originForm()).isEqualTo("/?q");
+    assertThat(ProxyRequest.parse("GET", "http://www.example.com?q", MESH).originForm())
+        .isEqualTo("/?q");
     assertThat(ProxyRequest.parse("GET", "http://[::1]:8080/", MESH).destination())
         .isEqualTo(new HostAndPort("::1", 8080));
+    assertThat(ProxyRequest.parse("GET", "http://[::1]:8080/", MESH).kind())
+        .isEqualTo(ProxyRequest.Kind.PLAIN);
+  }
+
+  /** Search-path names and cluster IPs are mesh destinations: never sent in clear text. */
+  @ParameterizedTest
+  @CsvSource({"http://orders:8080/x", "http://orders.prod:8080/x", "http://10.96.0.10/x",
+      "http://payments.dev/"})
+  void searchPathNamesAndClusterIpsAreUpgradedToMtls(String uri) {
+    assertThat(ProxyRequest.parse("GET", uri, MESH).kind()).isEqualTo(ProxyRequest.Kind.MESH);
+  }
+
+  @Test
+  void theOperatorsExternalHostsAndCidrsKeepPublicHostsPlain() {
+    MeshDestinations cluster = new MeshDestinations(HostGlobs.parse("*.svc"),
+        HostGlobs.parse("example.com", dev.lanyard.tls.ConfigKeys.EXTERNAL_HOSTS),
+        MeshCidrs.parse("10.96.0.0/12"));
+    assertThat(ProxyRequest.parse("GET", "http://example.com/", cluster).kind())
+        .isEqualTo(ProxyRequest.Kind.PLAIN);
+    assertThat(ProxyRequest.parse("GET", "http://93.184.216.34/", cluster).kind())
+        .isEqualTo(ProxyRequest.Kind.PLAIN);
+    assertThat(ProxyRequest.parse("GET", "http://10.96.0.10/", cluster).kind())
+        .isEqualTo(ProxyRequest.Kind.MESH);
+    assertThat(ProxyRequest.parse("CONNECT", "example.com:443", cluster).kind())
+        .isEqualTo(ProxyRequest.Kind.TUNNEL);
   }
 
   @Test
@@ -36,8 +65,13 @@ class ProxyRequestTest {
     ProxyRequest refused = ProxyRequest.parse("CONNECT", "db.prod.svc:5432", MESH);
     assertThat(refused.status()).isEqualTo(403);
     assertThat(refused.reason()).isEqualTo("lanyard: CONNECT to mesh host db.prod.svc:5432 refused:"
-        + " it matches LANYARD_MESH_HOSTS pattern *.svc, and a tunnel would bypass mTLS; send plain"
-        + " http://db.prod.svc:5432/... through this proxy instead");
+        + " db.prod.svc matches LANYARD_MESH_HOSTS pattern *.svc (LANYARD_MESH_HOSTS), and a tunnel"
+        + " would bypass mTLS; send plain http://db.prod.svc:5432/... through this proxy instead");
+    assertThat(ProxyRequest.parse("CONNECT", "orders:443", MESH).reason())
+        .isEqualTo("lanyard: CONNECT to mesh host orders:443 refused: orders is a single-label"
+            + " name (a Service of the pod's namespace, reached through the DNS search path)"
+            + " (mesh-destination:single-label), and a tunnel would bypass mTLS; send plain"
+            + " http://orders:443/... through this proxy instead");
   }
 
   @ParameterizedTest

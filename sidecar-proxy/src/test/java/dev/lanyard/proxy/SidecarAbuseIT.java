@@ -112,6 +112,10 @@ class SidecarAbuseIT {
         .env("LANYARD_ALLOWED_PEERS", "spiffe://lanyard.test/ns/a/**")
         .env("LANYARD_HANDSHAKE_TIMEOUT", HANDSHAKE_TIMEOUT.toMillis() + "ms")
         .env("LANYARD_IDLE_TIMEOUT", IDLE_TIMEOUT.toMillis() + "ms")
+        // Every wave comes from 127.0.0.1 and must reach the handshake and its timeout (what this
+        // test watches for leaks): a budget above a wave. SidecarConnectionLimitsIT tests the budget.
+        .env("LANYARD_MAX_PENDING_HANDSHAKES", "2000")
+        .env("LANYARD_MAX_PENDING_HANDSHAKES_PER_SOURCE", "2000")
         .jvmArg(NETTY_JVM_ARGS.toArray(String[]::new))
         .start();
     sidecarA = SidecarProcess.builder("sidecar-a", GID_A, cluster)

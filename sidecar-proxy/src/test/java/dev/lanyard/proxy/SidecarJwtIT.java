@@ -245,7 +245,7 @@ class SidecarJwtIT {
         svid.resolve("svid.0.pem").toString(), svid.resolve("svid.0.key").toString(),
         "\u0001raw bytes, not HTTP\n");
 
-    assertThat(out).doesNotContain("HTTP/1");
+    assertThat(out).contains("400").contains("not an HTTP/1.1 request on mesh port " + mesh);
     List<JsonNode> refusals = records(api, action("jwt.accept").and(denied()));
     assertThat(refusals).hasSize(before + 1);
     assertThat(refusals.get(refusals.size() - 1).path("rule").asText()).isEqualTo("missing-token");

@@ -141,9 +141,10 @@ class SidecarMeshIT {
     }
     try (Socket socket = new Socket("127.0.0.1", staticA)) {
       socket.setSoTimeout(20_000);
-      // Not HTTP: relayed untouched, so the app's own complaint comes back.
+      // Not a request: B's HTTP mesh port answers 400 itself; nothing unlabelled reaches the app.
       send(socket, "HELLO THERE\r\n\r\n");
-      assertThat(readAll(socket.getInputStream())).contains("400");
+      assertThat(readAll(socket.getInputStream())).startsWith("HTTP/1.1 400")
+          .contains("lanyard: malformed HTTP request");
     }
   }
 
@@ -164,7 +165,7 @@ class SidecarMeshIT {
   void anUpgradedConnectionIsRelayedRawAfterTheLabelledRequest() throws Exception {
     try (Socket socket = new Socket("127.0.0.1", staticA)) {
       socket.setSoTimeout(20_000);
-      send(socket, "GET /ws HTTP/1.1\r\nHost: app\r\nConnection: Upgrade\r\nUpgrade: lanyard-echo\r\n\r\n");
+      send(socket, "GET /ws HTTP/1.1\r\nHost: app\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n\r\n");
       String head = readHead(socket.getInputStream());
       assertThat(head).startsWith("HTTP/1.0 101").contains("X-Seen-Peer-Id: " + ID_A);
       // Not HTTP any more: these bytes must reach the app untouched, and come back.

@@ -59,13 +59,7 @@ final class SidecarProcess {
 
   /** Starts the sidecar and waits for its ready line. */
   JvmProcess start() {
-    if (!Files.isRegularFile(JAR)) {
-      throw new IllegalStateException(JAR + " is missing: run ./mvnw -f sidecar-proxy/pom.xml package");
-    }
-    JvmProcess process = JvmProcess.builder(name).jar(JAR).gid(gid)
-        .jvmArg(maxHeap, "-XX:+UseSerialGC")
-        .jvmArg(jvmArgs.toArray(String[]::new))
-        .env(env).start();
+    JvmProcess process = launch();
     try {
       process.awaitOutput("lanyard: sidecar ready", Duration.ofSeconds(60));
     } catch (RuntimeException e) {
@@ -73,5 +67,16 @@ final class SidecarProcess {
       throw e;
     }
     return process;
+  }
+
+  /** Starts the sidecar without waiting for anything (a test that expects it to refuse to run). */
+  JvmProcess launch() {
+    if (!Files.isRegularFile(JAR)) {
+      throw new IllegalStateException(JAR + " is missing: run ./mvnw -f sidecar-proxy/pom.xml package");
+    }
+    return JvmProcess.builder(name).jar(JAR).gid(gid)
+        .jvmArg(maxHeap, "-XX:+UseSerialGC")
+        .jvmArg(jvmArgs.toArray(String[]::new))
+        .env(env).start();
   }
 }

@@ -71,6 +71,23 @@ final class AdminEndpoints {
     }
   }
 
+  /**
+   * The health port's whole surface: {@code GET /ready}'s status with a body that names nothing
+   * (no SPIFFE ID, no Workload API address), because that port faces the pod network; everything
+   * else is 404. The admin endpoint's {@code /ready} says why a workload is not ready.
+   */
+  Response health(String method, String path, String query) {
+    if (!path.equals("/ready")) {
+      return Response.text(404, "not found: " + path + " (the health port serves only GET /ready;"
+          + " /identity, /metrics and /audit are on the admin endpoint, on loopback)\n");
+    }
+    if (!method.equals("GET")) {
+      return Response.text(405, method + " not allowed: the health port is read-only (GET)\n");
+    }
+    return ready().status == 200 ? Response.text(200, "ready\n")
+        : Response.text(503, "not ready (GET /ready on the admin endpoint says why)\n");
+  }
+
   private Map<String, Object> identity() {
     Instant now = clock.instant();
     Map<String, Object> out = new LinkedHashMap<>();

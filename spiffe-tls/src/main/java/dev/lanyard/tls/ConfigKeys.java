@@ -33,8 +33,37 @@ public final class ConfigKeys {
    */
   public static final ConfigKey MESH_HOSTS = ConfigKey.of("LANYARD_MESH_HOSTS");
 
+  /**
+   * Comma list of host globs that are never mesh destinations: judged by Web PKI alone, an
+   * X.509-SVID is never accepted from them. The escape hatch for public hosts the built-in rule
+   * takes for mesh ones (two-label names such as {@code github.com}). Default empty.
+   */
+  public static final ConfigKey EXTERNAL_HOSTS = ConfigKey.of("LANYARD_EXTERNAL_HOSTS");
+
+  /**
+   * Comma list of the cluster's service and pod CIDRs, e.g. {@code 10.96.0.0/12,10.244.0.0/16}:
+   * an IP address inside is a mesh destination, one outside is not. Unset: every IP address
+   * other than loopback and link-local is a mesh destination (fail closed).
+   */
+  public static final ConfigKey MESH_CIDRS = ConfigKey.of("LANYARD_MESH_CIDRS");
+
+  /**
+   * Secure naming: comma list of {@code host-glob=spiffe-id-pattern}, which SPIFFE IDs a mesh host
+   * may present (the first matching glob decides; repeat it for several IDs). A mesh host without
+   * a statement gets {@code LANYARD_ALLOWED_PEERS}. Set by the pod annotation {@code
+   * lanyard.dev/server-ids}.
+   */
+  public static final ConfigKey SERVER_IDS = ConfigKey.of("LANYARD_SERVER_IDS");
+
   /** {@code host:port} of the admin endpoint; default {@code 127.0.0.1:15000}; {@code off} disables. */
   public static final ConfigKey ADMIN_ADDRESS = ConfigKey.of("LANYARD_ADMIN_ADDRESS");
+
+  /**
+   * {@code host:port} of the health port, which serves {@code GET /ready} and nothing else (no
+   * identity, audit or metrics), for probes from outside the pod; default {@code off}. The webhook
+   * sets {@code 0.0.0.0:15021} for the sidecar, whose startup probe targets it.
+   */
+  public static final ConfigKey HEALTH_ADDRESS = ConfigKey.of("LANYARD_HEALTH_ADDRESS");
 
   /** {@code info} (default: one line at start, then only problems) or {@code debug}. */
   public static final ConfigKey LOG = ConfigKey.of("LANYARD_LOG");
@@ -88,8 +117,9 @@ public final class ConfigKeys {
 
   /** All keys above, in declaration order (for documentation and diagnostics). */
   public static final List<ConfigKey> ALL = Collections.unmodifiableList(Arrays.asList(
-      ALLOWED_PEERS, STARTUP, MESH_HOSTS, ADMIN_ADDRESS, LOG, AUDIT, ENDPOINT_SOCKET, PLAIN_PORTS,
-      JWT_AUDIENCES, INBOUND_JWT_AUDIENCE, POD_NAME, POD_NAMESPACE, NODE_NAME, SERVICE_ACCOUNT));
+      ALLOWED_PEERS, STARTUP, MESH_HOSTS, EXTERNAL_HOSTS, MESH_CIDRS, SERVER_IDS, ADMIN_ADDRESS, LOG,
+      AUDIT, ENDPOINT_SOCKET, PLAIN_PORTS, JWT_AUDIENCES, INBOUND_JWT_AUDIENCE, POD_NAME,
+      POD_NAMESPACE, NODE_NAME, SERVICE_ACCOUNT, HEALTH_ADDRESS));
 
   private ConfigKeys() {}
 }

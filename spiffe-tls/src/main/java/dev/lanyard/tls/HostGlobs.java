@@ -45,6 +45,11 @@ public final class HostGlobs {
    * back as "none", which reads as "rule disabled".
    */
   public static HostGlobs parse(String text) {
+    return parse(text, ConfigKeys.MESH_HOSTS);
+  }
+
+  /** As {@link #parse(String)}, for the knob {@code key} (named in error messages). */
+  public static HostGlobs parse(String text, ConfigKey key) {
     List<String> globs = new ArrayList<>();
     boolean none = false;
     for (String entry : text.split(",")) {
@@ -57,18 +62,22 @@ public final class HostGlobs {
         continue;
       }
       if (!VALID.matcher(glob).matches()) {
-        throw new IllegalArgumentException("mesh host pattern \"" + entry.trim() + "\" in "
-            + ConfigKeys.MESH_HOSTS.env() + " is not a host name glob: use letters, digits, dots,"
+        throw new IllegalArgumentException(what(key) + " pattern \"" + entry.trim() + "\" in "
+            + key.env() + " is not a host name glob: use letters, digits, dots,"
             + " dashes and * (any characters), e.g. *.svc.cluster.local,payments.internal");
       }
       globs.add(glob);
     }
     if (none && !globs.isEmpty()) {
-      throw new IllegalArgumentException("mesh host pattern \"none\" in "
-          + ConfigKeys.MESH_HOSTS.env() + " \"" + text.trim() + "\" disables the mesh-only rule and"
+      throw new IllegalArgumentException(what(key) + " pattern \"none\" in "
+          + key.env() + " \"" + text.trim() + "\" disables the mesh-only rule and"
           + " cannot be combined with host globs: write none alone, or only the globs");
     }
     return none ? NONE : new HostGlobs(globs);
+  }
+
+  private static String what(ConfigKey key) {
+    return key.equals(ConfigKeys.MESH_HOSTS) ? "mesh host" : "host";
   }
 
   /** Globs already checked by the caller (lower case, valid); e.g. {@link JwtAudiences}. */

@@ -15,6 +15,13 @@ import java.util.concurrent.ConcurrentHashMap;
  *   <li>Never instead of an {@code Authorization} header the application set itself.
  *   <li>Every token sent, and every refusal to send one, is one {@code jwt.send} audit record;
  *       never the token itself.
+ *   <li>Only to a server verified for that very host: the token travels only inside a TLS
+ *       connection whose handshake {@link LanyardTrustManager} decided for the request's host
+ *       (secure naming: a mesh destination's SVID must be allowed for that host by {@code
+ *       LANYARD_SERVER_IDS} and the peer policy; any other host is Web PKI only, an SVID there is
+ *       refused). An impostor fails the handshake, so nothing of the request reaches it. Hooks
+ *       that add the header before the connection exists (the JDK {@code HttpClient}) rely on
+ *       exactly that: the header is written only after the handshake.
  * </ul>
  *
  * A token that cannot be had within {@link #DEFAULT_WAIT} is not sent (audit record, one warning
@@ -91,10 +98,11 @@ public final class JwtSender {
     }
     warned.remove(audience);
     audit(decision.outcome(PeerDecision.Outcome.ALLOWED).local(token.spiffeId())
-        .reason("sent JWT-SVID of " + token.spiffeId() + " for audience \"" + audience
-            + "\" (valid until " + token.expiry() + ") to " + resource + " with " + client
-            + ": host matches " + ConfigKeys.JWT_AUDIENCES.env() + " entry " + match.get().glob()
-            + "=" + audience)
+        .reason("added JWT-SVID of " + token.spiffeId() + " for audience \"" + audience
+            + "\" (valid until " + token.expiry() + ") to the request to " + resource + " with "
+            + client + ": host matches " + ConfigKeys.JWT_AUDIENCES.env() + " entry "
+            + match.get().glob() + "=" + audience + "; it is written only inside TLS to a server"
+            + " verified for " + host)
         .build());
     return Optional.of(token.bearer());
   }

@@ -23,8 +23,10 @@ public final class LanyardConfig {
 
   private final PeerPolicy peerPolicy;
   private final StartupPolicy startupPolicy;
-  private final HostGlobs meshHosts;
+  private final MeshDestinations meshDestinations;
+  private final ServerIds serverIds;
   private final InetSocketAddress adminAddress;
+  private final InetSocketAddress healthAddress;
   private final boolean debug;
   private final AuditMode auditMode;
   private final String workloadApiAddress;
@@ -38,10 +40,23 @@ public final class LanyardConfig {
         PeerPolicy.SAME_TRUST_DOMAIN);
     this.startupPolicy = parse(ConfigKeys.STARTUP, env, sys, StartupPolicy::parse,
         StartupPolicy.DEFAULT);
-    this.meshHosts = parse(ConfigKeys.MESH_HOSTS, env, sys, HostGlobs::parse,
-        HostGlobs.parse(HostGlobs.DEFAULT_MESH_HOSTS));
+    this.meshDestinations = new MeshDestinations(
+        parse(ConfigKeys.MESH_HOSTS, env, sys, HostGlobs::parse,
+            HostGlobs.parse(HostGlobs.DEFAULT_MESH_HOSTS)),
+        parse(ConfigKeys.EXTERNAL_HOSTS, env, sys,
+            text -> HostGlobs.parse(text, ConfigKeys.EXTERNAL_HOSTS), HostGlobs.NONE),
+        parse(ConfigKeys.MESH_CIDRS, env, sys, MeshCidrs::parse, MeshCidrs.NONE));
+    this.serverIds = parse(ConfigKeys.SERVER_IDS, env, sys, ServerIds::parse, ServerIds.NONE);
     this.adminAddress = parse(ConfigKeys.ADMIN_ADDRESS, env, sys, LanyardConfig::parseAdminAddress,
         parseAdminAddress(DEFAULT_ADMIN_ADDRESS));
+    this.healthAddress = parse(ConfigKeys.HEALTH_ADDRESS, env, sys,
+        LanyardConfig::parseHealthAddress, null);
+    if (adminAddress != null && healthAddress != null
+        && adminAddress.getPort() == healthAddress.getPort() && adminAddress.getPort() != 0) {
+      throw new IllegalArgumentException(ConfigKeys.HEALTH_ADDRESS.describe() + ": port "
+          + healthAddress.getPort() + " is the admin endpoint's (" + ConfigKeys.ADMIN_ADDRESS
+          + "); the health port needs its own, e.g. 0.0.0.0:15021");
+    }
     this.debug = parse(ConfigKeys.LOG, env, sys, LanyardConfig::parseDebug, false);
     this.auditMode = parse(ConfigKeys.AUDIT, env, sys, AuditMode::parse, AuditMode.DENY);
     this.workloadApiAddress =
@@ -80,6 +95,15 @@ public final class LanyardConfig {
 
   /** {@code off} gives null (disabled); otherwise {@code host:port}. */
   private static InetSocketAddress parseAdminAddress(String text) {
+    return parseAddress(text, "admin address", "127.0.0.1:15000", "the admin endpoint");
+  }
+
+  private static InetSocketAddress parseHealthAddress(String text) {
+    return parseAddress(text, "health address", "0.0.0.0:15021", "the health port");
+  }
+
+  private static InetSocketAddress parseAddress(String text, String what, String example,
+      String listener) {
     if (text.equalsIgnoreCase("off")) {
       return null;
     }
@@ -90,8 +114,8 @@ public final class LanyardConfig {
     }
     int port = colon < 0 ? -1 : parsePort(text.substring(colon + 1));
     if (host.isEmpty() || port < 0) {
-      throw new IllegalArgumentException("admin address \"" + text + "\" is not host:port;"
-          + " write e.g. 127.0.0.1:15000, or off to disable the admin endpoint");
+      throw new IllegalArgumentException(what + " \"" + text + "\" is not host:port;"
+          + " write e.g. " + example + ", or off to disable " + listener);
     }
     return new InetSocketAddress(host, port);
   }
@@ -143,14 +167,29 @@ public final class LanyardConfig {
     return startupPolicy;
   }
 
-  /** Hosts that must present an X.509-SVID (no Web PKI fallback). */
+  /** {@code LANYARD_MESH_HOSTS}: hosts that must present an X.509-SVID (no Web PKI fallback). */
   public HostGlobs meshHosts() {
-    return meshHosts;
+    return meshDestinations.meshHosts();
+  }
+
+  /** Which outbound hosts are mesh destinations (mesh hosts, external hosts, mesh CIDRs). */
+  public MeshDestinations meshDestinations() {
+    return meshDestinations;
+  }
+
+  /** Secure naming: which SPIFFE IDs a mesh host may present ({@link ServerIds#NONE} when unset). */
+  public ServerIds serverIds() {
+    return serverIds;
   }
 
   /** Where the admin endpoint listens; empty when {@code off}. */
   public Optional<InetSocketAddress> adminAddress() {
     return Optional.ofNullable(adminAddress);
+  }
+
+  /** Where the readiness-only health port listens; empty when {@code off} (the default). */
+  public Optional<InetSocketAddress> healthAddress() {
+    return Optional.ofNullable(healthAddress);
   }
 
   public boolean debug() {
@@ -193,7 +232,13 @@ public final class LanyardConfig {
   @Override
   public String toString() {
     return "allowed_peers=[" + peerPolicy + "] startup=" + startupPolicy + " mesh_hosts=["
-        + meshHosts + "] admin=" + (adminAddress == null ? "off" : adminAddress) + " audit="
+        + meshDestinations.meshHosts() + "]"
+        + (meshDestinations.externalHosts().globs().isEmpty() ? ""
+            : " external_hosts=[" + meshDestinations.externalHosts() + "]")
+        + (meshDestinations.cidrs().isEmpty() ? "" : " mesh_cidrs=[" + meshDestinations.cidrs() + "]")
+        + (serverIds.isEmpty() ? "" : " server_ids=[" + serverIds + "]")
+        + " admin=" + (adminAddress == null ? "off" : adminAddress)
+        + (healthAddress == null ? "" : " health=" + healthAddress) + " audit="
         + auditMode.name().toLowerCase(Locale.ROOT) + " socket=" + workloadApiAddress
         + " plain_ports=" + plainPorts
         + (jwtAudiences.isEmpty() ? "" : " jwt_audiences=[" + jwtAudiences + "]")

@@ -55,6 +55,7 @@ public final class LanyardTls implements AutoCloseable {
   private final AuditLog auditLog;
   private final RecentPeers recentPeers;
   private final AdminServer adminServer;
+  private final AdminServer healthServer;
   private final Clock clock;
   private final JwtSvidSource jwtSource;
   private final JwtSender jwtSender;
@@ -77,8 +78,7 @@ public final class LanyardTls implements AutoCloseable {
         .add(metrics).add(recentPeers).add(auditLog).add(sessionPolicy);
     source.addListener(sessionPolicy);
     this.keyManager = new LanyardKeyManager(firstSvid);
-    this.trustManager = new LanyardTrustManager(source, firstSvid, config.peerPolicy(),
-        config.meshHosts(), webPki, decisionListeners, clock, sessionPolicy);
+    this.trustManager = trustManager(webPki, SpiffePeerListener.NONE);
     this.jwtSource = builder.jwtSource != null ? builder.jwtSource
         : config.usesJwt() ? WorkloadApiJwtSource.start(config.workloadApiAddress()) : null;
     this.jwtSender = new JwtSender(config.jwtAudiences(), jwtSource, auditLog,
@@ -88,7 +88,11 @@ public final class LanyardTls implements AutoCloseable {
             new JwtValidator(config.peerPolicy(), clock, JwtValidator.DEFAULT_CLOCK_SKEW), source,
             auditLog)
         : null;
-    this.adminServer = builder.startAdmin ? startAdmin(clock) : null;
+    AdminEndpoints endpoints = new AdminEndpoints(source, config.peerPolicy(), config.meshHosts(),
+        recentPeers, auditLog, metrics, clock);
+    endpoints.identityExtras(() -> identityExtras.get());
+    this.adminServer = builder.startAdmin ? startAdmin(endpoints) : null;
+    this.healthServer = builder.startAdmin ? startHealth(endpoints) : null;
   }
 
   /**
@@ -172,20 +176,40 @@ public final class LanyardTls implements AutoCloseable {
     }
   }
 
-  private AdminServer startAdmin(Clock clock) {
+  private AdminServer startAdmin(AdminEndpoints endpoints) {
     Optional<InetSocketAddress> address = config.adminAddress();
     if (!address.isPresent()) {
       return null;
     }
-    AdminEndpoints endpoints = new AdminEndpoints(source, config.peerPolicy(), config.meshHosts(),
-        recentPeers, auditLog, metrics, clock);
-    endpoints.identityExtras(() -> identityExtras.get());
+    if (!address.get().isUnresolved() && !address.get().getAddress().isLoopbackAddress()) {
+      LanyardLog.warn("admin endpoint on " + address.get() + ", not loopback: /identity, /audit"
+          + " and /metrics (who this workload talks to) are readable by anything that reaches that"
+          + " address; set " + ConfigKeys.ADMIN_ADDRESS.env() + "=127.0.0.1:<port> and probe "
+          + ConfigKeys.HEALTH_ADDRESS.env() + " (GET /ready only) instead");
+    }
     try {
       return AdminServer.start(address.get(), endpoints);
     } catch (IOException | RuntimeException e) {
       // The workload must start even when the admin port is taken.
       LanyardLog.warn("admin endpoint disabled: cannot listen on " + address.get() + " ("
           + e.getMessage() + "); set " + ConfigKeys.ADMIN_ADDRESS.env()
+          + " to a free host:port or off");
+      return null;
+    }
+  }
+
+  private AdminServer startHealth(AdminEndpoints endpoints) {
+    Optional<InetSocketAddress> address = config.healthAddress();
+    if (!address.isPresent()) {
+      return null;
+    }
+    try {
+      return AdminServer.startHealth(address.get(), endpoints);
+    } catch (IOException | RuntimeException e) {
+      // As for the admin endpoint: the probe then fails, which says more than a workload that
+      // does not start.
+      LanyardLog.warn("health port disabled: cannot listen on " + address.get() + " ("
+          + e.getMessage() + "); set " + ConfigKeys.HEALTH_ADDRESS.env()
           + " to a free host:port or off");
       return null;
     }
@@ -222,8 +246,15 @@ public final class LanyardTls implements AutoCloseable {
    * non-mesh servers is kept.
    */
   public LanyardTrustManager trustManager(X509TrustManager fallback) {
-    return new LanyardTrustManager(source, firstSvid, config.peerPolicy(), config.meshHosts(),
-        fallback, decisionListeners, clock, sessionPolicy);
+    return trustManager(fallback, SpiffePeerListener.NONE);
+  }
+
+  /** As {@link #trustManager(X509TrustManager)}; {@code spiffePeers} hears of every SVID accepted. */
+  public LanyardTrustManager trustManager(X509TrustManager fallback,
+      SpiffePeerListener spiffePeers) {
+    return new LanyardTrustManager(source, firstSvid, config.peerPolicy(),
+        config.meshDestinations(), config.serverIds(), fallback, decisionListeners, clock,
+        sessionPolicy, spiffePeers);
   }
 
   /** Track further session contexts with it (e.g. Netty's), or call {@code onRotation}. */
@@ -267,11 +298,19 @@ public final class LanyardTls implements AutoCloseable {
     return Optional.ofNullable(adminServer);
   }
 
+  /** The running health port (readiness only); empty when off or not bound. */
+  public Optional<AdminServer> healthServer() {
+    return Optional.ofNullable(healthServer);
+  }
+
   @Override
   public void close() {
     sessionPolicy.close();
     if (adminServer != null) {
       adminServer.close();
+    }
+    if (healthServer != null) {
+      healthServer.close();
     }
     if (jwtSource != null) {
       jwtSource.close();
@@ -323,7 +362,10 @@ public final class LanyardTls implements AutoCloseable {
       return this;
     }
 
-    /** Whether to start the admin endpoint at {@link LanyardConfig#adminAddress()} (default yes). */
+    /**
+     * Whether to start the admin endpoint at {@link LanyardConfig#adminAddress()} and the health
+     * port at {@link LanyardConfig#healthAddress()} (default yes).
+     */
     public Builder startAdminServer(boolean value) {
       this.startAdmin = value;
       return this;

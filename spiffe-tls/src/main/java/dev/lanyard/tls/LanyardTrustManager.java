@@ -20,50 +20,64 @@ import javax.net.ssl.X509TrustManager;
  * #verify}.
  *
  * <ul>
- *   <li>A peer whose leaf carries a spiffe:// URI SAN is verified as an X.509-SVID against its
- *       trust domain's bundle ({@link SvidValidator}) and authorized by {@link PeerPolicy}. That
- *       authorization replaces DNS host name verification: SVIDs carry no DNS names, so the
- *       endpoint identification algorithm is deliberately not applied to SPIFFE peers.
- *   <li>A server without a SPIFFE ID is judged by the JVM's ordinary trust manager (the one the
- *       caller passes in, e.g. the un-hooked default), including host name verification through
- *       the socket's or engine's {@code SSLParameters}, so calls to public HTTPS APIs keep
- *       working; except when its host matches {@code LANYARD_MESH_HOSTS}: mesh destinations must
- *       present an SVID.
- *   <li>A client without a SPIFFE ID is refused (mesh ports require an SVID; ports that must
- *       accept other clients are configured not to request client certificates at all).
+ *   <li>Outbound, the destination decides first ({@link MeshDestinations}, from the host the
+ *       client meant to reach, never from the certificate). A mesh destination must present an
+ *       X.509-SVID, verified against its trust domain's bundle ({@link SvidValidator}), allowed by
+ *       the secure-naming statement for that host ({@link ServerIds}) when there is one, and by
+ *       {@link PeerPolicy}. That replaces DNS host name verification: SVIDs carry no DNS names.
+ *   <li>The pod's own loopback ({@code localhost}, 127.0.0.1) is no network path: there the
+ *       certificate decides as for a mesh peer (SVID) or an external host (anything else).
+ *   <li>Any other destination is judged by Web PKI alone, by the JVM's ordinary trust manager
+ *       (the one the caller passes in), including host name verification through the socket's
+ *       or engine's {@code SSLParameters}, whatever the certificate carries: an SVID is never a
+ *       server's identity for {@code api.stripe.com}.
+ *   <li>Inbound, a client must present an X.509-SVID allowed by {@link PeerPolicy} (ports that
+ *       must accept other clients are configured not to request client certificates at all).
  * </ul>
  *
  * Every refusal throws {@link CertificateException} whose message starts with {@code lanyard:}
- * and names the local SPIFFE ID, the peer, the direction and the reason; every decision goes to
- * the {@link DecisionListener}.
+ * and names the local SPIFFE ID, the peer, the direction, the host and the reason; every decision
+ * goes to the {@link DecisionListener}.
  */
 public final class LanyardTrustManager extends X509ExtendedTrustManager {
+  /** The rule of a refused SVID presented by a destination that is not a mesh destination. */
+  public static final String SVID_FOR_EXTERNAL_HOST = "svid-for-external-host";
+
   private final SvidSource source;
   private final FirstSvidWait firstSvid;
   private final PeerPolicy policy;
-  private final HostGlobs meshHosts;
+  private final MeshDestinations destinations;
+  private final ServerIds serverIds;
   private final X509TrustManager webPki;
   private final DecisionListener listener;
   private final SvidValidator validator;
   private final SessionPolicy sessions;
+  private final SpiffePeerListener spiffePeers;
 
   LanyardTrustManager(SvidSource source, FirstSvidWait firstSvid, PeerPolicy policy,
       HostGlobs meshHosts, X509TrustManager webPki, DecisionListener listener, Clock clock) {
-    this(source, firstSvid, policy, meshHosts, webPki, listener, clock, null);
+    this(source, firstSvid, policy, new MeshDestinations(meshHosts, HostGlobs.NONE,
+        MeshCidrs.NONE), ServerIds.NONE, webPki, listener, clock, null, SpiffePeerListener.NONE);
   }
 
-  /** With {@code sessions}, no session of a verified peer is resumed past either SVID's life. */
+  /**
+   * With {@code sessions}, no session of a verified peer is resumed past either SVID's life;
+   * {@code spiffePeers} hears of every SVID accepted and the host it was accepted for.
+   */
   LanyardTrustManager(SvidSource source, FirstSvidWait firstSvid, PeerPolicy policy,
-      HostGlobs meshHosts, X509TrustManager webPki, DecisionListener listener, Clock clock,
-      SessionPolicy sessions) {
+      MeshDestinations destinations, ServerIds serverIds, X509TrustManager webPki,
+      DecisionListener listener, Clock clock, SessionPolicy sessions,
+      SpiffePeerListener spiffePeers) {
     this.source = Objects.requireNonNull(source, "source");
     this.firstSvid = Objects.requireNonNull(firstSvid, "firstSvid");
     this.policy = Objects.requireNonNull(policy, "policy");
-    this.meshHosts = Objects.requireNonNull(meshHosts, "meshHosts");
+    this.destinations = Objects.requireNonNull(destinations, "destinations");
+    this.serverIds = Objects.requireNonNull(serverIds, "serverIds");
     this.webPki = Objects.requireNonNull(webPki, "webPki");
     this.listener = Objects.requireNonNull(listener, "listener");
     this.validator = new SvidValidator(clock);
     this.sessions = sessions;
+    this.spiffePeers = Objects.requireNonNull(spiffePeers, "spiffePeers");
   }
 
   @Override
@@ -113,15 +127,36 @@ public final class LanyardTrustManager extends X509ExtendedTrustManager {
     if (chain == null || chain.length == 0) {
       throw refuse(base(direction, peer).rule("certificate").reason("the peer sent no certificate"));
     }
-    if (Certificates.firstSpiffeUri(chain[0]).isPresent()) {
-      verifySpiffePeer(chain, direction, peer);
+    Optional<String> claimed = Certificates.firstSpiffeUri(chain[0]);
+    if (direction == Direction.INBOUND) {
+      if (claimed.isPresent()) {
+        verifySpiffePeer(chain, direction, peer, null);
+      } else {
+        String subject = chain[0].getSubjectX500Principal().getName();
+        throw refuse(base(direction, peer).peerSubject(subject).rule("client-svid-required")
+            .reason("the client certificate \"" + subject + "\" carries no SPIFFE ID; this port"
+                + " requires an X.509-SVID (list the port in " + ConfigKeys.PLAIN_PORTS.env()
+                + " to serve non-mesh clients)"));
+      }
+      return;
+    }
+    MeshDestinations.Destination destination = destinations.classify(peer.host);
+    if (!destination.acceptsSvid()) {
+      verifyWebPki(chain, authType, peer, destination, claimed.orElse(null));
+    } else if (claimed.isPresent()) {
+      verifySpiffePeer(chain, direction, peer, destination);
+    } else if (destination.kind() == MeshDestinations.Kind.LOCAL) {
+      verifyWebPki(chain, authType, peer, destination, null);
     } else {
-      verifyOtherPeer(chain, authType, direction, peer);
+      String subject = chain[0].getSubjectX500Principal().getName();
+      throw refuse(base(direction, peer).peerSubject(subject).rule(destination.rule())
+          .reason("mesh destination " + hostText(destination) + " must present a SPIFFE SVID ("
+              + destination.reason() + ") but presented \"" + subject + "\""));
     }
   }
 
-  private void verifySpiffePeer(X509Certificate[] chain, Direction direction, Peer peer)
-      throws CertificateException {
+  private void verifySpiffePeer(X509Certificate[] chain, Direction direction, Peer peer,
+      MeshDestinations.Destination destination) throws CertificateException {
     String claimed = Certificates.firstSpiffeUri(chain[0]).orElse(null);
     Identity local;
     try {
@@ -137,15 +172,34 @@ public final class LanyardTrustManager extends X509ExtendedTrustManager {
       throw refuse(base(direction, peer).local(local.spiffeId().toString()).claimedSpiffeId(claimed)
           .rule("x509-svid:" + e.reason().code()).reason(e.getMessage()));
     }
+    String host = destination == null ? null : destination.host();
+    Optional<ServerIds.Statement> statement = serverIds.forHost(host);
+    if (statement.isPresent() && !statement.get().allowing(peerId).isPresent()) {
+      throw refuse(base(direction, peer).local(local.spiffeId().toString())
+          .peerSpiffeId(peerId.toString()).rule(ConfigKeys.SERVER_IDS.env())
+          .peerNotAfter(chain[0].getNotAfter().toInstant())
+          .peerSerial(chain[0].getSerialNumber().toString(16))
+          .reason("server " + peerId + " is not allowed to serve " + host + ": "
+              + ConfigKeys.SERVER_IDS.env() + " allows only " + statement.get().patterns()
+              + " for " + statement.get().glob() + " (" + destination.reason() + "); if " + peerId
+              + " should serve " + host + ", add " + statement.get().glob() + "=" + peerId
+              + " there (pod annotation lanyard.dev/server-ids)"));
+    }
     PeerDecision decision = policy.authorize(local.spiffeId(), peerId, direction).toBuilder()
         .peerAddress(peer.address)
         .peerNotAfter(chain[0].getNotAfter().toInstant())
         .peerSerial(chain[0].getSerialNumber().toString(16))
         .build();
+    if (statement.isPresent() && decision.allowed()) {
+      decision = decision.toBuilder().reason(decision.reason() + "; and "
+          + ConfigKeys.SERVER_IDS.env() + " " + statement.get().glob() + "="
+          + statement.get().allowing(peerId).get() + " allows it to serve " + host).build();
+    }
     listener.onDecision(decision);
     if (!decision.allowed()) {
       throw new CertificateException(decision.refusalMessage());
     }
+    spiffePeers.onSpiffePeer(chain[0], direction, host);
     keepFromOutliving(peer, chain[0], local.notAfter());
   }
 
@@ -156,20 +210,14 @@ public final class LanyardTrustManager extends X509ExtendedTrustManager {
     }
   }
 
-  private void verifyOtherPeer(X509Certificate[] chain, String authType, Direction direction,
-      Peer peer) throws CertificateException {
+  /** A destination that is not a mesh one: Web PKI alone, whatever the certificate carries. */
+  private void verifyWebPki(X509Certificate[] chain, String authType, Peer peer,
+      MeshDestinations.Destination destination, String claimedSpiffeId)
+      throws CertificateException {
     String subject = chain[0].getSubjectX500Principal().getName();
-    PeerDecision.Builder decision = base(direction, peer).peerSubject(subject);
-    if (direction == Direction.INBOUND) {
-      throw refuse(decision.rule("client-svid-required").reason("the client certificate \""
-          + subject + "\" carries no SPIFFE ID; this port requires an X.509-SVID (list the port in "
-          + ConfigKeys.PLAIN_PORTS.env() + " to serve non-mesh clients)"));
-    }
-    Optional<String> meshGlob = meshHosts.match(peer.host);
-    if (meshGlob.isPresent()) {
-      throw refuse(decision.rule(ConfigKeys.MESH_HOSTS.env()).reason("mesh destination "
-          + peer.host + " must present a SPIFFE SVID (it matches " + ConfigKeys.MESH_HOSTS.env()
-          + " pattern " + meshGlob.get() + ") but presented \"" + subject + "\""));
+    PeerDecision.Builder decision = base(Direction.OUTBOUND, peer).peerSubject(subject);
+    if (claimedSpiffeId != null) {
+      decision.claimedSpiffeId(claimedSpiffeId);
     }
     try {
       if (webPki instanceof X509ExtendedTrustManager && peer.engine != null) {
@@ -180,15 +228,31 @@ public final class LanyardTrustManager extends X509ExtendedTrustManager {
         webPki.checkServerTrusted(chain, authType);
       }
     } catch (CertificateException e) {
+      if (claimedSpiffeId != null) {
+        throw refuse(decision.rule(SVID_FOR_EXTERNAL_HOST).reason("X.509-SVID "
+            + claimedSpiffeId + " is no identity for " + hostText(destination) + ": it is not a"
+            + " mesh destination (" + destination.rule() + ": " + destination.reason()
+            + "), so only Web PKI applies, and the JVM's trust rules reject the certificate: "
+            + e.getMessage() + "; if " + hostText(destination) + " is a mesh service, add it to "
+            + ConfigKeys.MESH_HOSTS.env()), e);
+      }
       throw refuse(decision.rule("web-pki").reason("not a SPIFFE peer, and the JVM's default"
-          + " trust rules reject it: " + e.getMessage()), e);
+          + " trust rules reject it for " + hostText(destination) + " (" + destination.rule()
+          + "): " + e.getMessage()), e);
     }
     listener.onDecision(decision.outcome(PeerDecision.Outcome.ALLOWED).rule("web-pki")
-        .reason("not a SPIFFE peer; accepted by the JVM's default trust store and host name rules")
+        .reason("accepted by the JVM's default trust store and host name rules for "
+            + hostText(destination) + " (not a mesh destination: " + destination.rule() + ")"
+            + (claimedSpiffeId == null ? "" : "; its SPIFFE ID " + claimedSpiffeId
+                + " was not used as its identity"))
         .peerNotAfter(chain[0].getNotAfter().toInstant())
         .peerSerial(chain[0].getSerialNumber().toString(16))
         .build());
     keepFromOutliving(peer, chain[0], firstSvid.now().map(Identity::notAfter).orElse(null));
+  }
+
+  private static String hostText(MeshDestinations.Destination destination) {
+    return destination.host() == null ? "(unknown host)" : destination.host();
   }
 
   private PeerDecision.Builder base(Direction direction, Peer peer) {

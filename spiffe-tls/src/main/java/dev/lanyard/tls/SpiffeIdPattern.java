@@ -39,9 +39,14 @@ public final class SpiffeIdPattern {
 
   /** Parses one pattern; the error names the value, the rule and a fix. */
   public static SpiffeIdPattern parse(String text) {
+    return parse(text, "allowed peer", ConfigKeys.ALLOWED_PEERS);
+  }
+
+  /** As {@link #parse(String)}; errors call the value {@code what} in {@code key}. */
+  static SpiffeIdPattern parse(String text, String what, ConfigKey key) {
     String value = text.trim();
     if (!value.startsWith("spiffe://")) {
-      throw invalid(value, "it must start with spiffe://");
+      throw invalid(what, key, value, "it must start with spiffe://");
     }
     Shape shape = Shape.EXACT;
     String base = value;
@@ -53,10 +58,11 @@ public final class SpiffeIdPattern {
       base = value.substring(0, value.length() - 2);
     }
     if (!base.startsWith("spiffe://")) {
-      throw invalid(value, "it has no trust domain (wildcards never stand for a trust domain)");
+      throw invalid(what, key, value,
+          "it has no trust domain (wildcards never stand for a trust domain)");
     }
     if (base.indexOf('*') >= 0) {
-      throw invalid(value,
+      throw invalid(what, key, value,
           "a wildcard may only be the whole last segment (/* for one segment, /** for any depth)");
     }
     int slash = base.indexOf('/', "spiffe://".length());
@@ -64,7 +70,8 @@ public final class SpiffeIdPattern {
         : base.substring("spiffe://".length(), slash);
     String path = slash < 0 ? "" : base.substring(slash);
     if (domain.isEmpty()) {
-      throw invalid(value, "it has no trust domain (wildcards never stand for a trust domain)");
+      throw invalid(what, key, value,
+          "it has no trust domain (wildcards never stand for a trust domain)");
     }
     try {
       TrustDomain trustDomain = TrustDomain.parse(domain);
@@ -76,13 +83,14 @@ public final class SpiffeIdPattern {
       }
       return new SpiffeIdPattern(value, shape, trustDomain, path);
     } catch (IllegalArgumentException | InvalidSpiffeIdException e) {
-      throw invalid(value, "it is not a valid SPIFFE ID (" + e.getMessage() + ")");
+      throw invalid(what, key, value, "it is not a valid SPIFFE ID (" + e.getMessage() + ")");
     }
   }
 
-  private static IllegalArgumentException invalid(String value, String rule) {
-    return new IllegalArgumentException("allowed peer \"" + value + "\" in "
-        + ConfigKeys.ALLOWED_PEERS.env() + " is not a SPIFFE ID pattern: " + rule
+  private static IllegalArgumentException invalid(String what, ConfigKey key, String value,
+      String rule) {
+    return new IllegalArgumentException(what + " \"" + value + "\" in "
+        + key.env() + " is not a SPIFFE ID pattern: " + rule
         + "; write an exact ID, /* for one segment or /** for any depth, " + EXAMPLES);
   }
 

@@ -62,6 +62,25 @@ class AdminEndpointsTest {
   }
 
   @Test
+  void theHealthSurfaceAnswersReadinessAloneAndNamesNothing() {
+    AdminEndpoints.Response starting = endpoints.health("GET", "/ready", null);
+    source.update(identity, ca.bundles());
+    AdminEndpoints.Response ready = endpoints.health("GET", "/ready", null);
+
+    assertThat(starting.status).isEqualTo(503);
+    assertThat(ready.status).isEqualTo(200);
+    for (AdminEndpoints.Response answer : java.util.List.of(starting, ready)) {
+      assertThat(answer.bodyText()).doesNotContain("spiffe://", FakeSvidSource.ADDRESS);
+    }
+    for (String path : java.util.List.of("/identity", "/audit", "/metrics", "/")) {
+      AdminEndpoints.Response other = endpoints.health("GET", path, null);
+      assertThat(other.status).as(path).isEqualTo(404);
+      assertThat(other.bodyText()).contains("only GET /ready").doesNotContain(ID);
+    }
+    assertThat(endpoints.health("POST", "/ready", null).status).isEqualTo(405);
+  }
+
+  @Test
   void identityEndsWithTheHostsOwnFieldsWhichNeverReplaceTheCommonOnes() {
     source.update(identity, ca.bundles());
     endpoints.identityExtras(() -> java.util.Map.of(

@@ -21,11 +21,11 @@ import java.util.regex.Pattern;
 
 /**
  * Raw bytes (request lines, headers, odd methods, huge or malformed query strings) sent over TCP to
- * the real admin server ({@link AdminServer} on 127.0.0.1, an ephemeral port), with the JDK's HTTP
- * parsing in front of {@link AdminEndpoints}. Whatever arrives: every answer is well-formed
- * HTTP/1.1, never a 5xx other than {@code /ready}'s 503, never a stack trace or key material (the
- * JDK server's own 400 answers may name an exception class, e.g. "URISyntaxException thrown"); a
- * complete request head gets an answer within 5 s; the server keeps serving {@code GET /ready}.
+ * the real admin server ({@link AdminServer} on 127.0.0.1, an ephemeral port), with its request
+ * head parsing ({@link HttpRequestHead}) in front of {@link AdminEndpoints}. Whatever arrives: every
+ * answer is well-formed HTTP/1.1, never a 5xx other than {@code /ready}'s 503, never a stack trace
+ * or key material; a complete request head gets an answer within 5 s; the server keeps serving
+ * {@code GET /ready}.
  *
  * <p>Input: the bytes as sent, the client half-closing after them; see {@code
  * AdminServerFuzzTestInputs/}.

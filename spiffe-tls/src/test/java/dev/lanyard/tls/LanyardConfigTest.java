@@ -107,6 +107,16 @@ class LanyardConfigTest {
     assertThatThrownBy(() -> LanyardConfig.fromEnv(Map.of("LANYARD_ADMIN_ADDRESS", "15000"), sys))
         .hasMessage("LANYARD_ADMIN_ADDRESS (or -Dlanyard.admin.address): admin address \"15000\""
             + " is not host:port; write e.g. 127.0.0.1:15000, or off to disable the admin endpoint");
+    assertThatThrownBy(() -> LanyardConfig.fromEnv(Map.of("LANYARD_HEALTH_ADDRESS", "15021"), sys))
+        .hasMessage("LANYARD_HEALTH_ADDRESS (or -Dlanyard.health.address): health address"
+            + " \"15021\" is not host:port; write e.g. 0.0.0.0:15021, or off to disable the"
+            + " health port");
+    assertThatThrownBy(() -> LanyardConfig.fromEnv(Map.of("LANYARD_HEALTH_ADDRESS",
+            "0.0.0.0:15000"), sys))
+        .hasMessage("LANYARD_HEALTH_ADDRESS (or -Dlanyard.health.address): port 15000 is the admin"
+            + " endpoint's (LANYARD_ADMIN_ADDRESS); the health port needs its own, e.g."
+            + " 0.0.0.0:15021");
+    assertThat(LanyardConfig.fromEnv(Map.of(), sys).healthAddress()).as("off by default").isEmpty();
     assertThatThrownBy(() -> LanyardConfig.fromEnv(Map.of("LANYARD_LOG", "trace"), sys))
         .hasMessage("LANYARD_LOG (or -Dlanyard.log): log level \"trace\" is not info or debug;"
             + " write info (default) or debug");
@@ -127,7 +137,11 @@ class LanyardConfigTest {
         Map.entry("LANYARD_ALLOWED_PEERS", "lanyard.allowed.peers"),
         Map.entry("LANYARD_STARTUP", "lanyard.startup"),
         Map.entry("LANYARD_MESH_HOSTS", "lanyard.mesh.hosts"),
+        Map.entry("LANYARD_EXTERNAL_HOSTS", "lanyard.external.hosts"),
+        Map.entry("LANYARD_MESH_CIDRS", "lanyard.mesh.cidrs"),
+        Map.entry("LANYARD_SERVER_IDS", "lanyard.server.ids"),
         Map.entry("LANYARD_ADMIN_ADDRESS", "lanyard.admin.address"),
+        Map.entry("LANYARD_HEALTH_ADDRESS", "lanyard.health.address"),
         Map.entry("LANYARD_JWT_AUDIENCES", "lanyard.jwt.audiences"),
         Map.entry("LANYARD_INBOUND_JWT_AUDIENCE", "lanyard.inbound.jwt.audience"),
         Map.entry("LANYARD_LOG", "lanyard.log"),

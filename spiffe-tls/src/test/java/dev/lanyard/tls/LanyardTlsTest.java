@@ -147,8 +147,9 @@ class LanyardTlsTest {
     assertThatThrownBy(() -> LoopbackTls.call(client.newSslContext(), "127.0.0.1", server.port(), true))
         .hasMessageContaining("lanyard: refused outbound TLS to peer \"CN=localhost\" at"
             + " 127.0.0.1:" + server.port())
-        .hasMessageContaining("the JVM's default trust rules reject it: No subject alternative"
-            + " names matching IP address 127.0.0.1 found");
+        .hasMessageContaining("the JVM's default trust rules reject it for 127.0.0.1"
+            + " (local-destination:loopback): No subject alternative names matching IP address"
+            + " 127.0.0.1 found");
   }
 
   @Test

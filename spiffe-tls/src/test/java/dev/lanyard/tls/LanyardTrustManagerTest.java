@@ -34,6 +34,13 @@ class LanyardTrustManagerTest {
         decisions::add, Clock.systemUTC());
   }
 
+  private LanyardTrustManager trustManager(String allowedPeers, String serverIds,
+      SpiffePeerListener spiffePeers) {
+    return new LanyardTrustManager(source, new FirstSvidWait(source, StartupPolicy.parse("wait=0s")),
+        PeerPolicy.parse(allowedPeers), MeshDestinations.DEFAULT, ServerIds.parse(serverIds),
+        webPki, decisions::add, Clock.systemUTC(), null, spiffePeers);
+  }
+
   @Test
   void acceptsAnAuthorizedSpiffePeerWithoutAnyHostNameCheck() throws Exception {
     X509Certificate[] chain = ca.leaf(PEER).chainArray();
@@ -134,14 +141,129 @@ class LanyardTrustManagerTest {
   }
 
   @Test
-  void passesTheSocketAndTheBareOverloadOnToo() throws Exception {
+  void passesTheSocketOnToo() throws Exception {
     X509Certificate[] chain = ca.webServer("api.example.com").chainArray();
     LanyardTrustManager trustManager = trustManager("");
 
-    trustManager.checkServerTrusted(chain, "ECDHE_ECDSA", new Socket());
-    trustManager.checkServerTrusted(chain, "ECDHE_ECDSA");
+    try (java.net.ServerSocket listener = new java.net.ServerSocket(0, 1,
+            java.net.InetAddress.getLoopbackAddress());
+        Socket socket = new Socket(listener.getInetAddress(), listener.getLocalPort())) {
+      trustManager.checkServerTrusted(chain, "ECDHE_ECDSA", socket);
+    }
 
-    assertThat(webPki.calls).containsExactly("server/socket", "server");
+    assertThat(webPki.calls).containsExactly("server/socket");
+  }
+
+  /** No host known (the bare overload, an unconnected socket): fail closed, an SVID is needed. */
+  @Test
+  void aServerWithoutAnyKnownHostMustPresentAnSvid() {
+    X509Certificate[] chain = ca.webServer("api.example.com").chainArray();
+    LanyardTrustManager trustManager = trustManager("");
+
+    assertThatThrownBy(() -> trustManager.checkServerTrusted(chain, "ECDHE_ECDSA"))
+        .hasMessageContaining("mesh destination (unknown host) must present a SPIFFE SVID (no host"
+            + " name or address is known for this connection");
+    assertThatThrownBy(() -> trustManager.checkServerTrusted(chain, "ECDHE_ECDSA", new Socket()))
+        .hasMessageContaining("must present a SPIFFE SVID");
+    assertThat(decisions).allSatisfy(d -> assertThat(d.rule()).isEqualTo(MeshDestinations.NO_HOST));
+    assertThat(webPki.calls).isEmpty();
+  }
+
+  /** Secure naming: an SVID is no server identity for a host that is not a mesh destination. */
+  @Test
+  void anSvidPresentedForAnExternalHostIsJudgedByWebPkiAloneAndRefused() {
+    webPki.reject = true;
+    X509Certificate[] chain = ca.leaf(PEER).chainArray();
+    List<String> accepted = new CopyOnWriteArrayList<>();
+
+    assertThatThrownBy(() -> trustManager("", "", (leaf, direction, host) -> accepted.add(host))
+        .checkServerTrusted(chain, "ECDHE_ECDSA", engine("api.stripe.com", 443)))
+        .hasMessage("lanyard: refused outbound TLS to peer " + PEER + " (unverified) at"
+            + " api.stripe.com:443 (local " + LOCAL + "): X.509-SVID " + PEER + " is no identity"
+            + " for api.stripe.com: it is not a mesh destination (external-destination:public-name:"
+            + " api.stripe.com has three or more labels and matches no LANYARD_MESH_HOSTS pattern),"
+            + " so only Web PKI applies, and the JVM's trust rules reject the certificate: No name"
+            + " matching api.example.com found; if api.stripe.com is a mesh service, add it to"
+            + " LANYARD_MESH_HOSTS");
+    assertThat(webPki.calls).containsExactly("server/engine");
+    assertThat(decisions).singleElement().satisfies(d -> {
+      assertThat(d.rule()).isEqualTo(LanyardTrustManager.SVID_FOR_EXTERNAL_HOST);
+      assertThat(d.peerSpiffeId()).contains(PEER);
+      assertThat(d.peerIdVerified()).isFalse();
+    });
+    assertThat(accepted).isEmpty();
+  }
+
+  @Test
+  void serverIdsDecideWhichSvidMayServeAMeshHost() throws Exception {
+    String payments = "spiffe://lanyard.test/ns/prod/sa/payments";
+    List<String> accepted = new CopyOnWriteArrayList<>();
+    LanyardTrustManager trustManager = trustManager("",
+        "payments.prod=" + payments + ",payments.prod=spiffe://lanyard.test/ns/prod/sa/canary",
+        (leaf, direction, host) -> accepted.add(host));
+
+    trustManager.checkServerTrusted(ca.leaf(payments).chainArray(), "ECDHE_ECDSA",
+        engine("Payments.Prod.", 443));
+    assertThatThrownBy(() -> trustManager.checkServerTrusted(ca.leaf(PEER).chainArray(),
+        "ECDHE_ECDSA", engine("payments.prod", 443)))
+        .hasMessage("lanyard: refused outbound TLS to peer " + PEER + " at payments.prod:443"
+            + " (local " + LOCAL + "): server " + PEER + " is not allowed to serve payments.prod:"
+            + " LANYARD_SERVER_IDS allows only [" + payments
+            + ", spiffe://lanyard.test/ns/prod/sa/canary] for payments.prod (payments.prod is a"
+            + " two-label name (service.namespace, reached through the DNS search path); list it"
+            + " in LANYARD_EXTERNAL_HOSTS if it is a public host); if " + PEER + " should serve"
+            + " payments.prod, add payments.prod=" + PEER + " there (pod annotation"
+            + " lanyard.dev/server-ids)");
+
+    assertThat(accepted).containsExactly("payments.prod");
+    assertThat(decisions).extracting(PeerDecision::rule)
+        .containsExactly("same-trust-domain", "LANYARD_SERVER_IDS");
+    assertThat(decisions.get(0).reason()).contains("LANYARD_SERVER_IDS payments.prod=" + payments
+        + " allows it to serve payments.prod");
+    // Another mesh host without a statement still gets the peer policy.
+    trustManager.checkServerTrusted(ca.leaf(PEER).chainArray(), "ECDHE_ECDSA",
+        engine("orders", 443));
+    assertThat(accepted).containsExactly("payments.prod", "orders");
+  }
+
+  /** Secure naming narrows the peer policy, never widens it. */
+  @Test
+  void aServerIdStatementDoesNotWidenThePeerPolicy() {
+    assertThatThrownBy(() -> trustManager("spiffe://lanyard.test/ns/ml/*",
+        "orders=" + PEER, SpiffePeerListener.NONE)
+        .checkServerTrusted(ca.leaf(PEER).chainArray(), "ECDHE_ECDSA", engine("orders", 443)))
+        .hasMessageContaining("matches none of LANYARD_ALLOWED_PEERS");
+  }
+
+  /** The pod's own loopback: an SVID is authorized by the peer policy, other certificates by Web PKI. */
+  @Test
+  void onLoopbackTheCertificateDecides() throws Exception {
+    List<String> accepted = new CopyOnWriteArrayList<>();
+    LanyardTrustManager trustManager = trustManager("", "",
+        (leaf, direction, host) -> accepted.add(host));
+
+    trustManager.checkServerTrusted(ca.leaf(PEER).chainArray(), "ECDHE_ECDSA",
+        engine("localhost", 8443));
+    trustManager.checkServerTrusted(ca.webServer("localhost").chainArray(), "ECDHE_ECDSA",
+        engine("127.0.0.1", 8443));
+
+    assertThat(accepted).containsExactly("localhost");
+    assertThat(webPki.calls).containsExactly("server/engine");
+    assertThat(decisions).extracting(PeerDecision::rule)
+        .containsExactly("same-trust-domain", "web-pki");
+  }
+
+  @Test
+  void singleAndTwoLabelNamesAndClusterIpsMustPresentAnSvid() {
+    X509Certificate[] chain = ca.webServer("orders").chainArray();
+    for (String host : List.of("orders", "orders.prod", "10.96.0.10")) {
+      assertThatThrownBy(() -> trustManager("").checkServerTrusted(chain, "ECDHE_ECDSA",
+          engine(host, 443)))
+          .hasMessageContaining("mesh destination " + host + " must present a SPIFFE SVID");
+    }
+    assertThat(decisions).extracting(PeerDecision::rule).containsExactly(
+        MeshDestinations.SINGLE_LABEL, MeshDestinations.TWO_LABEL, MeshDestinations.IP_ADDRESS);
+    assertThat(webPki.calls).isEmpty();
   }
 
   @Test
@@ -153,7 +275,8 @@ class LanyardTrustManagerTest {
         engine("api.example.com", 443)))
         .hasMessage("lanyard: refused outbound TLS to peer \"CN=api.example.com\" at"
             + " api.example.com:443 (local " + LOCAL + "): not a SPIFFE peer, and the JVM's default"
-            + " trust rules reject it: No name matching api.example.com found")
+            + " trust rules reject it for api.example.com (external-destination:public-name): No"
+            + " name matching api.example.com found")
         .hasCauseInstanceOf(CertificateException.class);
   }
 
@@ -164,7 +287,8 @@ class LanyardTrustManagerTest {
     assertThatThrownBy(() -> trustManager("").checkServerTrusted(chain, "ECDHE_ECDSA",
         engine("payments.prod.svc.cluster.local", 443)))
         .hasMessageEndingWith("mesh destination payments.prod.svc.cluster.local must present a"
-            + " SPIFFE SVID (it matches LANYARD_MESH_HOSTS pattern *.svc.cluster.local) but"
+            + " SPIFFE SVID (payments.prod.svc.cluster.local matches LANYARD_MESH_HOSTS pattern"
+            + " *.svc.cluster.local) but"
             + " presented \"CN=payments.prod.svc.cluster.local\"");
     assertThat(webPki.calls).isEmpty();
   }

@@ -69,6 +69,11 @@ public final class ManagedProcess implements AutoCloseable {
     }
   }
 
+  /** The process's standard input (e.g. key material handed over without a file). */
+  public java.io.OutputStream stdin() {
+    return process.getOutputStream();
+  }
+
   public String name() {
     return name;
   }

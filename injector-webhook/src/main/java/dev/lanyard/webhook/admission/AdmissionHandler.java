@@ -20,7 +20,8 @@ import org.slf4j.LoggerFactory;
  * as a function): decode the AdmissionReview, hand a Pod to the pure {@link PodInjector}, encode
  * the difference as a JSON Patch (after Istio's {@code serveInject}).
  *
- * <p>Answers: 200 with an AdmissionReview for every well-formed request, pods or not; 400 for a
+ * <p>Answers: 200 with an AdmissionReview for every well-formed request, pods or not (a pod outside
+ * the operator's ceiling is denied in it, with status 403 and the reason); 400 for a
  * malformed or oversized body; 415 for a body that is not JSON. Never 500 and never a stack trace:
  * a bug in injection allows the pod uninjected, with a warning and the {@code error} metric,
  * because a webhook that refuses every pod stops the cluster's deployments.
@@ -115,6 +116,9 @@ public final class AdmissionHandler {
       InjectionResult result =
           injector.apply(pod, new RequestContext(request.namespace(), request.dryRun()));
       InjectionReport report = result.report();
+      if (report.refused()) {
+        return refuse(request, pod, report, start);
+      }
       JsonNode patch = report.injected() ? JsonPatches.diff(pod, result.pod()) : null;
       byte[] response = AdmissionReviews.allowed(request.uid(), patch, report.admissionWarnings());
       if (!request.dryRun()) {
@@ -143,6 +147,28 @@ public final class AdmissionHandler {
                       + "), so this pod runs"
                       + " without a Lanyard identity; the webhook log has the details")));
     }
+  }
+
+  /** A pod outside the operator's ceiling: denied with the reason, never created. */
+  private HttpReply refuse(
+      AdmissionRequestView request, Pod pod, InjectionReport report, long start) {
+    LOG.info(
+        "refused pod {} in namespace {} (request {}): {}",
+        report.pod(),
+        request.namespace(),
+        request.uid(),
+        report.summary());
+    List<String> warnings =
+        report.admissionWarnings().stream()
+            .filter(warning -> !warning.endsWith(report.summary()))
+            .toList();
+    byte[] response =
+        AdmissionReviews.denied(request.uid(), 403, "lanyard: " + report.summary(), warnings);
+    if (!request.dryRun()) {
+      recordEvent(pod, report);
+    }
+    metrics.admission(WebhookMetrics.REFUSED, report.reasonCode(), nanoTime.getAsLong() - start);
+    return HttpReply.json(response);
   }
 
   /** Events are best effort: whatever goes wrong there must not cost the pod its injection. */

@@ -148,6 +148,29 @@ final class AdmissionReviews {
     return bytes(review);
   }
 
+  /**
+   * Denied: the apiserver refuses the request with {@code code} and shows {@code message} to
+   * whoever sent it ({@code admission webhook "..." denied the request: <message>}).
+   */
+  static byte[] denied(String uid, int code, String message, List<String> warnings) {
+    ObjectNode response = JsonNodeFactory.instance.objectNode();
+    response.put("uid", uid);
+    response.put("allowed", false);
+    ObjectNode status = response.putObject("status");
+    status.put("code", code);
+    status.put("reason", code == 403 ? "Forbidden" : "BadRequest");
+    status.put("message", message);
+    if (!warnings.isEmpty()) {
+      ArrayNode array = response.putArray("warnings");
+      warnings.forEach(array::add);
+    }
+    ObjectNode review = JsonNodeFactory.instance.objectNode();
+    review.put("apiVersion", API_VERSION);
+    review.put("kind", KIND);
+    review.set("response", response);
+    return bytes(review);
+  }
+
   private static byte[] bytes(JsonNode node) {
     try {
       return JSON.writeValueAsString(node).getBytes(StandardCharsets.UTF_8);

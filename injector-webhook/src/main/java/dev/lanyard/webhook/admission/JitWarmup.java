@@ -1,5 +1,10 @@
 package dev.lanyard.webhook.admission;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.lanyard.webhook.inject.LanyardNames;
+import dev.lanyard.webhook.inject.PeerCeiling;
 import dev.lanyard.webhook.inject.PodInjector;
 import java.io.IOException;
 import java.io.InputStream;
@@ -28,8 +33,31 @@ public final class JitWarmup {
   public JitWarmup(PodInjector injector) {
     this(
         new AdmissionHandler(injector, new WebhookMetrics(), InjectionEvents.NONE),
-        builtInReview(),
+        withinCeiling(builtInReview(), PeerCeiling.of(injector.config().ceiling())),
         System::nanoTime);
+  }
+
+  /**
+   * The built-in pod without its allowed-peers annotation when that lies outside the operator's
+   * ceiling: refused, it would exercise the refusal instead of the injection path (and log 3000
+   * refusals). Without it the pod gets the ceiling, which is the path most pods take then.
+   */
+  static byte[] withinCeiling(byte[] review, PeerCeiling ceiling) {
+    try {
+      ObjectMapper json = new ObjectMapper();
+      JsonNode tree = json.readTree(review);
+      JsonNode annotations = tree.at("/request/object/metadata/annotations");
+      JsonNode peers = annotations.path(LanyardNames.ALLOWED_PEERS);
+      String namespace = tree.at("/request/namespace").asText();
+      if (!peers.isTextual()
+          || ceiling.violation(peers.asText(), "warm-up", namespace).isEmpty()) {
+        return review;
+      }
+      ((ObjectNode) annotations).remove(LanyardNames.ALLOWED_PEERS);
+      return json.writeValueAsBytes(tree);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot read the built-in " + REVIEW_RESOURCE, e);
+    }
   }
 
   JitWarmup(AdmissionHandler handler, byte[] review, LongSupplier nanoTime) {

@@ -1,13 +1,12 @@
 package dev.lanyard.webhook.admission;
 
 import dev.lanyard.webhook.inject.InjectionReport;
+import dev.lanyard.webhook.inject.InjectorConfig;
 import io.fabric8.kubernetes.api.model.Event;
 import io.fabric8.kubernetes.api.model.EventBuilder;
 import io.fabric8.kubernetes.api.model.ObjectReference;
-import io.fabric8.kubernetes.api.model.ObjectReferenceBuilder;
 import io.fabric8.kubernetes.api.model.OwnerReference;
 import io.fabric8.kubernetes.api.model.Pod;
-import io.fabric8.kubernetes.api.model.apps.ReplicaSet;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import java.time.Clock;
 import java.time.Instant;
@@ -28,21 +27,38 @@ import org.slf4j.LoggerFactory;
  * <p>Best effort and never on the admission path: one background thread, a bounded queue that drops
  * (and counts) when full, failures logged once per event. Pods without an owner get no Event (their
  * admission warnings reach whoever created them).
+ *
+ * <p>Only on an owner the API server confirms ({@link OwnerConfirmation}): {@code /mutate} cannot
+ * tell the API server from any other client that reaches it, so a review's namespace and owner
+ * are claims until read back. An unconfirmed owner gets no Event, one log line and the metric
+ * {@code lanyard_webhook_events_total{result="unconfirmed_owner"}}.
  */
 public final class OwnerEvents implements InjectionEvents, AutoCloseable {
   static final String INJECTED = "Injected";
   static final String SKIPPED = "InjectionSkipped";
+  static final String REFUSED = "InjectionRefused";
   private static final String COMPONENT = "lanyard-webhook";
   private static final int MAX_MESSAGE = 1000;
   private static final Logger LOG = LoggerFactory.getLogger(OwnerEvents.class);
 
   private final KubernetesClient client;
+  private final OwnerConfirmation confirmation;
   private final WebhookMetrics metrics;
   private final Clock clock;
   private final ThreadPoolExecutor executor;
 
-  public OwnerEvents(KubernetesClient client, WebhookMetrics metrics, Clock clock) {
+  /**
+   * @param namespaceLabel the label of namespaces selected for injection: Events go only there
+   * @param webhookNamespace never injected, so never an Event
+   */
+  public OwnerEvents(
+      KubernetesClient client,
+      WebhookMetrics metrics,
+      Clock clock,
+      InjectorConfig.NamespaceLabel namespaceLabel,
+      String webhookNamespace) {
     this.client = client;
+    this.confirmation = new OwnerConfirmation(client, namespaceLabel, webhookNamespace);
     this.metrics = metrics;
     this.clock = clock;
     this.executor =
@@ -75,19 +91,32 @@ public final class OwnerEvents implements InjectionEvents, AutoCloseable {
 
   private void send(InjectionReport report, OwnerReference owner) {
     try {
-      ObjectReference involved = resolveDeployment(report.namespace(), owner);
+      OwnerConfirmation.Result confirmed = confirmation.confirm(report.namespace(), owner);
+      if (confirmed.involved().isEmpty()) {
+        metrics.event("unconfirmed_owner");
+        LOG.warn(
+            "no {} Event for pod {}: its owner {} {}/{} is not confirmed by the API server ({});"
+                + " was this review posted by someone other than the API server?",
+            report.reasonCode(),
+            printable(report.pod()),
+            printable(owner.getKind()),
+            printable(report.namespace()),
+            printable(owner.getName()),
+            printable(confirmed.problem()));
+        return;
+      }
       client
           .v1()
           .events()
           .inNamespace(report.namespace())
-          .resource(event(report, involved))
+          .resource(event(report, confirmed.involved().get()))
           .create();
       metrics.event("sent");
     } catch (RuntimeException e) {
       metrics.event("failed");
       LOG.warn(
-          "cannot record {} Event on {}/{} in namespace {}: {} (does the webhook's service"
-              + " account may create events?)",
+          "cannot record {} Event on {}/{} in namespace {}: {} (may the webhook's service"
+              + " account get the owner and create events?)",
           report.reasonCode(),
           owner.getKind(),
           owner.getName(),
@@ -101,7 +130,7 @@ public final class OwnerEvents implements InjectionEvents, AutoCloseable {
     String message =
         report.injected()
             ? report.summary() + " into pod " + report.pod()
-            : "InjectionSkipped (" + report.reasonCode() + "): " + report.summary();
+            : reason(report) + " (" + report.reasonCode() + "): " + report.summary();
     if (!report.warnings().isEmpty()) {
       message +=
           "; warnings: "
@@ -116,7 +145,7 @@ public final class OwnerEvents implements InjectionEvents, AutoCloseable {
         .withNamespace(report.namespace())
         .endMetadata()
         .withInvolvedObject(involved)
-        .withReason(report.injected() ? INJECTED : SKIPPED)
+        .withReason(reason(report))
         .withMessage(message)
         .withType(report.injected() ? "Normal" : "Warning")
         .withNewSource()
@@ -129,41 +158,20 @@ public final class OwnerEvents implements InjectionEvents, AutoCloseable {
         .build();
   }
 
-  /** The ReplicaSet's own controller (a Deployment) if there is one, else the owner itself. */
-  private ObjectReference resolveDeployment(String namespace, OwnerReference owner) {
-    if ("ReplicaSet".equals(owner.getKind())) {
-      try {
-        ReplicaSet replicaSet =
-            client.apps().replicaSets().inNamespace(namespace).withName(owner.getName()).get();
-        if (replicaSet != null && replicaSet.getMetadata() != null) {
-          List<OwnerReference> owners = replicaSet.getMetadata().getOwnerReferences();
-          Optional<OwnerReference> deployment =
-              owners == null
-                  ? Optional.empty()
-                  : owners.stream().filter(o -> Boolean.TRUE.equals(o.getController())).findFirst();
-          if (deployment.isPresent()) {
-            return reference(namespace, deployment.get());
-          }
-        }
-      } catch (RuntimeException e) {
-        LOG.debug(
-            "cannot read ReplicaSet {}/{}; the Event goes on the ReplicaSet",
-            namespace,
-            owner.getName(),
-            e);
-      }
+  /**
+   * A forged review's names reach this log line unvalidated: no control characters (a newline
+   * would forge a log line of its own), at most 300 characters.
+   */
+  static String printable(String text) {
+    if (text == null) {
+      return "null";
     }
-    return reference(namespace, owner);
+    String clean = text.replaceAll("\\p{Cntrl}", "?");
+    return clean.length() > 300 ? clean.substring(0, 300) + "..." : clean;
   }
 
-  private static ObjectReference reference(String namespace, OwnerReference owner) {
-    return new ObjectReferenceBuilder()
-        .withApiVersion(owner.getApiVersion())
-        .withKind(owner.getKind())
-        .withName(owner.getName())
-        .withUid(owner.getUid())
-        .withNamespace(namespace)
-        .build();
+  private static String reason(InjectionReport report) {
+    return report.injected() ? INJECTED : report.refused() ? REFUSED : SKIPPED;
   }
 
   static Optional<OwnerReference> controllerOf(Pod pod) {

@@ -18,6 +18,12 @@ public final class WebhookMetrics {
   /** A kind, subresource or operation the webhook does not mutate: allowed unchanged. */
   public static final String IGNORED = "ignored";
 
+  /**
+   * A pod denied at admission with the reason: it would allow peers beyond the operator's ceiling,
+   * or asks for a port Lanyard's own listeners use.
+   */
+  public static final String REFUSED = "refused";
+
   /** Malformed, oversized or wrongly typed requests (HTTP 400 or 415). */
   public static final String REJECTED = "rejected";
 
@@ -28,7 +34,7 @@ public final class WebhookMetrics {
    * Upper bounds (seconds) of the latency histogram: 1 ms steps from 1 to 6 ms, where a healthy
    * admission falls (the target is a p99 of at most 5 ms), so a p99 is read to the millisecond
    * rather than as "somewhere in 2.5-5 ms"; coarse above, up to the apiserver's 1-30 s timeout
-   * range. 15 bounds times 5 outcomes: 80 series with +Inf, cheap for Prometheus.
+   * range. 15 bounds times 6 outcomes: 96 series with +Inf, cheap for Prometheus.
    */
   static final double[] LATENCY_BUCKETS = {
     0.0005, 0.001, 0.002, 0.003, 0.004, 0.005, 0.006, 0.008, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1
@@ -49,8 +55,8 @@ public final class WebhookMetrics {
         Counter.builder()
             .name("lanyard_webhook_admissions_total")
             .help(
-                "Admission requests by outcome (injected, skipped, ignored, rejected, error) and"
-                    + " reason code")
+                "Admission requests by outcome (injected, skipped, refused, ignored, rejected, error)"
+                    + " and reason code")
             .labelNames("outcome", "reason")
             .register(registry);
     this.latency =
@@ -65,7 +71,8 @@ public final class WebhookMetrics {
     this.events =
         Counter.builder()
             .name("lanyard_webhook_events_total")
-            .help("Kubernetes Events about injection, by result (sent, failed, dropped, no_owner)")
+            .help("Kubernetes Events about injection, by result (sent, failed, dropped, no_owner,"
+                    + " unconfirmed_owner)")
             .labelNames("result")
             .register(registry);
   }
@@ -81,6 +88,11 @@ public final class WebhookMetrics {
 
   public void event(String result) {
     events.labelValues(result).inc();
+  }
+
+  /** How many Events had this result (sent, unconfirmed_owner, ...). */
+  public double events(String result) {
+    return events.labelValues(result).get();
   }
 
   /** For tests: how many admissions had this outcome and reason. */

@@ -20,7 +20,10 @@ final class Explanations {
     } else {
       out.append(object)
           .append(namespace)
-          .append(alreadyHappened ? ": not injected: " : ": would NOT be injected: ")
+          .append(
+              report.refused()
+                  ? (alreadyHappened ? ": refused: " : ": would be refused by the webhook: ")
+                  : (alreadyHappened ? ": not injected: " : ": would NOT be injected: "))
           .append(report.reasonCode())
           .append("\n  ")
           .append(report.summary())

@@ -53,20 +53,27 @@ final class InjectCommand implements Callable<Integer> {
     ManifestInjector injector = new ManifestInjector(new PodInjector(config.load()));
     PrintWriter err = spec.commandLine().getErr();
     List<JsonNode> out = new ArrayList<>();
+    boolean refused = false;
     for (JsonNode object : ManifestFiles.read(files, System.in)) {
       ManifestResult result = injector.inject(object, namespace);
       out.add(result.object());
       result.report().ifPresent(report -> tellAbout(err, result.name(), report));
+      refused |= result.report().map(InjectionReport::refused).orElse(false);
     }
     PrintWriter stdout = spec.commandLine().getOut();
     stdout.print(Manifests.write(out));
     stdout.flush();
     err.flush();
-    return 0;
+    // The webhook would deny such a pod: say so in the exit code too.
+    return refused ? 1 : 0;
   }
 
   private static void tellAbout(PrintWriter err, String name, InjectionReport report) {
-    if (!report.injected()) {
+    if (report.refused()) {
+      err.println(
+          "lanyard: " + name + " would be refused by the webhook (" + report.reasonCode() + "): "
+              + report.summary());
+    } else if (!report.injected()) {
       err.println(
           "lanyard: " + name + " not injected (" + report.reasonCode() + "): " + report.summary());
     }

@@ -15,9 +15,9 @@ import java.util.Set;
  * Gives every Lanyard process in the pod its own admin port. All containers of a pod share one
  * network namespace, so a sidecar and two javaagents cannot all listen on 15000: the sidecar (if
  * any) gets the configured port, then each javaagent container the next free one, skipping the
- * outbound proxy port, every declared container port and every {@code lanyard.dev/inbound} port.
- * {@code lanyard.dev/status} records the result, which is how {@code lanyard identities} finds
- * them.
+ * sidecar's other ports ({@link LanyardPorts}: outbound proxy, {@code /shutdown}, health), every
+ * declared container port and every {@code lanyard.dev/inbound} port. {@code lanyard.dev/status}
+ * records the result, which is how {@code lanyard identities} finds them.
  */
 final class AdminPorts {
   private AdminPorts() {}
@@ -34,7 +34,7 @@ final class AdminPorts {
       boolean sidecar,
       List<String> javaagentContainers) {
     Set<Integer> taken = new HashSet<>();
-    taken.add(config.sidecar().outboundProxyPort());
+    taken.addAll(LanyardPorts.fixedSidecarPorts(config).keySet());
     taken.addAll(PodSettingsReader.inboundPorts(settings.inbound()));
     for (List<Container> group : List.of(PodParts.containers(pod), PodParts.initContainers(pod))) {
       for (Container container : group) {
@@ -52,11 +52,7 @@ final class AdminPorts {
     Map<String, Integer> ports = new LinkedHashMap<>();
     // Ports the workload chose itself are taken first, so allocation never hands them out again.
     for (String name : javaagentContainers) {
-      PodParts.container(pod, name)
-          .flatMap(c -> PodParts.env(c, LanyardNames.LANYARD_ADMIN_ADDRESS))
-          .map(EnvVar::getValue)
-          .flatMap(AdminPorts::portOf)
-          .ifPresent(taken::add);
+      LanyardPorts.ownAdminPort(pod, name).ifPresent(taken::add);
     }
     int next = config.sidecar().adminPort();
     if (sidecar) {

@@ -84,12 +84,22 @@ final class EnvSetter {
   }
 
   /**
-   * {@code LANYARD_ALLOWED_PEERS}, {@code LANYARD_STARTUP}, {@code LANYARD_JWT_AUDIENCES} and
-   * {@code LANYARD_AUDIT} from the pod's annotations: the knobs the javaagent and the sidecar share.
+   * {@code LANYARD_ALLOWED_PEERS}, {@code LANYARD_STARTUP}, {@code LANYARD_JWT_AUDIENCES}, {@code
+   * LANYARD_AUDIT} and {@code LANYARD_SERVER_IDS} from the pod's annotations (or the operator's
+   * defaults), and {@code LANYARD_MESH_CIDRS} and {@code LANYARD_EXTERNAL_HOSTS} from the
+   * operator's defaults: the knobs the javaagent and the sidecar share.
    */
   void policyFromAnnotations(Container container, PodSettings settings) {
-    settings
-        .allowedPeers()
+    Optional<String> allowedPeers = settings.allowedPeers();
+    if (allowedPeers.isEmpty()
+        && container.getEnvFrom() != null
+        && !container.getEnvFrom().isEmpty()) {
+      // An envFrom source (unseen at admission) could carry LANYARD_ALLOWED_PEERS past the
+      // operator's ceiling; an explicit variable wins over it, and empty means the runtime's
+      // default (its own trust domain only).
+      allowedPeers = Optional.of("");
+    }
+    allowedPeers
         .ifPresent(
             value ->
                 literal(
@@ -124,5 +134,32 @@ final class EnvSetter {
                     LanyardNames.LANYARD_AUDIT,
                     value,
                     ", so " + LanyardNames.AUDIT + " does not apply to it"));
+    settings
+        .serverIds()
+        .ifPresent(
+            value ->
+                literal(
+                    container,
+                    LanyardNames.LANYARD_SERVER_IDS,
+                    value,
+                    ", so " + LanyardNames.SERVER_IDS + " does not apply to it"));
+    settings
+        .meshCidrs()
+        .ifPresent(
+            value ->
+                literal(
+                    container,
+                    LanyardNames.LANYARD_MESH_CIDRS,
+                    value,
+                    ", so the chart's injector.defaults.meshCidrs does not apply to it"));
+    settings
+        .externalHosts()
+        .ifPresent(
+            value ->
+                literal(
+                    container,
+                    LanyardNames.LANYARD_EXTERNAL_HOSTS,
+                    value,
+                    ", so the chart's injector.defaults.externalHosts does not apply to it"));
   }
 }

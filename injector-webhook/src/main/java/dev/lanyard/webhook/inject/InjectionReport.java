@@ -59,6 +59,11 @@ public record InjectionReport(
     return skipReason == null;
   }
 
+  /** Whether the pod must be denied at admission; {@link #summary()} says why. */
+  public boolean refused() {
+    return skipReason != null && skipReason.refused();
+  }
+
   /** {@code injected} or the skip reason's code. */
   public String reasonCode() {
     return skipReason == null ? INJECTED : skipReason.code();

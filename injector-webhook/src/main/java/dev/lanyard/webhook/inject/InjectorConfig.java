@@ -17,6 +17,9 @@ import java.util.Set;
  *     its own pods
  * @param defaultRuntime what {@code mode: auto} assumes when nothing hints at a JVM
  * @param defaults the policy for pods that carry no annotation of their own
+ * @param ceiling the most any pod may allow, whatever its annotations and environment say
+ * @param namespaceLabel the namespace label that selects namespaces for injection (the chart's
+ *     namespaceSelector): Events are recorded only in namespaces that carry it
  */
 public record InjectorConfig(
     String version,
@@ -26,7 +29,9 @@ public record InjectorConfig(
     Javaagent javaagent,
     Sidecar sidecar,
     InjectedSecurity security,
-    Defaults defaults) {
+    Defaults defaults,
+    Ceiling ceiling,
+    NamespaceLabel namespaceLabel) {
 
   /** Namespaces Lanyard never injects, whatever their labels say. */
   public static final Set<String> SYSTEM_NAMESPACES =
@@ -40,6 +45,8 @@ public record InjectorConfig(
     Objects.requireNonNull(sidecar, "sidecar");
     Objects.requireNonNull(security, "security");
     Objects.requireNonNull(defaults, "defaults");
+    Objects.requireNonNull(ceiling, "ceiling");
+    Objects.requireNonNull(namespaceLabel, "namespaceLabel");
   }
 
   /**
@@ -115,8 +122,11 @@ public record InjectorConfig(
   /**
    * The sidecar for non-JVM containers.
    *
-   * @param adminListenHost the sidecar's admin endpoint host; the kubelet probes {@code /ready} on
-   *     the pod IP, so a loopback-only admin endpoint would never pass its startup probe
+   * @param adminListenHost the sidecar's admin endpoint host: loopback, since it serves identity
+   *     and audit data ({@code kubectl port-forward} and {@code lanyard identities} reach it there)
+   * @param shutdownPort the sidecar's loopback {@code POST /shutdown}
+   * @param healthPort the sidecar's health port on the pod IP, {@code GET /ready} only: what the
+   *     kubelet's startup probe calls
    * @param noProxy the {@code NO_PROXY} value for app containers in sidecar mode
    */
   public record Sidecar(
@@ -125,19 +135,40 @@ public record InjectorConfig(
       int adminPort,
       String adminListenHost,
       int outboundProxyPort,
+      int shutdownPort,
+      int healthPort,
       String noProxy,
       int startupProbeFailureThreshold,
       ResourceRequirements resources) {}
 
   /**
-   * What a pod gets when it has no {@code lanyard.dev/allowed-peers} or {@code
-   * lanyard.dev/startup} annotation; empty means the javaagent's and sidecar's own default (the
-   * same trust domain only; {@code wait=30s,then=fail}). An annotation always wins.
+   * What a pod gets when it has no {@code lanyard.dev/allowed-peers}, {@code lanyard.dev/startup}
+   * or {@code lanyard.dev/server-ids} annotation; empty means the javaagent's and sidecar's own
+   * default (the same trust domain only; {@code wait=30s,then=fail}; no secure-naming
+   * statement). An annotation always wins. {@code meshCidrs} (the cluster's service and pod
+   * CIDRs, {@code LANYARD_MESH_CIDRS}) and {@code externalHosts} ({@code LANYARD_EXTERNAL_HOSTS})
+   * are cluster facts, set for every injected container; they have no annotation.
    */
-  public record Defaults(String allowedPeers, String startup) {
+  public record Defaults(String allowedPeers, String startup, String serverIds, String meshCidrs,
+      String externalHosts) {
     public Defaults {
       allowedPeers = allowedPeers == null ? "" : allowedPeers.trim();
       startup = startup == null ? "" : startup.trim();
+      serverIds = serverIds == null ? "" : serverIds.trim();
+      meshCidrs = meshCidrs == null ? "" : meshCidrs.trim();
+      externalHosts = externalHosts == null ? "" : externalHosts.trim();
+    }
+
+    Optional<String> serverIdsIfSet() {
+      return serverIds.isEmpty() ? Optional.empty() : Optional.of(serverIds);
+    }
+
+    Optional<String> meshCidrsIfSet() {
+      return meshCidrs.isEmpty() ? Optional.empty() : Optional.of(meshCidrs);
+    }
+
+    Optional<String> externalHostsIfSet() {
+      return externalHosts.isEmpty() ? Optional.empty() : Optional.of(externalHosts);
     }
 
     Optional<String> allowedPeersIfSet() {
@@ -146,6 +177,29 @@ public record InjectorConfig(
 
     Optional<String> startupIfSet() {
       return startup.isEmpty() ? Optional.empty() : Optional.of(startup);
+    }
+  }
+
+  /**
+   * The operator's ceiling ({@link PeerCeiling}): every SPIFFE ID pattern a pod allows must lie
+   * within one of {@code allowedPeers} (empty: no limit on patterns), and the {@code audit} keyword
+   * is allowed only when {@code allowAudit} or in {@code auditNamespaces}.
+   */
+  public record Ceiling(String allowedPeers, boolean allowAudit, List<String> auditNamespaces) {
+    public Ceiling {
+      allowedPeers = allowedPeers == null ? "" : allowedPeers.trim();
+      auditNamespaces = auditNamespaces == null ? List.of() : List.copyOf(auditNamespaces);
+    }
+
+    Optional<String> allowedPeersIfSet() {
+      return allowedPeers.isEmpty() ? Optional.empty() : Optional.of(allowedPeers);
+    }
+  }
+
+  /** A namespace label, e.g. {@code lanyard.dev/inject=enabled}. */
+  public record NamespaceLabel(String key, String value) {
+    public boolean isOn(java.util.Map<String, String> labels) {
+      return labels != null && value.equals(labels.get(key));
     }
   }
 

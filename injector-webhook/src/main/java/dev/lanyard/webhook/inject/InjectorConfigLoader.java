@@ -147,17 +147,23 @@ public final class InjectorConfigLoader {
     InjectorConfig.Sidecar sidecar = config.sidecar();
     requireImage(problems, "sidecar.image", sidecar.image());
     requirePullPolicy(problems, "sidecar.imagePullPolicy", sidecar.imagePullPolicy());
-    requirePort(problems, "sidecar.adminPort", sidecar.adminPort());
-    requirePort(problems, "sidecar.outboundProxyPort", sidecar.outboundProxyPort());
-    if (sidecar.adminPort() == sidecar.outboundProxyPort()) {
-      problems.add(
-          "sidecar.adminPort and sidecar.outboundProxyPort are both "
-              + sidecar.adminPort()
-              + "; give them different ports");
-    }
+    Map<String, Integer> sidecarPorts = new java.util.LinkedHashMap<>();
+    sidecarPorts.put("sidecar.adminPort", sidecar.adminPort());
+    sidecarPorts.put("sidecar.outboundProxyPort", sidecar.outboundProxyPort());
+    sidecarPorts.put("sidecar.shutdownPort", sidecar.shutdownPort());
+    sidecarPorts.put("sidecar.healthPort", sidecar.healthPort());
+    Map<Integer, String> byPort = new java.util.LinkedHashMap<>();
+    sidecarPorts.forEach(
+        (key, port) -> {
+          requirePort(problems, key, port);
+          String other = byPort.putIfAbsent(port, key);
+          if (other != null) {
+            problems.add(other + " and " + key + " are both " + port + "; give them different ports");
+          }
+        });
     if (isBlank(sidecar.adminListenHost())) {
       problems.add(
-          "sidecar.adminListenHost is empty; write 0.0.0.0 (the kubelet probes the pod IP)");
+          "sidecar.adminListenHost is empty; write 127.0.0.1 (probes use sidecar.healthPort)");
     }
     if (sidecar.startupProbeFailureThreshold() < 1) {
       problems.add(
@@ -171,6 +177,10 @@ public final class InjectorConfigLoader {
         .ifPresent(value -> PodSettingsReader.checkAllowedPeers(value, defaultsProblems));
     config.defaults().startupIfSet()
         .ifPresent(value -> PodSettingsReader.checkStartup(value, defaultsProblems));
+    config.defaults().serverIdsIfSet()
+        .ifPresent(value -> PodSettingsReader.checkServerIds(value, defaultsProblems));
+    config.defaults().meshCidrsIfSet()
+        .ifPresent(value -> PodSettingsReader.checkMeshCidrs(value, defaultsProblems));
     defaultsProblems.forEach(
         problem ->
             problems.add(
@@ -178,7 +188,11 @@ public final class InjectorConfigLoader {
                     .message()
                     .replace(LanyardNames.ALLOWED_PEERS, "defaults.allowedPeers")
                     .replace(LanyardNames.STARTUP, "defaults.startup")
+                    .replace(LanyardNames.SERVER_IDS, "defaults.serverIds")
+                    .replace("mesh CIDR ", "defaults.meshCidrs entry ")
                     .replace("; the workload will refuse to start with it", "")));
+    checkNamespaceLabel(config, problems);
+    checkCeiling(config, problems);
     if (config.security().runAsUser() <= 0 || config.security().runAsGroup() <= 0) {
       problems.add(
           "security.runAsUser and security.runAsGroup must be non-root (> 0) for Pod"
@@ -188,6 +202,42 @@ public final class InjectorConfigLoader {
               + config.security().runAsGroup());
     }
     return problems;
+  }
+
+  /** The ceiling must parse, and the operator's own default must lie within it. */
+  private static void checkCeiling(InjectorConfig config, List<String> problems) {
+    PeerCeiling ceiling;
+    try {
+      ceiling = PeerCeiling.of(config.ceiling());
+    } catch (IllegalArgumentException e) {
+      problems.add("ceiling.allowedPeers entry " + e.getMessage());
+      return;
+    }
+    if (config.ceiling().auditNamespaces().stream().anyMatch(InjectorConfigLoader::isBlank)) {
+      problems.add(
+          "ceiling.auditNamespaces "
+              + config.ceiling().auditNamespaces()
+              + " has an empty entry; list namespace names");
+    }
+    config
+        .defaults()
+        .allowedPeersIfSet()
+        .flatMap(value -> ceiling.violation(value, "defaults.allowedPeers", null))
+        .ifPresent(problems::add);
+  }
+
+  /** The namespace label Events are confirmed against. */
+  private static void checkNamespaceLabel(InjectorConfig config, List<String> problems) {
+    InjectorConfig.NamespaceLabel label = config.namespaceLabel();
+    if (isBlank(label.key()) || isBlank(label.value())) {
+      problems.add(
+          "namespaceLabel needs a key and a value (the chart's admission.namespaceLabel), e.g."
+              + " key lanyard.dev/inject, value enabled; it has key \""
+              + label.key()
+              + "\" and value \""
+              + label.value()
+              + "\"");
+    }
   }
 
   private static void requireImage(List<String> problems, String key, String image) {

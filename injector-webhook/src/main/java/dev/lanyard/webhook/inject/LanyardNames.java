@@ -22,6 +22,8 @@ public final class LanyardNames {
   public static final String JWT_AUDIENCES = "lanyard.dev/jwt-audiences";
   public static final String INBOUND_JWT_AUDIENCE = "lanyard.dev/inbound-jwt-audience";
   public static final String AUDIT = "lanyard.dev/audit";
+  /** Secure naming: {@code host-glob=spiffe-id-pattern,...}, which IDs a mesh host may present. */
+  public static final String SERVER_IDS = "lanyard.dev/server-ids";
 
   /** Written by the webhook: JSON, see {@link InjectionStatus}. */
   public static final String STATUS = "lanyard.dev/status";
@@ -43,7 +45,8 @@ public final class LanyardNames {
    */
   public static final String SIDECAR_TMP_VOLUME = "lanyard-sidecar-tmp";
 
-  public static final String ADMIN_PORT_NAME = "lanyard-admin";
+  /** The sidecar's health port (GET /ready only), the one port of it declared on the pod IP. */
+  public static final String HEALTH_PORT_NAME = "lanyard-health";
 
   public static final String SPIFFE_ENDPOINT_SOCKET = "SPIFFE_ENDPOINT_SOCKET";
   public static final String JAVA_TOOL_OPTIONS = "JAVA_TOOL_OPTIONS";
@@ -53,8 +56,13 @@ public final class LanyardNames {
   public static final String LANYARD_JWT_AUDIENCES = "LANYARD_JWT_AUDIENCES";
   public static final String LANYARD_INBOUND_JWT_AUDIENCE = "LANYARD_INBOUND_JWT_AUDIENCE";
   public static final String LANYARD_AUDIT = "LANYARD_AUDIT";
+  public static final String LANYARD_SERVER_IDS = "LANYARD_SERVER_IDS";
+  public static final String LANYARD_MESH_CIDRS = "LANYARD_MESH_CIDRS";
+  public static final String LANYARD_EXTERNAL_HOSTS = "LANYARD_EXTERNAL_HOSTS";
   public static final String LANYARD_ADMIN_ADDRESS = "LANYARD_ADMIN_ADDRESS";
   public static final String LANYARD_OUTBOUND_PROXY = "LANYARD_OUTBOUND_PROXY";
+  public static final String LANYARD_SHUTDOWN_ADDRESS = "LANYARD_SHUTDOWN_ADDRESS";
+  public static final String LANYARD_HEALTH_ADDRESS = "LANYARD_HEALTH_ADDRESS";
   public static final String LANYARD_POD_NAME = "LANYARD_POD_NAME";
   public static final String LANYARD_POD_NAMESPACE = "LANYARD_POD_NAMESPACE";
   public static final String LANYARD_NODE_NAME = "LANYARD_NODE_NAME";

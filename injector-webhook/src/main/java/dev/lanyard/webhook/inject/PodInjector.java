@@ -22,9 +22,11 @@ import java.util.stream.Collectors;
  */
 public final class PodInjector {
   private final InjectorConfig config;
+  private final PeerCeiling ceiling;
 
   public PodInjector(InjectorConfig config) {
     this.config = Objects.requireNonNull(config, "config");
+    this.ceiling = PeerCeiling.of(config.ceiling());
   }
 
   public InjectorConfig config() {
@@ -45,6 +47,14 @@ public final class PodInjector {
 
     Optional<InjectionReport> skip = podLevelSkip(original, namespace, settings, podName, warnings);
     if (skip.isPresent()) {
+      if (skip.get().skipReason() == SkipReason.ALREADY_INJECTED) {
+        // Injected before (or written to look so): what it carries must still fit the ceiling.
+        Optional<InjectionResult> refused =
+            refusedByCeiling(original, original, podName, namespace, List.of(), warnings);
+        if (refused.isPresent()) {
+          return refused.get();
+        }
+      }
       return new InjectionResult(original, skip.get());
     }
 
@@ -76,8 +86,52 @@ public final class PodInjector {
           warnings);
     }
 
+    List<String> portClashes =
+        LanyardPorts.clashes(
+            pod,
+            config,
+            settings,
+            !namesIn(plans, ContainerMode.SIDECAR).isEmpty(),
+            namesIn(plans, ContainerMode.JAVAAGENT));
+    if (!portClashes.isEmpty()) {
+      return skipped(
+          original,
+          podName,
+          namespace,
+          SkipReason.LANYARD_PORT,
+          "pod " + podName + " refused: " + String.join("; ", portClashes),
+          plans,
+          warnings);
+    }
+
     apply(pod, settings, plans, warnings);
+    Optional<InjectionResult> refused =
+        refusedByCeiling(pod, original, podName, namespace, plans, warnings);
+    if (refused.isPresent()) {
+      return refused.get();
+    }
     return new InjectionResult(pod, InjectionReport.injected(podName, namespace, plans, warnings));
+  }
+
+  /** Judged on the pod as it would run: the env the webhook kept is as binding as what it set. */
+  private Optional<InjectionResult> refusedByCeiling(
+      Pod judged,
+      Pod original,
+      String podName,
+      String namespace,
+      List<ContainerReport> plans,
+      List<InjectionWarning> warnings) {
+    return CeilingCheck.violation(judged, namespace, ceiling)
+        .map(
+            why ->
+                skipped(
+                    original,
+                    podName,
+                    namespace,
+                    SkipReason.OUTSIDE_CEILING,
+                    "pod " + podName + " refused: " + why,
+                    plans,
+                    warnings));
   }
 
   private Optional<InjectionReport> podLevelSkip(

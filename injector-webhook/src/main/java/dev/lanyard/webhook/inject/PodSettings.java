@@ -12,7 +12,7 @@ import java.util.Set;
  * @param invalid problems with annotations that decide <em>what</em> is injected; any makes the pod
  *     skipped, since guessing the intent of {@code mode: none} would be worse than not injecting
  * @param warnings problems with values handed on to the javaagent or sidecar (allowed peers,
- *     startup, inbound, JWT audiences, audit): those pass through, and the runtime refuses them loudly at start
+ *     startup, inbound, JWT audiences, audit, server IDs): those pass through, and the runtime refuses them loudly at start
  */
 public record PodSettings(
     boolean optedOut,
@@ -26,6 +26,9 @@ public record PodSettings(
     Optional<String> jwtAudiences,
     Optional<String> inboundJwtAudience,
     Optional<String> audit,
+    Optional<String> serverIds,
+    Optional<String> meshCidrs,
+    Optional<String> externalHosts,
     List<String> invalid,
     List<InjectionWarning> warnings) {
 

@@ -15,7 +15,12 @@ import java.util.regex.Pattern;
 /** Reads {@link PodSettings} from a pod's labels and annotations; never throws on user input. */
 final class PodSettingsReader {
   private static final Pattern DURATION = Pattern.compile("\\d{1,9}(ms|s|m|h)");
-  private static final Pattern PORT_PAIR = Pattern.compile("(\\d{1,5}):(\\d{1,5})");
+  /**
+   * {@code meshPort:appPort}, optionally {@code /tcp} (a raw port: bytes relayed, no identity
+   * headers) or {@code /http} (the default), as the sidecar's {@code LANYARD_INBOUND} reads it.
+   */
+  private static final Pattern PORT_PAIR =
+      Pattern.compile("(\\d{1,5}):(\\d{1,5})(?:/(?i:tcp|http))?");
 
   private PodSettingsReader() {}
 
@@ -79,7 +84,12 @@ final class PodSettingsReader {
     Optional<String> allowedPeers =
         Optional.ofNullable(annotations.get(LanyardNames.ALLOWED_PEERS));
     allowedPeers.ifPresent(value -> checkAllowedPeers(value, warnings));
-    allowedPeers = allowedPeers.or(config.defaults()::allowedPeersIfSet);
+    // With a ceiling and no default, the ceiling itself: the runtime's own default (its whole
+    // trust domain) could be wider.
+    allowedPeers =
+        allowedPeers
+            .or(config.defaults()::allowedPeersIfSet)
+            .or(config.ceiling()::allowedPeersIfSet);
     Optional<String> startup = Optional.ofNullable(annotations.get(LanyardNames.STARTUP));
     startup.ifPresent(value -> checkStartup(value, warnings));
     startup = startup.or(config.defaults()::startupIfSet);
@@ -92,6 +102,9 @@ final class PodSettingsReader {
     inboundJwtAudience.ifPresent(value -> checkInboundJwtAudience(value, warnings));
     Optional<String> audit = Optional.ofNullable(annotations.get(LanyardNames.AUDIT));
     audit.ifPresent(value -> checkAudit(value, warnings));
+    Optional<String> serverIds = Optional.ofNullable(annotations.get(LanyardNames.SERVER_IDS));
+    serverIds.ifPresent(value -> checkServerIds(value, warnings));
+    serverIds = serverIds.or(config.defaults()::serverIdsIfSet);
 
     return new PodSettings(
         optOutSource != null,
@@ -105,6 +118,9 @@ final class PodSettingsReader {
         jwtAudiences,
         inboundJwtAudience,
         audit,
+        serverIds,
+        config.defaults().meshCidrsIfSet(),
+        config.defaults().externalHostsIfSet(),
         invalid,
         warnings);
   }
@@ -173,6 +189,51 @@ final class PodSettingsReader {
     }
   }
 
+  /**
+   * {@code host-glob=spiffe-id-pattern,...}, as spiffe-tls parses {@code LANYARD_SERVER_IDS}: each
+   * entry names a host glob and a {@code spiffe://} pattern.
+   */
+  static void checkServerIds(String value, List<InjectionWarning> warnings) {
+    for (String part : value.split(",")) {
+      String item = part.trim();
+      int equals = item.indexOf('=');
+      if (item.isEmpty()
+          || equals > 0 && item.substring(equals + 1).trim().startsWith("spiffe://")) {
+        continue;
+      }
+      warnings.add(
+          new InjectionWarning(
+              "invalid_server_ids",
+              LanyardNames.SERVER_IDS
+                  + " entry \""
+                  + item
+                  + "\" is not host-glob=spiffe-id-pattern, e.g."
+                  + " payments.prod.svc=spiffe://example.org/ns/prod/sa/payments;"
+                  + " the workload will refuse to start with it"));
+      return;
+    }
+  }
+
+  private static final java.util.regex.Pattern CIDR =
+      java.util.regex.Pattern.compile("[0-9a-fA-F:.]+/\\d{1,3}");
+
+  /** {@code address/prefix,...}: the cluster's service and pod CIDRs ({@code LANYARD_MESH_CIDRS}). */
+  static void checkMeshCidrs(String value, List<InjectionWarning> warnings) {
+    for (String part : value.split(",")) {
+      String item = part.trim();
+      if (item.isEmpty() || CIDR.matcher(item).matches()) {
+        continue;
+      }
+      warnings.add(
+          new InjectionWarning(
+              "invalid_mesh_cidrs",
+              "mesh CIDR \""
+                  + item
+                  + "\" is not address/prefix-length, e.g. 10.96.0.0/12,10.244.0.0/16"));
+      return;
+    }
+  }
+
   private static void checkInboundJwtAudience(String value, List<InjectionWarning> warnings) {
     if (value.isBlank() || value.contains(",") || value.chars().anyMatch(Character::isWhitespace)) {
       warnings.add(
@@ -233,7 +294,7 @@ final class PodSettingsReader {
       var matcher = PORT_PAIR.matcher(item);
       String problem = null;
       if (!matcher.matches()) {
-        problem = "is not <meshPort>:<appPort>";
+        problem = "is not <meshPort>:<appPort>[/tcp|/http]";
       } else {
         int mesh = Integer.parseInt(matcher.group(1));
         int app = Integer.parseInt(matcher.group(2));
@@ -243,15 +304,8 @@ final class PodSettingsReader {
           problem =
               "uses the same port for mesh and app (the sidecar and the app cannot both listen on"
                   + " it)";
-        } else if (mesh == config.sidecar().adminPort()
-            || mesh == config.sidecar().outboundProxyPort()) {
-          problem =
-              "uses a port the sidecar already listens on (admin "
-                  + config.sidecar().adminPort()
-                  + ", outbound proxy "
-                  + config.sidecar().outboundProxyPort()
-                  + ")";
         }
+        // A port of Lanyard's own is refused at admission: LanyardPorts.clashes.
       }
       if (problem != null) {
         warnings.add(
@@ -262,7 +316,8 @@ final class PodSettingsReader {
                     + item
                     + "\" "
                     + problem
-                    + "; write e.g. 8443:8080 (mesh port 8443 to app port 8080)"));
+                    + "; write e.g. 8443:8080 (mesh port 8443 to app port 8080, HTTP with"
+                    + " identity headers) or 15432:5432/tcp (raw TCP, no identity headers)"));
       }
     }
   }
@@ -272,14 +327,23 @@ final class PodSettingsReader {
     Set<Integer> ports = new LinkedHashSet<>();
     inbound.ifPresent(
         value -> {
-          for (String part : value.split(",")) {
-            var matcher = PORT_PAIR.matcher(part.trim());
-            if (matcher.matches()) {
-              ports.add(Integer.parseInt(matcher.group(1)));
-              ports.add(Integer.parseInt(matcher.group(2)));
-            }
+          for (int[] pair : inboundPairs(value)) {
+            ports.add(pair[0]);
+            ports.add(pair[1]);
           }
         });
     return ports;
+  }
+
+  /** The well-formed {@code meshPort:appPort} entries of {@code lanyard.dev/inbound}. */
+  static List<int[]> inboundPairs(String value) {
+    List<int[]> pairs = new ArrayList<>();
+    for (String part : value.split(",")) {
+      var matcher = PORT_PAIR.matcher(part.trim());
+      if (matcher.matches()) {
+        pairs.add(new int[] {Integer.parseInt(matcher.group(1)), Integer.parseInt(matcher.group(2))});
+      }
+    }
+    return pairs;
   }
 }

@@ -16,8 +16,10 @@ import java.util.List;
 /**
  * The sidecar for non-JVM containers, as a native sidecar: an init container with {@code
  * restartPolicy: Always}. The kubelet starts it before the app containers and, because of its
- * startup probe on the admin {@code /ready}, starts them only once it holds an SVID; and it does
- * not keep a Job's pod alive after the app containers finish (Kubernetes 1.29+).
+ * startup probe on the health port's {@code /ready}, starts them only once it holds an SVID; and
+ * it does not keep a Job's pod alive after the app containers finish (Kubernetes 1.29+). Its admin
+ * endpoint and {@code /shutdown} listen on loopback; only the health port (readiness, nothing
+ * else) is on the pod IP.
  */
 final class SidecarInjection {
   private static final String TMP_SIZE = "64Mi";
@@ -40,12 +42,13 @@ final class SidecarInjection {
     sidecar.setImage(config.sidecar().image());
     sidecar.setImagePullPolicy(config.sidecar().imagePullPolicy());
     sidecar.setRestartPolicy("Always");
-    ContainerPort admin = new ContainerPort();
-    admin.setName(LanyardNames.ADMIN_PORT_NAME);
-    admin.setContainerPort(adminPort);
-    admin.setProtocol("TCP");
-    sidecar.setPorts(new ArrayList<>(List.of(admin)));
-    sidecar.setStartupProbe(readyProbe(adminPort, config.sidecar().startupProbeFailureThreshold()));
+    int healthPort = config.sidecar().healthPort();
+    ContainerPort health = new ContainerPort();
+    health.setName(LanyardNames.HEALTH_PORT_NAME);
+    health.setContainerPort(healthPort);
+    health.setProtocol("TCP");
+    sidecar.setPorts(new ArrayList<>(List.of(health)));
+    sidecar.setStartupProbe(readyProbe(healthPort, config.sidecar().startupProbeFailureThreshold()));
     sidecar.setResources(RestrictedSecurity.copy(config.sidecar().resources()));
     sidecar.setSecurityContext(RestrictedSecurity.forInjectedContainer(config.security()));
     VolumeMount tmp = new VolumeMount();
@@ -59,10 +62,16 @@ final class SidecarInjection {
         LanyardNames.LANYARD_ADMIN_ADDRESS,
         config.sidecar().adminListenHost() + ":" + adminPort,
         "");
+    env.literal(sidecar, LanyardNames.LANYARD_HEALTH_ADDRESS, "0.0.0.0:" + healthPort, "");
     env.literal(
         sidecar,
         LanyardNames.LANYARD_OUTBOUND_PROXY,
         "127.0.0.1:" + config.sidecar().outboundProxyPort(),
+        "");
+    env.literal(
+        sidecar,
+        LanyardNames.LANYARD_SHUTDOWN_ADDRESS,
+        "127.0.0.1:" + config.sidecar().shutdownPort(),
         "");
     settings
         .inbound()
@@ -136,13 +145,13 @@ final class SidecarInjection {
   }
 
   /**
-   * {@code GET /ready} on the pod IP (the kubelet probes from the node; a {@code host: 127.0.0.1}
-   * would probe the node's own loopback), every second until the SVID is there.
+   * {@code GET /ready} on the health port at the pod IP (the kubelet probes from the node; a {@code
+   * host: 127.0.0.1} would probe the node's own loopback), every second until the SVID is there.
    */
-  private static Probe readyProbe(int adminPort, int failureThreshold) {
+  private static Probe readyProbe(int healthPort, int failureThreshold) {
     HTTPGetAction get = new HTTPGetAction();
     get.setPath("/ready");
-    get.setPort(new IntOrString(adminPort));
+    get.setPort(new IntOrString(healthPort));
     get.setScheme("HTTP");
     Probe probe = new Probe();
     probe.setHttpGet(get);

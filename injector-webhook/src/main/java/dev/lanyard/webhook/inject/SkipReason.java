@@ -15,14 +15,35 @@ public enum SkipReason {
   UNSUPPORTED_OS("unsupported_os", true),
   /** Not a valid pod (the apiserver refuses it after admission); nothing sensible to add. */
   INVALID_POD("invalid_pod", true),
-  NOTHING_TO_INJECT("nothing_to_inject", true);
+  NOTHING_TO_INJECT("nothing_to_inject", true),
+  /**
+   * The pod would allow peers beyond the operator's ceiling ({@link PeerCeiling}): not skipped but
+   * refused, since running it uninjected would also run it without the policy the operator set.
+   */
+  OUTSIDE_CEILING("outside_ceiling", true, true),
+  /**
+   * Something the pod asks for lands on a port Lanyard's own listeners use ({@link LanyardPorts}):
+   * the pod is refused at admission, never created half-working or with a Lanyard port exposed.
+   */
+  LANYARD_PORT("lanyard_port", true, true);
 
   private final String code;
   private final boolean surprising;
+  private final boolean refused;
 
   SkipReason(String code, boolean surprising) {
+    this(code, surprising, false);
+  }
+
+  SkipReason(String code, boolean surprising, boolean refused) {
     this.code = code;
     this.surprising = surprising;
+    this.refused = refused;
+  }
+
+  /** Whether admission denies the pod (with the report's summary) instead of allowing it as is. */
+  public boolean refused() {
+    return refused;
   }
 
   public String code() {

@@ -62,6 +62,55 @@ class AdmissionHandlerTest {
   }
 
   @Test
+  void aPodOutsideTheCeilingIsDeniedWith403AndTheReason() {
+    Pod audited =
+        new PodBuilder(TestPods.jvmPod())
+            .editMetadata()
+            .addToAnnotations("lanyard.dev/allowed-peers", "audit")
+            .endMetadata()
+            .build();
+
+    HttpReply reply =
+        handler.handle("application/json", Reviews.podCreate("uid-7", audited, "apps", false));
+
+    assertThat(reply.status()).isEqualTo(200);
+    JsonNode response = Reviews.response(reply);
+    assertThat(response.path("uid").asText()).isEqualTo("uid-7");
+    assertThat(response.path("allowed").asBoolean()).isFalse();
+    assertThat(response.has("patch")).isFalse();
+    assertThat(response.at("/status/code").asInt()).isEqualTo(403);
+    assertThat(response.at("/status/message").asText())
+        .startsWith("lanyard: pod orders refused: annotation lanyard.dev/allowed-peers has \"audit\"");
+    assertThat(metrics.admissions("refused", "outside_ceiling")).isEqualTo(1);
+    assertThat(events).singleElement().satisfies(report -> assertThat(report.refused()).isTrue());
+  }
+
+  @Test
+  void aPodThatAsksForALanyardPortIsDeniedWithTheReasonAndAnEvent() {
+    Pod pod =
+        new PodBuilder(TestPods.pythonPod())
+            .editMetadata()
+            .addToAnnotations("lanyard.dev/inbound", "8443:15002")
+            .endMetadata()
+            .build();
+
+    HttpReply reply =
+        handler.handle("application/json", Reviews.podCreate("u-9", pod, "apps", false));
+
+    assertThat(reply.status()).isEqualTo(200);
+    JsonNode response = Reviews.response(reply);
+    assertThat(response.path("uid").asText()).isEqualTo("u-9");
+    assertThat(response.path("allowed").asBoolean()).isFalse();
+    assertThat(response.has("patch")).isFalse();
+    assertThat(response.path("status").path("code").asInt()).isEqualTo(403);
+    assertThat(response.path("status").path("message").asText())
+        .startsWith("lanyard: pod ")
+        .contains("port 15002, which is the sidecar's POST /shutdown");
+    assertThat(metrics.admissions("refused", "lanyard_port")).isEqualTo(1);
+    assertThat(events).singleElement().satisfies(report -> assertThat(report.refused()).isTrue());
+  }
+
+  @Test
   void dryRunsAreInjectedButRecordNoEvent() {
     HttpReply reply =
         handler.handle("application/json", Reviews.podCreate("u", TestPods.jvmPod(), "apps", true));

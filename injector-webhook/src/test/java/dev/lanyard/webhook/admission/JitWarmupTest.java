@@ -37,6 +37,19 @@ class JitWarmupTest {
   }
 
   @Test
+  void underACeilingTheBuiltInPodStaysWithinItAndIsStillInjected() {
+    PodInjector ceiled =
+        new PodInjector(
+            InjectorConfigLoader.fromYaml(
+                "ceiling", "ceiling: {allowedPeers: \"spiffe://example.org/ns/prod/**\"}"));
+
+    JitWarmup.Result result = new JitWarmup(ceiled).run(5, Duration.ofMinutes(1));
+
+    assertThat(result.admissions()).isEqualTo(5);
+    assertThat(result.injected()).as("the warm-up pod was refused by the ceiling").isTrue();
+  }
+
+  @Test
   void stopsAtTheTimeBudget() {
     AtomicLong clock = new AtomicLong();
     WebhookMetrics metrics = new WebhookMetrics();

@@ -20,7 +20,9 @@ class OwnerEventsTest {
       new OwnerEvents(
           null,
           new WebhookMetrics(),
-          Clock.fixed(Instant.parse("2025-06-01T10:00:00.5Z"), ZoneOffset.UTC));
+          Clock.fixed(Instant.parse("2025-06-01T10:00:00.5Z"), ZoneOffset.UTC),
+          TestPods.config().namespaceLabel(),
+          TestPods.config().webhookNamespace());
 
   @Test
   void theControllerOwnerIsWhereTheEventGoes() {
@@ -87,5 +89,12 @@ class OwnerEventsTest {
     assertThat(event.getReason()).isEqualTo("InjectionSkipped");
     assertThat(event.getType()).isEqualTo("Warning");
     assertThat(event.getMessage()).startsWith("InjectionSkipped (host_network): ");
+  }
+
+  @Test
+  void namesFromAReviewReachTheLogWithoutControlCharacters() {
+    assertThat(OwnerEvents.printable("web\n2026-12-07 INFO forged line\r"))
+        .isEqualTo("web?2026-12-07 INFO forged line?");
+    assertThat(OwnerEvents.printable("x".repeat(400))).hasSize(303).endsWith("...");
   }
 }

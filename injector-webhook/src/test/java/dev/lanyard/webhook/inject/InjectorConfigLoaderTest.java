@@ -18,6 +18,9 @@ class InjectorConfigLoaderTest {
     assertThat(config.endpointSocket()).isEqualTo("unix:///spiffe-workload-api/spire-agent.sock");
     assertThat(config.sidecar().adminPort()).isEqualTo(15000);
     assertThat(config.sidecar().outboundProxyPort()).isEqualTo(15001);
+    assertThat(config.sidecar().shutdownPort()).isEqualTo(15002);
+    assertThat(config.sidecar().healthPort()).isEqualTo(15021);
+    assertThat(config.sidecar().adminListenHost()).isEqualTo("127.0.0.1");
     assertThat(config.javaagent().delivery()).isEqualTo(InjectorConfig.JarDelivery.COPY);
     assertThat(config.defaultRuntime()).isEqualTo(RuntimeKind.OTHER);
     assertThat(config.javaagent().image()).doesNotContain("${").contains("lanyard-javaagent:");
@@ -55,6 +58,14 @@ class InjectorConfigLoaderTest {
   }
 
   @Test
+  void theSidecarsFourPortsMustDiffer() {
+    assertThatThrownBy(
+            () -> InjectorConfigLoader.fromYaml("values", "sidecar: {healthPort: 15002}"))
+        .isInstanceOf(InvalidConfigException.class)
+        .hasMessageContaining("sidecar.shutdownPort and sidecar.healthPort are both 15002");
+  }
+
+  @Test
   void everyRuleViolationIsReportedAtOnce() {
     assertThatThrownBy(
             () ->
@@ -88,6 +99,20 @@ class InjectorConfigLoaderTest {
   }
 
   @Test
+  void badServerIdsAndMeshCidrsStopTheStartNamingTheKey() {
+    assertThatThrownBy(
+            () ->
+                InjectorConfigLoader.fromYaml(
+                    "values",
+                    "defaults: {serverIds: 'orders=orders', meshCidrs: '10.96.0.0/12,cluster'}\n"))
+        .isInstanceOf(InvalidConfigException.class)
+        .hasMessageContaining("2 problems")
+        .hasMessageContaining("defaults.serverIds entry \"orders=orders\" is not"
+            + " host-glob=spiffe-id-pattern")
+        .hasMessageContaining("defaults.meshCidrs entry \"cluster\" is not address/prefix-length");
+  }
+
+  @Test
   void invalidYamlSaysWhere(@TempDir Path dir) throws Exception {
     Path file = Files.writeString(dir.resolve("config.yaml"), "sidecar: [\n");
 
@@ -95,5 +120,55 @@ class InjectorConfigLoaderTest {
         .isInstanceOf(InvalidConfigException.class)
         .hasMessageContaining(file.toString())
         .hasMessageContaining("line");
+  }
+
+  @Test
+  void theOperatorsDefaultMustLieWithinTheCeiling() {
+    assertThatThrownBy(
+            () ->
+                InjectorConfigLoader.fromYaml(
+                    "values",
+                    """
+                    defaults: {allowedPeers: "spiffe://td/ns/a/*,spiffe://td/ns/b/*"}
+                    ceiling: {allowedPeers: "spiffe://td/ns/a/**"}
+                    """))
+        .isInstanceOf(InvalidConfigException.class)
+        .hasMessageContaining(
+            "defaults.allowedPeers entry \"spiffe://td/ns/b/*\" allows peers outside the"
+                + " operator's ceiling [spiffe://td/ns/a/**]");
+    assertThatThrownBy(
+            () -> InjectorConfigLoader.fromYaml("values", "defaults: {allowedPeers: audit}"))
+        .hasMessageContaining("defaults.allowedPeers has \"audit\"")
+        .hasMessageContaining("not enabled cluster-wide");
+    assertThat(
+            InjectorConfigLoader.fromYaml(
+                    "values",
+                    "defaults: {allowedPeers: \"spiffe://td/ns/a/sa/x\"}\n"
+                        + "ceiling: {allowedPeers: \"spiffe://td/ns/a/**\"}")
+                .ceiling()
+                .allowedPeers())
+        .isEqualTo("spiffe://td/ns/a/**");
+  }
+
+  @Test
+  void aMalformedCeilingStopsTheStart() {
+    assertThatThrownBy(
+            () ->
+                InjectorConfigLoader.fromYaml(
+                    "values", "ceiling: {allowedPeers: \"spiffe://td/ns/*/x\", auditNamespaces: [\"\"]}"))
+        .isInstanceOf(InvalidConfigException.class)
+        .hasMessageContaining("ceiling.allowedPeers entry \"spiffe://td/ns/*/x\" is not a SPIFFE ID")
+        .hasMessageContaining("a wildcard may only be the whole last segment");
+  }
+
+  @Test
+  void theDefaultCeilingLimitsNoPatternAndAllowsAuditNowhere() {
+    InjectorConfig.Ceiling ceiling = InjectorConfigLoader.defaults().ceiling();
+
+    assertThat(ceiling.allowedPeers()).isEmpty();
+    assertThat(ceiling.allowAudit()).isFalse();
+    assertThat(ceiling.auditNamespaces()).isEmpty();
+    assertThat(InjectorConfigLoader.defaults().namespaceLabel())
+        .isEqualTo(new InjectorConfig.NamespaceLabel("lanyard.dev/inject", "enabled"));
   }
 }

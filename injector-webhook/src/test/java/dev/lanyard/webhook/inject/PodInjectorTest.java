@@ -122,17 +122,29 @@ class PodInjectorTest {
   @Nested
   class Sidecar {
     @Test
-    void aNonJvmContainerGetsANativeSidecarThatStartsFirstAndIsProbedOnReady() {
+    void aNonJvmContainerGetsANativeSidecarThatStartsFirstAndIsProbedOnItsHealthPort() {
       Pod pod = inject(TestPods.pythonPod()).pod();
 
       Container sidecar = init(pod, "lanyard-sidecar").orElseThrow();
       assertThat(sidecar.getRestartPolicy()).isEqualTo("Always");
       assertThat(sidecar.getStartupProbe().getHttpGet().getPath()).isEqualTo("/ready");
-      assertThat(sidecar.getStartupProbe().getHttpGet().getPort().getIntVal()).isEqualTo(15000);
+      assertThat(sidecar.getStartupProbe().getHttpGet().getPort().getIntVal()).isEqualTo(15021);
       assertThat(sidecar.getStartupProbe().getHttpGet().getHost())
           .as("the kubelet must probe the pod IP, not its own loopback")
           .isNull();
-      assertThat(env(sidecar, "LANYARD_ADMIN_ADDRESS")).contains("0.0.0.0:15000");
+      assertThat(env(sidecar, "LANYARD_HEALTH_ADDRESS")).contains("0.0.0.0:15021");
+      assertThat(sidecar.getPorts())
+          .as("only the health port is declared on the pod IP")
+          .extracting(port -> port.getName() + "=" + port.getContainerPort())
+          .containsExactly("lanyard-health=15021");
+    }
+
+    @Test
+    void theSidecarsAdminEndpointAndShutdownListenOnLoopback() {
+      Container sidecar = init(inject(TestPods.pythonPod()).pod(), "lanyard-sidecar").orElseThrow();
+
+      assertThat(env(sidecar, "LANYARD_ADMIN_ADDRESS")).contains("127.0.0.1:15000");
+      assertThat(env(sidecar, "LANYARD_SHUTDOWN_ADDRESS")).contains("127.0.0.1:15002");
       assertThat(env(sidecar, "LANYARD_OUTBOUND_PROXY")).contains("127.0.0.1:15001");
     }
 
@@ -194,6 +206,32 @@ class PodInjectorTest {
     }
 
     @Test
+    void anInboundPortDeclaredRawTcpIsAcceptedAndPassedToTheSidecarAnUnknownSuffixIsWarnedAbout() {
+      Pod raw = TestPods.pythonPod();
+      raw.getMetadata()
+          .setAnnotations(
+              new java.util.HashMap<>(
+                  java.util.Map.of("lanyard.dev/inbound", "8443:8080,15432:5432/tcp,9443:9090/http")));
+
+      InjectionResult accepted = inject(raw);
+
+      assertThat(accepted.report().admissionWarnings()).isEmpty();
+      Container sidecar = init(accepted.pod(), "lanyard-sidecar").orElseThrow();
+      assertThat(env(sidecar, "LANYARD_INBOUND")).contains("8443:8080,15432:5432/tcp,9443:9090/http");
+
+      Pod udp = TestPods.pythonPod();
+      udp.getMetadata()
+          .setAnnotations(new java.util.HashMap<>(java.util.Map.of("lanyard.dev/inbound", "8443:8080/udp")));
+
+      assertThat(inject(udp).report().admissionWarnings())
+          .anySatisfy(
+              w ->
+                  assertThat(w)
+                      .contains("entry \"8443:8080/udp\" is not <meshPort>:<appPort>[/tcp|/http]")
+                      .contains("15432:5432/tcp (raw TCP, no identity headers)"));
+    }
+
+    @Test
     void malformedJwtAndAuditAnnotationsAreWarnedAboutAndAnInboundAudienceWithoutSidecarToo() {
       Pod jvmOnly = TestPods.jvmPod();
       jvmOnly
@@ -250,6 +288,75 @@ class PodInjectorTest {
     }
 
     @Test
+    void serverIdsMeshCidrsAndExternalHostsReachJavaagentAndSidecarAndAnAnnotationWins() {
+      PodInjector withDefaults =
+          new PodInjector(
+              InjectorConfigLoader.fromYaml(
+                  "test config",
+                  """
+                  defaults:
+                    serverIds: "*.prod.svc=spiffe://example.org/ns/prod/**"
+                    meshCidrs: 10.96.0.0/12,10.244.0.0/16
+                    externalHosts: github.com
+                  """));
+      Pod mixed =
+          pod("mixed", container("jvm", "eclipse-temurin:21"), container("py", "python:3"));
+      mixed
+          .getMetadata()
+          .setAnnotations(
+              new java.util.HashMap<>(
+                  java.util.Map.of(
+                      "lanyard.dev/server-ids",
+                      "orders=spiffe://example.org/ns/shop/sa/orders")));
+
+      InjectionResult annotated = withDefaults.inject(mixed, RequestContext.of("apps"));
+      Container sidecar = init(annotated.pod(), "lanyard-sidecar").orElseThrow();
+      Container jvm = app(annotated.pod(), "jvm");
+      Container plain =
+          init(withDefaults.inject(TestPods.pythonPod(), RequestContext.of("apps")).pod(),
+                  "lanyard-sidecar")
+              .orElseThrow();
+
+      for (Container container : List.of(sidecar, jvm)) {
+        assertThat(env(container, "LANYARD_SERVER_IDS"))
+            .contains("orders=spiffe://example.org/ns/shop/sa/orders");
+        assertThat(env(container, "LANYARD_MESH_CIDRS")).contains("10.96.0.0/12,10.244.0.0/16");
+        assertThat(env(container, "LANYARD_EXTERNAL_HOSTS")).contains("github.com");
+      }
+      assertThat(env(app(annotated.pod(), "py"), "LANYARD_SERVER_IDS")).isEmpty();
+      assertThat(env(plain, "LANYARD_SERVER_IDS")).contains("*.prod.svc=spiffe://example.org/ns/prod/**");
+      assertThat(annotated.report().admissionWarnings()).isEmpty();
+      // Without configured defaults nothing is set: the runtime's own defaults apply.
+      Container bare = init(inject(TestPods.pythonPod()).pod(), "lanyard-sidecar").orElseThrow();
+      assertThat(env(bare, "LANYARD_SERVER_IDS")).isEmpty();
+      assertThat(env(bare, "LANYARD_MESH_CIDRS")).isEmpty();
+    }
+
+    @Test
+    void aMalformedServerIdsAnnotationIsWarnedAbout() {
+      Pod jvmOnly = TestPods.jvmPod();
+      jvmOnly
+          .getMetadata()
+          .setAnnotations(
+              new java.util.HashMap<>(
+                  java.util.Map.of("lanyard.dev/server-ids", "orders=ns/shop/sa/orders")));
+
+      InjectionResult result = inject(jvmOnly);
+
+      assertThat(result.report().admissionWarnings())
+          .anySatisfy(
+              w ->
+                  assertThat(w)
+                      .contains(
+                          "lanyard.dev/server-ids entry \"orders=ns/shop/sa/orders\" is not"
+                              + " host-glob=spiffe-id-pattern, e.g."
+                              + " payments.prod.svc=spiffe://example.org/ns/prod/sa/payments;"
+                              + " the workload will refuse to start with it"));
+      assertThat(env(app(result.pod(), "app"), "LANYARD_SERVER_IDS"))
+          .contains("orders=ns/shop/sa/orders");
+    }
+
+    @Test
     void aJvmAndANonJvmContainerGetTheJavaagentAndTheSidecarOnDifferentAdminPorts() {
       InjectionResult result =
           inject(pod("mixed", container("jvm", "eclipse-temurin:21"), container("py", "python:3")));
@@ -258,18 +365,108 @@ class PodInjectorTest {
           .isEqualTo(ContainerMode.JAVAAGENT);
       assertThat(result.report().container("py").orElseThrow().mode())
           .isEqualTo(ContainerMode.SIDECAR);
-      assertThat(env(app(result.pod(), "jvm"), "LANYARD_ADMIN_ADDRESS"))
-          .contains("127.0.0.1:15002");
       InjectionStatus status =
           InjectionStatus.parse(
                   result.pod().getMetadata().getAnnotations().get(LanyardNames.STATUS))
               .orElseThrow();
-      assertThat(status.adminPorts())
-          .containsExactly(
-              java.util.Map.entry("lanyard-sidecar", 15000), java.util.Map.entry("jvm", 15002));
+      int javaagentPort = status.adminPorts().get("jvm");
+      assertThat(status.adminPorts()).containsEntry("lanyard-sidecar", 15000);
+      assertThat(javaagentPort)
+          .as("the javaagent's admin port is none of the sidecar's listeners")
+          .isNotIn(LanyardPorts.sidecarPorts(TestPods.config()).keySet());
+      assertThat(env(app(result.pod(), "jvm"), "LANYARD_ADMIN_ADDRESS"))
+          .contains("127.0.0.1:" + javaagentPort);
       assertThat(result.pod().getSpec().getInitContainers())
           .extracting(Container::getName)
           .containsExactly("lanyard-javaagent", "lanyard-sidecar");
+    }
+
+    @Test
+    void severalJavaagentsNextToTheSidecarEachGetAPortOfTheirOwn() {
+      InjectionResult result =
+          inject(
+              pod(
+                  "many",
+                  container("a", "eclipse-temurin:21"),
+                  container("b", "eclipse-temurin:21"),
+                  container("c", "eclipse-temurin:21"),
+                  container("py", "python:3")));
+
+      InjectionStatus status =
+          InjectionStatus.parse(
+                  result.pod().getMetadata().getAnnotations().get(LanyardNames.STATUS))
+              .orElseThrow();
+      List<Integer> ports = List.copyOf(status.adminPorts().values());
+      assertThat(ports).doesNotHaveDuplicates().hasSize(4);
+      assertThat(ports.subList(1, 4))
+          .doesNotContainAnyElementsOf(LanyardPorts.sidecarPorts(TestPods.config()).keySet());
+    }
+  }
+
+  @Nested
+  class LanyardPortsInAnnotations {
+    private Pod withInbound(String inbound, Container... containers) {
+      Pod pod = pod("ports", containers);
+      pod.getMetadata()
+          .setAnnotations(new java.util.HashMap<>(java.util.Map.of("lanyard.dev/inbound", inbound)));
+      return pod;
+    }
+
+    @Test
+    void anInboundRouteToTheShutdownPortIsRefusedNamingThePortAndItsUse() {
+      InjectionResult result = inject(withInbound("8443:15002", container("py", "python:3")));
+
+      assertThat(result.report().refused()).isTrue();
+      assertThat(result.report().reasonCode()).isEqualTo("lanyard_port");
+      assertThat(result.report().summary())
+          .contains(
+              "lanyard.dev/inbound entry \"8443:15002\" routes mesh peers to port 15002, which is"
+                  + " the sidecar's POST /shutdown")
+          .contains("route the mesh port to the application's own port");
+      assertThat(result.pod().getMetadata().getAnnotations()).doesNotContainKey("lanyard.dev/status");
+    }
+
+    @Test
+    void everyLanyardPortIsRefusedAsAppOrMeshPort() {
+      for (String inbound : List.of("8443:15000", "8443:15001", "8443:15021", "15021:8080",
+          "15000:8080", "8443:8080,9443:15002")) {
+        InjectionResult result = inject(withInbound(inbound, container("py", "python:3")));
+        assertThat(result.report().refused()).as(inbound).isTrue();
+        assertThat(result.report().summary()).as(inbound).contains("which is the sidecar's");
+      }
+      assertThat(inject(withInbound("8443:8080", container("py", "python:3"))).report().refused())
+          .isFalse();
+    }
+
+    @Test
+    void anInboundRouteToAJavaagentsOwnAdminPortIsRefused() {
+      Container jvm = container("jvm", "eclipse-temurin:21");
+      jvm.setEnv(new java.util.ArrayList<>(List.of(new EnvVar("LANYARD_ADMIN_ADDRESS", "127.0.0.1:16000", null))));
+
+      InjectionResult result = inject(withInbound("8443:16000", jvm, container("py", "python:3")));
+
+      assertThat(result.report().summary())
+          .contains("port 16000, which is the javaagent admin endpoint of container jvm");
+    }
+
+    @Test
+    void inASidecarPodAnAppPortOnAFixedSidecarPortIsRefused() {
+      Container py = container("py", "python:3");
+      py.setPorts(new java.util.ArrayList<>(List.of(
+          new io.fabric8.kubernetes.api.model.ContainerPortBuilder().withContainerPort(15021).build())));
+      Container jvm = container("jvm", "eclipse-temurin:21");
+      jvm.setEnv(new java.util.ArrayList<>(List.of(new EnvVar("LANYARD_ADMIN_ADDRESS", "127.0.0.1:15002", null))));
+
+      InjectionResult result = inject(pod("clash", jvm, py));
+
+      assertThat(result.report().refused()).isTrue();
+      assertThat(result.report().summary())
+          .contains("container py declares port 15021, which is the sidecar's health port")
+          .contains("container jvm sets LANYARD_ADMIN_ADDRESS to port 15002, which is the"
+              + " sidecar's POST /shutdown");
+      assertThat(inject(pod("jvm-only", jvm)).report().refused())
+          .as("without a sidecar nothing else listens there")
+          .isFalse();
     }
   }
 

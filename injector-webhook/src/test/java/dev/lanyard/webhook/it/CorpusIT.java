@@ -1,12 +1,14 @@
 package dev.lanyard.webhook.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.junit.jupiter.api.DynamicTest.dynamicTest;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.lanyard.testkit.KubeApiServerExtension;
 import dev.lanyard.webhook.golden.GoldenCase;
+import dev.lanyard.webhook.inject.InjectionReport;
 import dev.lanyard.webhook.inject.InjectorConfig;
 import dev.lanyard.webhook.inject.JsonPatches;
 import dev.lanyard.webhook.inject.KubeJson;
@@ -17,8 +19,10 @@ import dev.lanyard.webhook.workload.WorkloadKind;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
 import java.nio.file.Path;
 import java.util.Map;
+import java.util.Optional;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -79,6 +83,7 @@ class CorpusIT {
   }
 
   private static void injectedObjectIsValidAndStable(GoldenCase golden) {
+    // A refused pod's output is its input: valid as such (the webhook, not the apiserver, refuses).
     HasMetadata stored = dryRunCreate(golden.outputObject(), PLAIN);
 
     ManifestInjector injector = new ManifestInjector(new PodInjector(golden.config()));
@@ -98,6 +103,17 @@ class CorpusIT {
     JsonNode input = golden.inputObject();
     if (!WorkloadKind.POD.kind().equals(input.path("kind").asText())) {
       return; // workloads reach the webhook only as the pods their controllers create
+    }
+    Optional<InjectionReport> report =
+        new ManifestInjector(new PodInjector(golden.config())).inject(input, LABELED).report();
+    if (report.map(InjectionReport::refused).orElse(false)) {
+      // Denied at admission: the apiserver answers with the webhook's reason.
+      assertThatThrownBy(() -> dryRunCreate(input, LABELED))
+          .as("%s is refused through the webhook", golden)
+          .isInstanceOf(KubernetesClientException.class)
+          .hasMessageContaining("denied the request")
+          .hasMessageContaining(report.get().summary());
+      return;
     }
     Pod admitted = (Pod) dryRunCreate(input, LABELED);
     if (!hasStatus(KubeJson.tree(admitted))) {

@@ -79,6 +79,23 @@ final class WebhookFixture implements AutoCloseable {
     port = server.port();
   }
 
+  /**
+   * POSTs {@code body} to {@code /mutate} directly, as any pod that reaches the webhook's port can:
+   * nothing here comes from the apiserver.
+   */
+  java.net.http.HttpResponse<String> postDirectly(byte[] body) throws Exception {
+    return certificates
+        .client()
+        .send(
+            java.net.http.HttpRequest.newBuilder(
+                    java.net.URI.create("https://127.0.0.1:" + port + "/mutate"))
+                .header("Content-Type", "application/json")
+                .POST(java.net.http.HttpRequest.BodyPublishers.ofByteArray(body))
+                .timeout(Duration.ofSeconds(10))
+                .build(),
+            java.net.http.HttpResponse.BodyHandlers.ofString());
+  }
+
   /** Stops the webhook; the registration stays, pointing at a closed port. */
   void stop() {
     server.close();

@@ -60,7 +60,13 @@ class WebhookIT {
             directory,
             TestPods.config(),
             metrics -> {
-              events = new OwnerEvents(kube.server().adminClient(), metrics, Clock.systemUTC());
+              events =
+                  new OwnerEvents(
+                      kube.server().adminClient(),
+                      metrics,
+                      Clock.systemUTC(),
+                      TestPods.config().namespaceLabel(),
+                      TestPods.config().webhookNamespace());
               return events;
             });
     webhook.createNamespace(INJECTED, Map.of(LanyardNames.INJECT, LanyardNames.NAMESPACE_ENABLED));
@@ -180,6 +186,79 @@ class WebhookIT {
     Container sidecar = TestPods.init(pod, "lanyard-sidecar").orElseThrow();
     assertThat(sidecar.getRestartPolicy()).isEqualTo("Always");
     assertThat(sidecar.getStartupProbe().getHttpGet().getPath()).isEqualTo("/ready");
+  }
+
+  /**
+   * Issue 17 item 5: the sidecar's listeners (admin, proxy, /shutdown, health) and the javaagent's
+   * admin endpoint each get a port of their own, as the apiserver stores the pod. Before, the
+   * javaagent got 15002, the sidecar's /shutdown port.
+   */
+  @Test
+  void aJvmAndANonJvmContainerGetDistinctLanyardPortsInStatusAndEnv() {
+    Pod pod =
+        client()
+            .pods()
+            .inNamespace(INJECTED)
+            .resource(
+                TestPods.pod(
+                    "mixed-ports",
+                    TestPods.container("planner", JVM_IMAGE),
+                    TestPods.container("ui", "node:20")))
+            .create();
+    pod = client().pods().inNamespace(INJECTED).withName(pod.getMetadata().getName()).get();
+
+    InjectionStatus status =
+        InjectionStatus.parse(pod.getMetadata().getAnnotations().get(LanyardNames.STATUS))
+            .orElseThrow();
+    Container sidecar = TestPods.init(pod, "lanyard-sidecar").orElseThrow();
+    Container planner = TestPods.app(pod, "planner");
+    Map<String, Integer> listeners = new java.util.LinkedHashMap<>();
+    // Where the sidecar listens: its env, or the sidecar's own default when the env is unset
+    // (/shutdown on 127.0.0.1:15002; the health port is off unless set).
+    Map<String, String> sidecarDefaults =
+        Map.of("LANYARD_SHUTDOWN_ADDRESS", "127.0.0.1:15002");
+    for (String key :
+        List.of(
+            "LANYARD_ADMIN_ADDRESS",
+            "LANYARD_OUTBOUND_PROXY",
+            "LANYARD_SHUTDOWN_ADDRESS",
+            "LANYARD_HEALTH_ADDRESS")) {
+      env(sidecar, key)
+          .or(() -> Optional.ofNullable(sidecarDefaults.get(key)))
+          .ifPresent(address -> listeners.put("sidecar " + key, port(address)));
+    }
+    listeners.put("planner LANYARD_ADMIN_ADDRESS", port(env(planner, "LANYARD_ADMIN_ADDRESS").orElseThrow()));
+
+    assertThat(listeners.values()).as("Lanyard's listeners in pod %s", listeners).doesNotHaveDuplicates();
+    assertThat(status.adminPorts())
+        .containsEntry("lanyard-sidecar", listeners.get("sidecar LANYARD_ADMIN_ADDRESS"))
+        .containsEntry("planner", listeners.get("planner LANYARD_ADMIN_ADDRESS"));
+    assertThat(env(sidecar, "LANYARD_ADMIN_ADDRESS")).hasValueSatisfying(v -> assertThat(v).startsWith("127.0.0.1:"));
+    assertThat(env(sidecar, "LANYARD_HEALTH_ADDRESS")).contains("0.0.0.0:15021");
+    assertThat(sidecar.getStartupProbe().getHttpGet().getPort().getIntVal()).isEqualTo(15021);
+  }
+
+  /** Issue 17 item 5: an inbound route to the sidecar's /shutdown is denied, with the reason. */
+  @Test
+  void anInboundRouteToTheShutdownPortIsDeniedNamingThePortAndItsUse() {
+    Pod pod =
+        new PodBuilder(TestPods.pod("drainable", TestPods.container("ui", "node:20")))
+            .editMetadata()
+            .addToAnnotations(LanyardNames.INBOUND, "8443:15002")
+            .endMetadata()
+            .build();
+
+    assertThatThrownBy(() -> client().pods().inNamespace(INJECTED).resource(pod).create())
+        .isInstanceOf(KubernetesClientException.class)
+        .hasMessageContaining("denied the request")
+        .hasMessageContaining(
+            "lanyard.dev/inbound entry \"8443:15002\" routes mesh peers to port 15002, which is"
+                + " the sidecar's POST /shutdown");
+    assertThat(client().pods().inNamespace(INJECTED).withName("drainable").get()).isNull();
+  }
+
+  private static int port(String hostPort) {
+    return Integer.parseInt(hostPort.substring(hostPort.lastIndexOf(':') + 1));
   }
 
   @Test
@@ -336,6 +415,39 @@ class WebhookIT {
   }
 
   @Test
+  void aReviewPostedStraightToTheWebhookPlantsNoEventOnAForgedOwner() throws Exception {
+    // What any pod that reaches /mutate can send: a pod "owned" by a kube-system ReplicaSet that
+    // does not exist, and one naming a real ReplicaSet of a labeled namespace with a wrong uid.
+    ReplicaSet real = replicaSet(INJECTED, "forged-target");
+    Pod inKubeSystem = ownedPod("coredns-", "ReplicaSet", "coredns-5d78c9869d", "0c1d-forged");
+    Pod wrongUid = ownedPod("forged-target-", "ReplicaSet", "forged-target", "0c1d-forged");
+    double before = webhook.metrics().events("unconfirmed_owner");
+
+    assertThat(
+            webhook
+                .postDirectly(
+                    dev.lanyard.webhook.admission.Reviews.podCreate(
+                        "forged-1", inKubeSystem, "kube-system", false))
+                .statusCode())
+        .isEqualTo(200);
+    assertThat(
+            webhook
+                .postDirectly(
+                    dev.lanyard.webhook.admission.Reviews.podCreate(
+                        "forged-2", wrongUid, INJECTED, false))
+                .statusCode())
+        .isEqualTo(200);
+
+    awaitMetric("unconfirmed_owner", before + 2);
+    assertThat(client().v1().events().inNamespace("kube-system").list().getItems())
+        .as("Events in kube-system")
+        .noneMatch(e -> "lanyard-webhook".equals(e.getReportingComponent()));
+    assertThat(client().v1().events().inNamespace(INJECTED).list().getItems())
+        .as("Events on the real ReplicaSet %s", real.getMetadata().getName())
+        .noneMatch(e -> "forged-target".equals(e.getInvolvedObject().getName()));
+  }
+
+  @Test
   void checkInjectExplainsLivePodsAndIdentitiesListsInjectedOnes() {
     client()
         .pods()
@@ -420,6 +532,74 @@ class WebhookIT {
     }
     throw new AssertionError(
         "no " + reason + " Event on " + involvedName + " in " + namespace + " within 20 s");
+  }
+
+  private static ReplicaSet replicaSet(String namespace, String name) {
+    return client()
+        .apps()
+        .replicaSets()
+        .inNamespace(namespace)
+        .resource(
+            new ReplicaSetBuilder()
+                .withNewMetadata()
+                .withName(name)
+                .endMetadata()
+                .withNewSpec()
+                .withReplicas(0)
+                .withNewSelector()
+                .addToMatchLabels("app", name)
+                .endSelector()
+                .withNewTemplate()
+                .withNewMetadata()
+                .addToLabels("app", name)
+                .endMetadata()
+                .withNewSpec()
+                .addNewContainer()
+                .withName("app")
+                .withImage("nginx:1.27")
+                .endContainer()
+                .endSpec()
+                .endTemplate()
+                .endSpec()
+                .build())
+        .create();
+  }
+
+  private static Pod ownedPod(String generateName, String kind, String owner, String uid) {
+    return new PodBuilder()
+        .withNewMetadata()
+        .withGenerateName(generateName)
+        .addNewOwnerReference()
+        .withApiVersion("apps/v1")
+        .withKind(kind)
+        .withName(owner)
+        .withUid(uid)
+        .withController(true)
+        .endOwnerReference()
+        .endMetadata()
+        .withNewSpec()
+        .addNewContainer()
+        .withName("app")
+        .withImage("nginx:1.27")
+        .endContainer()
+        .endSpec()
+        .build();
+  }
+
+  private static void awaitMetric(String result, double atLeast) throws InterruptedException {
+    long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+    while (webhook.metrics().events(result) < atLeast) {
+      if (System.nanoTime() > deadline) {
+        throw new AssertionError(
+            "lanyard_webhook_events_total{result=\""
+                + result
+                + "\"} stayed at "
+                + webhook.metrics().events(result)
+                + ", expected "
+                + atLeast);
+      }
+      Thread.sleep(100);
+    }
   }
 
   private static Optional<String> env(Container container, String name) {

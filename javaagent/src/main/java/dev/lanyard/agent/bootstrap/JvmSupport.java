@@ -4,6 +4,9 @@ package dev.lanyard.agent.bootstrap;
 final class JvmSupport {
   static final int MINIMUM_FEATURE = 11;
 
+  /** The package of the source-file launcher ({@code java App.java}), in module jdk.compiler. */
+  static final String SOURCE_LAUNCHER_PACKAGE = "com.sun.tools.javac.launcher.";
+
   private JvmSupport() {}
 
   /** Null when this Java version is supported, else a sentence saying why not. */
@@ -31,24 +34,32 @@ final class JvmSupport {
   }
 
   /**
-   * True for the JDK's own tools (keytool, jcmd, jps, jstack, jshell, javac, ...), which see the
-   * same JAVA_TOOL_OPTIONS as the workload but make no mesh calls: {@code sun.java.command} names
-   * their main class, which lives in a JDK package (optionally prefixed by its module).
+   * The JDK tool this JVM runs (keytool, jcmd, jps, jshell, javac, jar, ...), or null for an
+   * application. Tools see the same JAVA_TOOL_OPTIONS as the workload but make no mesh calls. Since
+   * Java 9 their launchers start the main class from its JDK module, so {@code sun.java.command}
+   * reads {@code module/class}, with a {@code java.} or {@code jdk.} module; that is the only
+   * thing taken for a tool (an application's own {@code com.sun.*} main class, GlassFish's say, is
+   * an application). One JDK "tool" is an application: the source-file launcher of
+   * {@code java App.java} (JEP 330/458: {@code com.sun.tools.javac.launcher.Main} up to Java 21,
+   * {@code SourceLauncher} from 22) runs the program in that file.
    */
-  static boolean isJdkTool(String javaCommand) {
+  static String jdkTool(String javaCommand) {
     if (javaCommand == null || javaCommand.trim().isEmpty()) {
-      return false;
+      return null;
     }
     String main = javaCommand.trim().split("\\s+")[0];
     int slash = main.indexOf('/');
-    if (slash >= 0) {
-      String module = main.substring(0, slash);
-      if (module.startsWith("jdk.") || module.startsWith("java.")) {
-        return true;
-      }
-      main = main.substring(slash + 1);
+    if (slash < 0) {
+      return null;
     }
-    return main.startsWith("sun.") || main.startsWith("com.sun.") || main.startsWith("jdk.");
+    String module = main.substring(0, slash);
+    if (!module.startsWith("jdk.") && !module.startsWith("java.")) {
+      return null;
+    }
+    if (main.substring(slash + 1).startsWith(SOURCE_LAUNCHER_PACKAGE)) {
+      return null;
+    }
+    return main;
   }
 
   /** The platform class loader (Java 9+), found reflectively because this class is Java 8. */

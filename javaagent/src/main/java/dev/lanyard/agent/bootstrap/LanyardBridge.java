@@ -110,7 +110,8 @@ public final class LanyardBridge {
 
   /**
    * Called when a JDK SSLEngine, SSLSocket or SSLServerSocket may have entered server mode or had
-   * its client-auth setting changed: a mesh server demands the client's SVID.
+   * its client-auth setting changed (by a setter or by SSLParameters): a mesh server demands the
+   * client's SVID, and "want" becomes "need".
    */
   public static void enforceClientAuth(Object tls) {
     try {
@@ -128,7 +129,8 @@ public final class LanyardBridge {
         }
       } else if (tls instanceof SSLServerSocket) {
         SSLServerSocket server = (SSLServerSocket) tls;
-        if (!server.getUseClientMode() && !server.getNeedClientAuth()
+        // Unbound, its port is unknown: accept() decides, so that an exempt port stays exempt.
+        if (server.isBound() && !server.getUseClientMode() && !server.getNeedClientAuth()
             && requireClientCertificate(server.getLocalPort())) {
           server.setNeedClientAuth(true);
         }
@@ -138,13 +140,13 @@ public final class LanyardBridge {
     }
   }
 
-  public static boolean isAuthorizedSpiffePeer(SSLSession session) {
+  public static boolean isAuthorizedSpiffePeer(String host, SSLSession session) {
     TlsHooks current = hooks;
-    if (current == null || session == null) {
+    if (current == null || session == null || host == null) {
       return false;
     }
     try {
-      return current.isAuthorizedSpiffePeer(session);
+      return current.isAuthorizedSpiffePeer(host, session);
     } catch (Throwable t) {
       logOnce("isAuthorizedSpiffePeer", t);
       return false;

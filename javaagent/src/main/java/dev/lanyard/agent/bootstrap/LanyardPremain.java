@@ -12,8 +12,11 @@ import java.net.URL;
  * <ul>
  *   <li>compiled for Java 8, so that on a JVM older than 11 it prints one line and returns, and the
  *       application starts untouched (an agent class that cannot load would abort the JVM);
- *   <li>JDK tools started with the same {@code JAVA_TOOL_OPTIONS} (keytool, jcmd, jps, ...) are
- *       skipped quietly;
+ *   <li>JDK tools started with the same {@code JAVA_TOOL_OPTIONS} (keytool, jcmd, jps, javac,
+ *       ...) are skipped, with one line; a program run from source ({@code java App.java}) is an
+ *       application and gets Lanyard;
+ *   <li>whenever it steps aside (old Java, a JDK tool, a failure), it says so in one line on
+ *       stderr, so no JVM runs without Lanyard unnoticed;
  *   <li>it has the bridge classes defined in the bootstrap class loader (so advice inlined into
  *       JDK classes can reach {@link LanyardBridge}), then hands off to the installer in an
  *       isolated {@link AgentClassLoader};
@@ -23,6 +26,7 @@ import java.net.URL;
 public final class LanyardPremain {
   static final String INJECTOR = "dev.lanyard.agent.BootstrapInjector";
   static final String INSTALLER = "dev.lanyard.agent.AgentInstaller";
+  static final String BRIDGE = "dev.lanyard.agent.bootstrap.LanyardBridge";
 
   private LanyardPremain() {}
 
@@ -42,7 +46,16 @@ public final class LanyardPremain {
             + "; the application runs without Lanyard");
         return;
       }
-      if (JvmSupport.isJdkTool(System.getProperty("sun.java.command"))) {
+      String tool = JvmSupport.jdkTool(System.getProperty("sun.java.command"));
+      if (tool != null) {
+        System.err.println("lanyard: javaagent not started: " + tool + " is a JDK tool, not an"
+            + " application; it runs without Lanyard");
+        return;
+      }
+      if (alreadyStarted()) {
+        System.err.println("lanyard: javaagent not started again: it is already running in this"
+            + " JVM (listed twice, e.g. in JAVA_TOOL_OPTIONS and on the command line?); this copy"
+            + " steps aside");
         return;
       }
       File agentJar = agentJar();
@@ -56,10 +69,23 @@ public final class LanyardPremain {
           "install", Instrumentation.class, String.class, File.class, boolean.class);
       install.invoke(null, instrumentation, agentArgs, agentJar, late);
     } catch (Throwable t) {
-      Throwable cause = t instanceof java.lang.reflect.InvocationTargetException && t.getCause() != null
-          ? t.getCause() : t;
+      Throwable cause = t;
+      while (cause instanceof java.lang.reflect.InvocationTargetException
+          && cause.getCause() != null) {
+        cause = cause.getCause();
+      }
       System.err.println("lanyard: ERROR javaagent failed to start, the application runs without"
           + " Lanyard: " + cause);
+    }
+  }
+
+  /** Whether a copy of the agent has already put its bridge into the bootstrap class loader. */
+  private static boolean alreadyStarted() {
+    try {
+      Class.forName(BRIDGE, false, null);
+      return true;
+    } catch (ClassNotFoundException e) {
+      return false;
     }
   }
 

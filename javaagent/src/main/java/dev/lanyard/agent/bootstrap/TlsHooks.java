@@ -40,8 +40,11 @@ public interface TlsHooks {
   /** Whether a server accepting TLS on {@code localPort} (-1 when unknown) must demand a client SVID. */
   boolean requireClientCertificate(int localPort);
 
-  /** Whether this session's peer presented an SVID that a Lanyard trust manager authorized. */
-  boolean isAuthorizedSpiffePeer(SSLSession session);
+  /**
+   * Whether this session's peer presented an SVID that a Lanyard trust manager accepted as the
+   * identity of the mesh destination {@code host} (secure naming), not merely of some host.
+   */
+  boolean isAuthorizedSpiffePeer(String host, SSLSession session);
 
   /** Whether {@code certificate} is an SVID leaf that a Lanyard trust manager authorized. */
   boolean isAuthorizedSpiffeLeaf(Object certificate);

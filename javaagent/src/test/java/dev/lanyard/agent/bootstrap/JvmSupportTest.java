@@ -25,16 +25,32 @@ class JvmSupportTest {
     assertThat(JvmSupport.whyUnsupported("17")).isNull();
   }
 
+  /** What {@code sun.java.command} reads in each tool, as seen on JDK 17 and Temurin 25. */
   @ParameterizedTest
   @ValueSource(strings = {
-      "sun.security.tools.keytool.Main -list -keystore x.p12",
-      "sun.tools.jcmd.JCmd 1234 VM.flags",
+      "java.base/sun.security.tools.keytool.Main -list -keystore x.p12",
+      "jdk.jcmd/sun.tools.jcmd.JCmd 1234 VM.flags",
       "jdk.jcmd/sun.tools.jps.Jps",
-      "jdk.jshell/jdk.internal.jshell.tool.JShellToolProvider",
-      "com.sun.tools.javac.Main Foo.java",
-      "jdk.jfr/jdk.jfr.internal.tool.Main print x.jfr"})
-  void recognisesJdkTools(String javaCommand) {
-    assertThat(JvmSupport.isJdkTool(javaCommand)).isTrue();
+      "jdk.jshell/jdk.internal.jshell.tool.JShellToolProvider -q",
+      "jdk.compiler/com.sun.tools.javac.Main -d out Foo.java",
+      "jdk.jartool/sun.tools.jar.Main --version",
+      "jdk.javadoc/jdk.javadoc.internal.tool.Main --version",
+      "jdk.jlink/jdk.tools.jlink.internal.Main --version",
+      "jdk.jdeps/com.sun.tools.jdeps.Main --version",
+      "jdk.jfr/jdk.jfr.internal.tool.Main print x.jfr",
+      "jdk.httpserver/sun.net.httpserver.simpleserver.Main"})
+  void recognisesJdkToolsByTheirModule(String javaCommand) {
+    assertThat(JvmSupport.jdkTool(javaCommand)).isEqualTo(javaCommand.split(" ")[0]);
+  }
+
+  /** {@code java App.java} (JEP 330 up to Java 21, JEP 458's SourceLauncher from 22) is a program. */
+  @ParameterizedTest
+  @ValueSource(strings = {
+      "jdk.compiler/com.sun.tools.javac.launcher.Main App.java",
+      "jdk.compiler/com.sun.tools.javac.launcher.SourceLauncher App.java --port 8443",
+      "jdk.compiler/com.sun.tools.javac.launcher.Main /usr/local/bin/script"})
+  void aProgramRunFromItsSourceFileIsAnApplication(String javaCommand) {
+    assertThat(JvmSupport.jdkTool(javaCommand)).isNull();
   }
 
   @ParameterizedTest
@@ -42,14 +58,17 @@ class JvmSupportTest {
       "com.example.orchestrator.Main --port 8443",
       "/app/service.jar",
       "org.springframework.boot.loader.launch.JarLauncher",
-      "my.module/com.example.Main"})
-  void treatsApplicationsAsApplications(String javaCommand) {
-    assertThat(JvmSupport.isJdkTool(javaCommand)).isFalse();
+      "my.module/com.example.Main",
+      "com.sun.enterprise.glassfish.bootstrap.ASMain -domainname domain1",
+      "sun.security.tools.keytool.Main",
+      "jdk.example.Main"})
+  void treatsApplicationsAsApplicationsWhateverTheirPackage(String javaCommand) {
+    assertThat(JvmSupport.jdkTool(javaCommand)).isNull();
   }
 
   @Test
   void anUnknownCommandIsAnApplication() {
-    assertThat(JvmSupport.isJdkTool(null)).isFalse();
-    assertThat(JvmSupport.isJdkTool("  ")).isFalse();
+    assertThat(JvmSupport.jdkTool(null)).isNull();
+    assertThat(JvmSupport.jdkTool("  ")).isNull();
   }
 }

@@ -130,7 +130,7 @@ class RotationSoakIT {
       int tcpA = FreePorts.next();
       Workload sidecarB = start(sidecar("sidecar-b", sidecarBGid, cluster)
           .env("LANYARD_INBOUND", meshHttp + ":" + app.port() + ","
-              + meshEcho + ":" + echoApp.getLocalPort()), "lanyard: sidecar ready");
+              + meshEcho + ":" + echoApp.getLocalPort() + "/tcp"), "lanyard: sidecar ready");
       Workload sidecarA = start(sidecar("sidecar-a", sidecarAGid, cluster)
           .env("LANYARD_OUTBOUND_PROXY", "127.0.0.1:" + proxyA)
           .env("LANYARD_OUTBOUND", "127.0.0.1:" + tcpA + "=localhost:" + meshEcho)
