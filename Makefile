@@ -6,7 +6,7 @@ NEWEST_JDK ?= $(lastword $(sort $(wildcard /usr/lib/jvm/temurin-*-jdk-amd64)))
 
 .PHONY: tools build test test-newest-jdk demo bench soak clean
 
-tools:            ## build the real SPIRE, kube-apiserver, etcd, kubectl, helm, ghostunnel (cached)
+tools:            ## build the real SPIRE, Kubernetes (control plane and node), etcd, CoreDNS, helm, ghostunnel and the node's images (cached)
 	scripts/install-tools.sh
 
 build:            ## compile and package every module, no tests

@@ -13,7 +13,11 @@ KUBERNETES_VERSION=1.35.4
 ETCD_VERSION=3.6.5
 HELM_VERSION=3.21.4
 GHOSTUNNEL_VERSION=1.8.4
-DEBIAN_PACKAGES=(wrk iproute2 util-linux curl openssl)
+COREDNS_VERSION=1.13.1
+# The test node (testkit's KubeNode): containerd 1.6 with its CRI plugin, runc, the CNI plugins in
+# /usr/lib/cni, iptables and conntrack for kube-proxy, debootstrap and busybox-static for the images.
+DEBIAN_PACKAGES=(wrk iproute2 util-linux curl openssl
+  containerd runc containernetworking-plugins iptables conntrack debootstrap busybox-static)
 
 REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 TOOLS=${LANYARD_TOOLS:-$HOME/.cache/lanyard/tools}
@@ -81,8 +85,8 @@ build_spire() {
     github.com/spiffe/spire/cmd/spire-server github.com/spiffe/spire/cmd/spire-agent
 }
 
-build_kubernetes() {
-  cd "$REPO/scripts/tools/kube"
+# Version ldflags that make the Kubernetes binaries' --version (and kubectl's skew check) truthful.
+kube_ldflags() {
   local major=${KUBERNETES_VERSION%%.*} minor=${KUBERNETES_VERSION#*.}; minor=${minor%%.*}
   local v="v$KUBERNETES_VERSION"
   local ldflags="-s -w"
@@ -91,9 +95,34 @@ build_kubernetes() {
     ldflags+=" -X $pkg.gitVersion=$v -X $pkg.gitMajor=$major -X $pkg.gitMinor=$minor"
     ldflags+=" -X $pkg.gitTreeState=clean -X $pkg.buildDate=2026-01-01T00:00:00Z"
   done
-  run "$1" env CGO_ENABLED=0 go build -tags tools -ldflags "$ldflags" -o "$BIN/" \
+  echo "$ldflags"
+}
+
+build_kubernetes() {
+  cd "$REPO/scripts/tools/kube"
+  run "$1" env CGO_ENABLED=0 go build -tags tools -ldflags "$(kube_ldflags)" -o "$BIN/" \
     k8s.io/kubernetes/cmd/kube-apiserver k8s.io/kubernetes/cmd/kubectl
   run "$1" env CGO_ENABLED=0 go build -tags tools -o "$BIN/etcd" go.etcd.io/etcd/server/v3
+}
+
+# The node components, from the same wrapper module (its go.mod pins their extra requirements).
+build_kube_node() {
+  cd "$REPO/scripts/tools/kube"
+  run "$1" env CGO_ENABLED=0 go build -tags tools -ldflags "$(kube_ldflags)" -o "$BIN/" \
+    k8s.io/kubernetes/cmd/kubelet k8s.io/kubernetes/cmd/kube-proxy \
+    k8s.io/kubernetes/cmd/kube-scheduler k8s.io/kubernetes/cmd/kube-controller-manager
+}
+
+# CoreDNS with only the plugins cluster DNS needs (see scripts/tools/coredns/main.go); static.
+build_coredns() {
+  cd "$REPO/scripts/tools/coredns"
+  run "$1" env CGO_ENABLED=0 go build -ldflags "-s -w" -o "$BIN/coredns" .
+}
+
+# The pod sandbox process: static, so its image is this one file.
+build_pause() {
+  run "$1" gcc -static -O2 -Wall -Wextra -Werror -o "$BIN/pause" "$REPO/scripts/tools/pause/pause.c"
+  run "$1" strip "$BIN/pause"
 }
 
 build_helm() {
@@ -127,7 +156,7 @@ install_debian_packages() {
 }
 
 require_command go "Go 1.25 or newer is needed to build SPIRE, kube-apiserver, etcd, helm, ghostunnel"
-require_command gcc "cgo builds of SPIRE and ghostunnel need gcc"
+require_command gcc "cgo builds of SPIRE and ghostunnel, and the static pause binary, need gcc"
 require_command java "JDK 17 or newer"
 
 install_debian_packages
@@ -135,8 +164,17 @@ tool spire "$SPIRE_VERSION" "spire-server spire-agent" build_spire \
   "$REPO/scripts/tools/spire/go.mod" "$REPO/scripts/tools/spire/go.sum"
 tool kubernetes "$KUBERNETES_VERSION+etcd$ETCD_VERSION" "kube-apiserver kubectl etcd" build_kubernetes \
   "$REPO/scripts/tools/kube/go.mod" "$REPO/scripts/tools/kube/go.sum"
+tool kube-node "$KUBERNETES_VERSION" "kubelet kube-proxy kube-scheduler kube-controller-manager" \
+  build_kube_node "$REPO/scripts/tools/kube/go.mod" "$REPO/scripts/tools/kube/go.sum"
+tool coredns "$COREDNS_VERSION" "coredns" build_coredns \
+  "$REPO/scripts/tools/coredns/go.mod" "$REPO/scripts/tools/coredns/go.sum" \
+  "$REPO/scripts/tools/coredns/main.go"
+tool pause "1" "pause" build_pause "$REPO/scripts/tools/pause/pause.c"
 tool helm "$HELM_VERSION" "helm" build_helm
 tool ghostunnel "$GHOSTUNNEL_VERSION" "ghostunnel" build_ghostunnel \
   "$REPO/scripts/tools/ghostunnel/go.mod" "$REPO/scripts/tools/ghostunnel/go.sum"
+
+# The node's images (pause, busybox, coredns, the JRE base), each cached by its inputs.
+LANYARD_TOOLS="$TOOLS" "$REPO/scripts/build-images.sh"
 
 say "all tools ready in $BIN ($(( $(date +%s) - START ))s)"

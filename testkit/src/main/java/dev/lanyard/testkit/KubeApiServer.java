@@ -30,26 +30,62 @@ import javax.net.ssl.TrustManagerFactory;
 public final class KubeApiServer implements AutoCloseable {
   private static final char[] NO_PASSWORD = new char[0];
 
+  /**
+   * Where and how the control plane runs. The standalone server: loopback, no controllers, so no
+   * ServiceAccount admission and no endpoint reconciler. {@link KubeNode} places it in the node's
+   * network namespace on the node's address, with the settings a kubelet needs.
+   *
+   * @param address the address kube-apiserver binds and advertises
+   * @param port its secure port
+   * @param launcher a prefix for every command (such as {@code nsenter --net=...}), or empty
+   * @param servingIps extra IP addresses in its serving certificate (the {@code kubernetes} Service's)
+   * @param clusterArgs flags that differ between the two: admission, authorization, kubelet client
+   */
+  record Placement(String address, int port, List<String> launcher, List<String> servingIps,
+      List<String> clusterArgs) {
+    static Placement standalone() {
+      return new Placement("127.0.0.1", FreePorts.next(), List.of(), List.of(), List.of(
+          "--authorization-mode", "RBAC",
+          "--disable-admission-plugins", "ServiceAccount",
+          "--endpoint-reconciler-type", "none"));
+    }
+  }
+
   private final TempDir root;
   private final TestPki pki;
   private final TestPki.Issued admin;
-  private final int port;
+  private final Placement placement;
   private ManagedProcess etcd;
   private ManagedProcess apiserver;
   private KubernetesClient client;
 
-  private KubeApiServer(TempDir root) {
+  private KubeApiServer(TempDir root, TestPki pki, Placement placement) {
     this.root = root;
-    this.pki = TestPki.create("lanyard-test-kubernetes-ca");
+    this.pki = pki;
     this.admin = pki.client("lanyard-admin", "system:masters");
-    this.port = FreePorts.next();
+    this.placement = placement;
   }
 
   /** Starts etcd and kube-apiserver and waits for /readyz. Cleans up if anything fails. */
   public static KubeApiServer start() {
-    Tools.require("etcd");
-    Tools.require("kube-apiserver");
-    KubeApiServer server = new KubeApiServer(TempDir.create("lanyard-kube-"));
+    TempDir root = TempDir.create("lanyard-kube-");
+    KubeApiServer server = start(root, TestPki.create("lanyard-test-kubernetes-ca"), Placement.standalone());
+    return server;
+  }
+
+  /**
+   * Starts etcd and kube-apiserver under {@code root} (which the server then owns and deletes on
+   * close). Fails with the logs, after cleaning up, if either does not come up.
+   */
+  static KubeApiServer start(TempDir root, TestPki pki, Placement placement) {
+    try {
+      Tools.require("etcd");
+      Tools.require("kube-apiserver");
+    } catch (IllegalStateException e) {
+      root.close();
+      throw e;
+    }
+    KubeApiServer server = new KubeApiServer(root, pki, placement);
     try {
       server.startEtcd();
       server.startApiserver();
@@ -64,7 +100,27 @@ public final class KubeApiServer implements AutoCloseable {
   }
 
   public String url() {
-    return "https://127.0.0.1:" + port;
+    return "https://" + placement.address() + ":" + placement.port();
+  }
+
+  /** The CA that signs every certificate of this cluster (serving, clients, kubelet). */
+  TestPki pki() {
+    return pki;
+  }
+
+  /** The directory this server keeps its data, certificates and logs in. */
+  Path root() {
+    return root.path();
+  }
+
+  /** The key the apiserver's ServiceAccount tokens are signed with (kube-controller-manager's too). */
+  Path serviceAccountKey() {
+    return root.path().resolve("pki").resolve("sa.key");
+  }
+
+  /** A kubeconfig file for {@code credentials} (a client certificate from {@link #pki()}). */
+  Path writeKubeconfig(Path file, TestPki.Issued credentials) {
+    return write(file, kubeconfigText(credentials));
   }
 
   /** The CA that signed the apiserver's serving certificate (PEM). */
@@ -99,10 +155,17 @@ public final class KubeApiServer implements AutoCloseable {
 
   /** Runs the real kubectl (built with the apiserver) against this server. */
   public Command.Result kubectl(String... args) {
+    return kubectl(Duration.ofSeconds(60), args);
+  }
+
+  /** Runs the real kubectl, killing it after {@code timeout} (for {@code rollout status}, {@code wait}). */
+  public Command.Result kubectl(Duration timeout, String... args) {
     List<String> command = new java.util.ArrayList<>(List.of(
-        Tools.require("kubectl").toString(), "--kubeconfig", kubeconfig().toString()));
+        Tools.require("kubectl").toString(), "--kubeconfig", kubeconfig().toString(),
+        // its discovery cache stays with this server instead of in ~/.kube
+        "--cache-dir", root.path().resolve("kubectl-cache").toString()));
     command.addAll(List.of(args));
-    return Command.run(Duration.ofSeconds(60), command);
+    return Command.run(timeout, command);
   }
 
   public String logs() {
@@ -137,7 +200,7 @@ public final class KubeApiServer implements AutoCloseable {
     int peerPort = FreePorts.next();
     String client = "http://127.0.0.1:" + etcdClientPort;
     String peer = "http://127.0.0.1:" + peerPort;
-    etcd = ManagedProcess.start("etcd", List.of(
+    etcd = ManagedProcess.start("etcd", launched(
         Tools.require("etcd").toString(),
         "--name", "lanyard-test",
         "--data-dir", root.dir("etcd").toString(),
@@ -146,26 +209,54 @@ public final class KubeApiServer implements AutoCloseable {
         "--initial-cluster", "lanyard-test=" + peer,
         "--unsafe-no-fsync", "--log-level", "warn"),
         Map.of(), root.path(), root.path().resolve("etcd.log"));
-    awaitHttp200(client + "/health", Duration.ofSeconds(30), HttpClient.newHttpClient(), etcd);
+    if (placement.launcher().isEmpty()) {
+      awaitHttp200(client + "/health", Duration.ofSeconds(30), HttpClient.newHttpClient(), etcd);
+    } else {
+      awaitInPlacement(client + "/health", Duration.ofSeconds(30), etcd);
+    }
+  }
+
+  /**
+   * Waits for a URL that only the placement's network reaches (etcd stays on the node's own
+   * loopback: nothing outside the node, pods included, may talk to it).
+   */
+  private void awaitInPlacement(String url, Duration timeout, ManagedProcess process) {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    String last = "no answer";
+    while (System.nanoTime() < deadline) {
+      if (!process.isAlive()) {
+        throw new IllegalStateException(process.name() + " exited; log:\n" + process.tail(60));
+      }
+      Command.Result probe = Command.run(Duration.ofSeconds(5), launched("curl", "-sf", "-m", "2", url));
+      if (probe.ok()) {
+        return;
+      }
+      last = probe.output().strip();
+      ManagedProcess.sleep(200);
+    }
+    throw new IllegalStateException(url + " not ready within " + timeout + ": " + last);
   }
 
   private void startApiserver() {
     Path pkiDir = root.dir("pki");
+    List<String> servingIps = new java.util.ArrayList<>(List.of(placement.address()));
+    servingIps.addAll(placement.servingIps());
     TestPki.Issued serving = pki.server("kube-apiserver",
-        List.of("localhost", "kubernetes", "kubernetes.default", "kubernetes.default.svc"),
-        List.of("127.0.0.1"));
+        List.of("localhost", "kubernetes", "kubernetes.default", "kubernetes.default.svc",
+            "kubernetes.default.svc.cluster.local"),
+        servingIps);
     KeyPair serviceAccountKeys = TestPki.newKeyPair("RSA");
     Path ca = write(pkiDir.resolve("ca.crt"), pki.caPem());
     Path cert = write(pkiDir.resolve("apiserver.crt"), serving.certificatePem());
     Path key = write(pkiDir.resolve("apiserver.key"), serving.keyPem());
     Path saPub = write(pkiDir.resolve("sa.pub"), TestPki.pem(serviceAccountKeys.getPublic()));
     Path saKey = write(pkiDir.resolve("sa.key"), TestPki.pkcs8Pem(serviceAccountKeys.getPrivate()));
-    apiserver = ManagedProcess.start("kube-apiserver", List.of(
+    List<String> args = new java.util.ArrayList<>(List.of(
         Tools.require("kube-apiserver").toString(),
         "--etcd-servers", "http://127.0.0.1:" + etcdClientPort,
-        "--bind-address", "127.0.0.1",
-        "--advertise-address", "127.0.0.1",
-        "--secure-port", Integer.toString(port),
+        "--bind-address", placement.address(),
+        "--advertise-address", placement.address(),
+        "--secure-port", Integer.toString(placement.port()),
         "--cert-dir", root.dir("apiserver-certs").toString(),
         "--tls-cert-file", cert.toString(),
         "--tls-private-key-file", key.toString(),
@@ -173,13 +264,21 @@ public final class KubeApiServer implements AutoCloseable {
         "--service-account-issuer", "https://kubernetes.default.svc.cluster.local",
         "--service-account-key-file", saPub.toString(),
         "--service-account-signing-key-file", saKey.toString(),
-        "--service-cluster-ip-range", "10.96.0.0/24",
-        "--authorization-mode", "RBAC",
-        "--disable-admission-plugins", "ServiceAccount",
-        "--endpoint-reconciler-type", "none",
+        "--service-cluster-ip-range", SERVICE_CIDR,
         "--allow-privileged=true",
-        "--v", "0"),
+        "--v", "0"));
+    args.addAll(placement.clusterArgs());
+    apiserver = ManagedProcess.start("kube-apiserver", launched(args.toArray(String[]::new)),
         Map.of(), root.path(), root.path().resolve("kube-apiserver.log"));
+  }
+
+  /** The Service IP range; its first address is the {@code kubernetes} Service's. */
+  static final String SERVICE_CIDR = "10.96.0.0/24";
+
+  private List<String> launched(String... command) {
+    List<String> full = new java.util.ArrayList<>(placement.launcher());
+    full.addAll(List.of(command));
+    return full;
   }
 
   private void awaitReady(Duration timeout) {
@@ -227,7 +326,11 @@ public final class KubeApiServer implements AutoCloseable {
   }
 
   private void writeKubeconfig() {
-    write(kubeconfig(), """
+    writeKubeconfig(kubeconfig(), admin);
+  }
+
+  private String kubeconfigText(TestPki.Issued credentials) {
+    return """
         apiVersion: v1
         kind: Config
         clusters:
@@ -247,15 +350,15 @@ public final class KubeApiServer implements AutoCloseable {
             user: lanyard-admin
             namespace: default
         current-context: lanyard-test
-        """.formatted(url(), base64(pki.caPem()), base64(admin.certificatePem()),
-        base64(admin.keyPem())));
+        """.formatted(url(), base64(pki.caPem()), base64(credentials.certificatePem()),
+        base64(credentials.keyPem()));
   }
 
   private static String base64(String text) {
     return Base64.getEncoder().encodeToString(text.getBytes(StandardCharsets.UTF_8));
   }
 
-  private static Path write(Path file, String content) {
+  static Path write(Path file, String content) {
     try {
       return Files.writeString(file, content);
     } catch (IOException e) {

@@ -1,0 +1,196 @@
+#!/usr/bin/env bash
+# Builds the container images the test node runs, without a daemon or a registry, as docker-archive
+# tarballs (manifest.json + config + one layer tar) that `ctr images import` and Jib's `tar://` base
+# read. Each lands in ${LANYARD_TOOLS:-$HOME/.cache/lanyard/tools}/images as NAME.tar with its image
+# reference in NAME.ref, and is rebuilt only when its inputs change (this script, the binary or the
+# Debian package versions it is made of). Needs root for debootstrap (CI runs as root).
+#
+#   pause    the pod sandbox: install-tools.sh's static pause binary, nothing else
+#   busybox  Debian's busybox-static with its applets linked in /bin: the test workloads' image
+#   coredns  install-tools.sh's static CoreDNS: the cluster DNS
+#   jre17    debootstrap minbase + openjdk-17-jre-headless, trimmed: the base of the JVM images
+#
+# Usage: scripts/build-images.sh [NAME...]   (all when none given)
+set -euo pipefail
+
+TOOLS=${LANYARD_TOOLS:-$HOME/.cache/lanyard/tools}
+BIN=$TOOLS/bin
+IMAGES=$TOOLS/images
+STAMPS=$TOOLS/stamps
+LOGS=$TOOLS/logs
+SUITE=bookworm
+MIRROR=${LANYARD_DEBIAN_MIRROR:-http://deb.debian.org/debian}
+JRE_PACKAGE=openjdk-17-jre-headless
+SELF_HASH=$(sha256sum "${BASH_SOURCE[0]}" | cut -c1-16)
+mkdir -p "$IMAGES" "$STAMPS" "$LOGS"
+
+say() { printf 'build-images: %s\n' "$*"; }
+fail() { say "FAILED: $*"; exit 1; }
+
+SUDO=""
+[ "$(id -u)" = 0 ] || SUDO="sudo"
+
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/lanyard-images.XXXXXX")
+# debootstrap mounts /proc and /sys inside its target; a failure half way must not leave them.
+cleanup() {
+  local mount
+  for mount in $(awk -v w="$WORK" 'index($2, w) == 1 { print $2 }' /proc/self/mounts | sort -r); do
+    $SUDO umount -l "$mount" || true
+  done
+  $SUDO rm -rf "$WORK"
+}
+trap cleanup EXIT
+
+# run LOG CMD...: runs a command with its output in LOG; on failure names the command and the log.
+run() {
+  local log=$1; shift
+  local rc=0
+  "$@" >>"$log" 2>&1 || rc=$?
+  if [ "$rc" -ne 0 ]; then
+    say "FAILED (exit $rc): $*"
+    tail -n 25 "$log" | sed 's/^/    /'
+    exit 1
+  fi
+}
+
+json_strings() { # json_strings A B C -> "A","B","C"
+  local first=1 item
+  for item in "$@"; do
+    [ $first = 1 ] || printf ','
+    printf '"%s"' "$item"
+    first=0
+  done
+}
+
+# archive NAME REF ROOTFS CONFIG_JSON: writes $IMAGES/NAME.tar (docker-archive, one layer) and NAME.ref.
+# CONFIG_JSON is the image's runtime config ({"Env": [...], "Entrypoint": [...], ...}).
+archive() {
+  local name=$1 ref=$2 rootfs=$3 config=$4
+  local out="$WORK/$name-archive"
+  mkdir -p "$out"
+  # Numeric root ownership, sorted, fixed times: the same rootfs gives the same layer digest.
+  $SUDO tar --create --file "$out/layer.tar" --directory "$rootfs" --sort=name --numeric-owner \
+    --mtime=@0 .
+  local diff_id; diff_id=$(sha256sum "$out/layer.tar" | cut -d' ' -f1)
+  mkdir -p "$out/$diff_id"
+  mv "$out/layer.tar" "$out/$diff_id/layer.tar"
+  printf '{"architecture":"amd64","os":"linux","created":"1970-01-01T00:00:00Z","config":%s,"rootfs":{"type":"layers","diff_ids":["sha256:%s"]}}' \
+    "$config" "$diff_id" >"$out/config.json"
+  local config_id; config_id=$(sha256sum "$out/config.json" | cut -d' ' -f1)
+  mv "$out/config.json" "$out/$config_id.json"
+  printf '[{"Config":"%s.json","RepoTags":["%s"],"Layers":["%s/layer.tar"]}]' \
+    "$config_id" "$ref" "$diff_id" >"$out/manifest.json"
+  tar --create --file "$IMAGES/$name.tar.new" --directory "$out" --sort=name --mtime=@0 \
+    --owner=0 --group=0 manifest.json "$config_id.json" "$diff_id"
+  mv "$IMAGES/$name.tar.new" "$IMAGES/$name.tar"
+  echo "$ref" >"$IMAGES/$name.ref"
+}
+
+# image NAME KEY BUILD_FUNCTION: builds unless NAME.tar exists with the same key (inputs' hash).
+image() {
+  local name=$1 key=$2 build=$3
+  local stamp; stamp=$(printf '%s %s' "$SELF_HASH" "$key" | sha256sum | cut -c1-16)
+  if [ -s "$IMAGES/$name.tar" ] && [ -s "$IMAGES/$name.ref" ] \
+      && [ "$(cat "$STAMPS/image-$name" 2>/dev/null)" = "$stamp" ]; then
+    say "$name: reused ($(cat "$IMAGES/$name.ref"))"
+    return
+  fi
+  local began; began=$(date +%s)
+  local log="$LOGS/image-$name.log"
+  : >"$log"
+  say "$name: building, log in $log ..."
+  "$build" "$log"
+  echo "$stamp" >"$STAMPS/image-$name"
+  say "$name: built $(cat "$IMAGES/$name.ref") in $(( $(date +%s) - began ))s," \
+    "$(( $(stat -c %s "$IMAGES/$name.tar") / 1048576 )) MiB"
+}
+
+require_file() { [ -x "$1" ] || fail "$1 is missing ($2)"; }
+file_hash() { sha256sum "$1" | cut -c1-16; }
+package_version() { dpkg-query -W -f='${Version}' "$1" 2>/dev/null || true; }
+# The versions the mirror offers now (the host's apt lists), in one apt-cache call (2 s each).
+candidate_versions() { apt-cache policy "$@" | awk '/Candidate:/ { printf "%s ", $2 }'; }
+
+# A root filesystem for one static binary: the binary, /etc/passwd and /etc/group, /tmp.
+static_rootfs() {
+  local rootfs=$1
+  mkdir -p "$rootfs/etc" "$rootfs/tmp"
+  chmod 1777 "$rootfs/tmp"
+  printf 'root:x:0:0:root:/root:/bin/sh\nnonroot:x:65532:65532:nonroot:/home/nonroot:/sbin/nologin\nnobody:x:65534:65534:nobody:/nonexistent:/sbin/nologin\n' >"$rootfs/etc/passwd"
+  printf 'root:x:0:\nnonroot:x:65532:\nnogroup:x:65534:\n' >"$rootfs/etc/group"
+}
+
+build_pause() {
+  local rootfs="$WORK/pause"
+  static_rootfs "$rootfs"
+  install -m 0755 "$BIN/pause" "$rootfs/pause"
+  archive pause "lanyard.local/pause:$(file_hash "$BIN/pause")" "$rootfs" \
+    '{"Entrypoint":["/pause"],"User":"65532:65532"}'
+}
+
+build_busybox() {
+  local rootfs="$WORK/busybox"
+  static_rootfs "$rootfs"
+  mkdir -p "$rootfs/bin"
+  install -m 0755 /bin/busybox "$rootfs/bin/busybox"
+  local applet
+  for applet in $(/bin/busybox --list); do
+    [ "$applet" = busybox ] || ln -s busybox "$rootfs/bin/$applet"
+  done
+  local version; version=$(package_version busybox-static); version=${version#*:}; version=${version%%-*}
+  archive busybox "lanyard.local/busybox:$version" "$rootfs" \
+    '{"Env":["PATH=/bin"],"Cmd":["sh"]}'
+}
+
+build_coredns() {
+  local rootfs="$WORK/coredns"
+  static_rootfs "$rootfs"
+  install -m 0755 "$BIN/coredns" "$rootfs/coredns"
+  local version; version=$("$BIN/coredns" -version | awk -F- '/CoreDNS-/ { print $2; exit }')
+  archive coredns "lanyard.local/coredns:$version" "$rootfs" '{"Entrypoint":["/coredns"]}'
+}
+
+build_jre17() {
+  local log=$1 rootfs="$WORK/jre17"
+  run "$log" $SUDO debootstrap --variant=minbase --include="$JRE_PACKAGE" "$SUITE" "$rootfs" "$MIRROR"
+  local version
+  version=$($SUDO chroot "$rootfs" dpkg-query -W -f='${Version}' "$JRE_PACKAGE")
+  $SUDO chroot "$rootfs" dpkg-query -W >"$IMAGES/jre17.packages"
+  # Trim what a JVM never reads: docs (the copyright files stay), man pages, locales, apt's
+  # package lists and caches, logs, and the build host's name and resolver.
+  run "$log" $SUDO find "$rootfs/usr/share/doc" -mindepth 1 ! -name copyright ! -type d -delete
+  run "$log" $SUDO find "$rootfs/usr/share/doc" -mindepth 1 -type d -empty -delete
+  run "$log" $SUDO rm -rf "$rootfs/usr/share/man" "$rootfs/usr/share/info" "$rootfs/usr/share/lintian" \
+    "$rootfs/var/cache/apt" "$rootfs/var/lib/apt/lists" "$rootfs/var/cache/debconf"/*-old \
+    "$rootfs/var/log"/* "$rootfs/etc/hostname"
+  run "$log" $SUDO find "$rootfs/usr/share/locale" -mindepth 1 -maxdepth 1 ! -name 'locale.alias' -exec rm -rf {} +
+  $SUDO truncate -s 0 "$rootfs/etc/resolv.conf" "$rootfs/etc/hosts"
+  # A non-root user the images run as (the uid distroless uses).
+  printf 'nonroot:x:65532:65532:nonroot:/home/nonroot:/usr/sbin/nologin\n' | $SUDO tee -a "$rootfs/etc/passwd" >/dev/null
+  printf 'nonroot:x:65532:\n' | $SUDO tee -a "$rootfs/etc/group" >/dev/null
+  $SUDO install -d -o 65532 -g 65532 -m 0755 "$rootfs/home/nonroot"
+  local java_home; java_home=$(dirname "$(dirname "$($SUDO chroot "$rootfs" readlink -f /usr/bin/java)")")
+  archive jre17 "lanyard.local/jre17:${version//[~+:]/_}" "$rootfs" \
+    "{\"Env\":[$(json_strings "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin" "JAVA_HOME=$java_home")],\"User\":\"65532:65532\",\"WorkingDir\":\"/home/nonroot\"}"
+}
+
+want() { [ ${#SELECTED[@]} -eq 0 ] || [[ " ${SELECTED[*]} " == *" $1 "* ]]; }
+SELECTED=("$@")
+
+if want pause; then
+  require_file "$BIN/pause" "scripts/install-tools.sh builds it"
+  image pause "$(file_hash "$BIN/pause")" build_pause
+fi
+if want busybox; then
+  require_file /bin/busybox "apt-get install busybox-static"
+  image busybox "$(package_version busybox-static)" build_busybox
+fi
+if want coredns; then
+  require_file "$BIN/coredns" "scripts/install-tools.sh builds it"
+  image coredns "$(file_hash "$BIN/coredns")" build_coredns
+fi
+if want jre17; then
+  command -v debootstrap >/dev/null || fail "debootstrap is missing (apt-get install debootstrap)"
+  # Keyed by the versions of the JRE and its runtime that the mirror offers.
+  image jre17 "$SUITE $MIRROR $(candidate_versions "$JRE_PACKAGE" libc6 ca-certificates-java)" build_jre17
+fi
