@@ -1,4 +1,4 @@
-# Lanyard: the make targets named in ../shared/DESIGN.md.
+# Lanyard's make targets (the README names them: demo, test, tools, bench, soak).
 SHELL := /bin/bash
 MVN := ./mvnw -B
 # The newest JDK on this machine kind; the suite must pass on it too.

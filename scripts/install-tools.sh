@@ -5,7 +5,7 @@
 #
 # Why wrapper Go modules (scripts/tools/*): the Go module proxy here refuses the version lists of
 # SPIRE and ghostunnel, so `go install pkg@v` fails; a module that requires them builds fine, and
-# k8s.io/kubernetes cannot be `go install`ed at all. See ../shared/FACTS.md.
+# k8s.io/kubernetes cannot be `go install`ed at all (README, "What the tests use").
 set -euo pipefail
 
 SPIRE_VERSION=1.15.3

@@ -1,6 +1,6 @@
 //go:build tools
 
-// Package tools pins SPIRE for scripts/install-tools.sh (see ../../../shared/FACTS.md).
+// Package tools pins SPIRE for scripts/install-tools.sh (README, "What the tests use").
 package tools
 
 import (

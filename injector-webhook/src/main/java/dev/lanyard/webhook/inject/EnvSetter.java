@@ -75,7 +75,7 @@ final class EnvSetter {
     PodParts.env(container).add(env);
   }
 
-  /** The four {@code LANYARD_*} attestation variables audit records carry (DESIGN.md). */
+  /** The four {@code LANYARD_*} attestation variables audit records carry (docs/AUDIT.md). */
   void downwardApi(Container container) {
     field(container, LanyardNames.LANYARD_POD_NAME, "metadata.name");
     field(container, LanyardNames.LANYARD_POD_NAMESPACE, "metadata.namespace");

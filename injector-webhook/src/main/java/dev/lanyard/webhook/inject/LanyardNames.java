@@ -2,8 +2,9 @@ package dev.lanyard.webhook.inject;
 
 /**
  * The Kubernetes names Lanyard reads and writes: labels, annotations, the names of what it adds to
- * a pod, and the environment it sets. They are public contract ({@code shared/DESIGN.md}): scripts,
- * the chart and the javaagent and sidecar rely on them, so they live in one place.
+ * a pod, and the environment it sets. They are public contract (the README's configuration
+ * reference): scripts, the chart and the javaagent and sidecar rely on them, so they live in one
+ * place.
  */
 public final class LanyardNames {
   /**
