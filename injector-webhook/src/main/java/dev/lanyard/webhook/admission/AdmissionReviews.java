@@ -137,15 +137,7 @@ final class AdmissionReviews {
       response.put("patchType", "JSONPatch");
       response.put("patch", Base64.getEncoder().encodeToString(bytes(patch)));
     }
-    if (!warnings.isEmpty()) {
-      ArrayNode array = response.putArray("warnings");
-      warnings.forEach(array::add);
-    }
-    ObjectNode review = JsonNodeFactory.instance.objectNode();
-    review.put("apiVersion", API_VERSION);
-    review.put("kind", KIND);
-    review.set("response", response);
-    return bytes(review);
+    return review(response, warnings);
   }
 
   /**
@@ -160,6 +152,11 @@ final class AdmissionReviews {
     status.put("code", code);
     status.put("reason", code == 403 ? "Forbidden" : "BadRequest");
     status.put("message", message);
+    return review(response, warnings);
+  }
+
+  /** The AdmissionReview around {@code response}, with its warnings (if any). */
+  private static byte[] review(ObjectNode response, List<String> warnings) {
     if (!warnings.isEmpty()) {
       ArrayNode array = response.putArray("warnings");
       warnings.forEach(array::add);
