@@ -46,6 +46,8 @@ public final class KubeNode implements AutoCloseable {
   /** Names this node's network namespace, veth pair, cgroups and CNI network. */
   private final String id = HexFormat.of().formatHex(randomBytes());
   private final Map<String, Duration> stepTimes = new LinkedHashMap<>();
+  /** The start-up step under way (named in the one-line failure). */
+  private String currentStep = "lock";
   private final List<ManagedProcess> components = new ArrayList<>();
   private final Thread shutdownHook = new Thread(this::teardown, "testkit-stop-kube-node");
   private TempDir dir;
@@ -77,29 +79,19 @@ public final class KubeNode implements AutoCloseable {
    */
   public static KubeNode start() {
     KubeNode node = new KubeNode();
-    String step = "lock";
     try {
       node.lock = NodeLock.acquire(Duration.ofMinutes(20));
       Runtime.getRuntime().addShutdownHook(node.shutdownHook);
       long began = System.nanoTime(); // after the lock: time waiting for another node is not ours
-      step = "tools";
-      node.step(step, node::requireTools);
-      step = "network";
-      node.step(step, node::createNetwork);
-      step = "control plane";
-      node.step(step, node::startControlPlane);
-      step = "containerd";
-      node.step(step, node::startContainerd);
-      step = "kubelet";
-      node.step(step, node::startKubelet);
-      step = "kube-proxy";
-      node.step(step, node::startKubeProxy);
-      step = "node Ready";
-      node.step(step, node::awaitNodeReady);
-      step = "service routing";
-      node.step(step, node::awaitServiceRules);
-      step = "cluster DNS";
-      node.step(step, node::startClusterDns);
+      node.step("tools", node::requireTools);
+      node.step("network", node::createNetwork);
+      node.step("control plane", node::startControlPlane);
+      node.step("containerd", node::startContainerd);
+      node.step("kubelet", node::startKubelet);
+      node.step("kube-proxy", node::startKubeProxy);
+      node.step("node Ready", node::awaitNodeReady);
+      node.step("service routing", node::awaitServiceRules);
+      node.step("cluster DNS", node::startClusterDns);
       node.startTime = Duration.ofNanos(System.nanoTime() - began);
       System.err.println("testkit: kube node " + NODE_NAME + " (" + node.nodeIp() + ") ready in "
           + seconds(node.startTime) + " " + node.stepTimes.entrySet().stream()
@@ -108,8 +100,8 @@ public final class KubeNode implements AutoCloseable {
     } catch (RuntimeException e) {
       String logs = node.logs();
       node.close();
-      throw new IllegalStateException("kube node did not start: step '" + step + "' failed: "
-          + firstLine(e.getMessage()) + "\n" + logs, e);
+      throw new IllegalStateException("kube node did not start: step '" + node.currentStep
+          + "' failed: " + firstLine(e.getMessage()) + "\n" + logs, e);
     }
   }
 
@@ -566,6 +558,7 @@ public final class KubeNode implements AutoCloseable {
   }
 
   private <T> T step(String name, Supplier<T> action) {
+    currentStep = name;
     long began = System.nanoTime();
     T result = action.get();
     stepTimes.put(name, Duration.ofNanos(System.nanoTime() - began));
