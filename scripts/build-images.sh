@@ -41,17 +41,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-# run LOG CMD...: runs a command with its output in LOG; on failure names the command and the log.
-run() {
-  local log=$1; shift
-  local rc=0
-  "$@" >>"$log" 2>&1 || rc=$?
-  if [ "$rc" -ne 0 ]; then
-    say "FAILED (exit $rc): $*"
-    tail -n 25 "$log" | sed 's/^/    /'
-    exit 1
-  fi
-}
+source "$(dirname "${BASH_SOURCE[0]}")/lib/logged-run.sh"
 
 json_strings() { # json_strings A B C -> "A","B","C"
   local first=1 item

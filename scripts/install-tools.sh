@@ -29,18 +29,7 @@ mkdir -p "$BIN" "$STAMPS" "$LOGS"
 START=$(date +%s)
 say() { printf 'install-tools: %s\n' "$*"; }
 
-# run LOG CMD...: runs a command with its output in LOG; on failure names the command and the log.
-run() {
-  local log=$1; shift
-  local rc=0
-  "$@" >>"$log" 2>&1 || rc=$?
-  if [ "$rc" -ne 0 ]; then
-    say "FAILED (exit $rc): $*"
-    say "last lines of $log:"
-    tail -n 25 "$log" | sed 's/^/    /'
-    exit 1
-  fi
-}
+source "$REPO/scripts/lib/logged-run.sh"
 
 require_command() {
   command -v "$1" >/dev/null 2>&1 || { say "FAILED: '$1' is not installed ($2)"; exit 1; }
