@@ -121,6 +121,11 @@ public final class SpireOnNode implements AutoCloseable {
     return Tools.require("spire-agent");
   }
 
+  /** The directory of the server's and agent's data, configs and logs (removed on close). */
+  Path directory() {
+    return spire.directory();
+  }
+
   /** How long {@link #start} took, and per step. */
   public Duration startTime() {
     return startTime;
