@@ -58,6 +58,36 @@ class SpireOnNodeIT {
     assertThat(SOCKET_DIRECTORY).doesNotExist();
   }
 
+  @Test
+  void theKubeletServesThePodListToTheAgentsCertificateOnlyNotToAnonymousOrUnboundUsers() throws Exception {
+    try (SpireOnNode spire = SpireOnNode.start(cluster.node(), SpireOptions.builder().build())) {
+      Path client = spire.directory().resolve("kubelet-client");
+      String pods = "https://" + cluster.node().nodeIp() + ":10250/pods";
+      TestPki.Issued unbound = cluster.node().apiServer().issueClientCertificate("lanyard:unbound", null);
+      Path unboundCert = Files.writeString(spire.directory().resolve("unbound.crt"), unbound.certificatePem());
+      Path unboundKey = Files.writeString(spire.directory().resolve("unbound.key"), unbound.keyPem());
+
+      assertThat(curl("--cacert", client.resolve("ca.crt").toString(), pods))
+          .as("anonymous GET /pods").startsWith("401");
+      assertThat(curl("--cacert", client.resolve("ca.crt").toString(), "--cert", unboundCert.toString(),
+          "--key", unboundKey.toString(), pods))
+          .as("GET /pods as a user without RBAC").startsWith("403 Forbidden (user=lanyard:unbound, verb=get, resource=nodes");
+      assertThat(curl("--cacert", client.resolve("ca.crt").toString(),
+          "--cert", client.resolve("client.crt").toString(),
+          "--key", client.resolve("client.key").toString(), pods))
+          .as("GET /pods as " + SpireOnNode.AGENT_USER).startsWith("200").contains("\"kind\":\"PodList\"");
+    }
+  }
+
+  /** The HTTP status, a space and the body. */
+  private static String curl(String... args) {
+    List<String> command = new java.util.ArrayList<>(List.of("curl", "-sS", "-w", "\\n%{http_code}"));
+    command.addAll(List.of(args));
+    String output = Command.run(java.time.Duration.ofSeconds(20), command).output().strip();
+    int lastLine = output.lastIndexOf('\n');
+    return output.substring(lastLine + 1) + " " + output.substring(0, Math.max(lastLine, 0));
+  }
+
   /** The socket directory and those of its parents that do not exist now (deepest first). */
   private static List<Path> missingParents() {
     List<Path> missing = new java.util.ArrayList<>();
