@@ -31,7 +31,7 @@ import java.util.regex.Pattern;
  *       writes belongs to this agent (a DaemonSet agent would use {@code k8s_psat} instead).
  *   <li>The agent asks the kubelet (at the node's address, verified against the cluster CA) for
  *       its pods with a client certificate of user {@value #AGENT_USER}, bound by RBAC to
- *       {@code nodes/proxy} and pods read: the kubelet has anonymous auth off and Webhook
+ *       {@code nodes/pods} get and nothing else: the kubelet has anonymous auth off and Webhook
  *       authorization.
  *   <li>The agent serves the Workload API at {@value #SOCKET_DIRECTORY}/{@value #SOCKET_FILE}, the
  *       chart's {@code injector.socket.hostPath} default: pods reach it through a {@code hostPath}
@@ -228,7 +228,7 @@ public final class SpireOnNode implements AutoCloseable {
     socketDirectory = SocketDirectory.create(Path.of(SOCKET_DIRECTORY));
   }
 
-  /** The agent's kubelet client: a certificate of {@value #AGENT_USER}, allowed to read pods. */
+  /** The agent's kubelet client: a certificate of {@value #AGENT_USER}, allowed the pod list only. */
   private void grantKubeletRead() {
     node.kubectl("apply", "-f", write("spire-agent-rbac.yaml", """
         apiVersion: rbac.authorization.k8s.io/v1
@@ -236,13 +236,11 @@ public final class SpireOnNode implements AutoCloseable {
         metadata:
           name: lanyard-spire-agent
         rules:
-          # the kubelet authorizes GET /pods as nodes/proxy
+          # The kubelet (1.35, fine-grained authorization) authorizes GET /pods as nodes/pods,
+          # falling back to nodes/proxy; nodes/proxy would also allow exec through the kubelet.
           - apiGroups: [""]
-            resources: [nodes/proxy, nodes]
+            resources: [nodes/pods]
             verbs: [get]
-          - apiGroups: [""]
-            resources: [pods]
-            verbs: [get, list]
         ---
         apiVersion: rbac.authorization.k8s.io/v1
         kind: ClusterRoleBinding

@@ -59,7 +59,7 @@ class SpireOnNodeIT {
   }
 
   @Test
-  void theKubeletServesThePodListToTheAgentsCertificateOnlyNotToAnonymousOrUnboundUsers() throws Exception {
+  void theKubeletServesTheAgentsCertificateThePodListOnlyAndAnonymousOrUnboundUsersNothing() throws Exception {
     try (SpireOnNode spire = SpireOnNode.start(cluster.node(), SpireOptions.builder().build())) {
       Path client = spire.directory().resolve("kubelet-client");
       String pods = "https://" + cluster.node().nodeIp() + ":10250/pods";
@@ -76,6 +76,12 @@ class SpireOnNodeIT {
           "--cert", client.resolve("client.crt").toString(),
           "--key", client.resolve("client.key").toString(), pods))
           .as("GET /pods as " + SpireOnNode.AGENT_USER).startsWith("200").contains("\"kind\":\"PodList\"");
+      assertThat(curl("--cacert", client.resolve("ca.crt").toString(),
+          "--cert", client.resolve("client.crt").toString(),
+          "--key", client.resolve("client.key").toString(),
+          "https://" + cluster.node().nodeIp() + ":10250/configz"))
+          .as("the agent may list pods, nothing else of the kubelet (configz is nodes/proxy)")
+          .startsWith("403 Forbidden (user=" + SpireOnNode.AGENT_USER);
     }
   }
 
