@@ -3,6 +3,10 @@
 # cached by version in ${LANYARD_TOOLS:-$HOME/.cache/lanyard/tools}/bin. Idempotent: a tool whose
 # stamp matches (version + wrapper go.mod/go.sum) is reused. Fails loudly, naming the command.
 #
+# Usage: install-tools.sh            every tool, the Debian packages and the images
+#        install-tools.sh NAME...    only the named tools (spire, kubernetes, kube-node, coredns,
+#                                    pause, helm, ghostunnel, spire-controller-manager)
+#
 # Why wrapper Go modules (scripts/tools/*): the Go module proxy here refuses the version lists of
 # SPIRE and ghostunnel, so `go install pkg@v` fails; a module that requires them builds fine, and
 # k8s.io/kubernetes cannot be `go install`ed at all (README, "What the tests use").
@@ -14,6 +18,7 @@ ETCD_VERSION=3.6.5
 HELM_VERSION=3.21.4
 GHOSTUNNEL_VERSION=1.8.4
 COREDNS_VERSION=1.13.1
+SPIRE_CONTROLLER_MANAGER_VERSION=0.6.3
 # The test node (testkit's KubeNode): containerd 1.6 with its CRI plugin, runc, the CNI plugins in
 # /usr/lib/cni, iptables and conntrack for kube-proxy, debootstrap and busybox-static for the images.
 DEBIAN_PACKAGES=(wrk iproute2 util-linux curl openssl
@@ -126,6 +131,24 @@ build_ghostunnel() {
     go build -tags tools -o "$BIN/ghostunnel" github.com/ghostunnel/ghostunnel
 }
 
+# The controller that turns ClusterSPIFFEIDs into SPIRE entries on the test node (testkit's
+# SpireOnNode), and this version's CRDs and ClusterRole, copied unchanged from its module.
+SCM_MANIFESTS=../manifests/spire-controller-manager-$SPIRE_CONTROLLER_MANAGER_VERSION  # under $BIN
+build_spire_controller_manager() {
+  cd "$REPO/scripts/tools/spire-controller-manager"
+  run "$1" env CGO_ENABLED=0 go build -tags tools -ldflags "-s -w" -o "$BIN/spire-controller-manager" \
+    github.com/spiffe/spire-controller-manager/cmd
+  local module manifests="$BIN/$SCM_MANIFESTS"
+  module=$(go list -m -f '{{.Dir}}' github.com/spiffe/spire-controller-manager)
+  rm -rf "$manifests"
+  mkdir -p "$manifests/crd/bases" "$manifests/rbac"
+  run "$1" cp "$module"/config/crd/bases/spire.spiffe.io_clusterspiffeids.yaml \
+    "$module"/config/crd/bases/spire.spiffe.io_clusterfederatedtrustdomains.yaml \
+    "$module"/config/crd/bases/spire.spiffe.io_clusterstaticentries.yaml "$manifests/crd/bases/"
+  run "$1" cp "$module/config/rbac/role.yaml" "$manifests/rbac/"
+  chmod -R u+w "$manifests"   # the module cache is read-only
+}
+
 install_debian_packages() {
   local missing=() package
   for package in "${DEBIAN_PACKAGES[@]}"; do
@@ -148,22 +171,32 @@ require_command go "Go 1.25 or newer is needed to build SPIRE, kube-apiserver, e
 require_command gcc "cgo builds of SPIRE and ghostunnel, and the static pause binary, need gcc"
 require_command java "JDK 17 or newer"
 
-install_debian_packages
-tool spire "$SPIRE_VERSION" "spire-server spire-agent" build_spire \
+# step NAME: true when every tool is wanted or NAME is among the ones asked for.
+ONLY=" $* "
+step() { [ "$ONLY" = "  " ] || [[ "$ONLY" == *" $1 "* ]]; }
+
+step debian-packages && install_debian_packages
+step spire && tool spire "$SPIRE_VERSION" "spire-server spire-agent" build_spire \
   "$REPO/scripts/tools/spire/go.mod" "$REPO/scripts/tools/spire/go.sum"
-tool kubernetes "$KUBERNETES_VERSION+etcd$ETCD_VERSION" "kube-apiserver kubectl etcd" build_kubernetes \
-  "$REPO/scripts/tools/kube/go.mod" "$REPO/scripts/tools/kube/go.sum"
-tool kube-node "$KUBERNETES_VERSION" "kubelet kube-proxy kube-scheduler kube-controller-manager" \
+step kubernetes && tool kubernetes "$KUBERNETES_VERSION+etcd$ETCD_VERSION" "kube-apiserver kubectl etcd" \
+  build_kubernetes "$REPO/scripts/tools/kube/go.mod" "$REPO/scripts/tools/kube/go.sum"
+step kube-node && tool kube-node "$KUBERNETES_VERSION" \
+  "kubelet kube-proxy kube-scheduler kube-controller-manager" \
   build_kube_node "$REPO/scripts/tools/kube/go.mod" "$REPO/scripts/tools/kube/go.sum"
-tool coredns "$COREDNS_VERSION" "coredns" build_coredns \
+step coredns && tool coredns "$COREDNS_VERSION" "coredns" build_coredns \
   "$REPO/scripts/tools/coredns/go.mod" "$REPO/scripts/tools/coredns/go.sum" \
   "$REPO/scripts/tools/coredns/main.go"
-tool pause "1" "pause" build_pause "$REPO/scripts/tools/pause/pause.c"
-tool helm "$HELM_VERSION" "helm" build_helm
-tool ghostunnel "$GHOSTUNNEL_VERSION" "ghostunnel" build_ghostunnel \
+step pause && tool pause "1" "pause" build_pause "$REPO/scripts/tools/pause/pause.c"
+step helm && tool helm "$HELM_VERSION" "helm" build_helm
+step ghostunnel && tool ghostunnel "$GHOSTUNNEL_VERSION" "ghostunnel" build_ghostunnel \
   "$REPO/scripts/tools/ghostunnel/go.mod" "$REPO/scripts/tools/ghostunnel/go.sum"
+step spire-controller-manager && tool spire-controller-manager "$SPIRE_CONTROLLER_MANAGER_VERSION" \
+  "spire-controller-manager $SCM_MANIFESTS" build_spire_controller_manager \
+  "$REPO/scripts/tools/spire-controller-manager/go.mod" \
+  "$REPO/scripts/tools/spire-controller-manager/go.sum" \
+  "$REPO/scripts/tools/spire-controller-manager/tools.go"
 
 # The node's images (pause, busybox, coredns, the JRE base), each cached by its inputs.
-LANYARD_TOOLS="$TOOLS" "$REPO/scripts/build-images.sh"
+step images && LANYARD_TOOLS="$TOOLS" "$REPO/scripts/build-images.sh"
 
 say "all tools ready in $BIN ($(( $(date +%s) - START ))s)"

@@ -108,6 +108,20 @@ public final class KubeApiServer implements AutoCloseable {
     return pki;
   }
 
+  /**
+   * A client certificate from this cluster's CA: user {@code user} in group {@code group} (null:
+   * none). The API server and, under Webhook authentication, a kubelet take it as that user; what
+   * it may do is up to RBAC (bind a role to the user).
+   */
+  public TestPki.Issued issueClientCertificate(String user, String group) {
+    return pki.client(user, group);
+  }
+
+  /** A kubeconfig file at {@code file} that reaches this server with {@code credentials}. */
+  public Path writeKubeconfig(Path file, TestPki.Issued credentials) {
+    return write(file, kubeconfigText(credentials));
+  }
+
   /** The directory this server keeps its data, certificates and logs in. */
   Path root() {
     return root.path();
@@ -116,11 +130,6 @@ public final class KubeApiServer implements AutoCloseable {
   /** The key the apiserver's ServiceAccount tokens are signed with (kube-controller-manager's too). */
   Path serviceAccountKey() {
     return root.path().resolve("pki").resolve("sa.key");
-  }
-
-  /** A kubeconfig file for {@code credentials} (a client certificate from {@link #pki()}). */
-  Path writeKubeconfig(Path file, TestPki.Issued credentials) {
-    return write(file, kubeconfigText(credentials));
   }
 
   /** The CA that signed the apiserver's serving certificate (PEM). */

@@ -143,6 +143,11 @@ public final class KubeNode implements AutoCloseable {
     return api.kubectl(args);
   }
 
+  /** Runs the real kubectl against the node, allowing it {@code timeout}. */
+  public Command.Result kubectl(Duration timeout, String... args) {
+    return api.kubectl(timeout, args);
+  }
+
   /** Imports an image into the node's containerd; pods use it with {@code IfNotPresent}. */
   public void importImage(Images.Image image) {
     containerd.importImage(image.tarball());

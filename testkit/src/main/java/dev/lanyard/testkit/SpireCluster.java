@@ -15,8 +15,22 @@ import java.util.regex.Pattern;
  * A real SPIRE server and SPIRE Agent in a temp dir: sqlite datastore, join-token node
  * attestation, unix workload attestor, disk key managers (so both restart without new keys or a
  * new join token). Workloads are registered by {@code unix:uid}/{@code unix:gid} selectors.
+ * {@link SpireOnNode} starts the same pair with the agent's socket and workload attestor of a
+ * Kubernetes node instead ({@link AgentSetup}).
  */
 public final class SpireCluster implements AutoCloseable {
+  /**
+   * Where the SPIRE Agent serves the Workload API, the SPIFFE ID its join token aliases it to, and
+   * its {@code WorkloadAttestor} plugin blocks (HCL).
+   */
+  record AgentSetup(Path socket, String nodeId, String workloadAttestors) {
+    static final String UNIX = """
+          WorkloadAttestor "unix" {
+            plugin_data {}
+          }
+        """;
+  }
+
   private static final Duration CLI_TIMEOUT = Duration.ofSeconds(30);
   private static final Pattern ENTRY_ID = Pattern.compile("Entry ID\\s*:\\s*(\\S+)");
   private static final Pattern TOKEN = Pattern.compile("Token:\\s*(\\S+)");
@@ -32,26 +46,35 @@ public final class SpireCluster implements AutoCloseable {
   private final Path serverConfig;
   private final Path agentConfig;
   private final String nodeId;
+  private final String workloadAttestors;
   private int serverPort;
   private ManagedProcess server;
   private ManagedProcess agent;
   private int agentStarts;
 
-  private SpireCluster(SpireOptions options, TempDir root) {
+  private SpireCluster(SpireOptions options, TempDir root, AgentSetup agentSetup) {
     this.options = options;
     this.root = root;
     this.serverSocket = root.dir("server").resolve("api.sock");
-    this.agentSocket = root.dir("agent-public").resolve("api.sock");
+    this.agentSocket = agentSetup.socket();
     this.serverConfig = root.path().resolve("server.conf");
     this.agentConfig = root.path().resolve("agent.conf");
-    this.nodeId = "spiffe://" + options.trustDomain() + "/node/testkit";
+    this.nodeId = agentSetup.nodeId();
+    this.workloadAttestors = agentSetup.workloadAttestors();
   }
 
   /** Starts server and SPIRE Agent and waits until both are healthy. Closes itself on failure. */
   public static SpireCluster start(SpireOptions options) {
+    TempDir root = TempDir.create("lanyard-spire-");
+    return start(options, root, new AgentSetup(root.dir("agent-public").resolve("api.sock"),
+        "spiffe://" + options.trustDomain() + "/node/testkit", AgentSetup.UNIX));
+  }
+
+  /** Starts server and SPIRE Agent in {@code root} (closed with the cluster) as {@code agentSetup} says. */
+  static SpireCluster start(SpireOptions options, TempDir root, AgentSetup agentSetup) {
     Tools.require("spire-server");
     Tools.require("spire-agent");
-    SpireCluster cluster = new SpireCluster(options, TempDir.create("lanyard-spire-"));
+    SpireCluster cluster = new SpireCluster(options, root, agentSetup);
     try {
       cluster.writeServerConfig();
       cluster.startServer();
@@ -289,6 +312,11 @@ public final class SpireCluster implements AutoCloseable {
     startAgent();
   }
 
+  /** Everything the SPIRE Agent logged so far (DEBUG: each attestation's selectors). */
+  public String agentLog() {
+    return agent == null ? "" : agent.output();
+  }
+
   /** The last lines of both logs, for failure reports. */
   public String logs() {
     StringBuilder out = new StringBuilder();
@@ -398,11 +426,9 @@ public final class SpireCluster implements AutoCloseable {
               directory = "%s"
             }
           }
-          WorkloadAttestor "unix" {
-            plugin_data {}
-          }
-        }
-        """.formatted(data, serverPort, agentSocket, bootstrap, options.trustDomain(), data));
+        %s}
+        """.formatted(data, serverPort, agentSocket, bootstrap, options.trustDomain(), data,
+        workloadAttestors));
   }
 
   private static void write(Path file, String content) {
