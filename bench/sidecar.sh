@@ -4,8 +4,10 @@
 # go to the benchmark, e.g.
 #   bench/sidecar.sh --rounds 3 --seconds 5 --out /tmp/bench-results
 # Knobs: --rounds N (5), --seconds S per wrk run (8), --connections N (16), --threads N (1),
-# --ready-trials N (4), --out DIR. --no-build (first argument) uses the jars already built
-# (sidecar-proxy/target/lanyard-sidecar.jar, compat-apps/target). See bench/README.md.
+# --ready-trials N (4), --out DIR, --baseline-jar JAR (another sidecar build, e.g. main's, measured
+# in the same rounds as configuration sidecar-baseline: a change compared side by side).
+# --no-build (first argument) uses the jars already built (sidecar-proxy/target/lanyard-sidecar.jar,
+# compat-apps/target). See bench/README.md.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 

@@ -70,10 +70,17 @@ public final class SidecarBench {
   private final SidecarReport report;
   private final TempDir work = TempDir.create("lanyard-sidecar-bench-");
   private final Path sidecarJar;
+  /** Null without {@code --baseline-jar}. */
+  private final Path baselineJar;
   private final Path logs;
 
+  /**
+   * {@code baselineJar}: another sidecar build ({@code --baseline-jar PATH}, optional) measured in
+   * the same rounds as configuration {@code sidecar-baseline}, so a change is compared with what it
+   * replaces side by side instead of across runs on a machine whose load varies.
+   */
   record Settings(String command, Path out, int rounds, int seconds, int connections, int threads,
-      int readyTrials) {
+      int readyTrials, Path baselineJar) {
     static Settings parse(String[] args) {
       Map<String, String> values = BenchArgs.options(args);
       return new Settings(values.getOrDefault("command", "bench/sidecar.sh"),
@@ -82,7 +89,8 @@ public final class SidecarBench {
           Integer.parseInt(values.getOrDefault("seconds", "8")),
           Integer.parseInt(values.getOrDefault("connections", "16")),
           Integer.parseInt(values.getOrDefault("threads", "1")),
-          Integer.parseInt(values.getOrDefault("ready-trials", "4")));
+          Integer.parseInt(values.getOrDefault("ready-trials", "4")),
+          values.containsKey("baseline-jar") ? Path.of(values.get("baseline-jar")) : null);
     }
   }
 
@@ -95,6 +103,8 @@ public final class SidecarBench {
     this.logs = work.dir("logs");
     // A copy: a rebuild during the run must not change what is measured.
     this.sidecarJar = Files.copy(SIDECAR_JAR, work.dir("snapshot").resolve("lanyard-sidecar.jar"));
+    this.baselineJar = settings.baselineJar() == null ? null
+        : Files.copy(settings.baselineJar(), work.dir("snapshot").resolve("baseline-sidecar.jar"));
   }
 
   public static void main(String[] args) throws Exception {
@@ -112,6 +122,9 @@ public final class SidecarBench {
     report.loadAtStart = Machine.loadAverage();
     report.revision = revision();
     report.sidecarJarSha256 = Machine.sha256(sidecarJar);
+    if (baselineJar != null) {
+      report.baselineJar = settings.baselineJar() + " (SHA-256 " + Machine.sha256(baselineJar) + ")";
+    }
     report.ghostunnelVersion = Machine.firstLine(List.of(Tools.require("ghostunnel").toString(), "--version"));
     report.wrkVersion = Machine.firstLine(List.of("wrk", "--version"));
     List<SidecarChild> children = new ArrayList<>();
@@ -128,8 +141,14 @@ public final class SidecarBench {
         List<Config> configs = new ArrayList<>();
         configs.add(new Config("plaintext", backendPort, List.of(), null));
         configs.add(ghostunnel(spire, children, backendPort, serverId, clientId));
-        configs.add(sidecarPair("sidecar", DOCUMENTED_FLAGS, spire, children, backendPort, serverId, clientId));
-        configs.add(sidecarPair("sidecar-c1", C1_FLAGS, spire, children, backendPort, serverId, clientId));
+        configs.add(sidecarPair("sidecar", sidecarJar, DOCUMENTED_FLAGS, spire, children, backendPort,
+            serverId, clientId));
+        configs.add(sidecarPair("sidecar-c1", sidecarJar, C1_FLAGS, spire, children, backendPort,
+            serverId, clientId));
+        if (baselineJar != null) {
+          configs.add(sidecarPair(SidecarReport.BASELINE, baselineJar, DOCUMENTED_FLAGS, spire,
+              children, backendPort, serverId, clientId));
+        }
 
         // Idle: everything started, nothing sent yet.
         SidecarChild.sleep(5_000);
@@ -198,15 +217,15 @@ public final class SidecarBench {
     return new Config("ghostunnel", clientPort, List.of(gtClient, gtServer), null);
   }
 
-  private Config sidecarPair(String name, List<String> flags, SpireCluster spire,
+  private Config sidecarPair(String name, Path jar, List<String> flags, SpireCluster spire,
       List<SidecarChild> children, int backendPort, String serverId, String clientId) {
     int mesh = FreePorts.next();
     int clientPort = FreePorts.next();
     String serverAdmin = "127.0.0.1:" + FreePorts.next();
-    SidecarChild server = startSidecar(name + "-server", SERVER_GID, flags, sidecarEnv(spire,
+    SidecarChild server = startSidecar(name + "-server", SERVER_GID, jar, flags, sidecarEnv(spire,
         serverAdmin, "LANYARD_INBOUND", mesh + ":" + backendPort, "LANYARD_ALLOWED_PEERS", clientId),
         children);
-    SidecarChild client = startSidecar(name + "-client", CLIENT_GID, flags, sidecarEnv(spire,
+    SidecarChild client = startSidecar(name + "-client", CLIENT_GID, jar, flags, sidecarEnv(spire,
         "127.0.0.1:" + FreePorts.next(), "LANYARD_OUTBOUND", "127.0.0.1:" + clientPort + "=localhost:" + mesh,
         "LANYARD_ALLOWED_PEERS", serverId), children);
     return new Config(name, clientPort, List.of(client, server), serverAdmin);
@@ -224,10 +243,10 @@ public final class SidecarBench {
     return env;
   }
 
-  private SidecarChild startSidecar(String name, int gid, List<String> flags, Map<String, String> env,
+  private SidecarChild startSidecar(String name, int gid, Path jar, List<String> flags, Map<String, String> env,
       List<SidecarChild> children) {
     List<String> command = JvmProcess.builder(name).gid(gid).jvmArg(flags.toArray(String[]::new))
-        .jar(sidecarJar).command();
+        .jar(jar).command();
     SidecarChild sidecar = SidecarChild.start(name, command, env, logs);
     children.add(sidecar);
     Matcher ready = sidecar.awaitLine(READY_LINE.pattern(), Duration.ofSeconds(90));

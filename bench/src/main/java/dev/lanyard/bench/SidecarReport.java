@@ -52,6 +52,9 @@ final class SidecarReport {
   final List<Double> roundLoads = new ArrayList<>();
   String revision = "";
   String sidecarJarSha256 = "";
+  /** The configuration {@code --baseline-jar} adds, and that jar; empty without it. */
+  static final String BASELINE = "sidecar-baseline";
+  String baselineJar = "";
   String spireVersion = "";
   String ghostunnelVersion = "";
   String wrkVersion = "";
@@ -103,6 +106,7 @@ final class SidecarReport {
         .append("| JDK (sidecars and backend) | ").append(Machine.jdk()).append(" |\n")
         .append("| Lanyard | ").append(revision).append("; sidecar jar SHA-256 ")
         .append(sidecarJarSha256).append("… |\n")
+        .append(baselineJar.isEmpty() ? "" : "| " + BASELINE + " | " + baselineJar + " |\n")
         .append("| SPIRE | ").append(spireVersion).append(" (real server and SPIRE Agent, SVID TTL 30 min) |\n")
         .append("| ghostunnel | ").append(ghostunnelVersion).append(" |\n")
         .append("| wrk | ").append(wrkVersion).append(" |\n")
@@ -184,6 +188,11 @@ final class SidecarReport {
     ratioRow(md, "sidecar ÷ ghostunnel", sc, gt, true);
     ratioRow(md, "sidecar-c1 ÷ ghostunnel", c1, gt, true);
     ratioRow(md, "sidecar-c1 ÷ sidecar", c1, sc, true);
+    Samples baseline = samples.get(BASELINE);
+    if (baseline != null) {
+      ratioRow(md, "sidecar ÷ " + BASELINE, sc, baseline, true);
+      ratioRow(md, BASELINE + " ÷ ghostunnel", baseline, gt, true);
+    }
     ratioRow(md, "sidecar ÷ plaintext", sc, plain, false);
     ratioRow(md, "ghostunnel ÷ plaintext", gt, plain, false);
     md.append("\n");
@@ -206,7 +215,12 @@ final class SidecarReport {
     List<Double> connRatio = Stats.ratios(sc.connectionsPerSecond, gt.connectionsPerSecond);
     List<Double> connRatioC1 = Stats.ratios(c1.connectionsPerSecond, gt.connectionsPerSecond);
     md.append("\nconnections/s, sidecar ÷ ghostunnel: ").append(Stats.summary(connRatio, 3))
-        .append("; sidecar-c1 ÷ ghostunnel: ").append(Stats.summary(connRatioC1, 3)).append("\n\n");
+        .append("; sidecar-c1 ÷ ghostunnel: ").append(Stats.summary(connRatioC1, 3));
+    if (baseline != null) {
+      md.append("; sidecar ÷ ").append(BASELINE).append(": ")
+          .append(Stats.summary(Stats.ratios(sc.connectionsPerSecond, baseline.connectionsPerSecond), 3));
+    }
+    md.append("\n\n");
 
     md.append("## Warm-up\n\nThe runs before the rounds, in order (discarded from the "
         + "comparisons above). A JVM proxy starts slow and speeds up as its compiler compiles "
@@ -284,6 +298,7 @@ final class SidecarReport {
         .append(", \"jdk\": ").append(q(Machine.jdk()))
         .append(", \"lanyard\": ").append(q(revision))
         .append(", \"sidecar_jar_sha256_prefix\": ").append(q(sidecarJarSha256))
+        .append(", \"baseline_jar\": ").append(q(baselineJar))
         .append(", \"spire\": ").append(q(spireVersion))
         .append(", \"ghostunnel\": ").append(q(ghostunnelVersion))
         .append(", \"load_start\": ").append(array(loadAtStart))

@@ -63,6 +63,10 @@ final class Upgrades {
 
   /** The comma-separated tokens of every line of {@code name}, trimmed, empty ones dropped. */
   private static List<String> tokens(HttpHeaders headers, CharSequence name) {
+    if (!headers.contains(name)) {
+      // The common case, asked up to three times per request: no list, no copies.
+      return List.of();
+    }
     List<String> tokens = new ArrayList<>();
     for (String line : headers.getAll(name)) {
       for (String token : line.split(",")) {
