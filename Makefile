@@ -4,23 +4,30 @@ MVN := ./mvnw -B
 # The newest JDK on this machine kind; the suite must pass on it too.
 NEWEST_JDK ?= $(lastword $(sort $(wildcard /usr/lib/jvm/temurin-*-jdk-amd64)))
 
-.PHONY: tools build test test-newest-jdk demo bench soak clean
+.PHONY: tools build images test test-newest-jdk demo bench soak clean
 
 tools:            ## build the real SPIRE, Kubernetes (control plane and node), etcd, CoreDNS, helm, ghostunnel and the node's images (cached)
 	scripts/install-tools.sh
 
-build:            ## compile and package every module, no tests
-	$(MVN) -q install -DskipTests
+build:            ## compile and package every module, no tests (and no images: they need the tools' bases)
+	$(MVN) -q install -DskipTests -Dlanyard.images.skip=true
+
+# Jib, no daemon: docker-archive tarballs in images/target/images (docs/INSTALL.md, "Building the images").
+images:           ## build the webhook, sidecar, javaagent and demo images (and their Debian bases, cached)
+	scripts/build-images.sh busybox jre17 python3
+	$(MVN) -q package -DskipTests -pl images -am
+	@ls -l images/target/images
 
 test: tools       ## everything CI runs: unit tests and the real-component integration tests
 	$(MVN) verify
 
 # Every unit test, and the integration tests of what runs inside a workload's JVM (testkit,
 # spiffe-tls, the javaagent, the compat apps, the demo) on the newest JDK; the sidecar's, webhook's
-# and chart's integration tests run once, in `make test` (their images pin their own JDK).
+# chart's and images' integration tests run once, in `make test` (their images pin their own JDK);
+# so are the images built (their content does not depend on the JDK that runs Maven).
 test-newest-jdk: tools  ## the JVM-side suite on the newest installed JDK
 	@test -n "$(NEWEST_JDK)" || { echo "no newer JDK under /usr/lib/jvm"; exit 1; }
-	JAVA_HOME=$(NEWEST_JDK) $(MVN) verify -Dlanyard.jdkNeutralITs.skip=true
+	JAVA_HOME=$(NEWEST_JDK) $(MVN) verify -Dlanyard.jdkNeutralITs.skip=true -Dlanyard.images.skip=true
 
 # The Maven build is skipped when no source of the modules it needs changed since the last one
 # (a warm run is then just the demo); any change, or a missing stamp, rebuilds them.
