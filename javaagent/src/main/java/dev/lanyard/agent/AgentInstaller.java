@@ -1,10 +1,8 @@
 package dev.lanyard.agent;
 
 import dev.lanyard.agent.bootstrap.LanyardBridge;
-import dev.lanyard.tls.ConfigKeys;
 import dev.lanyard.tls.LanyardConfig;
 import dev.lanyard.tls.LanyardLog;
-import dev.lanyard.tls.StartupPolicy;
 import java.io.File;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -28,7 +26,7 @@ public final class AgentInstaller {
     try {
       config = LanyardConfig.fromEnvironment();
     } catch (IllegalArgumentException e) {
-      ConfigurationFailure.handle(e);
+      StartupFailure.invalidConfiguration(e);
       return;
     }
     LanyardLog.setDebug(config.debug());
@@ -90,9 +88,9 @@ public final class AgentInstaller {
             + " ms");
         StartupWatch.start(runtime, version);
       } catch (Throwable t) {
-        // One line, like premain's, and TLS classes no longer wait for hooks that will not come.
-        System.err.println("lanyard: ERROR javaagent failed to start, the application runs"
-            + " without Lanyard: " + t);
+        // then=fail stops the JVM here; then=degrade runs on without Lanyard, and TLS classes no
+        // longer wait for hooks that will not come.
+        StartupFailure.agentFailed(t);
         deferred.ready(new java.lang.instrument.ClassFileTransformer() { });
       }
     }, "lanyard-start");
@@ -172,30 +170,6 @@ public final class AgentInstaller {
       return version == null ? "dev" : version;
     } catch (Exception e) {
       return "dev";
-    }
-  }
-
-  /** What an invalid LANYARD_* setting does: fail closed, unless the startup policy says degrade. */
-  static final class ConfigurationFailure {
-    private ConfigurationFailure() {}
-
-    static void handle(IllegalArgumentException problem) {
-      boolean degrade = false;
-      try {
-        StartupPolicy policy = ConfigKeys.STARTUP.lookup(System.getenv(), System.getProperties())
-            .map(StartupPolicy::parse).orElse(StartupPolicy.DEFAULT);
-        degrade = policy.afterWait() == StartupPolicy.AfterWait.DEGRADE;
-      } catch (IllegalArgumentException unparseable) {
-        // an unreadable startup policy cannot ask for degraded mode
-      }
-      if (degrade) {
-        System.err.println("lanyard: ERROR invalid configuration, the application runs WITHOUT"
-            + " Lanyard (then=degrade): " + problem.getMessage());
-      } else {
-        System.err.println("lanyard: ERROR invalid configuration, stopping the application"
-            + " (then=fail): " + problem.getMessage());
-        System.exit(78);
-      }
     }
   }
 }

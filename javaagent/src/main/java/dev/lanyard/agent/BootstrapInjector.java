@@ -15,7 +15,7 @@ import java.util.zip.ZipEntry;
 
 /**
  * Defines the bridge classes (the only Lanyard classes that instrumented code calls) in the
- * bootstrap class loader, so every class loader sees the same ones. It injects those three
+ * bootstrap class loader, so every class loader sees the same ones. It injects those few
  * classes rather than appending the javaagent jar to the bootstrap search path, because that
  * append turns off class-data sharing for the application's classes (slower start, and a JVM
  * warning on every start). The classes are defined with the JDK's internal Unsafe, which the
@@ -25,6 +25,10 @@ public final class BootstrapInjector {
   static final List<String> BRIDGE_CLASSES = List.of(
       "dev.lanyard.agent.bootstrap.TlsHooks",
       "dev.lanyard.agent.bootstrap.LanyardManaged",
+      "dev.lanyard.agent.bootstrap.HookFailures",
+      "dev.lanyard.agent.bootstrap.FailClosedManagers",
+      "dev.lanyard.agent.bootstrap.FailClosedManagers$RefusingTrustManager",
+      "dev.lanyard.agent.bootstrap.FailClosedManagers$NoKeyManager",
       "dev.lanyard.agent.bootstrap.LanyardBridge");
 
   private BootstrapInjector() {}

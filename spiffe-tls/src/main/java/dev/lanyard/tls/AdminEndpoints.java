@@ -91,7 +91,9 @@ final class AdminEndpoints {
   private Map<String, Object> identity() {
     Instant now = clock.instant();
     Map<String, Object> out = new LinkedHashMap<>();
-    Optional<Identity> current = source.current();
+    // One state for the whole answer: its SVID, rotation count and last error belong together.
+    SvidSourceState state = source.state();
+    Optional<Identity> current = state.current();
     out.put("ready", current.map(identity -> identity.isValidAt(now)).orElse(false));
     current.ifPresent(identity -> {
       out.put("spiffe_id", identity.spiffeId().toString());
@@ -103,10 +105,10 @@ final class AdminEndpoints {
       out.put("seconds_to_expiry", Duration.between(now, identity.notAfter()).getSeconds());
       out.put("expired", !now.isBefore(identity.notAfter()));
     });
-    out.put("rotation_count", source.rotationCount());
+    out.put("rotation_count", state.rotations());
     out.put("workload_api", source.address());
-    out.put("last_error", source.lastError().orElse(null));
-    out.put("trust_domains", trustDomains());
+    out.put("last_error", state.lastError());
+    out.put("trust_domains", trustDomains(state.bundles()));
     Map<String, Object> policyOut = new LinkedHashMap<>();
     List<String> patterns = new ArrayList<>();
     policy.patterns().forEach(pattern -> patterns.add(pattern.toString()));
@@ -121,9 +123,9 @@ final class AdminEndpoints {
     return out;
   }
 
-  private List<Map<String, Object>> trustDomains() {
+  private static List<Map<String, Object>> trustDomains(TrustBundles bundles) {
     List<Map<String, Object>> domains = new ArrayList<>();
-    for (Map.Entry<String, Set<X509Certificate>> entry : source.bundles().asMap().entrySet()) {
+    for (Map.Entry<String, Set<X509Certificate>> entry : bundles.asMap().entrySet()) {
       List<Map<String, Object>> authorities = new ArrayList<>();
       for (X509Certificate authority : entry.getValue()) {
         Map<String, Object> item = new LinkedHashMap<>();
@@ -141,17 +143,18 @@ final class AdminEndpoints {
   }
 
   private Response ready() {
-    Optional<Identity> current = source.current();
+    SvidSourceState state = source.state();
+    Optional<Identity> current = state.current();
     Instant now = clock.instant();
     if (!current.isPresent()) {
       return Response.text(503, "not ready: no X.509-SVID yet from the Workload API at "
-          + source.address() + source.lastError().map(e -> " (last error: " + e + ")").orElse("")
+          + source.address() + state.error().map(e -> " (last error: " + e + ")").orElse("")
           + "\n");
     }
     Identity identity = current.get();
     if (!now.isBefore(identity.notAfter())) {
       return Response.text(503, "not ready: X.509-SVID " + identity.spiffeId() + " expired at "
-          + identity.notAfter() + source.lastError().map(e -> " (last error: " + e + ")").orElse("")
+          + identity.notAfter() + state.error().map(e -> " (last error: " + e + ")").orElse("")
           + "\n");
     }
     if (now.isBefore(identity.notBefore())) {

@@ -6,9 +6,19 @@ import java.util.Optional;
 
 /**
  * Where the workload's X.509-SVID and trust bundles come from. Implementations hold one
- * immutable snapshot behind a volatile field and swap it whole on every accepted update.
+ * immutable {@link SvidSourceState} behind a volatile field and swap it whole on every change.
  */
 public interface SvidSource extends AutoCloseable {
+
+  /**
+   * Everything below at one instant. Readers that show several of these together (the admin
+   * endpoint) take one state rather than call the methods one by one, which may each see another
+   * update. The default composes the methods, for sources with nothing to tear.
+   */
+  default SvidSourceState state() {
+    return new SvidSourceState(current().orElse(null), bundles(), rotationCount(),
+        rejectedUpdates(), lastError().orElse(null));
+  }
 
   /** The current X.509-SVID; empty until the first one arrives. */
   Optional<Identity> current();

@@ -14,8 +14,6 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.TreeMap;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
@@ -24,8 +22,6 @@ import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.atomic.LongAdder;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
@@ -48,8 +44,11 @@ import java.util.logging.Logger;
  *       (one line naming the reason) and counted ({@link #rejectedUpdates}), and the last good
  *       SVID kept. That includes updates java-spiffe cannot decode ({@link
  *       JavaSpiffeRejections}): they reach us through {@code onError}, but the stream is still
- *       open and the next good update arrives on it, so they are not stream errors. Accepted updates replace one immutable snapshot behind a volatile
- *       field, whole; a different leaf counts as a rotation.
+ *       open and the next good update arrives on it, so they are not stream errors.
+ *   <li>Everything a reader sees (the SVID, bundles, rotation and rejection counts, last error) is
+ *       one immutable {@link SvidSourceState} behind one volatile field, replaced whole by the
+ *       loop thread on every change (as java-spiffe's {@code X509Source} does): no reader ever
+ *       pairs one update's SVID with another's counts. A different leaf counts as a rotation.
  * </ul>
  */
 public final class WorkloadApiSvidSource implements SvidSource {
@@ -72,10 +71,8 @@ public final class WorkloadApiSvidSource implements SvidSource {
       Executors.newSingleThreadScheduledExecutor(DaemonThreads.factory("lanyard-workload-api"));
   private final CountDownLatch firstSvid = new CountDownLatch(1);
   private final List<UpdateListener> listeners = new CopyOnWriteArrayList<>();
-  private final AtomicLong rotations = new AtomicLong();
-  private final Map<String, LongAdder> rejected = new ConcurrentHashMap<>();
-  private volatile Snapshot snapshot = Snapshot.EMPTY;
-  private volatile String lastError;
+  /** Written by the loop thread only, always whole. */
+  private volatile SvidSourceState state = SvidSourceState.EMPTY;
   /** The last rejection logged at WARN, so that a re-sent bad update is not logged again. */
   private String lastRejection;
   private volatile boolean closed;
@@ -120,13 +117,18 @@ public final class WorkloadApiSvidSource implements SvidSource {
   }
 
   @Override
+  public SvidSourceState state() {
+    return state;
+  }
+
+  @Override
   public Optional<Identity> current() {
-    return Optional.ofNullable(snapshot.identity);
+    return state.current();
   }
 
   @Override
   public TrustBundles bundles() {
-    return snapshot.bundles;
+    return state.bundles();
   }
 
   @Override
@@ -144,14 +146,12 @@ public final class WorkloadApiSvidSource implements SvidSource {
 
   @Override
   public long rotationCount() {
-    return rotations.get();
+    return state.rotations();
   }
 
   @Override
   public Map<String, Long> rejectedUpdates() {
-    Map<String, Long> counts = new TreeMap<>();
-    rejected.forEach((reason, count) -> counts.put(reason, count.sum()));
-    return counts;
+    return state.rejectedUpdates();
   }
 
   @Override
@@ -161,7 +161,7 @@ public final class WorkloadApiSvidSource implements SvidSource {
 
   @Override
   public Optional<String> lastError() {
-    return Optional.ofNullable(lastError);
+    return state.error();
   }
 
   @Override
@@ -210,7 +210,7 @@ public final class WorkloadApiSvidSource implements SvidSource {
     if (closed || errorGeneration != generation) {
       return;
     }
-    lastError = describe(error);
+    state = state.failed(describe(error));
     reconnectLater();
   }
 
@@ -228,8 +228,8 @@ public final class WorkloadApiSvidSource implements SvidSource {
 
   private void reconnectLater() {
     closeClient();
-    Duration delay = backoff.nextDelay(snapshot.identity != null);
-    LanyardLog.debug("Workload API at " + address + ": " + lastError + "; reconnecting in "
+    Duration delay = backoff.nextDelay(state.identity() != null);
+    LanyardLog.debug("Workload API at " + address + ": " + state.lastError() + "; reconnecting in "
         + delay.toMillis() + " ms");
     pendingReconnect = loop.schedule(this::connect, delay.toMillis(), TimeUnit.MILLISECONDS);
   }
@@ -253,21 +253,18 @@ public final class WorkloadApiSvidSource implements SvidSource {
       return;
     }
     backoff.reset();
-    lastError = null;
     lastRejection = null;
-    Snapshot before = snapshot;
-    if (identity.sameSvid(before.identity) && bundles.equals(before.bundles)) {
-      return; // a reconnect re-delivered what we hold
+    SvidSourceState before = state;
+    if (identity.sameSvid(before.identity()) && bundles.equals(before.bundles())) {
+      state = before.recovered(); // a reconnect re-delivered what we hold
+      return;
     }
-    snapshot = new Snapshot(identity, bundles);
-    if (before.identity != null && !identity.sameSvid(before.identity)) {
-      rotations.incrementAndGet();
-    }
+    state = before.accepted(identity, bundles);
     firstSvid.countDown();
     LanyardLog.debug("X.509-SVID " + identity + "; trust bundles: " + bundles);
     for (UpdateListener listener : listeners) {
       try {
-        listener.onUpdate(before.identity, identity, bundles);
+        listener.onUpdate(before.identity(), identity, bundles);
       } catch (RuntimeException e) {
         LanyardLog.warn("SVID update listener " + listener.getClass().getName() + " failed: " + e);
       }
@@ -282,10 +279,10 @@ public final class WorkloadApiSvidSource implements SvidSource {
   private void reject(InvalidSvidException e) {
     String error = "rejected an X.509-SVID update (" + e.reason().code() + "): " + e.getMessage();
     boolean again = error.equals(lastRejection);
-    // The error first, the count last: whoever sees the count (a test, /identity, /metrics) must
-    // also see this rejection as last_error, not the one before it.
-    lastError = error;
     lastRejection = error;
+    // The count and the error together: whoever sees the count (a test, /identity, /metrics)
+    // also sees this rejection as last_error, never the one before it.
+    state = state.rejected(e.reason().code(), error);
     String line = error + "; keeping " + current().map(Identity::toString).orElse("no SVID")
         + " (from the Workload API at " + address + ")";
     if (again) {
@@ -293,7 +290,6 @@ public final class WorkloadApiSvidSource implements SvidSource {
     } else {
       LanyardLog.warn(line);
     }
-    rejected.computeIfAbsent(e.reason().code(), code -> new LongAdder()).increment();
   }
 
   private void onRejectedUpdate(int updateGeneration, InvalidSvidException e) {
@@ -305,7 +301,7 @@ public final class WorkloadApiSvidSource implements SvidSource {
   }
 
   private void watchdog() {
-    Identity identity = snapshot.identity;
+    Identity identity = state.identity();
     if (closed || identity == null) {
       return;
     }
@@ -382,19 +378,6 @@ public final class WorkloadApiSvidSource implements SvidSource {
       } else {
         onLoop(() -> onStreamError(watcherGeneration, error));
       }
-    }
-  }
-
-  /** The SVID and bundles, swapped together. */
-  private static final class Snapshot {
-    static final Snapshot EMPTY = new Snapshot(null, TrustBundles.EMPTY);
-
-    final Identity identity;
-    final TrustBundles bundles;
-
-    Snapshot(Identity identity, TrustBundles bundles) {
-      this.identity = identity;
-      this.bundles = bundles;
     }
   }
 }

@@ -65,7 +65,11 @@ final class ContainerPlanner {
     ContainerMode mode =
         switch (settings.mode()) {
           case AUTO ->
-              guess.runtime() == RuntimeKind.JVM ? ContainerMode.JAVAAGENT : ContainerMode.SIDECAR;
+              switch (guess.runtime()) {
+                case JVM -> ContainerMode.JAVAAGENT;
+                case OTHER -> ContainerMode.SIDECAR;
+                case UNKNOWN -> ContainerMode.JAVAAGENT_AND_SIDECAR;
+              };
           case JAVAAGENT -> ContainerMode.JAVAAGENT;
           case SIDECAR -> ContainerMode.SIDECAR;
           case SOCKET -> ContainerMode.SOCKET;
@@ -80,7 +84,7 @@ final class ContainerPlanner {
           LanyardNames.SOCKET_MOUNT_PATH,
           "the Workload API socket");
     }
-    if (mode == ContainerMode.JAVAAGENT) {
+    if (mode.javaagent()) {
       Optional<String> jarConflict =
           foreignMountAt(
               container, LanyardNames.JAVAAGENT_MOUNT_PATH, LanyardNames.JAVAAGENT_VOLUME);

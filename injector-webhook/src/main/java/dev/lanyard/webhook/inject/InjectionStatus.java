@@ -14,13 +14,16 @@ import java.util.Optional;
  * containers and volumes). Its presence means "already injected"; {@code lanyard identities} reads
  * the admin ports from it.
  *
- * @param containers app container name to mode ({@code javaagent}, {@code sidecar}, {@code socket},
- *     {@code skipped})
+ * @param containers app container name to mode ({@code javaagent}, {@code sidecar}, {@code
+ *     javaagent+sidecar}, {@code socket}, {@code skipped})
+ * @param runtimes app container name to the runtime chosen and why, e.g. {@code unknown (it sets
+ *     no command, so the image's own entrypoint decides what runs ...)}
  * @param adminPorts process (the sidecar container or a javaagent's app container) to admin port
  */
 public record InjectionStatus(
     String version,
     Map<String, String> containers,
+    Map<String, String> runtimes,
     Map<String, Integer> adminPorts,
     List<String> initContainers,
     List<String> volumes) {
@@ -32,6 +35,10 @@ public record InjectionStatus(
         containers == null
             ? Map.of()
             : java.util.Collections.unmodifiableMap(new LinkedHashMap<>(containers));
+    runtimes =
+        runtimes == null
+            ? Map.of()
+            : java.util.Collections.unmodifiableMap(new LinkedHashMap<>(runtimes));
     adminPorts =
         adminPorts == null
             ? Map.of()

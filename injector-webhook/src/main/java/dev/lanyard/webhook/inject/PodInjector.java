@@ -91,8 +91,8 @@ public final class PodInjector {
             pod,
             config,
             settings,
-            !namesIn(plans, ContainerMode.SIDECAR).isEmpty(),
-            namesIn(plans, ContainerMode.JAVAAGENT));
+            !sidecarNames(plans).isEmpty(),
+            javaagentNames(plans));
     if (!portClashes.isEmpty()) {
       return skipped(
           original,
@@ -221,8 +221,8 @@ public final class PodInjector {
   private void apply(
       Pod pod, PodSettings settings, List<ContainerReport> plans, List<InjectionWarning> warnings) {
     EnvSetter env = new EnvSetter(warnings);
-    List<String> javaagentContainers = namesIn(plans, ContainerMode.JAVAAGENT);
-    List<String> sidecarContainers = namesIn(plans, ContainerMode.SIDECAR);
+    List<String> javaagentContainers = javaagentNames(plans);
+    List<String> sidecarContainers = sidecarNames(plans);
     boolean sidecar = !sidecarContainers.isEmpty();
     Map<String, Integer> adminPorts =
         AdminPorts.allocate(pod, config, settings, sidecar, javaagentContainers);
@@ -239,7 +239,7 @@ public final class PodInjector {
         // the sidecar container (SidecarInjection gives it its own). An app behind the sidecar or
         // using the socket itself would carry 4 unused fieldRefs; every one is stored, validated
         // and converted by the apiserver on each pod creation (bench/webhook.sh --variants).
-        if (plan.mode() == ContainerMode.JAVAAGENT) {
+        if (plan.mode().javaagent()) {
           env.downwardApi(container);
         }
       }
@@ -289,13 +289,29 @@ public final class PodInjector {
     }
 
     Map<String, String> modes = new LinkedHashMap<>();
-    plans.forEach(plan -> modes.put(plan.name(), plan.mode().wireName()));
+    Map<String, String> runtimes = new LinkedHashMap<>();
+    plans.forEach(
+        plan -> {
+          modes.put(plan.name(), plan.mode().wireName());
+          runtimes.put(plan.name(), plan.runtime());
+        });
     InjectionStatus status =
-        new InjectionStatus(config.version(), modes, adminPorts, initContainers, volumes);
+        new InjectionStatus(
+            config.version(), modes, runtimes, adminPorts, initContainers, volumes);
     PodParts.annotations(pod).put(LanyardNames.STATUS, status.toJson());
   }
 
-  private static List<String> namesIn(List<ContainerReport> plans, ContainerMode mode) {
-    return plans.stream().filter(plan -> plan.mode() == mode).map(ContainerReport::name).toList();
+  private static List<String> javaagentNames(List<ContainerReport> plans) {
+    return plans.stream()
+        .filter(plan -> plan.mode().javaagent())
+        .map(ContainerReport::name)
+        .toList();
+  }
+
+  private static List<String> sidecarNames(List<ContainerReport> plans) {
+    return plans.stream()
+        .filter(plan -> plan.mode().sidecar())
+        .map(ContainerReport::name)
+        .toList();
   }
 }

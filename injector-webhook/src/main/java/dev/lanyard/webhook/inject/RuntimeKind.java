@@ -5,11 +5,14 @@ import java.util.Locale;
 import java.util.Optional;
 
 /**
- * What a container runs, as far as injection cares: a JVM (javaagent) or anything else (sidecar).
+ * What a container runs, as far as injection cares: a JVM (javaagent), anything else (sidecar),
+ * or unknown: nothing in the pod spec says (an image built by Jib or Cloud Native Buildpacks
+ * names no runtime and needs no command), so it gets both, each harmless where it does not apply.
  */
 public enum RuntimeKind {
   JVM("jvm"),
-  OTHER("other");
+  OTHER("other"),
+  UNKNOWN("unknown");
 
   private final String wireName;
 
@@ -22,7 +25,7 @@ public enum RuntimeKind {
     return wireName;
   }
 
-  /** {@code jvm} or {@code other}, as in {@code lanyard.dev/runtime.<container>}. */
+  /** {@code jvm}, {@code other} or {@code unknown}, as in {@code lanyard.dev/runtime.<container>}. */
   public static Optional<RuntimeKind> parse(String text) {
     String value = text.trim().toLowerCase(Locale.ROOT);
     for (RuntimeKind runtime : values()) {

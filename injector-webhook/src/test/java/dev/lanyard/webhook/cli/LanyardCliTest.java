@@ -117,6 +117,37 @@ class LanyardCliTest {
   }
 
   @Test
+  void checkInjectSaysWhichRuntimeItChoseForJibAndBuildpacksImages() {
+    Run run =
+        run(
+            """
+            apiVersion: v1
+            kind: Pod
+            metadata: {name: shop, namespace: agents}
+            spec:
+              containers:
+                - {name: orders, image: "gcr.io/acme/orders:1.2"}
+                - {name: billing, image: "registry.example/shop/billing:7.3", command: [launcher]}
+            """,
+            "check-inject",
+            "-f",
+            "-");
+
+    assertThat(run.exitCode()).isEqualTo(0);
+    assertThat(run.out())
+        .contains(
+            "container orders: javaagent+sidecar, runtime unknown (image gcr.io/acme/orders:1.2"
+                + " names no runtime and the pod sets no command, so the image's own entrypoint"
+                + " decides what runs (a Jib image starts java there); configured default unknown:"
+                + " the javaagent (JAVA_TOOL_OPTIONS, ignored unless a JVM starts) and the sidecar"
+                + " (HTTP_PROXY, ignored by a JVM); set lanyard.dev/runtime.<container>=jvm or"
+                + " other to choose one)")
+        .contains(
+            "container billing: javaagent+sidecar, runtime unknown (its command launcher is the"
+                + " Cloud Native Buildpacks launcher");
+  }
+
+  @Test
   void checkInjectExplainsEachContainerAndWhy() {
     Run run =
         run(

@@ -13,6 +13,7 @@ class InjectionStatusTest {
         new InjectionStatus(
             "1.2.3",
             Map.of("app", "javaagent"),
+            Map.of("app", "jvm (image eclipse-temurin:21 names temurin)"),
             Map.of("app", 15000),
             List.of("lanyard-javaagent"),
             List.of("spiffe-workload-api"));

@@ -22,7 +22,7 @@ class InjectorConfigLoaderTest {
     assertThat(config.sidecar().healthPort()).isEqualTo(15021);
     assertThat(config.sidecar().adminListenHost()).isEqualTo("127.0.0.1");
     assertThat(config.javaagent().delivery()).isEqualTo(InjectorConfig.JarDelivery.COPY);
-    assertThat(config.defaultRuntime()).isEqualTo(RuntimeKind.OTHER);
+    assertThat(config.defaultRuntime()).isEqualTo(RuntimeKind.UNKNOWN);
     assertThat(config.javaagent().image()).doesNotContain("${").contains("lanyard-javaagent:");
     assertThat(config.version()).isNotBlank().isNotEqualTo("unknown");
   }

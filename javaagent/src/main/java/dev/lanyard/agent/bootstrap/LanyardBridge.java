@@ -7,18 +7,36 @@ import javax.net.ssl.SSLSocket;
 import javax.net.ssl.SSLSession;
 import javax.net.ssl.TrustManager;
 import javax.net.ssl.X509ExtendedKeyManager;
+import javax.net.ssl.X509ExtendedTrustManager;
 import javax.net.ssl.X509TrustManager;
 
 /**
  * The only Lanyard class that advice inlined into JDK and library classes calls. It lives on the
  * bootstrap class path, so every class loader sees the same one. Until the installer sets the
- * hooks, and whenever a hook fails, it answers "leave things as they are": a bug in Lanyard must
- * never break the host's TLS code paths with an unexpected exception. Security does not rely on
- * these fallbacks: the hooks are installed before any instrumentation is.
+ * hooks it answers "leave things as they are" (the hooks are installed before any
+ * instrumentation is). A hook that throws never throws into the host's TLS code; what it answers
+ * instead depends on what the hook is for (docs/ARCHITECTURE.md, "When a hook fails"):
+ *
+ * <ul>
+ *   <li>where Lanyard enforces (the managers a TLS context gets, client-auth, Netty contexts): fail
+ *       closed. The context refuses every peer and presents nothing ({@link FailClosedManagers}),
+ *       a server demands a client certificate, a Netty context is not built: never the caller's
+ *       Web PKI managers in Lanyard's place;
+ *   <li>where Lanyard only relaxes a library's own check for an SVID it accepted (host names, chain
+ *       cleaning, Jetty's SNI check): the library's own, stricter answer;
+ *   <li>where Lanyard adds a credential (JWT-SVIDs): the request goes as the application wrote it,
+ *       and the receiver, which requires the token, refuses it.
+ * </ul>
+ *
+ * <p>Each failing hook is logged once, on its own line ({@link HookFailures}).
  */
 public final class LanyardBridge {
   private static volatile TlsHooks hooks;
-  private static volatile boolean failureLogged;
+
+  private static final String REFUSES_EVERY_PEER = "TLS contexts it failed for refuse every peer"
+      + " and present no certificate (fail closed: never Web PKI in Lanyard's place)";
+  private static final String JWT_NOT_ADDED = "requests go without a JWT-SVID, and receivers"
+      + " that require one refuse them";
 
   private LanyardBridge() {}
 
@@ -38,8 +56,9 @@ public final class LanyardBridge {
     try {
       return current.keyManagers(requested);
     } catch (Throwable t) {
-      logOnce("keyManagers", t);
-      return requested;
+      HookFailures.report("keyManagers", "TLS contexts initialised meanwhile present no"
+          + " certificate, so they serve nothing and mesh servers refuse them (fail closed)", t);
+      return new KeyManager[] {FailClosedManagers.keyManager()};
     }
   }
 
@@ -51,24 +70,44 @@ public final class LanyardBridge {
     try {
       return current.trustManagers(requested);
     } catch (Throwable t) {
-      logOnce("trustManagers", t);
-      return requested;
+      HookFailures.report("trustManagers", REFUSES_EVERY_PEER, t);
+      return new TrustManager[] {FailClosedManagers.trustManager("trustManagers")};
     }
   }
 
-  public static void onSslContextInitialized(Object contextSpi) {
+  /**
+   * Puts a new context's session caches under the session policy; false when that failed, and the
+   * caller must then give the context {@link #failClosedKeyManager()} and {@link
+   * #failClosedTrustManager} (its sessions would outlive rotations and expiries).
+   */
+  public static boolean onSslContextInitialized(Object contextSpi) {
     TlsHooks current = hooks;
     if (current == null) {
-      return;
+      return true;
     }
     try {
       current.onSslContextInitialized(contextSpi);
+      return true;
     } catch (Throwable t) {
-      logOnce("onSslContextInitialized", t);
+      HookFailures.report("onSslContextInitialized", REFUSES_EVERY_PEER, t);
+      return false;
     }
   }
 
-  /** Lanyard's managers for a context initialised before the hooks, or null to leave it as is. */
+  /** For a context whose hooks failed: presents no certificate. */
+  public static X509ExtendedKeyManager failClosedKeyManager() {
+    return FailClosedManagers.keyManager();
+  }
+
+  /** For a context whose hooks failed: refuses every peer, naming {@code hook}. */
+  public static X509ExtendedTrustManager failClosedTrustManager(String hook) {
+    return FailClosedManagers.trustManager(hook);
+  }
+
+  /**
+   * Lanyard's managers for a context initialised before the hooks, or null (hooks not installed
+   * yet) to leave it as is; fail-closed managers when the hook fails.
+   */
   public static Object[] adoptManagers(X509ExtendedKeyManager keyManager,
       X509TrustManager trustManager) {
     TlsHooks current = hooks;
@@ -78,20 +117,26 @@ public final class LanyardBridge {
     try {
       return current.adoptManagers(keyManager, trustManager);
     } catch (Throwable t) {
-      logOnce("adoptManagers", t);
-      return null;
+      HookFailures.report("adoptManagers", REFUSES_EVERY_PEER, t);
+      return new Object[] {failClosedKeyManager(), failClosedTrustManager("adoptManagers")};
     }
   }
 
-  public static void onEarlyContextAdopted(Object contextSpi) {
+  /**
+   * Drops the sessions an adopted context cached before the hooks; false when that failed, and
+   * the caller must then give it the fail-closed managers.
+   */
+  public static boolean onEarlyContextAdopted(Object contextSpi) {
     TlsHooks current = hooks;
     if (current == null) {
-      return;
+      return true;
     }
     try {
       current.onEarlyContextAdopted(contextSpi);
+      return true;
     } catch (Throwable t) {
-      logOnce("onEarlyContextAdopted", t);
+      HookFailures.report("onEarlyContextAdopted", REFUSES_EVERY_PEER, t);
+      return false;
     }
   }
 
@@ -103,7 +148,8 @@ public final class LanyardBridge {
     try {
       return current.requireClientCertificate(localPort);
     } catch (Throwable t) {
-      logOnce("requireClientCertificate", t);
+      HookFailures.report("requireClientCertificate", "every TLS server demands a client"
+          + " certificate, LANYARD_PLAIN_PORTS included (fail closed)", t);
       return true;
     }
   }
@@ -136,7 +182,8 @@ public final class LanyardBridge {
         }
       }
     } catch (Throwable t) {
-      logOnce("enforceClientAuth", t);
+      HookFailures.report("enforceClientAuth", "this TLS server's client-auth setting is left as"
+          + " the JDK reported it", t);
     }
   }
 
@@ -148,7 +195,8 @@ public final class LanyardBridge {
     try {
       return current.isAuthorizedSpiffePeer(host, session);
     } catch (Throwable t) {
-      logOnce("isAuthorizedSpiffePeer", t);
+      HookFailures.report("isAuthorizedSpiffePeer",
+          "the library's own host-name check decides, and it refuses SVIDs", t);
       return false;
     }
   }
@@ -161,7 +209,8 @@ public final class LanyardBridge {
     try {
       return current.isAuthorizedSpiffeLeaf(certificate);
     } catch (Throwable t) {
-      logOnce("isAuthorizedSpiffeLeaf", t);
+      HookFailures.report("isAuthorizedSpiffeLeaf",
+          "OkHttp's own chain cleaning decides, and it refuses SVID chains", t);
       return false;
     }
   }
@@ -174,21 +223,38 @@ public final class LanyardBridge {
     try {
       return current.isOwnSvid(certificateHolder);
     } catch (Throwable t) {
-      logOnce("isOwnSvid", t);
+      HookFailures.report("isOwnSvid",
+          "Jetty's own SNI check decides, and it refuses hosts an SVID does not name", t);
       return false;
     }
   }
 
-  public static void beforeNettySslContextBuild(Object builder) {
+  /**
+   * Puts Lanyard's managers on a Netty {@code SslContextBuilder}; false when that failed, and the
+   * caller must then fail the build with {@link #nettyBuildRefused()}: a context built with the
+   * application's own managers would verify mesh peers by Web PKI.
+   */
+  public static boolean beforeNettySslContextBuild(Object builder) {
     TlsHooks current = hooks;
     if (current == null) {
-      return;
+      return true;
     }
     try {
       current.beforeNettySslContextBuild(builder);
+      return true;
     } catch (Throwable t) {
-      logOnce("beforeNettySslContextBuild", t);
+      HookFailures.report("beforeNettySslContextBuild", "Netty SslContexts are not built (fail"
+          + " closed)", t);
+      return false;
     }
+  }
+
+  /** What a Netty {@code SslContextBuilder.build()} throws when Lanyard could not configure it. */
+  public static javax.net.ssl.SSLException nettyBuildRefused() {
+    return new javax.net.ssl.SSLException("lanyard: refused to build this Netty SslContext:"
+        + " Lanyard's beforeNettySslContextBuild hook failed, and a context with the"
+        + " application's own managers would present no SVID and verify mesh peers by Web PKI"
+        + " (fail closed); the javaagent's ERROR line says why; restart the workload");
   }
 
   /** JDK HttpClient: the request to send (maybe with a JWT-SVID); the same one on any problem. */
@@ -200,7 +266,7 @@ public final class LanyardBridge {
     try {
       return current.jdkHttpRequest(request);
     } catch (Throwable t) {
-      logOnce("jdkHttpRequest", t);
+      HookFailures.report("jdkHttpRequest", JWT_NOT_ADDED, t);
       return request;
     }
   }
@@ -214,7 +280,7 @@ public final class LanyardBridge {
     try {
       current.urlConnectionHeaders(url, requestHeaders);
     } catch (Throwable t) {
-      logOnce("urlConnectionHeaders", t);
+      HookFailures.report("urlConnectionHeaders", JWT_NOT_ADDED, t);
     }
   }
 
@@ -227,7 +293,7 @@ public final class LanyardBridge {
     try {
       return current.okHttpRequest(request);
     } catch (Throwable t) {
-      logOnce("okHttpRequest", t);
+      HookFailures.report("okHttpRequest", JWT_NOT_ADDED, t);
       return request;
     }
   }
@@ -241,7 +307,7 @@ public final class LanyardBridge {
     try {
       return current.apacheRequest(request, connection);
     } catch (Throwable t) {
-      logOnce("apacheRequest", t);
+      HookFailures.report("apacheRequest", JWT_NOT_ADDED, t);
       return null;
     }
   }
@@ -255,14 +321,9 @@ public final class LanyardBridge {
     try {
       current.apacheRequestDone(request, header);
     } catch (Throwable t) {
-      logOnce("apacheRequestDone", t);
+      HookFailures.report("apacheRequestDone",
+          "the JWT-SVID header stays on this request object", t);
     }
   }
 
-  private static void logOnce(String hook, Throwable t) {
-    if (!failureLogged) {
-      failureLogged = true;
-      System.err.println("lanyard: ERROR in " + hook + " hook (further hook errors not logged): " + t);
-    }
-  }
 }

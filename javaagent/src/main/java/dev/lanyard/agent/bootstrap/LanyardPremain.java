@@ -20,13 +20,19 @@ import java.net.URL;
  *   <li>it has the bridge classes defined in the bootstrap class loader (so advice inlined into
  *       JDK classes can reach {@link LanyardBridge}), then hands off to the installer in an
  *       isolated {@link AgentClassLoader};
- *   <li>it catches every {@code Throwable}, prints one {@code ERROR} line and never rethrows.
+ *   <li>it catches every {@code Throwable} and never rethrows; a failure to start is handled as
+ *       the startup policy says ({@code StartupFailure}): {@code then=fail}, the default, stops
+ *       the JVM with exit code {@value #EXIT_AGENT_FAILED}, {@code then=degrade} runs the
+ *       application without Lanyard, each with one {@code ERROR} line.
  * </ul>
  */
 public final class LanyardPremain {
   static final String INJECTOR = "dev.lanyard.agent.BootstrapInjector";
   static final String INSTALLER = "dev.lanyard.agent.AgentInstaller";
   static final String BRIDGE = "dev.lanyard.agent.bootstrap.LanyardBridge";
+  static final String FAILURE = "dev.lanyard.agent.StartupFailure";
+  /** As {@code StartupFailure.EXIT_AGENT_FAILED}, for when that class cannot be loaded. */
+  static final int EXIT_AGENT_FAILED = 70;
 
   private LanyardPremain() {}
 
@@ -39,6 +45,7 @@ public final class LanyardPremain {
   }
 
   private static void start(String agentArgs, Instrumentation instrumentation, boolean late) {
+    ClassLoader loader = null;
     try {
       String unsupported = JvmSupport.whyUnsupported(System.getProperty("java.specification.version"));
       if (unsupported != null) {
@@ -59,7 +66,7 @@ public final class LanyardPremain {
         return;
       }
       File agentJar = agentJar();
-      ClassLoader loader = new AgentClassLoader(agentJar, JvmSupport.platformClassLoader());
+      loader = new AgentClassLoader(agentJar, JvmSupport.platformClassLoader());
       // The bridge must be in the bootstrap loader before any class that refers to it is loaded.
       Class.forName(INJECTOR, true, loader)
           .getMethod("inject", Instrumentation.class, File.class)
@@ -74,9 +81,34 @@ public final class LanyardPremain {
           && cause.getCause() != null) {
         cause = cause.getCause();
       }
-      System.err.println("lanyard: ERROR javaagent failed to start, the application runs without"
-          + " Lanyard: " + cause);
+      if (late) {
+        // Attached to a JVM that has been running without Lanyard: stopping it helps nobody.
+        System.err.println("lanyard: ERROR javaagent failed to attach, the application runs on"
+            + " without Lanyard: " + cause);
+      } else {
+        failed(loader, cause);
+      }
     }
+  }
+
+  /**
+   * Hands a start failure to {@code StartupFailure}, which reads the startup policy; when even
+   * that cannot be loaded, the policy cannot be read, and an unreadable policy never asks for
+   * degraded mode: the JVM stops.
+   */
+  private static void failed(ClassLoader loader, Throwable cause) {
+    if (loader != null) {
+      try {
+        Class.forName(FAILURE, true, loader).getMethod("agentFailed", Throwable.class)
+            .invoke(null, cause);
+        return;
+      } catch (Throwable unavailable) {
+        // fall through: stop
+      }
+    }
+    System.err.println("lanyard: ERROR javaagent failed to start, stopping the application"
+        + " (its startup policy cannot be read, exit " + EXIT_AGENT_FAILED + "): " + cause);
+    System.exit(EXIT_AGENT_FAILED);
   }
 
   /** Whether a copy of the agent has already put its bridge into the bootstrap class loader. */

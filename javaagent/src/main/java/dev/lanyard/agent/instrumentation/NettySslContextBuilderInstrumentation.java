@@ -7,6 +7,7 @@ import dev.lanyard.agent.bootstrap.LanyardBridge;
 import java.util.Set;
 import net.bytebuddy.agent.builder.AgentBuilder;
 import net.bytebuddy.asm.Advice;
+import net.bytebuddy.implementation.bytecode.assign.Assigner;
 
 /**
  * Netty's {@code SslContextBuilder} (also gRPC's shaded copy): with the OpenSSL provider the
@@ -33,13 +34,27 @@ public final class NettySslContextBuilderInstrumentation implements Instrumentat
             NettySslContextBuilderInstrumentation.class.getName() + "$BuildAdvice");
   }
 
-  /** Configures the builder with Lanyard's managers before it builds. */
+  /**
+   * Configures the builder with Lanyard's managers before it builds; when that failed, the build
+   * fails instead of producing a context that verifies mesh peers by Web PKI.
+   */
   public static final class BuildAdvice {
     private BuildAdvice() {}
 
     @Advice.OnMethodEnter(suppress = Throwable.class)
-    public static void enter(@Advice.This Object builder) {
-      LanyardBridge.beforeNettySslContextBuild(builder);
+    public static boolean enter(@Advice.This Object builder) {
+      return LanyardBridge.beforeNettySslContextBuild(builder);
+    }
+
+    @Advice.OnMethodExit(onThrowable = Throwable.class, suppress = Throwable.class)
+    public static void exit(
+        @Advice.Enter boolean configured,
+        @Advice.Return(readOnly = false, typing = Assigner.Typing.DYNAMIC) Object context,
+        @Advice.Thrown(readOnly = false) Throwable thrown) {
+      if (!configured) {
+        context = null;
+        thrown = LanyardBridge.nettyBuildRefused();
+      }
     }
   }
 }

@@ -63,10 +63,19 @@ public final class SslContextInitInstrumentation implements Instrumentation {
       trustManagers = LanyardBridge.trustManagers(trustManagers);
     }
 
-    /** Puts the new context's session caches under the session policy. */
+    /**
+     * Puts the new context's session caches under the session policy; a context whose caches
+     * could not be is made to refuse every peer (its sessions would outlive rotations).
+     */
     @Advice.OnMethodExit(suppress = Throwable.class)
-    public static void exit(@Advice.This Object contextSpi) {
-      LanyardBridge.onSslContextInitialized(contextSpi);
+    public static void exit(
+        @Advice.This Object contextSpi,
+        @Advice.FieldValue(value = "keyManager", readOnly = false) X509ExtendedKeyManager keyManager,
+        @Advice.FieldValue(value = "trustManager", readOnly = false) X509TrustManager trustManager) {
+      if (!LanyardBridge.onSslContextInitialized(contextSpi)) {
+        keyManager = LanyardBridge.failClosedKeyManager();
+        trustManager = LanyardBridge.failClosedTrustManager("onSslContextInitialized");
+      }
     }
   }
 
@@ -86,7 +95,10 @@ public final class SslContextInitInstrumentation implements Instrumentation {
         if (adopted != null) {
           keyManager = (X509ExtendedKeyManager) adopted[0];
           trustManager = (X509TrustManager) adopted[1];
-          LanyardBridge.onEarlyContextAdopted(contextSpi);
+          if (!LanyardBridge.onEarlyContextAdopted(contextSpi)) {
+            keyManager = LanyardBridge.failClosedKeyManager();
+            trustManager = LanyardBridge.failClosedTrustManager("onEarlyContextAdopted");
+          }
         }
       }
     }

@@ -1,0 +1,145 @@
+package dev.lanyard.tls;
+
+import static java.nio.charset.StandardCharsets.UTF_8;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.lanyard.testkit.BadSvidUpdate;
+import dev.lanyard.testkit.TestPki;
+import dev.lanyard.testkit.WorkloadApiDouble;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.security.cert.X509Certificate;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.BooleanSupplier;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * {@link WorkloadApiSvidSource#state()} is one moment of the source: the SVID, the rotation
+ * count, the rejection counts and the last error always belong together, however updates race
+ * with readers (java-spiffe's X509Source keeps one snapshot behind one volatile for the same
+ * reason). Fed by the Workload API double through java-spiffe's real client.
+ */
+class WorkloadApiSvidSourceStateTest {
+  private static final String ID = "spiffe://lanyard.test/ns/shop/sa/web";
+  private final TestPki ca = TestPki.create("lanyard.test CA");
+
+  @Test
+  void aStateReadWhileARejectionIsBeingRecordedIsWhollyBeforeOrWhollyAfterIt(@TempDir Path dir)
+      throws Exception {
+    PrintStream stderr = System.err;
+    try (WorkloadApiDouble api = WorkloadApiDouble.start(dir.resolve("api.sock"));
+        WorkloadApiSvidSource source = WorkloadApiSvidSource.start(api.address())) {
+      TestPki.Issued good = ca.svid(ID);
+      api.send(BadSvidUpdate.good(ca, good, ID));
+      assertThat(source.awaitFirst(Duration.ofSeconds(10))).isTrue();
+      // The rejection's WARN line is written while the source records it: a state read there.
+      List<SvidSourceState> seenWhileLogging = new CopyOnWriteArrayList<>();
+      ByteArrayOutputStream log = new ByteArrayOutputStream() {
+        @Override
+        public synchronized void write(byte[] bytes, int offset, int length) {
+          super.write(bytes, offset, length);
+          if (seenWhileLogging.isEmpty() && toString(UTF_8).contains("rejected an X.509-SVID")) {
+            seenWhileLogging.add(source.state());
+          }
+        }
+      };
+      System.setErr(new PrintStream(log, true, UTF_8));
+      api.send(BadSvidUpdate.MALFORMED_KEY.response(ca, good, ID));
+      await(() -> source.state().rejectedTotal() == 1, "the rejection counted");
+
+      assertThat(seenWhileLogging).singleElement().satisfiesAnyOf(
+          before -> assertThat(before.rejectedTotal() == 0 && before.lastError() == null)
+              .as("wholly before: %s", before).isTrue(),
+          after -> assertThat(after.rejectedTotal() == 1 && after.lastError() != null
+              && after.lastError().startsWith("rejected an X.509-SVID update (malformed_key): "))
+              .as("wholly after: %s", after).isTrue());
+    } finally {
+      System.setErr(stderr);
+    }
+  }
+
+  @Test
+  void readersRacingRotationsAndRejectionsNeverSeeATornState(@TempDir Path dir) throws Exception {
+    int rounds = 40;
+    // Which good update (1, 2, ...) each leaf was: the k-th SVID is the (k-1)-th rotation.
+    Map<X509Certificate, Long> round = new ConcurrentHashMap<>();
+    List<String> torn = new CopyOnWriteArrayList<>();
+    AtomicLong reads = new AtomicLong();
+    AtomicBoolean done = new AtomicBoolean();
+    PrintStream stderr = System.err;
+    System.setErr(new PrintStream(new ByteArrayOutputStream(), true, UTF_8)); // 40 WARN lines
+    try (WorkloadApiDouble api = WorkloadApiDouble.start(dir.resolve("api.sock"));
+        WorkloadApiSvidSource source = WorkloadApiSvidSource.start(api.address())) {
+      Runnable reader = () -> {
+        while (!done.get()) {
+          SvidSourceState state = source.state();
+          reads.incrementAndGet();
+          if (state.identity() == null) {
+            continue;
+          }
+          long k = round.getOrDefault(state.identity().leaf(), -1L);
+          // Each good update k follows the rejection of round k-1 and clears the error; each
+          // rejection follows good update k and sets it.
+          boolean consistent = k > 0
+              && state.rotations() == k - 1
+              && (state.lastError() == null
+                  ? state.rejectedTotal() == k - 1
+                  : state.rejectedTotal() == k);
+          if (!consistent && torn.size() < 5) {
+            torn.add("svid " + k + ", rotations " + state.rotations() + ", rejected "
+                + state.rejectedTotal() + ", last error " + state.lastError());
+          }
+        }
+      };
+      List<Thread> readers = List.of(new Thread(reader), new Thread(reader));
+      readers.forEach(Thread::start);
+      for (long k = 1; k <= rounds; k++) {
+        TestPki.Issued good = ca.svid(ID);
+        round.put(good.certificate(), k);
+        api.send(BadSvidUpdate.good(ca, good, ID));
+        long rotations = k - 1;
+        await(() -> source.state().rotations() == rotations
+            && source.state().identity() != null
+            && source.state().identity().leaf().equals(good.certificate()), "good update " + k);
+        api.send(BadSvidUpdate.MALFORMED_KEY.response(ca, good, ID));
+        long rejected = k;
+        await(() -> source.state().rejectedTotal() == rejected, "rejection " + k);
+      }
+      done.set(true);
+      for (Thread thread : readers) {
+        thread.join();
+      }
+
+      assertThat(torn).as("torn states among %d reads", reads.get()).isEmpty();
+      assertThat(reads.get()).isGreaterThan(rounds);
+      SvidSourceState last = source.state();
+      assertThat(last.rotations()).isEqualTo(rounds - 1);
+      assertThat(last.rejectedUpdates()).containsExactly(Map.entry("malformed_key", (long) rounds));
+      // the separate accessors read the same state
+      assertThat(source.rotationCount()).isEqualTo(last.rotations());
+      assertThat(source.rejectedUpdates()).isEqualTo(last.rejectedUpdates());
+      assertThat(source.lastError()).isEqualTo(last.error());
+    } finally {
+      done.set(true);
+      System.setErr(stderr);
+    }
+  }
+
+  private static void await(BooleanSupplier condition, String what) throws InterruptedException {
+    long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+    while (!condition.getAsBoolean()) {
+      if (System.nanoTime() > deadline) {
+        throw new AssertionError("not within 10 s: " + what);
+      }
+      Thread.sleep(2);
+    }
+  }
+}
