@@ -1,16 +1,16 @@
 package dev.lanyard.agent;
 
 import dev.lanyard.agent.bootstrap.LanyardBridge;
-import dev.lanyard.tls.ConfigKeys;
+import dev.lanyard.config.ConfigKeys;
+import dev.lanyard.config.StartupPolicy;
 import dev.lanyard.tls.LanyardConfig;
 import dev.lanyard.tls.LanyardLog;
-import dev.lanyard.tls.StartupPolicy;
 import java.io.File;
+import java.lang.instrument.Instrumentation;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
-import java.lang.instrument.Instrumentation;
 import java.util.jar.JarFile;
 
 /**
