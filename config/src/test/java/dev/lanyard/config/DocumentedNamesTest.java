@@ -106,6 +106,22 @@ class DocumentedNamesTest {
   }
 
   @Test
+  void theReadmesDefaultsAreTheParsersDefaults() {
+    assertThat(defaultCell(ConfigKeys.STARTUP)).contains("`" + StartupPolicy.DEFAULT + "`");
+    assertThat(defaultCell(ConfigKeys.MESH_HOSTS)).contains("`" + HostGlobs.DEFAULT_MESH_HOSTS + "`");
+    assertThat(defaultCell(ConfigKeys.AUDIT))
+        .contains("`" + AuditMode.DENY.name().toLowerCase(java.util.Locale.ROOT) + "`");
+  }
+
+  /** The default column of the key's row in the README's variable table. */
+  private static String defaultCell(ConfigKey key) {
+    String row = read(ROOT.resolve("README.md")).lines()
+        .filter(line -> line.startsWith("| `" + key.env() + "` |")).findFirst()
+        .orElseThrow(() -> new AssertionError("README.md has no row for " + key.env()));
+    return row.split("\\|")[2];
+  }
+
+  @Test
   void everyChartValueOfAKeyIsInTheChartsValues() {
     String values = read(ROOT.resolve("charts/lanyard/values.yaml"));
     for (ConfigKey key : ConfigKeys.ALL) {
