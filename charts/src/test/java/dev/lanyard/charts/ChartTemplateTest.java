@@ -451,6 +451,23 @@ class ChartTemplateTest {
     return StreamSupport.stream(array.spliterator(), false).map(JsonNode::asText).toList();
   }
 
+  @Test
+  void theWebhookStartsWithDefaultPeersInAuditModeWhereTheCeilingAllowsIt() {
+    // The documented audit keyword (every would-be denial is allowed and logged) in the chart's
+    // cluster-wide default, with audit mode enabled: the javaagent and the sidecar accept it, so
+    // the webhook's configuration must too.
+    Rendered rendered =
+        Helm.template(
+            Map.of(
+                "injector.defaults.allowedPeers", "audit\\,spiffe://example.org/ns/platform/**",
+                "injector.ceiling.allowAudit", "true"));
+
+    InjectorConfig config = InjectorConfigLoader.fromYaml("audit render", rendered.injectorConfig());
+
+    assertThat(config.defaults().allowedPeers())
+        .isEqualTo("audit,spiffe://example.org/ns/platform/**");
+  }
+
   private static X509Certificate certificate(String base64Pem) throws Exception {
     return (X509Certificate)
         CertificateFactory.getInstance("X.509")

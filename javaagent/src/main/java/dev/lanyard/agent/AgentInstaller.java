@@ -4,11 +4,11 @@ import dev.lanyard.agent.bootstrap.LanyardBridge;
 import dev.lanyard.tls.LanyardConfig;
 import dev.lanyard.tls.LanyardLog;
 import java.io.File;
+import java.lang.instrument.Instrumentation;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
-import java.lang.instrument.Instrumentation;
 import java.util.jar.JarFile;
 
 /**

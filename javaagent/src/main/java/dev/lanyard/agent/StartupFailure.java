@@ -1,7 +1,7 @@
 package dev.lanyard.agent;
 
-import dev.lanyard.tls.ConfigKeys;
-import dev.lanyard.tls.StartupPolicy;
+import dev.lanyard.config.ConfigKeys;
+import dev.lanyard.config.StartupPolicy;
 
 /**
  * What the javaagent does when it cannot start: the startup policy's {@code then} decides, as it

@@ -1,6 +1,6 @@
 package dev.lanyard.proxy;
 
-import dev.lanyard.tls.JwtAudiences;
+import dev.lanyard.config.JwtAudiences;
 import dev.lanyard.tls.JwtSender;
 import io.netty.util.concurrent.EventExecutor;
 import io.netty.util.concurrent.Future;

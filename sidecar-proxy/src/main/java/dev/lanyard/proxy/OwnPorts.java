@@ -1,6 +1,6 @@
 package dev.lanyard.proxy;
 
-import dev.lanyard.tls.ConfigKeys;
+import dev.lanyard.config.ConfigKeys;
 import dev.lanyard.tls.LanyardConfig;
 import java.util.LinkedHashMap;
 import java.util.Map;

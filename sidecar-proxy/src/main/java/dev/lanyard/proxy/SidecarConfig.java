@@ -1,61 +1,36 @@
 package dev.lanyard.proxy;
 
+import dev.lanyard.config.ConfigKey;
+import dev.lanyard.config.ConfigKeys;
+import dev.lanyard.config.Durations;
+import dev.lanyard.config.InboundPorts;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Properties;
-import java.util.Set;
 import java.util.function.Function;
 
 /**
- * The sidecar-only knobs, parsed once at the edge. The shared ones (allowed peers, mesh hosts,
- * startup, admin, audit, socket) stay in {@code dev.lanyard.tls.LanyardConfig}; as there, every
- * {@code LANYARD_X} has a {@code lanyard.x} system property that wins, and every parse error names
- * the knob, the value, the rule and the fix.
+ * The sidecar-only knobs ({@link ConfigKeys}, where each is documented), parsed once at the edge.
+ * The shared ones (allowed peers, mesh hosts, startup, admin, audit, socket) are parsed by {@code
+ * dev.lanyard.tls.LanyardConfig}; both look them up and name them in errors through {@link
+ * ConfigKey}.
  */
 final class SidecarConfig {
-  /**
-   * {@code <meshPort>:<appPort>[/tcp|/http][,...]}: mTLS listeners forwarding to the app on
-   * 127.0.0.1; HTTP (identity headers on every request) unless the entry ends in {@code /tcp}.
-   */
-  static final String INBOUND = "LANYARD_INBOUND";
-  /** {@code <listenHost>:<port>=<host>:<port>[,...]}: plain listeners forwarding over mTLS. */
-  static final String OUTBOUND = "LANYARD_OUTBOUND";
-  /** The HTTP forward proxy's address; default {@code 127.0.0.1:15001}; {@code off} disables. */
-  static final String OUTBOUND_PROXY = "LANYARD_OUTBOUND_PROXY";
-  /** How long SIGTERM (or {@code POST /shutdown}) waits for open connections; default 10s. */
-  static final String DRAIN = "LANYARD_DRAIN";
-  /** A connection with no traffic either way for this long is closed; default 5m. */
-  static final String IDLE_TIMEOUT = "LANYARD_IDLE_TIMEOUT";
-  /**
-   * A TLS handshake that has not finished after this long is abandoned; default 3s. On a mesh
-   * port this is how long a connection without an SVID can stand.
-   */
-  static final String HANDSHAKE_TIMEOUT = "LANYARD_HANDSHAKE_TIMEOUT";
-  /**
-   * Open client connections per listener beyond which new ones are closed; default 1024. On a
-   * mesh port only connections of authorized peers count (after the mTLS handshake).
-   */
-  static final String MAX_CONNECTIONS = "LANYARD_MAX_CONNECTIONS";
-  /** Connections per mesh port still in their TLS handshake; more are refused at once; default 256. */
-  static final String MAX_PENDING_HANDSHAKES = "LANYARD_MAX_PENDING_HANDSHAKES";
-  /** Of those, how many one source address may hold; default 64. */
-  static final String MAX_PENDING_HANDSHAKES_PER_SOURCE = "LANYARD_MAX_PENDING_HANDSHAKES_PER_SOURCE";
-  /**
-   * Event-loop threads relaying connections; default 1. One thread serves many connections (each
-   * stays on its thread); more help only a sidecar whose proxying needs more than one core, and on
-   * a pod's few cores each extra thread competes with the app (measured in bench/sidecar.sh).
-   */
-  static final String WORKER_THREADS = "LANYARD_WORKER_THREADS";
-  /**
-   * Where the localhost-only {@code POST /shutdown} listens; default {@code 127.0.0.1:15002};
-   * {@code off} disables. A separate port because the shared admin endpoint is read-only.
-   */
-  static final String SHUTDOWN_ADDRESS = "LANYARD_SHUTDOWN_ADDRESS";
+  static final ConfigKey INBOUND = ConfigKeys.INBOUND;
+  static final ConfigKey OUTBOUND = ConfigKeys.OUTBOUND;
+  static final ConfigKey OUTBOUND_PROXY = ConfigKeys.OUTBOUND_PROXY;
+  static final ConfigKey DRAIN = ConfigKeys.DRAIN;
+  static final ConfigKey IDLE_TIMEOUT = ConfigKeys.IDLE_TIMEOUT;
+  static final ConfigKey HANDSHAKE_TIMEOUT = ConfigKeys.HANDSHAKE_TIMEOUT;
+  static final ConfigKey MAX_CONNECTIONS = ConfigKeys.MAX_CONNECTIONS;
+  static final ConfigKey MAX_PENDING_HANDSHAKES = ConfigKeys.MAX_PENDING_HANDSHAKES;
+  static final ConfigKey MAX_PENDING_HANDSHAKES_PER_SOURCE =
+      ConfigKeys.MAX_PENDING_HANDSHAKES_PER_SOURCE;
+  static final ConfigKey WORKER_THREADS = ConfigKeys.WORKER_THREADS;
+  static final ConfigKey SHUTDOWN_ADDRESS = ConfigKeys.SHUTDOWN_ADDRESS;
 
   static final String DEFAULT_OUTBOUND_PROXY = "127.0.0.1:15001";
   static final String DEFAULT_SHUTDOWN_ADDRESS = "127.0.0.1:15002";
@@ -77,9 +52,9 @@ final class SidecarConfig {
     this.outbound = parse(OUTBOUND, env, sys, SidecarConfig::parseOutbound, List.of());
     this.outboundProxy = parse(OUTBOUND_PROXY, env, sys, SidecarConfig::parseOptionalAddress,
         Optional.of(HostAndPort.parse(DEFAULT_OUTBOUND_PROXY))).orElse(null);
-    this.drain = parse(DRAIN, env, sys, Durations::parse, Duration.ofSeconds(10));
-    this.idleTimeout = parse(IDLE_TIMEOUT, env, sys, Durations::parse, Duration.ofMinutes(5));
-    this.handshakeTimeout = parse(HANDSHAKE_TIMEOUT, env, sys, Durations::parse, Duration.ofSeconds(3));
+    this.drain = parse(DRAIN, env, sys, SidecarConfig::parseDuration, Duration.ofSeconds(10));
+    this.idleTimeout = parse(IDLE_TIMEOUT, env, sys, SidecarConfig::parseDuration, Duration.ofMinutes(5));
+    this.handshakeTimeout = parse(HANDSHAKE_TIMEOUT, env, sys, SidecarConfig::parseDuration, Duration.ofSeconds(3));
     this.maxConnections = parse(MAX_CONNECTIONS, env, sys, SidecarConfig::parsePositive, 1024);
     this.maxPendingHandshakes = parse(MAX_PENDING_HANDSHAKES, env, sys, SidecarConfig::parsePositive, 256);
     this.maxPendingHandshakesPerSource = parse(MAX_PENDING_HANDSHAKES_PER_SOURCE, env, sys,
@@ -107,58 +82,19 @@ final class SidecarConfig {
     return fromEnv(System.getenv(), System.getProperties());
   }
 
-  /** {@code LANYARD_X} → {@code lanyard.x}, the same pairing spiffe-tls uses. */
-  static String propertyName(String envName) {
-    return envName.toLowerCase(Locale.ROOT).replace('_', '.');
+  private static <T> T parse(ConfigKey key, Map<String, String> env, Properties sys,
+      Function<String, T> parser, T defaultValue) {
+    return key.parse(env, sys, parser, defaultValue);
   }
 
-  private static <T> T parse(String key, Map<String, String> env, Properties sys,
-      Function<String, T> parser, T defaultValue) {
-    String value = sys.getProperty(propertyName(key));
-    String source = "-D" + propertyName(key);
-    if (value == null) {
-      value = env.get(key);
-      source = key;
-    }
-    if (value == null || value.isBlank()) {
-      return defaultValue;
-    }
-    try {
-      return parser.apply(value.trim());
-    } catch (IllegalArgumentException e) {
-      throw new IllegalArgumentException(source + "=" + value + ": " + e.getMessage(), e);
-    }
+  private static Duration parseDuration(String text) {
+    return Durations.parse(text, "value");
   }
 
   private static List<InboundRoute> parseInbound(String text) {
-    List<InboundRoute> routes = new ArrayList<>();
-    Set<Integer> meshPorts = new HashSet<>();
-    for (String entry : text.split(",")) {
-      String item = entry.trim();
-      if (item.isEmpty()) {
-        continue;
-      }
-      boolean raw = endsWithIgnoreCase(item, InboundRoute.RAW_SUFFIX);
-      String ports = raw || endsWithIgnoreCase(item, InboundRoute.HTTP_SUFFIX)
-          ? item.substring(0, item.lastIndexOf('/')) : item;
-      String[] parts = ports.split(":");
-      int meshPort = parts.length == 2 ? port(parts[0]) : -1;
-      int appPort = parts.length == 2 ? port(parts[1]) : -1;
-      if (meshPort < 1 || appPort < 1) {
-        throw new IllegalArgumentException("entry \"" + item + "\" is not meshPort:appPort with"
-            + " ports in 1-65535, optionally followed by /tcp (raw TCP, no identity headers) or"
-            + " /http (the default); write e.g. 8443:8080,15432:5432/tcp");
-      }
-      if (!meshPorts.add(meshPort)) {
-        throw new IllegalArgumentException("mesh port " + meshPort + " is listed twice");
-      }
-      routes.add(new InboundRoute(meshPort, appPort, raw));
-    }
-    return List.copyOf(routes);
-  }
-
-  private static boolean endsWithIgnoreCase(String text, String suffix) {
-    return text.regionMatches(true, text.length() - suffix.length(), suffix, 0, suffix.length());
+    return InboundPorts.parse(text).stream()
+        .map(entry -> new InboundRoute(entry.meshPort(), entry.appPort(), entry.raw()))
+        .toList();
   }
 
   private static List<OutboundRoute> parseOutbound(String text) {
@@ -196,15 +132,6 @@ final class SidecarConfig {
       // reported below
     }
     throw new IllegalArgumentException("\"" + text + "\" is not a positive whole number");
-  }
-
-  private static int port(String text) {
-    try {
-      int port = Integer.parseInt(text.trim());
-      return port >= 1 && port <= 65535 ? port : -1;
-    } catch (NumberFormatException e) {
-      return -1;
-    }
   }
 
   /**

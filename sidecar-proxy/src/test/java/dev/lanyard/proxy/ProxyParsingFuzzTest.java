@@ -3,11 +3,11 @@ package dev.lanyard.proxy;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.code_intelligence.jazzer.junit.FuzzTest;
-import dev.lanyard.tls.HostGlobs;
-import dev.lanyard.tls.MeshCidrs;
-import dev.lanyard.tls.MeshDestinations;
-import dev.lanyard.tls.JwtAudiences;
+import dev.lanyard.config.HostGlobs;
+import dev.lanyard.config.JwtAudiences;
+import dev.lanyard.config.MeshCidrs;
 import dev.lanyard.tls.JwtSender;
+import dev.lanyard.tls.MeshDestinations;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;

@@ -2,12 +2,12 @@ package dev.lanyard.proxy;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.lanyard.tls.HostGlobs;
-import dev.lanyard.tls.MeshCidrs;
+import dev.lanyard.config.HostGlobs;
+import dev.lanyard.config.MeshCidrs;
 import dev.lanyard.tls.MeshDestinations;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
-import org.junit.jupiter.api.Test;
 
 class ProxyRequestTest {
   private static final MeshDestinations MESH = new MeshDestinations(
@@ -46,7 +46,7 @@ class ProxyRequestTest {
   @Test
   void theOperatorsExternalHostsAndCidrsKeepPublicHostsPlain() {
     MeshDestinations cluster = new MeshDestinations(HostGlobs.parse("*.svc"),
-        HostGlobs.parse("example.com", dev.lanyard.tls.ConfigKeys.EXTERNAL_HOSTS),
+        HostGlobs.parse("example.com", dev.lanyard.config.ConfigKeys.EXTERNAL_HOSTS),
         MeshCidrs.parse("10.96.0.0/12"));
     assertThat(ProxyRequest.parse("GET", "http://example.com/", cluster).kind())
         .isEqualTo(ProxyRequest.Kind.PLAIN);

@@ -78,24 +78,25 @@ class SidecarConfigTest {
   @Test
   void errorsNameTheKnobTheValueAndTheFix() {
     assertThatThrownBy(() -> parse(Map.of("LANYARD_INBOUND", "8443")))
-        .hasMessage("LANYARD_INBOUND=8443: entry \"8443\" is not meshPort:appPort with ports in"
+        .hasMessage("LANYARD_INBOUND (or -Dlanyard.inbound): entry \"8443\" is not meshPort:appPort with ports in"
             + " 1-65535, optionally followed by /tcp (raw TCP, no identity headers) or /http (the"
             + " default); write e.g. 8443:8080,15432:5432/tcp");
     assertThatThrownBy(() -> parse(Map.of("LANYARD_INBOUND", "8443:8080/udp")))
-        .hasMessageStartingWith("LANYARD_INBOUND=8443:8080/udp: entry \"8443:8080/udp\" is not");
+        .hasMessageStartingWith("LANYARD_INBOUND (or -Dlanyard.inbound): entry \"8443:8080/udp\" is not");
     assertThatThrownBy(() -> parse(Map.of("LANYARD_INBOUND", "8443:1,8443:2")))
         .hasMessageContaining("mesh port 8443 is listed twice");
     assertThatThrownBy(() -> parse(Map.of("LANYARD_OUTBOUND", "127.0.0.1:9001")))
-        .hasMessageContaining("LANYARD_OUTBOUND=127.0.0.1:9001: entry \"127.0.0.1:9001\" is not listen=upstream");
+        .hasMessageContaining("LANYARD_OUTBOUND (or -Dlanyard.outbound): entry \"127.0.0.1:9001\" is not listen=upstream");
     assertThatThrownBy(() -> parse(Map.of("LANYARD_DRAIN", "10 seconds")))
-        .hasMessage("LANYARD_DRAIN=10 seconds: \"10 seconds\" is not a duration; write e.g. 500ms, 10s, 5m or 1h");
+        .hasMessage("LANYARD_DRAIN (or -Dlanyard.drain): value \"10 seconds\" is not a duration: write a"
+            + " whole number followed by ms, s, m or h, e.g. 500ms, 30s, 2m");
     assertThatThrownBy(() -> parse(Map.of("LANYARD_MAX_CONNECTIONS", "0")))
         .hasMessageContaining("is not a positive whole number");
     assertThatThrownBy(() -> parse(Map.of("LANYARD_WORKER_THREADS", "two")))
-        .hasMessageStartingWith("LANYARD_WORKER_THREADS=two:")
+        .hasMessageStartingWith("LANYARD_WORKER_THREADS (or -Dlanyard.worker.threads): \"two\"")
         .hasMessageContaining("is not a positive whole number");
     assertThatThrownBy(() -> parse(Map.of("LANYARD_OUTBOUND_PROXY", "15001")))
-        .hasMessageContaining("LANYARD_OUTBOUND_PROXY=15001: \"15001\" is not host:port");
+        .hasMessageContaining("LANYARD_OUTBOUND_PROXY (or -Dlanyard.outbound.proxy): \"15001\" is not host:port");
   }
 
   @Test
@@ -109,7 +110,7 @@ class SidecarConfigTest {
             + " fraction of it (the defaults are 64 of 256) so that one address cannot hold every"
             + " handshake slot");
     assertThatThrownBy(() -> parse(Map.of("LANYARD_MAX_PENDING_HANDSHAKES_PER_SOURCE", "-1")))
-        .hasMessageStartingWith("LANYARD_MAX_PENDING_HANDSHAKES_PER_SOURCE=-1:")
+        .hasMessageStartingWith("LANYARD_MAX_PENDING_HANDSHAKES_PER_SOURCE (or -Dlanyard.max.pending.handshakes.per.source): \"-1\"")
         .hasMessageContaining("is not a positive whole number");
   }
 
@@ -122,6 +123,6 @@ class SidecarConfigTest {
   @Test
   void propertyNamesPairWithEnvironmentNames() {
     assertThat(List.of(SidecarConfig.INBOUND, SidecarConfig.OUTBOUND_PROXY).stream()
-        .map(SidecarConfig::propertyName)).containsExactly("lanyard.inbound", "lanyard.outbound.proxy");
+        .map(dev.lanyard.config.ConfigKey::property)).containsExactly("lanyard.inbound", "lanyard.outbound.proxy");
   }
 }

@@ -1,5 +1,6 @@
 package dev.lanyard.tls;
 
+import dev.lanyard.config.HostGlobs;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;

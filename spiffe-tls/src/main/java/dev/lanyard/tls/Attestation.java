@@ -1,5 +1,7 @@
 package dev.lanyard.tls;
 
+import dev.lanyard.config.ConfigKey;
+import dev.lanyard.config.ConfigKeys;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;

@@ -1,5 +1,6 @@
 package dev.lanyard.tls;
 
+import dev.lanyard.config.AuditMode;
 import java.io.PrintStream;
 import java.time.Clock;
 import java.util.ArrayDeque;
@@ -42,8 +43,20 @@ public final class AuditLog implements DecisionListener {
       }
       recent.addLast(record);
     }
-    if (mode.writes(decision.outcome())) {
+    if (writes(mode, decision.outcome())) {
       out.println(record.toJson());
+    }
+  }
+
+  /** Whether {@code mode} writes a decision with this outcome to stderr. */
+  static boolean writes(AuditMode mode, PeerDecision.Outcome outcome) {
+    switch (mode) {
+      case ALL:
+        return true;
+      case DENY:
+        return outcome != PeerDecision.Outcome.ALLOWED;
+      default:
+        return false;
     }
   }
 

@@ -1,5 +1,8 @@
 package dev.lanyard.tls;
 
+import dev.lanyard.config.ConfigKeys;
+import dev.lanyard.config.Durations;
+import dev.lanyard.config.StartupPolicy;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;

@@ -1,5 +1,7 @@
 package dev.lanyard.tls;
 
+import dev.lanyard.config.ConfigKeys;
+import dev.lanyard.config.JwtAudiences;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Optional;

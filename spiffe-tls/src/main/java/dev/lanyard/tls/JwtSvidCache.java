@@ -1,5 +1,6 @@
 package dev.lanyard.tls;
 
+import dev.lanyard.config.Durations;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;

@@ -7,6 +7,7 @@ import com.nimbusds.jose.JWSVerifier;
 import com.nimbusds.jose.crypto.factories.DefaultJWSVerifierFactory;
 import com.nimbusds.jwt.JWTClaimsSet;
 import com.nimbusds.jwt.SignedJWT;
+import dev.lanyard.config.Durations;
 import io.spiffe.spiffeid.SpiffeId;
 import java.security.PublicKey;
 import java.text.ParseException;

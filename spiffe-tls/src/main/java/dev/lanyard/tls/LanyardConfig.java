@@ -1,5 +1,13 @@
 package dev.lanyard.tls;
 
+import dev.lanyard.config.AuditMode;
+import dev.lanyard.config.ConfigKey;
+import dev.lanyard.config.ConfigKeys;
+import dev.lanyard.config.HostGlobs;
+import dev.lanyard.config.JwtAudiences;
+import dev.lanyard.config.MeshCidrs;
+import dev.lanyard.config.ServerIds;
+import dev.lanyard.config.StartupPolicy;
 import java.net.InetSocketAddress;
 import java.util.Collections;
 import java.util.Locale;
@@ -82,15 +90,7 @@ public final class LanyardConfig {
 
   private static <T> T parse(ConfigKey key, Map<String, String> env, Properties sys,
       Function<String, T> parser, T defaultValue) {
-    Optional<String> value = key.lookup(env, sys);
-    if (!value.isPresent()) {
-      return defaultValue;
-    }
-    try {
-      return parser.apply(value.get());
-    } catch (IllegalArgumentException e) {
-      throw new IllegalArgumentException(key.describe() + ": " + e.getMessage(), e);
-    }
+    return key.parse(env, sys, parser, defaultValue);
   }
 
   /** {@code off} gives null (disabled); otherwise {@code host:port}. */

@@ -1,5 +1,7 @@
 package dev.lanyard.tls;
 
+import dev.lanyard.config.ConfigKeys;
+import dev.lanyard.config.StartupPolicy;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.net.InetSocketAddress;

@@ -1,5 +1,9 @@
 package dev.lanyard.tls;
 
+import dev.lanyard.config.ConfigKeys;
+import dev.lanyard.config.HostGlobs;
+import dev.lanyard.config.MeshCidrs;
+import dev.lanyard.config.ServerIds;
 import io.spiffe.spiffeid.SpiffeId;
 import java.net.Socket;
 import java.security.cert.CertificateException;
@@ -174,7 +178,7 @@ public final class LanyardTrustManager extends X509ExtendedTrustManager {
     }
     String host = destination == null ? null : destination.host();
     Optional<ServerIds.Statement> statement = serverIds.forHost(host);
-    if (statement.isPresent() && !statement.get().allowing(peerId).isPresent()) {
+    if (statement.isPresent() && !statement.get().allowing(peerId.toString()).isPresent()) {
       throw refuse(base(direction, peer).local(local.spiffeId().toString())
           .peerSpiffeId(peerId.toString()).rule(ConfigKeys.SERVER_IDS.env())
           .peerNotAfter(chain[0].getNotAfter().toInstant())
@@ -193,7 +197,7 @@ public final class LanyardTrustManager extends X509ExtendedTrustManager {
     if (statement.isPresent() && decision.allowed()) {
       decision = decision.toBuilder().reason(decision.reason() + "; and "
           + ConfigKeys.SERVER_IDS.env() + " " + statement.get().glob() + "="
-          + statement.get().allowing(peerId).get() + " allows it to serve " + host).build();
+          + statement.get().allowing(peerId.toString()).get() + " allows it to serve " + host).build();
     }
     listener.onDecision(decision);
     if (!decision.allowed()) {

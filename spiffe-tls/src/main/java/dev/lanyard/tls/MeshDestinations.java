@@ -1,5 +1,8 @@
 package dev.lanyard.tls;
 
+import dev.lanyard.config.ConfigKeys;
+import dev.lanyard.config.HostGlobs;
+import dev.lanyard.config.MeshCidrs;
 import java.net.InetAddress;
 import java.util.Locale;
 import java.util.Objects;

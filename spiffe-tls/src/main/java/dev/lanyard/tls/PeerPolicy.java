@@ -1,10 +1,12 @@
 package dev.lanyard.tls;
 
+import dev.lanyard.config.AllowedPeers;
+import dev.lanyard.config.ConfigKeys;
+import dev.lanyard.config.SpiffeIdPattern;
 import io.spiffe.spiffeid.SpiffeId;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
-import java.util.Locale;
 import java.util.stream.Collectors;
 
 /**
@@ -23,8 +25,8 @@ import java.util.stream.Collectors;
  * </ul>
  */
 public final class PeerPolicy {
-  /** The keyword that turns on audit mode. */
-  public static final String AUDIT_KEYWORD = "audit";
+  /** The keyword that turns on audit mode ({@link AllowedPeers#AUDIT_KEYWORD}). */
+  public static final String AUDIT_KEYWORD = AllowedPeers.AUDIT_KEYWORD;
 
   /** The default: same trust domain as the local SVID, enforcing. */
   public static final PeerPolicy SAME_TRUST_DOMAIN =
@@ -42,20 +44,8 @@ public final class PeerPolicy {
 
   /** Parses the {@code LANYARD_ALLOWED_PEERS} value; empty text gives the same-trust-domain default. */
   public static PeerPolicy parse(String allowedPeers) {
-    List<SpiffeIdPattern> patterns = new ArrayList<>();
-    boolean audit = false;
-    for (String entry : allowedPeers.split(",")) {
-      String item = entry.trim();
-      if (item.isEmpty()) {
-        continue;
-      }
-      if (item.toLowerCase(Locale.ROOT).equals(AUDIT_KEYWORD)) {
-        audit = true;
-      } else {
-        patterns.add(SpiffeIdPattern.parse(item));
-      }
-    }
-    return new PeerPolicy(patterns, audit);
+    AllowedPeers parsed = AllowedPeers.parse(allowedPeers);
+    return new PeerPolicy(parsed.patterns(), parsed.auditMode());
   }
 
   /** Decides whether {@code peer} may talk to {@code local} in {@code direction}. */
@@ -77,7 +67,7 @@ public final class PeerPolicy {
           + ConfigKeys.ALLOWED_PEERS.env() + " (pod annotation lanyard.dev/allowed-peers) to allow it");
     }
     for (SpiffeIdPattern pattern : patterns) {
-      if (pattern.matches(peer)) {
+      if (pattern.matches(peer.toString())) {
         return decision.rule(pattern.toString())
             .reason("peer " + peer + " matches " + ConfigKeys.ALLOWED_PEERS.env() + " pattern "
                 + pattern)

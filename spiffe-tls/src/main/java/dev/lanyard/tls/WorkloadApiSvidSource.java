@@ -1,5 +1,6 @@
 package dev.lanyard.tls;
 
+import dev.lanyard.config.ConfigKeys;
 import io.spiffe.exception.SocketEndpointAddressException;
 import io.spiffe.svid.x509svid.X509Svid;
 import io.spiffe.workloadapi.Address;

@@ -1,5 +1,8 @@
 package dev.lanyard.tls;
 
+import dev.lanyard.config.AuditMode;
+import dev.lanyard.config.ConfigKeys;
+import dev.lanyard.config.HostGlobs;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.code_intelligence.jazzer.junit.FuzzTest;

@@ -1,5 +1,7 @@
 package dev.lanyard.tls;
 
+import dev.lanyard.config.AuditMode;
+import dev.lanyard.config.HostGlobs;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.PrintStream;

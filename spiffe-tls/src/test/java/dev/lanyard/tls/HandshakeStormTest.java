@@ -1,5 +1,6 @@
 package dev.lanyard.tls;
 
+import dev.lanyard.config.StartupPolicy;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.ByteArrayOutputStream;

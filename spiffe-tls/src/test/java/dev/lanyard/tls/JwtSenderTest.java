@@ -1,5 +1,6 @@
 package dev.lanyard.tls;
 
+import dev.lanyard.config.JwtAudiences;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.time.Duration;

@@ -1,5 +1,10 @@
 package dev.lanyard.tls;
 
+import dev.lanyard.config.ConfigKey;
+import dev.lanyard.config.ConfigKeys;
+import dev.lanyard.config.HostGlobs;
+import dev.lanyard.config.JwtAudiences;
+import dev.lanyard.config.StartupPolicy;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.code_intelligence.jazzer.junit.FuzzTest;

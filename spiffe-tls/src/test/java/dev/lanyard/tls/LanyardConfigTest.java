@@ -1,5 +1,8 @@
 package dev.lanyard.tls;
 
+import dev.lanyard.config.AuditMode;
+import dev.lanyard.config.ConfigKeys;
+import dev.lanyard.config.StartupPolicy;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -128,29 +131,4 @@ class LanyardConfigTest {
         .hasMessageContaining("plain port \"70000\"");
   }
 
-  @Test
-  void everyKnobHasItsDocumentedSystemProperty() {
-    Map<String, String> pairs = new HashMap<>();
-    ConfigKeys.ALL.forEach(key -> pairs.put(key.env(), key.property()));
-
-    assertThat(pairs).containsOnly(
-        Map.entry("LANYARD_ALLOWED_PEERS", "lanyard.allowed.peers"),
-        Map.entry("LANYARD_STARTUP", "lanyard.startup"),
-        Map.entry("LANYARD_MESH_HOSTS", "lanyard.mesh.hosts"),
-        Map.entry("LANYARD_EXTERNAL_HOSTS", "lanyard.external.hosts"),
-        Map.entry("LANYARD_MESH_CIDRS", "lanyard.mesh.cidrs"),
-        Map.entry("LANYARD_SERVER_IDS", "lanyard.server.ids"),
-        Map.entry("LANYARD_ADMIN_ADDRESS", "lanyard.admin.address"),
-        Map.entry("LANYARD_HEALTH_ADDRESS", "lanyard.health.address"),
-        Map.entry("LANYARD_JWT_AUDIENCES", "lanyard.jwt.audiences"),
-        Map.entry("LANYARD_INBOUND_JWT_AUDIENCE", "lanyard.inbound.jwt.audience"),
-        Map.entry("LANYARD_LOG", "lanyard.log"),
-        Map.entry("LANYARD_AUDIT", "lanyard.audit"),
-        Map.entry("SPIFFE_ENDPOINT_SOCKET", "spiffe.endpoint.socket"),
-        Map.entry("LANYARD_PLAIN_PORTS", "lanyard.plain.ports"),
-        Map.entry("LANYARD_POD_NAME", "lanyard.pod.name"),
-        Map.entry("LANYARD_POD_NAMESPACE", "lanyard.pod.namespace"),
-        Map.entry("LANYARD_NODE_NAME", "lanyard.node.name"),
-        Map.entry("LANYARD_SERVICE_ACCOUNT", "lanyard.service.account"));
-  }
 }

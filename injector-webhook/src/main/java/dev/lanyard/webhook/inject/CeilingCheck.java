@@ -1,5 +1,6 @@
 package dev.lanyard.webhook.inject;
 
+import dev.lanyard.config.ConfigKeys;
 import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.EnvVar;
 import io.fabric8.kubernetes.api.model.Pod;
@@ -18,8 +19,8 @@ import java.util.Optional;
  * <p>Reads the pod only; never changes it.
  */
 final class CeilingCheck {
-  /** The javaagent's system property for {@code LANYARD_ALLOWED_PEERS} (spiffe-tls ConfigKey). */
-  static final String PROPERTY = "lanyard.allowed.peers";
+  /** The javaagent's system property for {@code LANYARD_ALLOWED_PEERS}. */
+  static final String PROPERTY = ConfigKeys.ALLOWED_PEERS.property();
 
   private static final List<String> JVM_OPTION_VARIABLES =
       List.of(LanyardNames.JAVA_TOOL_OPTIONS, "JDK_JAVA_OPTIONS", "JAVA_OPTS");

@@ -171,26 +171,8 @@ public final class InjectorConfigLoader {
               + sidecar.startupProbeFailureThreshold()
               + " must be at least 1");
     }
-    // The same rules as the annotations, but here a mistake stops the webhook's start.
-    List<InjectionWarning> defaultsProblems = new ArrayList<>();
-    config.defaults().allowedPeersIfSet()
-        .ifPresent(value -> PodSettingsReader.checkAllowedPeers(value, defaultsProblems));
-    config.defaults().startupIfSet()
-        .ifPresent(value -> PodSettingsReader.checkStartup(value, defaultsProblems));
-    config.defaults().serverIdsIfSet()
-        .ifPresent(value -> PodSettingsReader.checkServerIds(value, defaultsProblems));
-    config.defaults().meshCidrsIfSet()
-        .ifPresent(value -> PodSettingsReader.checkMeshCidrs(value, defaultsProblems));
-    defaultsProblems.forEach(
-        problem ->
-            problems.add(
-                problem
-                    .message()
-                    .replace(LanyardNames.ALLOWED_PEERS, "defaults.allowedPeers")
-                    .replace(LanyardNames.STARTUP, "defaults.startup")
-                    .replace(LanyardNames.SERVER_IDS, "defaults.serverIds")
-                    .replace("mesh CIDR ", "defaults.meshCidrs entry ")
-                    .replace("; the workload will refuse to start with it", "")));
+    // The rules the workload applies to the annotations; here a mistake stops the webhook's start.
+    problems.addAll(PodSettingsReader.defaultsProblems(config.defaults()));
     checkNamespaceLabel(config, problems);
     checkCeiling(config, problems);
     if (config.security().runAsUser() <= 0 || config.security().runAsGroup() <= 0) {
@@ -210,7 +192,7 @@ public final class InjectorConfigLoader {
     try {
       ceiling = PeerCeiling.of(config.ceiling());
     } catch (IllegalArgumentException e) {
-      problems.add("ceiling.allowedPeers entry " + e.getMessage());
+      problems.add(e.getMessage());
       return;
     }
     if (config.ceiling().auditNamespaces().stream().anyMatch(InjectorConfigLoader::isBlank)) {

@@ -1,8 +1,9 @@
 package dev.lanyard.webhook.inject;
 
+import dev.lanyard.config.AllowedPeers;
+import dev.lanyard.config.SpiffeIdPattern;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
 import java.util.Optional;
 import java.util.Set;
 
@@ -13,14 +14,11 @@ import java.util.Set;
  * operator enabled it. Pure: judges one {@code LANYARD_ALLOWED_PEERS}-style value at a time.
  */
 public final class PeerCeiling {
-  /** The keyword of spiffe-tls's {@code PeerPolicy.AUDIT_KEYWORD}. */
-  public static final String AUDIT_KEYWORD = "audit";
-
-  private final List<PeerPattern> patterns;
+  private final List<SpiffeIdPattern> patterns;
   private final boolean allowAudit;
   private final Set<String> auditNamespaces;
 
-  private PeerCeiling(List<PeerPattern> patterns, boolean allowAudit, Set<String> auditNamespaces) {
+  private PeerCeiling(List<SpiffeIdPattern> patterns, boolean allowAudit, Set<String> auditNamespaces) {
     this.patterns = List.copyOf(patterns);
     this.allowAudit = allowAudit;
     this.auditNamespaces = Set.copyOf(auditNamespaces);
@@ -30,14 +28,14 @@ public final class PeerCeiling {
    * @throws IllegalArgumentException when a ceiling pattern is malformed or is the audit keyword
    */
   public static PeerCeiling of(InjectorConfig.Ceiling ceiling) {
-    List<PeerPattern> patterns = new ArrayList<>();
+    List<SpiffeIdPattern> patterns = new ArrayList<>();
     for (String entry : entries(ceiling.allowedPeers())) {
       if (isAudit(entry)) {
         throw new IllegalArgumentException(
             "\"audit\" is not a SPIFFE ID pattern; a ceiling lists patterns only (enable audit"
                 + " mode with ceiling.allowAudit or ceiling.auditNamespaces)");
       }
-      patterns.add(PeerPattern.parse(entry));
+      patterns.add(SpiffeIdPattern.parse(entry, "entry", "ceiling.allowedPeers"));
     }
     return new PeerCeiling(patterns, ceiling.allowAudit(), Set.copyOf(ceiling.auditNamespaces()));
   }
@@ -49,7 +47,7 @@ public final class PeerCeiling {
 
   /** The ceiling as a {@code LANYARD_ALLOWED_PEERS} value: what a pod gets when nothing is set. */
   public String asAllowedPeers() {
-    return String.join(",", patterns.stream().map(PeerPattern::toString).toList());
+    return String.join(",", patterns.stream().map(SpiffeIdPattern::toString).toList());
   }
 
   /**
@@ -74,11 +72,11 @@ public final class PeerCeiling {
       if (patterns.isEmpty()) {
         continue;
       }
-      PeerPattern pattern;
+      SpiffeIdPattern pattern;
       try {
-        pattern = PeerPattern.parse(entry);
+        pattern = SpiffeIdPattern.parse(entry);
       } catch (IllegalArgumentException e) {
-        return Optional.of(where + " entry " + e.getMessage() + ", so it cannot be within " + describe());
+        return Optional.of(where + ": " + e.getMessage() + ", so it cannot be within " + describe());
       }
       if (patterns.stream().noneMatch(pattern::isWithin)) {
         return Optional.of(
@@ -111,7 +109,7 @@ public final class PeerCeiling {
   }
 
   private String describeList() {
-    return "[" + String.join(", ", patterns.stream().map(PeerPattern::toString).toList()) + "]";
+    return "[" + String.join(", ", patterns.stream().map(SpiffeIdPattern::toString).toList()) + "]";
   }
 
   private boolean auditAllowedIn(String namespace) {
@@ -119,7 +117,7 @@ public final class PeerCeiling {
   }
 
   private static boolean isAudit(String entry) {
-    return entry.toLowerCase(Locale.ROOT).equals(AUDIT_KEYWORD);
+    return AllowedPeers.isAuditKeyword(entry);
   }
 
   /** The non-blank, trimmed comma-separated entries, as spiffe-tls's PeerPolicy reads them. */

@@ -104,6 +104,17 @@ public final class PodInjector {
           warnings);
     }
 
+    if (!settings.refusals().isEmpty()) {
+      return skipped(
+          original,
+          podName,
+          namespace,
+          SkipReason.INVALID_WORKLOAD_VALUE,
+          "pod " + podName + " refused: " + String.join("; ", settings.refusals()),
+          plans,
+          warnings);
+    }
+
     apply(pod, settings, plans, warnings);
     Optional<InjectionResult> refused =
         refusedByCeiling(pod, original, podName, namespace, plans, warnings);

@@ -11,8 +11,11 @@ import java.util.Set;
  * @param selectedContainers {@code lanyard.dev/containers}, empty when every app container is meant
  * @param invalid problems with annotations that decide <em>what</em> is injected; any makes the pod
  *     skipped, since guessing the intent of {@code mode: none} would be worse than not injecting
- * @param warnings problems with values handed on to the javaagent or sidecar (allowed peers,
- *     startup, inbound, JWT audiences, audit, server IDs): those pass through, and the runtime refuses them loudly at start
+ * @param refusals values handed on to the javaagent or sidecar (allowed peers, startup, JWT
+ *     audiences, audit, server IDs) that it would refuse at start, in its words: any makes the pod
+ *     refused at admission
+ * @param warnings problems the webhook can pass on (a malformed {@code lanyard.dev/inbound} entry,
+ *     an unknown {@code lanyard.dev/inject} value)
  */
 public record PodSettings(
     boolean optedOut,
@@ -30,11 +33,13 @@ public record PodSettings(
     Optional<String> meshCidrs,
     Optional<String> externalHosts,
     List<String> invalid,
+    List<String> refusals,
     List<InjectionWarning> warnings) {
 
   public PodSettings {
     runtimeOverrides = Map.copyOf(runtimeOverrides);
     invalid = List.copyOf(invalid);
+    refusals = List.copyOf(refusals);
     warnings = List.copyOf(warnings);
   }
 }

@@ -1,5 +1,9 @@
 package dev.lanyard.webhook.inject;
 
+import dev.lanyard.config.ConfigKey;
+import dev.lanyard.config.ConfigKeys;
+import dev.lanyard.config.InboundPorts;
+import dev.lanyard.config.WorkloadValues;
 import io.fabric8.kubernetes.api.model.ObjectMeta;
 import io.fabric8.kubernetes.api.model.Pod;
 import java.util.ArrayList;
@@ -10,18 +14,9 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import java.util.regex.Pattern;
 
 /** Reads {@link PodSettings} from a pod's labels and annotations; never throws on user input. */
 final class PodSettingsReader {
-  private static final Pattern DURATION = Pattern.compile("\\d{1,9}(ms|s|m|h)");
-  /**
-   * {@code meshPort:appPort}, optionally {@code /tcp} (a raw port: bytes relayed, no identity
-   * headers) or {@code /http} (the default), as the sidecar's {@code LANYARD_INBOUND} reads it.
-   */
-  private static final Pattern PORT_PAIR =
-      Pattern.compile("(\\d{1,5}):(\\d{1,5})(?:/(?i:tcp|http))?");
-
   private PodSettingsReader() {}
 
   static PodSettings read(Pod pod, InjectorConfig config) {
@@ -81,9 +76,9 @@ final class PodSettingsReader {
           }
         });
 
+    List<String> refusals = workloadValueProblems(annotations);
     Optional<String> allowedPeers =
         Optional.ofNullable(annotations.get(LanyardNames.ALLOWED_PEERS));
-    allowedPeers.ifPresent(value -> checkAllowedPeers(value, warnings));
     // With a ceiling and no default, the ceiling itself: the runtime's own default (its whole
     // trust domain) could be wider.
     allowedPeers =
@@ -91,19 +86,13 @@ final class PodSettingsReader {
             .or(config.defaults()::allowedPeersIfSet)
             .or(config.ceiling()::allowedPeersIfSet);
     Optional<String> startup = Optional.ofNullable(annotations.get(LanyardNames.STARTUP));
-    startup.ifPresent(value -> checkStartup(value, warnings));
     startup = startup.or(config.defaults()::startupIfSet);
     Optional<String> inbound = Optional.ofNullable(annotations.get(LanyardNames.INBOUND));
-    inbound.ifPresent(value -> checkInbound(value, config, warnings));
     Optional<String> jwtAudiences = Optional.ofNullable(annotations.get(LanyardNames.JWT_AUDIENCES));
-    jwtAudiences.ifPresent(value -> checkJwtAudiences(value, warnings));
     Optional<String> inboundJwtAudience =
         Optional.ofNullable(annotations.get(LanyardNames.INBOUND_JWT_AUDIENCE));
-    inboundJwtAudience.ifPresent(value -> checkInboundJwtAudience(value, warnings));
     Optional<String> audit = Optional.ofNullable(annotations.get(LanyardNames.AUDIT));
-    audit.ifPresent(value -> checkAudit(value, warnings));
     Optional<String> serverIds = Optional.ofNullable(annotations.get(LanyardNames.SERVER_IDS));
-    serverIds.ifPresent(value -> checkServerIds(value, warnings));
     serverIds = serverIds.or(config.defaults()::serverIdsIfSet);
 
     return new PodSettings(
@@ -122,7 +111,55 @@ final class PodSettingsReader {
         config.defaults().meshCidrsIfSet(),
         config.defaults().externalHostsIfSet(),
         invalid,
+        refusals,
         warnings);
+  }
+
+  /**
+   * Every annotation the webhook copies into a {@code LANYARD_*} variable, judged by the parser
+   * the javaagent and the sidecar apply at start (lanyard-config): what they would refuse is
+   * refused at admission, in their words.
+   */
+  private static List<String> workloadValueProblems(Map<String, String> annotations) {
+    List<String> problems = new ArrayList<>();
+    for (ConfigKey key : ConfigKeys.ALL) {
+      key.annotation()
+          .filter(annotations::containsKey)
+          .ifPresent(
+              annotation ->
+                  WorkloadValues.problem(key, annotations.get(annotation))
+                      .ifPresent(
+                          problem ->
+                              problems.add(
+                                  "annotation "
+                                      + annotation
+                                      + ": "
+                                      + problem
+                                      + "; the workload would refuse to start with it")));
+    }
+    return problems;
+  }
+
+  /**
+   * The chart's {@code injector.defaults} values, judged as the workload will judge them; a
+   * problem stops the webhook's start (InjectorConfigLoader).
+   */
+  static List<String> defaultsProblems(InjectorConfig.Defaults defaults) {
+    List<String> problems = new ArrayList<>();
+    check(problems, "defaults.allowedPeers", ConfigKeys.ALLOWED_PEERS, defaults.allowedPeers());
+    check(problems, "defaults.startup", ConfigKeys.STARTUP, defaults.startup());
+    check(problems, "defaults.serverIds", ConfigKeys.SERVER_IDS, defaults.serverIds());
+    check(problems, "defaults.meshCidrs", ConfigKeys.MESH_CIDRS, defaults.meshCidrs());
+    check(problems, "defaults.externalHosts", ConfigKeys.EXTERNAL_HOSTS, defaults.externalHosts());
+    return problems;
+  }
+
+  private static void check(List<String> problems, String where, ConfigKey key, String value) {
+    WorkloadValues.problem(key, value)
+        .ifPresent(
+            problem ->
+                problems.add(
+                    where + ": " + problem + " (every injected workload would refuse it at start)"));
   }
 
   /** {@code "label lanyard.dev/inject=false"} when opted out, else null. */
@@ -152,176 +189,6 @@ final class PodSettingsReader {
     return null;
   }
 
-  static void checkAllowedPeers(String value, List<InjectionWarning> warnings) {
-    for (String item : value.split(",")) {
-      String pattern = item.trim();
-      if (!pattern.isEmpty() && !pattern.startsWith("spiffe://")) {
-        warnings.add(
-            new InjectionWarning(
-                "invalid_allowed_peers",
-                LanyardNames.ALLOWED_PEERS
-                    + " entry \""
-                    + pattern
-                    + "\" is not a SPIFFE ID pattern such as"
-                    + " spiffe://example.org/ns/app/sa/web or spiffe://example.org/ns/app/*;"
-                    + " the workload will refuse to start with it"));
-      }
-    }
-  }
-
-  /** {@code host-glob=audience,...}, as spiffe-tls parses {@code LANYARD_JWT_AUDIENCES}. */
-  static void checkJwtAudiences(String value, List<InjectionWarning> warnings) {
-    for (String part : value.split(",")) {
-      String item = part.trim();
-      int equals = item.indexOf('=');
-      if (item.isEmpty() || equals > 0 && equals < item.length() - 1) {
-        continue;
-      }
-      warnings.add(
-          new InjectionWarning(
-              "invalid_jwt_audiences",
-              LanyardNames.JWT_AUDIENCES
-                  + " entry \""
-                  + item
-                  + "\" is not host-glob=audience, e.g. llm-gateway.*.svc=llm-gateway;"
-                  + " the workload will refuse to start with it"));
-      return;
-    }
-  }
-
-  /**
-   * {@code host-glob=spiffe-id-pattern,...}, as spiffe-tls parses {@code LANYARD_SERVER_IDS}: each
-   * entry names a host glob and a {@code spiffe://} pattern.
-   */
-  static void checkServerIds(String value, List<InjectionWarning> warnings) {
-    for (String part : value.split(",")) {
-      String item = part.trim();
-      int equals = item.indexOf('=');
-      if (item.isEmpty()
-          || equals > 0 && item.substring(equals + 1).trim().startsWith("spiffe://")) {
-        continue;
-      }
-      warnings.add(
-          new InjectionWarning(
-              "invalid_server_ids",
-              LanyardNames.SERVER_IDS
-                  + " entry \""
-                  + item
-                  + "\" is not host-glob=spiffe-id-pattern, e.g."
-                  + " payments.prod.svc=spiffe://example.org/ns/prod/sa/payments;"
-                  + " the workload will refuse to start with it"));
-      return;
-    }
-  }
-
-  private static final java.util.regex.Pattern CIDR =
-      java.util.regex.Pattern.compile("[0-9a-fA-F:.]+/\\d{1,3}");
-
-  /** {@code address/prefix,...}: the cluster's service and pod CIDRs ({@code LANYARD_MESH_CIDRS}). */
-  static void checkMeshCidrs(String value, List<InjectionWarning> warnings) {
-    for (String part : value.split(",")) {
-      String item = part.trim();
-      if (item.isEmpty() || CIDR.matcher(item).matches()) {
-        continue;
-      }
-      warnings.add(
-          new InjectionWarning(
-              "invalid_mesh_cidrs",
-              "mesh CIDR \""
-                  + item
-                  + "\" is not address/prefix-length, e.g. 10.96.0.0/12,10.244.0.0/16"));
-      return;
-    }
-  }
-
-  private static void checkInboundJwtAudience(String value, List<InjectionWarning> warnings) {
-    if (value.isBlank() || value.contains(",") || value.chars().anyMatch(Character::isWhitespace)) {
-      warnings.add(
-          new InjectionWarning(
-              "invalid_inbound_jwt_audience",
-              LanyardNames.INBOUND_JWT_AUDIENCE
-                  + "=\""
-                  + value
-                  + "\" must be one audience, e.g. notifier; the sidecar will refuse to start"
-                  + " with it"));
-    }
-  }
-
-  private static void checkAudit(String value, List<InjectionWarning> warnings) {
-    String level = value.trim().toLowerCase(Locale.ROOT);
-    if (!level.equals("deny") && !level.equals("all") && !level.equals("off")) {
-      warnings.add(
-          new InjectionWarning(
-              "invalid_audit",
-              LanyardNames.AUDIT
-                  + "=\""
-                  + value
-                  + "\" is not deny, all or off; the workload will refuse to start with it"));
-    }
-  }
-
-  static void checkStartup(String value, List<InjectionWarning> warnings) {
-    for (String part : value.split(",", -1)) {
-      String item = part.trim().toLowerCase(Locale.ROOT);
-      boolean ok =
-          item.startsWith("wait=") && DURATION.matcher(item.substring(5).trim()).matches()
-              || item.equals("then=fail")
-              || item.equals("then=degrade")
-              || value.isBlank();
-      if (!ok) {
-        warnings.add(
-            new InjectionWarning(
-                "invalid_startup",
-                LanyardNames.STARTUP
-                    + "=\""
-                    + value
-                    + "\": \""
-                    + part.trim()
-                    + "\" is not wait=<duration> or then=fail|degrade;"
-                    + " write e.g. wait=30s,then=fail"));
-        return;
-      }
-    }
-  }
-
-  private static void checkInbound(
-      String value, InjectorConfig config, List<InjectionWarning> warnings) {
-    for (String part : value.split(",")) {
-      String item = part.trim();
-      if (item.isEmpty()) {
-        continue;
-      }
-      var matcher = PORT_PAIR.matcher(item);
-      String problem = null;
-      if (!matcher.matches()) {
-        problem = "is not <meshPort>:<appPort>[/tcp|/http]";
-      } else {
-        int mesh = Integer.parseInt(matcher.group(1));
-        int app = Integer.parseInt(matcher.group(2));
-        if (mesh < 1 || mesh > 65535 || app < 1 || app > 65535) {
-          problem = "has a port outside 1-65535";
-        } else if (mesh == app) {
-          problem =
-              "uses the same port for mesh and app (the sidecar and the app cannot both listen on"
-                  + " it)";
-        }
-        // A port of Lanyard's own is refused at admission: LanyardPorts.clashes.
-      }
-      if (problem != null) {
-        warnings.add(
-            new InjectionWarning(
-                "invalid_inbound",
-                LanyardNames.INBOUND
-                    + " entry \""
-                    + item
-                    + "\" "
-                    + problem
-                    + "; write e.g. 8443:8080 (mesh port 8443 to app port 8080, HTTP with"
-                    + " identity headers) or 15432:5432/tcp (raw TCP, no identity headers)"));
-      }
-    }
-  }
-
   /** The port numbers named in {@code lanyard.dev/inbound}, for admin-port allocation. */
   static Set<Integer> inboundPorts(Optional<String> inbound) {
     Set<Integer> ports = new LinkedHashSet<>();
@@ -338,11 +205,8 @@ final class PodSettingsReader {
   /** The well-formed {@code meshPort:appPort} entries of {@code lanyard.dev/inbound}. */
   static List<int[]> inboundPairs(String value) {
     List<int[]> pairs = new ArrayList<>();
-    for (String part : value.split(",")) {
-      var matcher = PORT_PAIR.matcher(part.trim());
-      if (matcher.matches()) {
-        pairs.add(new int[] {Integer.parseInt(matcher.group(1)), Integer.parseInt(matcher.group(2))});
-      }
+    for (InboundPorts.Entry entry : InboundPorts.wellFormed(value)) {
+      pairs.add(new int[] {entry.meshPort(), entry.appPort()});
     }
     return pairs;
   }

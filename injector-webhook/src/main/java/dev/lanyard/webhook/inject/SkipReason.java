@@ -25,7 +25,13 @@ public enum SkipReason {
    * Something the pod asks for lands on a port Lanyard's own listeners use ({@link LanyardPorts}):
    * the pod is refused at admission, never created half-working or with a Lanyard port exposed.
    */
-  LANYARD_PORT("lanyard_port", true, true);
+  LANYARD_PORT("lanyard_port", true, true),
+  /**
+   * An annotation carries a value the javaagent or the sidecar would refuse at start (lanyard-config
+   * judges it): the pod is refused at admission with the workload's own message, never created to
+   * crash-loop or run uninjected.
+   */
+  INVALID_WORKLOAD_VALUE("invalid_workload_value", true, true);
 
   private final String code;
   private final boolean surprising;

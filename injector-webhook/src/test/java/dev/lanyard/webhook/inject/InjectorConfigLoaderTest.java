@@ -94,8 +94,12 @@ class InjectorConfigLoaderTest {
                     "defaults: {allowedPeers: 'example.org/ns/x', startup: 'wait=forever'}\n"))
         .isInstanceOf(InvalidConfigException.class)
         .hasMessageContaining("2 problems")
-        .hasMessageContaining("defaults.allowedPeers entry \"example.org/ns/x\"")
-        .hasMessageContaining("defaults.startup=\"wait=forever\"");
+        .hasMessageContaining(
+            "defaults.allowedPeers: allowed peer \"example.org/ns/x\" in LANYARD_ALLOWED_PEERS is"
+                + " not a SPIFFE ID pattern: it must start with spiffe://")
+        .hasMessageContaining(
+            "defaults.startup: startup policy \"wait=forever\": wait \"forever\" is not a duration")
+        .hasMessageContaining("(every injected workload would refuse it at start)");
   }
 
   @Test
@@ -107,9 +111,12 @@ class InjectorConfigLoaderTest {
                     "defaults: {serverIds: 'orders=orders', meshCidrs: '10.96.0.0/12,cluster'}\n"))
         .isInstanceOf(InvalidConfigException.class)
         .hasMessageContaining("2 problems")
-        .hasMessageContaining("defaults.serverIds entry \"orders=orders\" is not"
-            + " host-glob=spiffe-id-pattern")
-        .hasMessageContaining("defaults.meshCidrs entry \"cluster\" is not address/prefix-length");
+        .hasMessageContaining(
+            "defaults.serverIds: server ID \"orders\" in LANYARD_SERVER_IDS is not a SPIFFE ID"
+                + " pattern: it must start with spiffe://")
+        .hasMessageContaining(
+            "defaults.meshCidrs: mesh CIDR \"cluster\" in LANYARD_MESH_CIDRS is not"
+                + " address/prefix-length");
   }
 
   @Test
@@ -157,7 +164,7 @@ class InjectorConfigLoaderTest {
                 InjectorConfigLoader.fromYaml(
                     "values", "ceiling: {allowedPeers: \"spiffe://td/ns/*/x\", auditNamespaces: [\"\"]}"))
         .isInstanceOf(InvalidConfigException.class)
-        .hasMessageContaining("ceiling.allowedPeers entry \"spiffe://td/ns/*/x\" is not a SPIFFE ID")
+        .hasMessageContaining("entry \"spiffe://td/ns/*/x\" in ceiling.allowedPeers is not a SPIFFE ID")
         .hasMessageContaining("a wildcard may only be the whole last segment");
   }
 

@@ -45,7 +45,7 @@ class PeerCeilingTest {
         .hasValueSatisfying(
             why ->
                 assertThat(why)
-                    .contains("\"orders\" is not a SPIFFE ID pattern")
+                    .contains("allowed peer \"orders\" in LANYARD_ALLOWED_PEERS is not a SPIFFE ID pattern")
                     .contains("so it cannot be within the operator's ceiling"));
   }
 

@@ -206,7 +206,7 @@ class PodInjectorTest {
     }
 
     @Test
-    void anInboundPortDeclaredRawTcpIsAcceptedAndPassedToTheSidecarAnUnknownSuffixIsWarnedAbout() {
+    void anInboundPortDeclaredRawTcpIsAcceptedAndPassedToTheSidecarAnUnknownSuffixIsRefused() {
       Pod raw = TestPods.pythonPod();
       raw.getMetadata()
           .setAnnotations(
@@ -223,16 +223,16 @@ class PodInjectorTest {
       udp.getMetadata()
           .setAnnotations(new java.util.HashMap<>(java.util.Map.of("lanyard.dev/inbound", "8443:8080/udp")));
 
-      assertThat(inject(udp).report().admissionWarnings())
-          .anySatisfy(
-              w ->
-                  assertThat(w)
-                      .contains("entry \"8443:8080/udp\" is not <meshPort>:<appPort>[/tcp|/http]")
-                      .contains("15432:5432/tcp (raw TCP, no identity headers)"));
+      InjectionResult refused = inject(udp);
+      assertThat(refused.report().refused()).isTrue();
+      assertThat(refused.report().summary())
+          .contains(
+              "annotation lanyard.dev/inbound: entry \"8443:8080/udp\" is not meshPort:appPort with"
+                  + " ports in 1-65535, optionally followed by /tcp (raw TCP, no identity headers)");
     }
 
     @Test
-    void malformedJwtAndAuditAnnotationsAreWarnedAboutAndAnInboundAudienceWithoutSidecarToo() {
+    void malformedJwtAndAuditAnnotationsAreRefusedInTheWorkloadsWords() {
       Pod jvmOnly = TestPods.jvmPod();
       jvmOnly
           .getMetadata()
@@ -240,14 +240,30 @@ class PodInjectorTest {
               new java.util.HashMap<>(
                   java.util.Map.of(
                       "lanyard.dev/jwt-audiences", "llm-gateway.svc",
-                      "lanyard.dev/inbound-jwt-audience", "notifier",
                       "lanyard.dev/audit", "verbose")));
 
       InjectionResult result = inject(jvmOnly);
 
+      assertThat(result.report().refused()).isTrue();
+      assertThat(result.report().summary())
+          .contains(
+              "annotation lanyard.dev/audit: audit mode \"verbose\" is not one of deny, all, off")
+          .contains(
+              "annotation lanyard.dev/jwt-audiences: entry \"llm-gateway.svc\" is not"
+                  + " host-glob=audience");
+    }
+
+    @Test
+    void anInboundAudienceWithoutSidecarIsWarnedAbout() {
+      Pod jvmOnly = TestPods.jvmPod();
+      jvmOnly
+          .getMetadata()
+          .setAnnotations(
+              new java.util.HashMap<>(java.util.Map.of("lanyard.dev/inbound-jwt-audience", "notifier")));
+
+      InjectionResult result = inject(jvmOnly);
+
       assertThat(result.report().admissionWarnings())
-          .anySatisfy(w -> assertThat(w).contains("\"llm-gateway.svc\" is not host-glob=audience"))
-          .anySatisfy(w -> assertThat(w).contains("\"verbose\" is not deny, all or off"))
           .anySatisfy(w -> assertThat(w).contains("no container of pod").contains("sidecar"));
     }
 
@@ -333,7 +349,7 @@ class PodInjectorTest {
     }
 
     @Test
-    void aMalformedServerIdsAnnotationIsWarnedAbout() {
+    void aMalformedServerIdsAnnotationIsRefusedInTheWorkloadsWords() {
       Pod jvmOnly = TestPods.jvmPod();
       jvmOnly
           .getMetadata()
@@ -343,17 +359,14 @@ class PodInjectorTest {
 
       InjectionResult result = inject(jvmOnly);
 
-      assertThat(result.report().admissionWarnings())
-          .anySatisfy(
-              w ->
-                  assertThat(w)
-                      .contains(
-                          "lanyard.dev/server-ids entry \"orders=ns/shop/sa/orders\" is not"
-                              + " host-glob=spiffe-id-pattern, e.g."
-                              + " payments.prod.svc=spiffe://example.org/ns/prod/sa/payments;"
-                              + " the workload will refuse to start with it"));
-      assertThat(env(app(result.pod(), "app"), "LANYARD_SERVER_IDS"))
-          .contains("orders=ns/shop/sa/orders");
+      assertThat(result.report().refused()).isTrue();
+      assertThat(result.report().reasonCode()).isEqualTo("invalid_workload_value");
+      assertThat(result.report().summary())
+          .contains(
+              "annotation lanyard.dev/server-ids: server ID \"ns/shop/sa/orders\" in"
+                  + " LANYARD_SERVER_IDS is not a SPIFFE ID pattern: it must start with spiffe://")
+          .endsWith("; the workload would refuse to start with it");
+      assertThat(result.pod()).isSameAs(jvmOnly);
     }
 
     @Test

@@ -138,6 +138,24 @@ class CeilingIT {
   }
 
   @Test
+  void aPatternTheWorkloadWouldRefuseIsRefusedInTheWorkloadsWords() {
+    KubernetesClientException refusal =
+        refusal(
+            TEAM,
+            annotated("starred", "spiffe://lanyard.test/ns/team/*,spiffe://lanyard.test/a*b"));
+
+    assertThat(refusal.getCode()).isEqualTo(403);
+    assertThat(refusal.getMessage())
+        .contains(
+            "lanyard: pod starred refused: annotation lanyard.dev/allowed-peers: allowed peer"
+                + " \"spiffe://lanyard.test/a*b\" in LANYARD_ALLOWED_PEERS is not a SPIFFE ID"
+                + " pattern: a wildcard may only be the whole last segment (/* for one segment, /**"
+                + " for any depth)")
+        .contains("the workload would refuse to start with it");
+    assertThat(client().pods().inNamespace(TEAM).withName("starred").get()).isNull();
+  }
+
+  @Test
   void aContainersOwnVariableCannotWidenItEither() {
     Container own =
         new ContainerBuilder(TestPods.container("app", "eclipse-temurin:21"))

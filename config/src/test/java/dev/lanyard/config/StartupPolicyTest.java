@@ -1,4 +1,4 @@
-package dev.lanyard.tls;
+package dev.lanyard.config;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;

@@ -1,4 +1,4 @@
-package dev.lanyard.tls;
+package dev.lanyard.config;
 
 import java.time.Duration;
 import java.util.Locale;

@@ -1,4 +1,4 @@
-package dev.lanyard.tls;
+package dev.lanyard.config;
 
 import java.util.Locale;
 
@@ -11,7 +11,7 @@ public enum AuditMode {
   /** None (the admin {@code /audit} endpoint still keeps recent records). */
   OFF;
 
-  static AuditMode parse(String text) {
+  public static AuditMode parse(String text) {
     switch (text.trim().toLowerCase(Locale.ROOT)) {
       case "deny":
         return DENY;
@@ -22,18 +22,6 @@ public enum AuditMode {
       default:
         throw new IllegalArgumentException("audit mode \"" + text + "\" is not one of deny, all,"
             + " off; set " + ConfigKeys.AUDIT.env() + "=deny (default), all or off");
-    }
-  }
-
-  /** Whether a decision with this outcome is written. */
-  public boolean writes(PeerDecision.Outcome outcome) {
-    switch (this) {
-      case ALL:
-        return true;
-      case DENY:
-        return outcome != PeerDecision.Outcome.ALLOWED;
-      default:
-        return false;
     }
   }
 }

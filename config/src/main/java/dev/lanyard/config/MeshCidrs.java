@@ -1,4 +1,4 @@
-package dev.lanyard.tls;
+package dev.lanyard.config;
 
 import java.net.InetAddress;
 import java.net.UnknownHostException;

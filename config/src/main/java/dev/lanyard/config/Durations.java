@@ -1,16 +1,16 @@
-package dev.lanyard.tls;
+package dev.lanyard.config;
 
 import java.time.Duration;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /** Parses the short durations operators write in annotations: {@code 500ms}, {@code 30s}, {@code 2m}, {@code 1h}. */
-final class Durations {
+public final class Durations {
   private static final Pattern DURATION = Pattern.compile("(\\d{1,9})(ms|s|m|h)");
 
   private Durations() {}
 
-  static Duration parse(String text, String what) {
+  public static Duration parse(String text, String what) {
     Matcher matcher = DURATION.matcher(text.trim());
     if (!matcher.matches()) {
       throw new IllegalArgumentException(what + " \"" + text + "\" is not a duration: write a"
@@ -30,7 +30,7 @@ final class Durations {
   }
 
   /** The shortest exact spelling, the inverse of {@link #parse}: 30s, 500ms, 2m. */
-  static String format(Duration duration) {
+  public static String format(Duration duration) {
     long millis = duration.toMillis();
     if (millis % 3_600_000 == 0 && millis > 0) {
       return millis / 3_600_000 + "h";

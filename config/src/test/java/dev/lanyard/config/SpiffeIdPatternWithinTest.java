@@ -1,4 +1,4 @@
-package dev.lanyard.webhook.inject;
+package dev.lanyard.config;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -7,12 +7,12 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
 /**
- * Containment of SPIFFE ID patterns. The shapes are spiffe-tls's {@code SpiffeIdPattern} (exact,
- * {@code /*} one more segment, {@code /**} one or more); its {@code SpiffeIdPatternTest} is the
+ * Containment of SPIFFE ID patterns (the operator's ceiling). The shapes are exact, {@code /*} one
+ * more segment, {@code /**} one or more; {@code SpiffeIdPatternTest} is the
  * matching table these rows must agree with: A is within B exactly when every ID A matches is one
  * B matches.
  */
-class PeerPatternTest {
+class SpiffeIdPatternWithinTest {
 
   @ParameterizedTest(name = "{0} within {1}: {2}")
   @CsvSource({
@@ -53,7 +53,7 @@ class PeerPatternTest {
   })
   void isWithinExactlyWhenEveryMatchedIdIsMatchedByTheOuterPattern(
       String inner, String outer, boolean expected) {
-    assertThat(PeerPattern.parse(inner).isWithin(PeerPattern.parse(outer))).isEqualTo(expected);
+    assertThat(SpiffeIdPattern.parse(inner).isWithin(SpiffeIdPattern.parse(outer))).isEqualTo(expected);
   }
 
   @ParameterizedTest(name = "{0}: {1}")
@@ -65,16 +65,16 @@ class PeerPatternTest {
         "spiffe:///** | it has no trust domain",
         "spiffe://td/ns/*/sa/y | a wildcard may only be the whole last segment",
         "spiffe://td/ns/prod-* | a wildcard may only be the whole last segment",
-        "spiffe://TD/ns/x | trust domain \"TD\" may hold only lower-case letters",
-        "spiffe://td/ns//x | path segment \"\" must be non-empty",
-        "spiffe://td/ns/../x | path segment \"..\" must be non-empty",
-        "spiffe://td/ns/x/ | path segment \"\" must be non-empty",
+        "spiffe://TD/ns/x | trust domain \"TD\" may hold only lowercase letters",
+        "spiffe://td/ns//x | the path has empty segments",
+        "spiffe://td/ns/../x | path segment \"..\"",
+        "spiffe://td/ns/x/ | the path has empty segments or a trailing slash",
         "spiffe://td/ns/a b | path segment \"a b\"",
       })
   void refusesWhatSpiffeIdPatternRefusesNamingTheValueAndTheRule(String text, String rule) {
-    assertThatThrownBy(() -> PeerPattern.parse(text))
+    assertThatThrownBy(() -> SpiffeIdPattern.parse(text))
         .isInstanceOf(IllegalArgumentException.class)
-        .hasMessageContaining("\"" + text.trim() + "\" is not a SPIFFE ID pattern")
+        .hasMessageContaining("\"" + text.trim() + "\" in LANYARD_ALLOWED_PEERS is not a SPIFFE ID pattern")
         .hasMessageContaining(rule)
         .hasMessageContaining("e.g. spiffe://example.org/ns/prod/sa/api");
   }

@@ -1,4 +1,4 @@
-package dev.lanyard.tls;
+package dev.lanyard.config;
 
 import java.util.ArrayList;
 import java.util.Collections;
@@ -61,7 +61,7 @@ public final class JwtAudiences {
    * An audience is one non-empty token without spaces, commas or {@code =} (it becomes the JWT's
    * {@code aud} claim and the Workload API request's audience).
    */
-  static String checkAudience(String audience) {
+  public static String checkAudience(String audience) {
     String value = audience.trim();
     if (value.isEmpty() || !value.chars().allMatch(c -> c > 0x20 && c < 0x7f && c != ','
         && c != '=')) {

@@ -1,9 +1,8 @@
-package dev.lanyard.tls;
+package dev.lanyard.config;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.spiffe.spiffeid.SpiffeId;
 import org.junit.jupiter.api.Test;
 
 class ServerIdsTest {
@@ -18,11 +17,11 @@ class ServerIdsTest {
     assertThat(payments.glob()).isEqualTo("payments.prod");
     assertThat(payments.patterns()).extracting(SpiffeIdPattern::toString)
         .containsExactly(PAYMENTS, "spiffe://td/ns/prod/sa/canary");
-    assertThat(payments.allowing(SpiffeId.parse(PAYMENTS))).isPresent();
+    assertThat(payments.allowing(PAYMENTS)).isPresent();
     // The broader glob written later does not widen the specific statement.
-    assertThat(payments.allowing(SpiffeId.parse("spiffe://td/ns/prod/sa/other"))).isEmpty();
+    assertThat(payments.allowing("spiffe://td/ns/prod/sa/other")).isEmpty();
     assertThat(ids.forHost("orders.prod").orElseThrow().allowing(
-        SpiffeId.parse("spiffe://td/ns/prod/sa/other"))).isPresent();
+        "spiffe://td/ns/prod/sa/other")).isPresent();
     assertThat(ids.forHost("orders")).isEmpty();
     assertThat(ids.forHost(null)).isEmpty();
   }

@@ -1,9 +1,8 @@
-package dev.lanyard.tls;
+package dev.lanyard.config;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.spiffe.spiffeid.SpiffeId;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -32,7 +31,7 @@ class SpiffeIdPatternTest {
       "spiffe://td/*, spiffe://td/a/b, false",
   })
   void matchesByShape(String pattern, String id, boolean expected) {
-    assertThat(SpiffeIdPattern.parse(pattern).matches(SpiffeId.parse(id))).isEqualTo(expected);
+    assertThat(SpiffeIdPattern.parse(pattern).matches(id)).isEqualTo(expected);
   }
 
   @Test
@@ -69,7 +68,7 @@ class SpiffeIdPatternTest {
   }
 
   @Test
-  void rejectsInvalidSpiffeIdSyntaxWithJavaSpiffesReason() {
+  void rejectsInvalidSpiffeIdSyntaxWithTheReason() {
     assertThatThrownBy(() -> SpiffeIdPattern.parse("spiffe://td$x/ns/x"))
         .hasMessageContaining("\"spiffe://td$x/ns/x\"")
         .hasMessageContaining("is not a valid SPIFFE ID")

@@ -1,4 +1,4 @@
-package dev.lanyard.tls;
+package dev.lanyard.config;
 
 import java.util.ArrayList;
 import java.util.Collections;

@@ -1,6 +1,5 @@
-package dev.lanyard.tls;
+package dev.lanyard.config;
 
-import io.spiffe.spiffeid.SpiffeId;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
@@ -109,8 +108,8 @@ public final class ServerIds {
       return patterns;
     }
 
-    /** The pattern that allows {@code id}; empty when none does. */
-    public Optional<SpiffeIdPattern> allowing(SpiffeId id) {
+    /** The pattern that allows the SPIFFE ID {@code id}; empty when none does. */
+    public Optional<SpiffeIdPattern> allowing(String id) {
       return patterns.stream().filter(pattern -> pattern.matches(id)).findFirst();
     }
 
