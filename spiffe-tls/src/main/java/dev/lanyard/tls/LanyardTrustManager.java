@@ -127,7 +127,7 @@ public final class LanyardTrustManager extends X509ExtendedTrustManager {
     if (chain == null || chain.length == 0) {
       throw refuse(base(direction, peer).rule("certificate").reason("the peer sent no certificate"));
     }
-    Optional<String> claimed = Certificates.firstSpiffeUri(chain[0]);
+    Optional<String> claimed = SpiffeIdClaim.of(chain[0]);
     if (direction == Direction.INBOUND) {
       if (claimed.isPresent()) {
         verifySpiffePeer(chain, direction, peer, null);
@@ -157,7 +157,7 @@ public final class LanyardTrustManager extends X509ExtendedTrustManager {
 
   private void verifySpiffePeer(X509Certificate[] chain, Direction direction, Peer peer,
       MeshDestinations.Destination destination) throws CertificateException {
-    String claimed = Certificates.firstSpiffeUri(chain[0]).orElse(null);
+    String claimed = SpiffeIdClaim.of(chain[0]).orElse(null);
     Identity local;
     try {
       local = firstSvid.identity();

@@ -351,6 +351,27 @@ class LanyardTrustManagerTest {
     assertThat(trustManager("").getAcceptedIssuers()).containsExactly(ca.certificate());
   }
 
+  /**
+   * {@code SPIFFE://} is a claim to a SPIFFE ID (URI schemes are case-insensitive), refused as a
+   * malformed SVID in both directions, never passed to Web PKI as "no SPIFFE ID".
+   */
+  @Test
+  void anUpperCaseSpiffeSchemeIsAClaimRefusedAsAMalformedSvid() {
+    String upper = "SPIFFE://lanyard.test/ns/pay/sa/api";
+    X509Certificate[] chain = ca.leaf(upper).dns("orders").chainArray();
+
+    assertThatThrownBy(() -> trustManager("").checkServerTrusted(chain, "ECDHE_ECDSA",
+        engine("orders", 443)))
+        .hasMessageContaining("peer " + upper + " (unverified) at orders:443")
+        .hasMessageContaining("URI SAN " + upper + " is not a valid SPIFFE ID");
+    assertThatThrownBy(() -> trustManager("").checkClientTrusted(chain, "UNKNOWN",
+        engine(null, -1)))
+        .hasMessageContaining("URI SAN " + upper + " is not a valid SPIFFE ID");
+    assertThat(webPki.calls).isEmpty();
+    assertThat(decisions).extracting(PeerDecision::rule)
+        .containsExactly("x509-svid:malformed_spiffe_id", "x509-svid:malformed_spiffe_id");
+  }
+
   @Test
   void refusesAnEmptyChain() {
     assertThatThrownBy(() -> trustManager("").checkClientTrusted(new X509Certificate[0], "UNKNOWN"))
