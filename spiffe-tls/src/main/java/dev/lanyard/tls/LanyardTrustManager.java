@@ -1,5 +1,6 @@
 package dev.lanyard.tls;
 
+import dev.lanyard.reasons.Reason;
 import io.spiffe.spiffeid.SpiffeId;
 import java.net.Socket;
 import java.security.cert.CertificateException;
@@ -40,9 +41,6 @@ import javax.net.ssl.X509TrustManager;
  * goes to the {@link DecisionListener}.
  */
 public final class LanyardTrustManager extends X509ExtendedTrustManager {
-  /** The rule of a refused SVID presented by a destination that is not a mesh destination. */
-  public static final String SVID_FOR_EXTERNAL_HOST = "svid-for-external-host";
-
   private final SvidSource source;
   private final FirstSvidWait firstSvid;
   private final PeerPolicy policy;
@@ -125,7 +123,8 @@ public final class LanyardTrustManager extends X509ExtendedTrustManager {
   private void verify(X509Certificate[] chain, String authType, Direction direction, Peer peer)
       throws CertificateException {
     if (chain == null || chain.length == 0) {
-      throw refuse(base(direction, peer).rule("certificate").reason("the peer sent no certificate"));
+      throw refuse(base(direction, peer).rule(Reason.NO_CERTIFICATE)
+          .reason("the peer sent no certificate"));
     }
     Optional<String> claimed = SpiffeIdClaim.of(chain[0]);
     if (direction == Direction.INBOUND) {
@@ -133,7 +132,7 @@ public final class LanyardTrustManager extends X509ExtendedTrustManager {
         verifySpiffePeer(chain, direction, peer, null);
       } else {
         String subject = chain[0].getSubjectX500Principal().getName();
-        throw refuse(base(direction, peer).peerSubject(subject).rule("client-svid-required")
+        throw refuse(base(direction, peer).peerSubject(subject).rule(Reason.CLIENT_SVID_REQUIRED)
             .reason("the client certificate \"" + subject + "\" carries no SPIFFE ID; this port"
                 + " requires an X.509-SVID (list the port in " + ConfigKeys.PLAIN_PORTS.env()
                 + " to serve non-mesh clients)"));
@@ -162,7 +161,7 @@ public final class LanyardTrustManager extends X509ExtendedTrustManager {
     try {
       local = firstSvid.identity();
     } catch (NoSvidException e) {
-      throw refuse(base(direction, peer).claimedSpiffeId(claimed).rule("startup")
+      throw refuse(base(direction, peer).claimedSpiffeId(claimed).rule(Reason.NO_LOCAL_SVID)
           .reason(e.getMessage().substring("lanyard: ".length())));
     }
     SpiffeId peerId;
@@ -170,13 +169,14 @@ public final class LanyardTrustManager extends X509ExtendedTrustManager {
       peerId = validator.validate(Arrays.asList(chain), source.bundles());
     } catch (InvalidSvidException e) {
       throw refuse(base(direction, peer).local(local.spiffeId().toString()).claimedSpiffeId(claimed)
-          .rule("x509-svid:" + e.reason().code()).reason(e.getMessage()));
+          .rule(e.reason()).reason(e.getMessage()));
     }
     String host = destination == null ? null : destination.host();
     Optional<ServerIds.Statement> statement = serverIds.forHost(host);
     if (statement.isPresent() && !statement.get().allowing(peerId).isPresent()) {
       throw refuse(base(direction, peer).local(local.spiffeId().toString())
-          .peerSpiffeId(peerId.toString()).rule(ConfigKeys.SERVER_IDS.env())
+          .peerSpiffeId(peerId.toString()).rule(Reason.SERVER_IDS)
+          .matched(statement.get().glob())
           .peerNotAfter(chain[0].getNotAfter().toInstant())
           .peerSerial(chain[0].getSerialNumber().toString(16))
           .reason("server " + peerId + " is not allowed to serve " + host + ": "
@@ -229,18 +229,18 @@ public final class LanyardTrustManager extends X509ExtendedTrustManager {
       }
     } catch (CertificateException e) {
       if (claimedSpiffeId != null) {
-        throw refuse(decision.rule(SVID_FOR_EXTERNAL_HOST).reason("X.509-SVID "
+        throw refuse(decision.rule(Reason.SVID_FOR_EXTERNAL_HOST).reason("X.509-SVID "
             + claimedSpiffeId + " is no identity for " + hostText(destination) + ": it is not a"
             + " mesh destination (" + destination.rule() + ": " + destination.reason()
             + "), so only Web PKI applies, and the JVM's trust rules reject the certificate: "
             + e.getMessage() + "; if " + hostText(destination) + " is a mesh service, add it to "
             + ConfigKeys.MESH_HOSTS.env()), e);
       }
-      throw refuse(decision.rule("web-pki").reason("not a SPIFFE peer, and the JVM's default"
+      throw refuse(decision.rule(Reason.WEB_PKI).reason("not a SPIFFE peer, and the JVM's default"
           + " trust rules reject it for " + hostText(destination) + " (" + destination.rule()
           + "): " + e.getMessage()), e);
     }
-    listener.onDecision(decision.outcome(PeerDecision.Outcome.ALLOWED).rule("web-pki")
+    listener.onDecision(decision.outcome(PeerDecision.Outcome.ALLOWED).rule(Reason.WEB_PKI)
         .reason("accepted by the JVM's default trust store and host name rules for "
             + hostText(destination) + " (not a mesh destination: " + destination.rule() + ")"
             + (claimedSpiffeId == null ? "" : "; its SPIFFE ID " + claimedSpiffeId

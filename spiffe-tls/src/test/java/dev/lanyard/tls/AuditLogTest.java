@@ -2,6 +2,7 @@ package dev.lanyard.tls;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.lanyard.reasons.Reason;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -24,7 +25,7 @@ class AuditLogTest {
   private static PeerDecision decision(PeerDecision.Outcome outcome, String peer) {
     return PeerDecision.builder(Direction.OUTBOUND, outcome)
         .local("spiffe://td/ns/a/sa/web").peerSpiffeId(peer).peerAddress("api.b.svc:443")
-        .rule("same-trust-domain").reason("because").build();
+        .rule(Reason.SAME_TRUST_DOMAIN).reason("because").build();
   }
 
   @Test
@@ -40,14 +41,14 @@ class AuditLogTest {
         + "\"action\":\"tls.connect\",\"spiffe_id\":\"spiffe://td/ns/a/sa/web\","
         + "\"peer_spiffe_id\":\"spiffe://td/ns/b/sa/api\",\"attestation\":{\"platform\":\"kubernetes\","
         + "\"node\":\"node-1\",\"namespace\":\"a\",\"pod\":\"web-0\",\"service_account\":\"web\"},"
-        + "\"resource\":\"api.b.svc:443\",\"result\":\"denied\",\"rule\":\"same-trust-domain\","
+        + "\"resource\":\"api.b.svc:443\",\"result\":\"denied\",\"rule\":\"same_trust_domain\","
         + "\"reason\":\"because\"}" + System.lineSeparator());
   }
 
   @Test
   void absentFactsAreLeftOutNotWrittenAsNull() {
     PeerDecision inboundWithoutSvid = PeerDecision.builder(Direction.INBOUND, PeerDecision.Outcome.DENIED)
-        .peerSubject("CN=laptop").rule("client-svid-required").reason("no SPIFFE ID").build();
+        .peerSubject("CN=laptop").rule(Reason.CLIENT_SVID_REQUIRED).reason("no SPIFFE ID").build();
 
     log(AuditMode.ALL, Attestation.NONE, 8).onDecision(inboundWithoutSvid);
 
@@ -60,7 +61,7 @@ class AuditLogTest {
   void anUnverifiedClaimIsMarkedAsSuch() {
     log(AuditMode.ALL, Attestation.NONE, 8).onDecision(
         PeerDecision.builder(Direction.INBOUND, PeerDecision.Outcome.DENIED)
-            .claimedSpiffeId("spiffe://td/forged").rule("x509-svid:chain_not_trusted").reason("x")
+            .claimedSpiffeId("spiffe://td/forged").rule(InvalidSvidException.Reason.CHAIN_NOT_TRUSTED).reason("x")
             .build());
 
     assertThat(stderr.toString(StandardCharsets.UTF_8))

@@ -99,7 +99,8 @@ class LanyardTrustManagerTest {
         .checkClientTrusted(other.leaf("spiffe://other.test/a/b").chainArray(), "UNKNOWN",
             engine(null, -1));
 
-    assertThat(decisions.get(0).rule()).isEqualTo("spiffe://other.test/**");
+    assertThat(decisions.get(0).rule()).isEqualTo("allowed_peers");
+    assertThat(decisions.get(0).matched()).contains("spiffe://other.test/**");
   }
 
   @Test
@@ -113,7 +114,7 @@ class LanyardTrustManagerTest {
         .hasMessageStartingWith("lanyard: refused outbound TLS to peer " + PEER
             + " (unverified) at api.pay.svc:443 (local " + LOCAL + "): X.509-SVID " + PEER
             + " expired at ");
-    assertThat(decisions.get(0).rule()).isEqualTo("x509-svid:expired");
+    assertThat(decisions.get(0).rule()).isEqualTo("expired");
     assertThat(decisions.get(0).peerIdVerified()).isFalse();
   }
 
@@ -136,7 +137,7 @@ class LanyardTrustManagerTest {
     assertThat(webPki.lastEngine).isSameAs(engine);
     PeerDecision decision = decisions.get(0);
     assertThat(decision.outcome()).isEqualTo(PeerDecision.Outcome.ALLOWED);
-    assertThat(decision.rule()).isEqualTo("web-pki");
+    assertThat(decision.rule()).isEqualTo("web_pki");
     assertThat(decision.peerSubject()).contains("CN=api.example.com");
   }
 
@@ -165,7 +166,7 @@ class LanyardTrustManagerTest {
             + " name or address is known for this connection");
     assertThatThrownBy(() -> trustManager.checkServerTrusted(chain, "ECDHE_ECDSA", new Socket()))
         .hasMessageContaining("must present a SPIFFE SVID");
-    assertThat(decisions).allSatisfy(d -> assertThat(d.rule()).isEqualTo(MeshDestinations.NO_HOST));
+    assertThat(decisions).allSatisfy(d -> assertThat(d.rule()).isEqualTo(MeshDestinations.NO_HOST.code()));
     assertThat(webPki.calls).isEmpty();
   }
 
@@ -180,14 +181,14 @@ class LanyardTrustManagerTest {
         .checkServerTrusted(chain, "ECDHE_ECDSA", engine("api.stripe.com", 443)))
         .hasMessage("lanyard: refused outbound TLS to peer " + PEER + " (unverified) at"
             + " api.stripe.com:443 (local " + LOCAL + "): X.509-SVID " + PEER + " is no identity"
-            + " for api.stripe.com: it is not a mesh destination (external-destination:public-name:"
+            + " for api.stripe.com: it is not a mesh destination (external_destination_public_name:"
             + " api.stripe.com has three or more labels and matches no LANYARD_MESH_HOSTS pattern),"
             + " so only Web PKI applies, and the JVM's trust rules reject the certificate: No name"
             + " matching api.example.com found; if api.stripe.com is a mesh service, add it to"
             + " LANYARD_MESH_HOSTS");
     assertThat(webPki.calls).containsExactly("server/engine");
     assertThat(decisions).singleElement().satisfies(d -> {
-      assertThat(d.rule()).isEqualTo(LanyardTrustManager.SVID_FOR_EXTERNAL_HOST);
+      assertThat(d.rule()).isEqualTo("svid_for_external_host");
       assertThat(d.peerSpiffeId()).contains(PEER);
       assertThat(d.peerIdVerified()).isFalse();
     });
@@ -217,7 +218,7 @@ class LanyardTrustManagerTest {
 
     assertThat(accepted).containsExactly("payments.prod");
     assertThat(decisions).extracting(PeerDecision::rule)
-        .containsExactly("same-trust-domain", "LANYARD_SERVER_IDS");
+        .containsExactly("same_trust_domain", "server_ids");
     assertThat(decisions.get(0).reason()).contains("LANYARD_SERVER_IDS payments.prod=" + payments
         + " allows it to serve payments.prod");
     // Another mesh host without a statement still gets the peer policy.
@@ -250,7 +251,7 @@ class LanyardTrustManagerTest {
     assertThat(accepted).containsExactly("localhost");
     assertThat(webPki.calls).containsExactly("server/engine");
     assertThat(decisions).extracting(PeerDecision::rule)
-        .containsExactly("same-trust-domain", "web-pki");
+        .containsExactly("same_trust_domain", "web_pki");
   }
 
   @Test
@@ -262,7 +263,8 @@ class LanyardTrustManagerTest {
           .hasMessageContaining("mesh destination " + host + " must present a SPIFFE SVID");
     }
     assertThat(decisions).extracting(PeerDecision::rule).containsExactly(
-        MeshDestinations.SINGLE_LABEL, MeshDestinations.TWO_LABEL, MeshDestinations.IP_ADDRESS);
+        MeshDestinations.SINGLE_LABEL.code(), MeshDestinations.TWO_LABEL.code(),
+        MeshDestinations.IP_ADDRESS.code());
     assertThat(webPki.calls).isEmpty();
   }
 
@@ -275,7 +277,7 @@ class LanyardTrustManagerTest {
         engine("api.example.com", 443)))
         .hasMessage("lanyard: refused outbound TLS to peer \"CN=api.example.com\" at"
             + " api.example.com:443 (local " + LOCAL + "): not a SPIFFE peer, and the JVM's default"
-            + " trust rules reject it for api.example.com (external-destination:public-name): No"
+            + " trust rules reject it for api.example.com (external_destination_public_name): No"
             + " name matching api.example.com found")
         .hasCauseInstanceOf(CertificateException.class);
   }
@@ -369,7 +371,7 @@ class LanyardTrustManagerTest {
         .hasMessageContaining("URI SAN " + upper + " is not a valid SPIFFE ID");
     assertThat(webPki.calls).isEmpty();
     assertThat(decisions).extracting(PeerDecision::rule)
-        .containsExactly("x509-svid:malformed_spiffe_id", "x509-svid:malformed_spiffe_id");
+        .containsExactly("malformed_spiffe_id", "malformed_spiffe_id");
   }
 
   @Test
