@@ -51,6 +51,9 @@ public final class LanyardTrustManager extends X509ExtendedTrustManager {
   private final SvidValidator validator;
   private final SessionPolicy sessions;
   private final SpiffePeerListener spiffePeers;
+  /** A mesh hop (the sidecar's client side): every server must present an accepted X.509-SVID. */
+  private final boolean svidRequired;
+  private final Clock clock;
 
   LanyardTrustManager(SvidSource source, FirstSvidWait firstSvid, PeerPolicy policy,
       HostGlobs meshHosts, X509TrustManager webPki, DecisionListener listener, Clock clock) {
@@ -66,6 +69,14 @@ public final class LanyardTrustManager extends X509ExtendedTrustManager {
       MeshDestinations destinations, ServerIds serverIds, X509TrustManager webPki,
       DecisionListener listener, Clock clock, SessionPolicy sessions,
       SpiffePeerListener spiffePeers) {
+    this(source, firstSvid, policy, destinations, serverIds, webPki, listener, clock, sessions,
+        spiffePeers, false);
+  }
+
+  private LanyardTrustManager(SvidSource source, FirstSvidWait firstSvid, PeerPolicy policy,
+      MeshDestinations destinations, ServerIds serverIds, X509TrustManager webPki,
+      DecisionListener listener, Clock clock, SessionPolicy sessions,
+      SpiffePeerListener spiffePeers, boolean svidRequired) {
     this.source = Objects.requireNonNull(source, "source");
     this.firstSvid = Objects.requireNonNull(firstSvid, "firstSvid");
     this.policy = Objects.requireNonNull(policy, "policy");
@@ -76,6 +87,18 @@ public final class LanyardTrustManager extends X509ExtendedTrustManager {
     this.validator = new SvidValidator(clock);
     this.sessions = sessions;
     this.spiffePeers = Objects.requireNonNull(spiffePeers, "spiffePeers");
+    this.svidRequired = svidRequired;
+    this.clock = clock;
+  }
+
+  /**
+   * This trust manager for the sidecar's mesh hops: a server whose certificate the rules above
+   * would accept by Web PKI (at loopback, or at a host that is no mesh destination) is refused
+   * instead ({@code mesh_hop_requires_svid}), so the decision recorded is the one enforced.
+   */
+  public LanyardTrustManager requiringSvid() {
+    return new LanyardTrustManager(source, firstSvid, policy, destinations, serverIds, webPki,
+        listener, clock, sessions, spiffePeers, true);
   }
 
   @Override
@@ -239,6 +262,16 @@ public final class LanyardTrustManager extends X509ExtendedTrustManager {
       throw refuse(decision.rule(Reason.WEB_PKI).reason("not a SPIFFE peer, and the JVM's default"
           + " trust rules reject it for " + hostText(destination) + " (" + destination.rule()
           + "): " + e.getMessage()), e);
+    }
+    if (svidRequired) {
+      throw refuse(decision.rule(Reason.MESH_HOP_REQUIRES_SVID).reason("the sidecar's mesh hop to "
+          + hostText(destination) + " requires an X.509-SVID, but the server presented "
+          + (claimedSpiffeId == null ? "\"" + subject + "\" (a certificate without SPIFFE ID is no"
+              + " mesh peer, even one Web PKI trusts)"
+              : "X.509-SVID " + claimedSpiffeId + ", which is no identity for "
+              + hostText(destination) + " (not a mesh destination: " + destination.rule() + ")")
+          + "; reach servers that are not mesh workloads through the forward proxy's CONNECT"
+          + " tunnel, not through a mesh route"));
     }
     listener.onDecision(decision.outcome(PeerDecision.Outcome.ALLOWED).rule(Reason.WEB_PKI)
         .reason("accepted by the JVM's default trust store and host name rules for "

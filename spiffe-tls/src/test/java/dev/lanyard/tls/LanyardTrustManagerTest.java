@@ -254,6 +254,32 @@ class LanyardTrustManagerTest {
         .containsExactly("same_trust_domain", "web_pki");
   }
 
+  /**
+   * The sidecar's mesh hops: what Web PKI would accept (loopback, an external host) is refused in
+   * the trust decision, so the one decision recorded is the refusal, never an "allowed".
+   */
+  @Test
+  void aMeshHopRefusesWhatWebPkiWouldAcceptAndRecordsOnlyTheRefusal() throws Exception {
+    LanyardTrustManager meshHops = trustManager("", "", SpiffePeerListener.NONE).requiringSvid();
+
+    assertThatThrownBy(() -> meshHops.checkServerTrusted(
+        ca.webServer("localhost").chainArray(), "ECDHE_ECDSA", engine("localhost", 8443)))
+        .hasMessage("lanyard: refused outbound TLS to peer \"CN=localhost\" at localhost:8443"
+            + " (local " + LOCAL + "): the sidecar's mesh hop to localhost requires an X.509-SVID,"
+            + " but the server presented \"CN=localhost\" (a certificate without SPIFFE ID is no"
+            + " mesh peer, even one Web PKI trusts); reach servers that are not mesh workloads"
+            + " through the forward proxy's CONNECT tunnel, not through a mesh route");
+    assertThatThrownBy(() -> meshHops.checkServerTrusted(ca.leaf(PEER).chainArray(),
+        "ECDHE_ECDSA", engine("api.stripe.com", 443)))
+        .hasMessageContaining("presented X.509-SVID " + PEER + ", which is no identity for"
+            + " api.stripe.com (not a mesh destination: external_destination_public_name)");
+    meshHops.checkServerTrusted(ca.leaf(PEER).chainArray(), "ECDHE_ECDSA", engine("orders", 443));
+
+    assertThat(decisions).extracting(d -> d.outcome() + " " + d.rule()).containsExactly(
+        "DENIED mesh_hop_requires_svid", "DENIED mesh_hop_requires_svid",
+        "ALLOWED same_trust_domain");
+  }
+
   @Test
   void singleAndTwoLabelNamesAndClusterIpsMustPresentAnSvid() {
     X509Certificate[] chain = ca.webServer("orders").chainArray();
