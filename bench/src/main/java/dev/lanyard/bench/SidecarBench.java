@@ -110,7 +110,7 @@ public final class SidecarBench {
 
   private void run() throws Exception {
     report.loadAtStart = Machine.loadAverage();
-    report.revision = revision();
+    report.revision = Revision.of("sidecar-proxy");
     report.sidecarJarSha256 = Machine.sha256(sidecarJar);
     report.ghostunnelVersion = Machine.firstLine(List.of(Tools.require("ghostunnel").toString(), "--version"));
     report.wrkVersion = Machine.firstLine(List.of("wrk", "--version"));
@@ -149,17 +149,6 @@ public final class SidecarBench {
     report.loadAtEnd = Machine.loadAverage();
     Path written = report.write();
     log("results: " + written + " (and .json)");
-  }
-
-  /**
-   * The commit measured, and whether sidecar-proxy differs from it (the jar's SHA-256 tells builds
-   * apart; spiffe-tls comes from the local Maven repository, as installed).
-   */
-  static String revision() {
-    String commit = Machine.firstLine(List.of("git", "rev-parse", "--short=12", "HEAD"));
-    String changed = Machine.firstLine(List.of("git", "status", "--porcelain", "--", "sidecar-proxy/src"));
-    return commit + (changed.isEmpty() ? " (sidecar-proxy as committed)"
-        : " plus uncommitted changes under sidecar-proxy/src");
   }
 
   // ---------------------------------------------------------------- set-ups
