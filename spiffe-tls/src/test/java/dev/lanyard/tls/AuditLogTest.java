@@ -3,6 +3,7 @@ package dev.lanyard.tls;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.lanyard.reasons.Reason;
+import io.spiffe.spiffeid.SpiffeId;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -26,6 +27,18 @@ class AuditLogTest {
     return PeerDecision.builder(Direction.OUTBOUND, outcome)
         .local("spiffe://td/ns/a/sa/web").peerSpiffeId(peer).peerAddress("api.b.svc:443")
         .rule(Reason.SAME_TRUST_DOMAIN).reason("because").build();
+  }
+
+  /** The pattern that allowed the peer is data of its own, after the stable rule code. */
+  @Test
+  void theMatchedEntryFollowsTheRuleCode() {
+    log(AuditMode.ALL, Attestation.fromEnv(Map.of(), new Properties()), 8).onDecision(
+        PeerPolicy.parse("spiffe://td/ns/b/*").authorize(SpiffeId.parse("spiffe://td/ns/a/sa/web"),
+            SpiffeId.parse("spiffe://td/ns/b/api"), Direction.INBOUND));
+
+    assertThat(stderr.toString(StandardCharsets.UTF_8)).contains("\"result\":\"allowed\","
+        + "\"rule\":\"allowed_peers\",\"matched\":\"spiffe://td/ns/b/*\",\"reason\":\"peer"
+        + " spiffe://td/ns/b/api matches LANYARD_ALLOWED_PEERS pattern spiffe://td/ns/b/*\"");
   }
 
   @Test
