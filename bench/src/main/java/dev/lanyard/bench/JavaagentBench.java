@@ -130,7 +130,7 @@ public final class JavaagentBench {
 
   private void run() throws Exception {
     report.loadAtStart = Machine.loadAverage();
-    report.revision = Machine.lanyardRevision();
+    report.revision = Revision.of("javaagent", "spiffe-tls", "compat-apps");
     report.agentJarSha256 = Machine.sha256(agentJar);
     log("SPIRE: starting server and SPIRE Agent");
     try (SpireCluster spire = SpireCluster.start(

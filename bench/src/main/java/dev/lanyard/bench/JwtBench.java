@@ -1,5 +1,7 @@
 package dev.lanyard.bench;
 
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.lanyard.testkit.JvmProcess;
 import dev.lanyard.testkit.SpireCluster;
 import dev.lanyard.testkit.SpireOptions;
@@ -20,7 +22,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import java.util.stream.Collectors;
 
 /**
  * What JWT-SVIDs and audit records cost a request, against a real SPIRE server and SPIRE Agent:
@@ -92,7 +93,7 @@ public final class JwtBench {
 
   private void run() throws Exception {
     double[] loadStart = Machine.loadAverage();
-    String revision = Machine.lanyardRevision();
+    String revision = Revision.of("javaagent", "spiffe-tls", "compat-apps");
     Path agentJar = Files.copy(AGENT_JAR, work.dir("snapshot").resolve("lanyard-javaagent.jar"));
     TestPki pki = TestPki.create("bench-web-ca");
     TestPki.Issued web = pki.server("localhost", List.of("localhost"), List.of("127.0.0.1"));
@@ -211,17 +212,18 @@ public final class JwtBench {
     Files.createDirectories(out);
     Path markdown = out.resolve("jwt-" + date + ".md");
     Files.writeString(markdown, md.toString());
-    StringBuilder json = new StringBuilder("{\n  \"command\": \"").append(command.replace("\"", "\\\""))
-        .append("\",\n  \"rounds\": ").append(rounds).append(",\n  \"requests_per_run\": ")
-        .append(requests).append(",\n  \"client\": \"").append(app).append("\",\n  \"revision\": \"")
-        .append(revision).append("\",\n  \"load_start\": \"").append(load(loadStart))
-        .append("\",\n  \"load_end\": \"").append(load(loadEnd)).append("\",\n  \"samples\": {");
-    String configs = CONFIGS.stream().map(config -> "\n    \"" + config + "\": {"
-        + samples.get(config).entrySet().stream().map(e -> "\"" + e.getKey() + "\": "
-            + e.getValue()).collect(Collectors.joining(", ")) + "}")
-        .collect(Collectors.joining(","));
-    json.append(configs).append("\n  }\n}\n");
-    Files.writeString(out.resolve("jwt-" + date + ".json"), json.toString());
+    ObjectNode json = Json.object().put("command", command).put("rounds", rounds)
+        .put("requests_per_run", requests).put("client", app).put("revision", revision)
+        .put("load_start", load(loadStart)).put("load_end", load(loadEnd));
+    ObjectNode sampled = json.putObject("samples");
+    for (String config : CONFIGS) {
+      ObjectNode metrics = sampled.putObject(config);
+      samples.get(config).forEach((metric, values) -> {
+        ArrayNode array = metrics.putArray(metric);
+        values.forEach(array::add);
+      });
+    }
+    Files.writeString(out.resolve("jwt-" + date + ".json"), Json.write(json));
     System.out.println("jwt-bench: wrote " + markdown);
     System.out.print(md);
   }

@@ -60,20 +60,6 @@ final class Machine {
         + System.getProperty("os.arch");
   }
 
-  /**
-   * The Lanyard commit measured, and how many files under the measured modules differ from it
-   * (others may be developing in the same work tree).
-   */
-  static String lanyardRevision() {
-    String commit = firstLine(List.of("git", "rev-parse", "--short=12", "HEAD"));
-    String changes = output(List.of("git", "status", "--porcelain", "--", "javaagent",
-        "spiffe-tls", "compat-apps")).strip();
-    long changed = changes.isEmpty() ? 0 : changes.lines().count();
-    return commit + (changed == 0 ? " (javaagent, spiffe-tls, compat-apps as committed)"
-        : " plus uncommitted changes in " + changed + " files under javaagent/, spiffe-tls/,"
-            + " compat-apps/");
-  }
-
   /** The first 16 hex digits of a file's SHA-256, to tell javaagent builds apart. */
   static String sha256(Path file) {
     try (var in = Files.newInputStream(file)) {

@@ -1,7 +1,7 @@
 package dev.lanyard.bench;
 
-import static dev.lanyard.bench.Json.q;
-
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.lanyard.testkit.FreePorts;
 import dev.lanyard.testkit.JvmProcess;
 import dev.lanyard.testkit.SpireCluster;
@@ -257,7 +257,7 @@ public final class MemoryFloorBench {
         .append("| kernel | ").append(Machine.kernel()).append(" |\n")
         .append("| JDK (measured processes) | ").append(jdkVersion()).append(" (")
         .append(settings.javaHome()).append(") |\n")
-        .append("| Lanyard | ").append(SidecarBench.revision()).append("; sidecar jar SHA-256 ")
+        .append("| Lanyard | ").append(Revision.of("sidecar-proxy")).append("; sidecar jar SHA-256 ")
         .append(Machine.sha256(sidecarJar)).append("… |\n")
         .append("| SPIRE | ").append(spireVersion).append(" |\n")
         .append("| load average 1/5/15 min, start | ").append(Machine.loadText(loadAtStart)).append(" |\n")
@@ -303,30 +303,31 @@ public final class MemoryFloorBench {
   }
 
   private String json() {
-    StringBuilder js = new StringBuilder("{\n");
-    js.append("  \"command\": ").append(q(settings.command())).append(",\n");
-    js.append("  \"settings\": {\"rounds\": ").append(settings.rounds()).append(", \"idle_seconds\": ")
-        .append(settings.idleSeconds()).append("},\n");
-    js.append("  \"machine\": {\"processors\": ").append(Machine.processors())
-        .append(", \"cpu\": ").append(q(Machine.cpuModel())).append(", \"jdk\": ").append(q(jdkVersion()))
-        .append(", \"lanyard\": ").append(q(SidecarBench.revision()))
-        .append(", \"spire\": ").append(q(spireVersion)).append("},\n");
-    js.append("  \"target_idle_rss_kib\": ").append(TARGET_KIB).append(",\n");
-    js.append("  \"variants\": {\n");
-    List<String> entries = new ArrayList<>();
+    ObjectNode json = Json.object();
+    json.put("command", settings.command());
+    json.putObject("settings").put("rounds", settings.rounds())
+        .put("idle_seconds", settings.idleSeconds());
+    json.putObject("machine").put("processors", Machine.processors())
+        .put("cpu", Machine.cpuModel()).put("jdk", jdkVersion())
+        .put("lanyard", Revision.of("sidecar-proxy")).put("spire", spireVersion);
+    json.put("target_idle_rss_kib", TARGET_KIB);
+    ObjectNode variants = json.putObject("variants");
     for (Variant variant : VARIANTS) {
       Samples s = results.get(variant.name());
-      entries.add("    " + q(variant.name()) + ": {\"flags\": " + variant.flags().stream().map(Json::q)
-          .collect(Collectors.joining(", ", "[", "]")) + ", \"command\": " + q(s.command)
-          + ", \"idle_kib\": " + samples(s.idle) + ", \"after_handshake_kib\": " + samples(s.afterHandshake) + "}");
+      ObjectNode entry = variants.putObject(variant.name());
+      entry.set("flags", Json.strings(variant.flags()));
+      entry.put("command", s.command);
+      entry.set("idle_kib", samples(s.idle));
+      entry.set("after_handshake_kib", samples(s.afterHandshake));
     }
-    js.append(String.join(",\n", entries)).append("\n  }\n}\n");
-    return js.toString();
+    return Json.write(json);
   }
 
-  private static String samples(List<Sample> samples) {
-    return samples.stream().map(s -> "{\"rss\": " + s.rss() + ", \"anon\": " + s.anon() + ", \"file\": " + s.file() + "}")
-        .collect(Collectors.joining(", ", "[", "]"));
+  private static ArrayNode samples(List<Sample> samples) {
+    ArrayNode array = Json.array();
+    samples.forEach(s -> array.addObject().put("rss", s.rss()).put("anon", s.anon())
+        .put("file", s.file()));
+    return array;
   }
 
   private static String mib(List<Sample> samples, java.util.function.ToLongFunction<Sample> field) {

@@ -38,10 +38,10 @@ final class PodVariants {
   static Path measure(KubernetesClient client, WebhookBench bench, WebhookBench.Settings settings,
       TestPki pki, int port) throws Exception {
     double[] loadStart = Machine.loadAverage();
-    WebhookBench.register(client, pki, port);
-    Pod injected = WebhookBench.preInjectedTemplate(client);
+    BenchPods.register(client, pki, port);
+    Pod injected = BenchPods.preInjectedTemplate(client);
     Map<String, Pod> variants = new LinkedHashMap<>();
-    variants.put("plain (as submitted, no injection)", WebhookBench.realisticPod());
+    variants.put("plain (as submitted, no injection)", BenchPods.realisticPod());
     variants.put("pre-injected (as the webhook returns it)", injected);
     variants.put("− Downward API env (4 fieldRef vars) in every container",
         edit(injected, pod -> allContainers(pod).forEach(c -> c.getEnv().removeIf(
@@ -79,9 +79,9 @@ final class PodVariants {
 
     System.out.println("bench: variants warm-up (load " + WebhookBench.load1() + ")");
     for (Pod pod : variants.values()) {
-      bench.createPods(client, WebhookBench.PLAIN_NS, pod, settings.pods(), WebhookBench.Side.PRE_INJECTED);
+      bench.createPods(client, BenchPods.PLAIN_NS, pod, settings.pods(), WebhookBench.Side.PRE_INJECTED);
     }
-    WebhookBench.deleteAll(client);
+    BenchPods.deleteAll(client);
     Map<String, List<Double>> rates = new LinkedHashMap<>();
     variants.keySet().forEach(name -> rates.put(name, new ArrayList<>()));
     // apiserver + etcd CPU per pod: far steadier than pods/s on a shared machine.
@@ -94,7 +94,7 @@ final class PodVariants {
       Collections.rotate(order, -round);
       for (String name : order) {
         Map<String, Double> before = bench.cpuSeconds();
-        double rate = bench.createPods(client, WebhookBench.PLAIN_NS, variants.get(name),
+        double rate = bench.createPods(client, BenchPods.PLAIN_NS, variants.get(name),
             settings.pods(), WebhookBench.Side.PRE_INJECTED);
         Map<String, Double> after = bench.cpuSeconds();
         double pods = settings.pods() * (double) settings.rounds();
@@ -102,7 +102,7 @@ final class PodVariants {
         clientCpuMillis.merge(name, 1000 * (after.get(CLIENT) - before.get(CLIENT)) / pods,
             Double::sum);
         rates.get(name).add(rate);
-        WebhookBench.deleteAll(client);
+        BenchPods.deleteAll(client);
       }
       System.out.println("bench: variants round " + (round + 1) + " (load "
           + WebhookBench.load1() + ")");

@@ -1,7 +1,6 @@
 package dev.lanyard.bench;
 
-import static dev.lanyard.bench.Json.q;
-
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -267,76 +266,61 @@ final class Report {
   // ---------------------------------------------------------------- JSON
 
   private String json() {
-    StringBuilder js = new StringBuilder("{\n");
-    js.append("  \"started\": ").append(q(started.toString())).append(",\n");
-    js.append("  \"command\": ").append(q(settings.command())).append(",\n");
-    js.append("  \"settings\": {\"startup_pairs\": ").append(settings.startupPairs())
-        .append(", \"rounds\": ").append(settings.rounds())
-        .append(", \"handshake_window_ms\": ").append(settings.handshakeWindowMillis())
-        .append(", \"handshake_concurrency\": ").append(settings.handshakeConcurrency())
-        .append(", \"warm_requests\": ").append(settings.warmRequests()).append("},\n");
-    js.append("  \"machine\": {\"nproc\": ").append(Machine.processors())
-        .append(", \"cpu\": ").append(q(Machine.cpuModel()))
-        .append(", \"mem_total_kb\": ").append(Machine.memTotalKb())
-        .append(", \"kernel\": ").append(q(Machine.kernel()))
-        .append(", \"jdk\": ").append(q(Machine.jdk()))
-        .append(", \"spire\": ").append(q(spireVersion))
-        .append(", \"lanyard\": ").append(q(revision))
-        .append(", \"javaagent_jar_sha256_prefix\": ").append(q(agentJarSha256))
-        .append(", \"load_start\": ").append(array(loadAtStart))
-        .append(", \"load_rounds\": ").append(list(roundLoads))
-        .append(", \"load_end\": ").append(array(loadAtEnd)).append("},\n");
-    js.append("  \"startup\": {\n    \"hello\": ").append(pair(hello))
-        .append(",\n    \"first_request\": ").append(pair(firstRequest)).append("\n  },\n");
-    js.append("  \"transport\": {\n");
-    List<String> entries = new ArrayList<>();
-    transport.forEach((name, t) -> entries.add("    " + q(name) + ": {\"handshakes_per_second\": "
-        + list(t.handshakesPerSecond) + ", \"handshake_p50_us\": " + list(t.handshakeP50Us)
-        + ", \"warm_p50_us\": " + list(t.warmP50Us) + ", \"warm_p99_us\": " + list(t.warmP99Us)
-        + ", \"warm_per_second\": " + list(t.warmPerSecond) + "}"));
-    js.append(String.join(",\n", entries)).append("\n  },\n");
+    ObjectNode json = Json.object();
+    json.put("started", started.toString());
+    json.put("command", settings.command());
+    json.putObject("settings").put("startup_pairs", settings.startupPairs())
+        .put("rounds", settings.rounds())
+        .put("handshake_window_ms", settings.handshakeWindowMillis())
+        .put("handshake_concurrency", settings.handshakeConcurrency())
+        .put("warm_requests", settings.warmRequests());
+    ObjectNode machine = json.putObject("machine");
+    machine.put("nproc", Machine.processors()).put("cpu", Machine.cpuModel())
+        .put("mem_total_kb", Machine.memTotalKb()).put("kernel", Machine.kernel())
+        .put("jdk", Machine.jdk()).put("spire", spireVersion).put("lanyard", revision)
+        .put("javaagent_jar_sha256_prefix", agentJarSha256);
+    machine.set("load_start", Json.numbers(loadAtStart, 3));
+    machine.set("load_rounds", Json.numbers(roundLoads, 3));
+    machine.set("load_end", Json.numbers(loadAtEnd, 3));
+    ObjectNode startup = json.putObject("startup");
+    startup.set("hello", pair(hello));
+    startup.set("first_request", pair(firstRequest));
+    ObjectNode transports = json.putObject("transport");
+    transport.forEach((name, t) -> {
+      ObjectNode entry = transports.putObject(name);
+      entry.set("handshakes_per_second", Json.numbers(t.handshakesPerSecond, 3));
+      entry.set("handshake_p50_us", Json.numbers(t.handshakeP50Us, 3));
+      entry.set("warm_p50_us", Json.numbers(t.warmP50Us, 3));
+      entry.set("warm_p99_us", Json.numbers(t.warmP99Us, 3));
+      entry.set("warm_per_second", Json.numbers(t.warmPerSecond, 3));
+    });
     Transport agent = transport.get("javaagent");
     Transport keystore = transport.get("keystore");
-    js.append("  \"ratios_javaagent_vs_keystore\": {\"handshakes_per_second\": ")
-        .append(list(Stats.ratios(agent.handshakesPerSecond, keystore.handshakesPerSecond)))
-        .append(", \"warm_p50\": ").append(list(Stats.ratios(agent.warmP50Us, keystore.warmP50Us)))
-        .append(", \"warm_p99\": ").append(list(Stats.ratios(agent.warmP99Us, keystore.warmP99Us)))
-        .append("},\n");
-    js.append("  \"memory\": {\n");
-    entries.clear();
-    memory.forEach((name, m) -> entries.add("    " + q(name) + ": {\"rss_before_gc_kb\": "
-        + m.rssBeforeGcKb + ", \"rss_after_gc_kb\": " + m.rssAfterGcKb
-        + ", \"heap_used_after_gc_kb\": " + m.heapUsedAfterGcKb + ", \"nmt_committed_kb\": "
-        + m.nmtCommittedKb + ", \"loaded_classes\": " + m.loadedClasses + "}"));
-    js.append(String.join(",\n", entries)).append("\n  },\n");
-    js.append("  \"commands\": {\"hello_javaagent\": ").append(q(helloCommand))
-        .append(", \"first_request_javaagent\": ").append(q(firstRequestCommand))
-        .append(", \"server_javaagent\": ").append(q(transportServerCommand))
-        .append(", \"handshake_client_javaagent\": ").append(q(transportClientCommand))
-        .append(", \"warm_client_javaagent\": ").append(q(warmClientCommand))
-        .append("}\n}\n");
-    return js.toString();
+    ObjectNode ratios = json.putObject("ratios_javaagent_vs_keystore");
+    ratios.set("handshakes_per_second", Json.numbers(
+        Stats.ratios(agent.handshakesPerSecond, keystore.handshakesPerSecond), 3));
+    ratios.set("warm_p50", Json.numbers(Stats.ratios(agent.warmP50Us, keystore.warmP50Us), 3));
+    ratios.set("warm_p99", Json.numbers(Stats.ratios(agent.warmP99Us, keystore.warmP99Us), 3));
+    ObjectNode memories = json.putObject("memory");
+    memory.forEach((name, m) -> memories.putObject(name).put("rss_before_gc_kb", m.rssBeforeGcKb)
+        .put("rss_after_gc_kb", m.rssAfterGcKb).put("heap_used_after_gc_kb", m.heapUsedAfterGcKb)
+        .put("nmt_committed_kb", m.nmtCommittedKb).put("loaded_classes", m.loadedClasses));
+    json.putObject("commands").put("hello_javaagent", helloCommand)
+        .put("first_request_javaagent", firstRequestCommand)
+        .put("server_javaagent", transportServerCommand)
+        .put("handshake_client_javaagent", transportClientCommand)
+        .put("warm_client_javaagent", warmClientCommand);
+    return Json.write(json);
   }
 
-  private static String pair(Pair pair) {
-    return "{\"with_javaagent_ms\": " + list(pair.aMillis) + ", \"without_ms\": "
-        + list(pair.bMillis) + ", \"with_javaagent_max_rss_kb\": " + list(pair.aRssKb)
-        + ", \"without_max_rss_kb\": " + list(pair.bRssKb) + ", \"with_javaagent_cpu_s\": "
-        + list(pair.aCpuSeconds) + ", \"without_cpu_s\": " + list(pair.bCpuSeconds) + "}";
+  private static ObjectNode pair(Pair pair) {
+    ObjectNode json = Json.object();
+    json.set("with_javaagent_ms", Json.numbers(pair.aMillis, 3));
+    json.set("without_ms", Json.numbers(pair.bMillis, 3));
+    json.set("with_javaagent_max_rss_kb", Json.numbers(pair.aRssKb, 3));
+    json.set("without_max_rss_kb", Json.numbers(pair.bRssKb, 3));
+    json.set("with_javaagent_cpu_s", Json.numbers(pair.aCpuSeconds, 3));
+    json.set("without_cpu_s", Json.numbers(pair.bCpuSeconds, 3));
+    return json;
   }
-
-  private static String list(List<Double> values) {
-    return values.stream().map(v -> Stats.format(v, 3)).collect(Collectors.joining(", ", "[", "]"));
-  }
-
-  private static String array(double[] values) {
-    List<Double> list = new ArrayList<>();
-    if (values != null) {
-      for (double v : values) {
-        list.add(v);
-      }
-    }
-    return list(list);
-  }
-
 }

@@ -120,7 +120,7 @@ public final class SidecarBench {
 
   private void run() throws Exception {
     report.loadAtStart = Machine.loadAverage();
-    report.revision = revision();
+    report.revision = Revision.of("sidecar-proxy");
     report.sidecarJarSha256 = Machine.sha256(sidecarJar);
     if (baselineJar != null) {
       report.baselineJar = settings.baselineJar() + " (SHA-256 " + Machine.sha256(baselineJar) + ")";
@@ -168,17 +168,6 @@ public final class SidecarBench {
     report.loadAtEnd = Machine.loadAverage();
     Path written = report.write();
     log("results: " + written + " (and .json)");
-  }
-
-  /**
-   * The commit measured, and whether sidecar-proxy differs from it (the jar's SHA-256 tells builds
-   * apart; spiffe-tls comes from the local Maven repository, as installed).
-   */
-  static String revision() {
-    String commit = Machine.firstLine(List.of("git", "rev-parse", "--short=12", "HEAD"));
-    String changed = Machine.firstLine(List.of("git", "status", "--porcelain", "--", "sidecar-proxy/src"));
-    return commit + (changed.isEmpty() ? " (sidecar-proxy as committed)"
-        : " plus uncommitted changes under sidecar-proxy/src");
   }
 
   // ---------------------------------------------------------------- set-ups

@@ -1,7 +1,7 @@
 package dev.lanyard.bench;
 
-import static dev.lanyard.bench.Json.q;
-
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -287,82 +287,58 @@ final class SidecarReport {
   // ---------------------------------------------------------------- JSON
 
   private String json() {
-    StringBuilder js = new StringBuilder("{\n");
-    js.append("  \"command\": ").append(q(settings.command())).append(",\n");
-    js.append("  \"settings\": {\"rounds\": ").append(settings.rounds()).append(", \"seconds\": ")
-        .append(settings.seconds()).append(", \"connections\": ").append(settings.connections())
-        .append(", \"threads\": ").append(settings.threads()).append(", \"ready_trials\": ")
-        .append(settings.readyTrials()).append("},\n");
-    js.append("  \"machine\": {\"processors\": ").append(Machine.processors())
-        .append(", \"cpu\": ").append(q(Machine.cpuModel()))
-        .append(", \"jdk\": ").append(q(Machine.jdk()))
-        .append(", \"lanyard\": ").append(q(revision))
-        .append(", \"sidecar_jar_sha256_prefix\": ").append(q(sidecarJarSha256))
-        .append(", \"baseline_jar\": ").append(q(baselineJar))
-        .append(", \"spire\": ").append(q(spireVersion))
-        .append(", \"ghostunnel\": ").append(q(ghostunnelVersion))
-        .append(", \"load_start\": ").append(array(loadAtStart))
-        .append(", \"load_rounds\": ").append(list(roundLoads))
-        .append(", \"load_end\": ").append(array(loadAtEnd)).append("},\n");
-    js.append("  \"documented_jvm_flags\": ").append(strings(SidecarBench.DOCUMENTED_FLAGS)).append(",\n");
-    js.append("  \"samples\": {\n");
-    List<String> entries = new ArrayList<>();
-    samples.forEach((name, s) -> entries.add("    " + q(name) + ": {\"requests_per_second\": "
-        + list(s.perSecond) + ", \"p50_us\": " + list(s.p50Us) + ", \"p99_us\": " + list(s.p99Us)
-        + ", \"proxy_cpu_ms_per_1000\": " + list(s.cpuMsPer1000)
-        + ", \"connections_per_second\": " + list(s.connectionsPerSecond)
-        + ", \"connection_p50_us\": " + list(s.connectionP50Us)
-        + ", \"connection_p99_us\": " + list(s.connectionP99Us)
-        + ", \"connection_proxy_cpu_ms_per_1000\": " + list(s.connectionCpuMsPer1000)
-        + ", \"full_handshakes_per_connection\": " + list(s.fullHandshakesPerConnection) + "}"));
-    js.append(String.join(",\n", entries)).append("\n  },\n");
-    js.append("  \"warm_up\": {").append(warmUps.entrySet().stream().map(e ->
-        q(e.getKey()) + ": {\"keep_alive_per_second\": " + Stats.format(e.getValue().keepAlive.perSecond(), 1)
-            + ", \"keep_alive_p99_us\": " + Stats.format(e.getValue().keepAlive.p99Us(), 0)
-            + ", \"new_connection_per_second\": [" + e.getValue().newConnectionRuns.stream()
-            .map(r -> Stats.format(r.perSecond(), 1)).collect(Collectors.joining(", ")) + "]}")
-        .collect(Collectors.joining(", "))).append("},\n");
-    js.append("  \"idle_rss_kb\": ").append(longs(idleRssKb)).append(",\n");
-    js.append("  \"load_rss_max_kb\": ").append(longs(loadRssKb)).append(",\n");
-    js.append("  \"start_to_ready_ms\": {").append(startToReadyMs.entrySet().stream()
-        .map(e -> q(e.getKey()) + ": " + Stats.format(e.getValue(), 0))
-        .collect(Collectors.joining(", "))).append("},\n");
-    js.append("  \"ready_trials\": [").append(readyTrials.stream().map(t ->
-        "{\"registered_after_start_ms\": " + t.registeredAfterStartMs()
-            + ", \"served_after_registration_ms\": " + Stats.format(t.servedAfterRegistrationMs(), 1)
-            + ", \"ready_after_served_ms\": " + Stats.format(t.readyAfterServedMs(), 1) + "}")
-        .collect(Collectors.joining(", "))).append("],\n");
-    js.append("  \"commands\": {\"backend\": ").append(q(backendCommand))
-        .append(", \"wrk_keep_alive\": ").append(q(wrkKeepAlive))
-        .append(", \"wrk_new_connection\": ").append(q(wrkNewConnection))
-        .append(", \"ready\": ").append(q(readyCommand));
-    commands.forEach((name, command) -> js.append(", ").append(q(name)).append(": ").append(q(command)));
-    js.append("}\n}\n");
-    return js.toString();
+    ObjectNode json = Json.object();
+    json.put("command", settings.command());
+    json.putObject("settings").put("rounds", settings.rounds()).put("seconds", settings.seconds())
+        .put("connections", settings.connections()).put("threads", settings.threads())
+        .put("ready_trials", settings.readyTrials());
+    ObjectNode machine = json.putObject("machine");
+    machine.put("processors", Machine.processors()).put("cpu", Machine.cpuModel())
+        .put("jdk", Machine.jdk()).put("lanyard", revision)
+        .put("sidecar_jar_sha256_prefix", sidecarJarSha256).put("baseline_jar", baselineJar)
+        .put("spire", spireVersion)
+        .put("ghostunnel", ghostunnelVersion);
+    machine.set("load_start", Json.numbers(loadAtStart, 3));
+    machine.set("load_rounds", Json.numbers(roundLoads, 3));
+    machine.set("load_end", Json.numbers(loadAtEnd, 3));
+    json.set("documented_jvm_flags", Json.strings(SidecarBench.DOCUMENTED_FLAGS));
+    ObjectNode sampled = json.putObject("samples");
+    samples.forEach((name, s) -> {
+      ObjectNode entry = sampled.putObject(name);
+      entry.set("requests_per_second", Json.numbers(s.perSecond, 3));
+      entry.set("p50_us", Json.numbers(s.p50Us, 3));
+      entry.set("p99_us", Json.numbers(s.p99Us, 3));
+      entry.set("proxy_cpu_ms_per_1000", Json.numbers(s.cpuMsPer1000, 3));
+      entry.set("connections_per_second", Json.numbers(s.connectionsPerSecond, 3));
+      entry.set("connection_p50_us", Json.numbers(s.connectionP50Us, 3));
+      entry.set("connection_p99_us", Json.numbers(s.connectionP99Us, 3));
+      entry.set("connection_proxy_cpu_ms_per_1000", Json.numbers(s.connectionCpuMsPer1000, 3));
+      entry.set("full_handshakes_per_connection",
+          Json.numbers(s.fullHandshakesPerConnection, 3));
+    });
+    ObjectNode warmUp = json.putObject("warm_up");
+    warmUps.forEach((name, w) -> {
+      ObjectNode entry = warmUp.putObject(name)
+          .put("keep_alive_per_second", Json.number(w.keepAlive.perSecond(), 1))
+          .put("keep_alive_p99_us", Json.number(w.keepAlive.p99Us(), 0));
+      entry.set("new_connection_per_second", Json.numbers(w.newConnectionRuns.stream()
+          .map(r -> r.perSecond()).collect(Collectors.toList()), 1));
+    });
+    ObjectNode idle = json.putObject("idle_rss_kb");
+    idleRssKb.forEach(idle::put);
+    ObjectNode load = json.putObject("load_rss_max_kb");
+    loadRssKb.forEach(load::put);
+    ObjectNode ready = json.putObject("start_to_ready_ms");
+    startToReadyMs.forEach((name, ms) -> ready.put(name, Json.number(ms, 0)));
+    ArrayNode trials = json.putArray("ready_trials");
+    readyTrials.forEach(t -> trials.addObject()
+        .put("registered_after_start_ms", t.registeredAfterStartMs())
+        .put("served_after_registration_ms", Json.number(t.servedAfterRegistrationMs(), 1))
+        .put("ready_after_served_ms", Json.number(t.readyAfterServedMs(), 1)));
+    ObjectNode commandsJson = json.putObject("commands").put("backend", backendCommand)
+        .put("wrk_keep_alive", wrkKeepAlive).put("wrk_new_connection", wrkNewConnection)
+        .put("ready", readyCommand);
+    commands.forEach(commandsJson::put);
+    return Json.write(json);
   }
-
-  private static String longs(Map<String, Long> values) {
-    return values.entrySet().stream().map(e -> q(e.getKey()) + ": " + e.getValue())
-        .collect(Collectors.joining(", ", "{", "}"));
-  }
-
-  private static String strings(List<String> values) {
-    return values.stream().map(Json::q).collect(Collectors.joining(", ", "[", "]"));
-  }
-
-  private static String list(List<Double> values) {
-    return values.stream().map(v -> Double.isNaN(v) ? "null" : Stats.format(v, 3))
-        .collect(Collectors.joining(", ", "[", "]"));
-  }
-
-  private static String array(double[] values) {
-    List<Double> list = new ArrayList<>();
-    if (values != null) {
-      for (double v : values) {
-        list.add(v);
-      }
-    }
-    return list(list);
-  }
-
 }

@@ -1,26 +1,19 @@
 package dev.lanyard.bench;
 
-import static dev.lanyard.bench.Json.q;
-
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.lanyard.testkit.FreePorts;
 import dev.lanyard.testkit.KubeApiServer;
 import dev.lanyard.testkit.ManagedProcess;
 import dev.lanyard.testkit.PrometheusText;
 import dev.lanyard.testkit.TempDir;
 import dev.lanyard.testkit.TestPki;
-import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.api.model.Pod;
-import io.fabric8.kubernetes.api.model.PodBuilder;
-import io.fabric8.kubernetes.api.model.Quantity;
-import io.fabric8.kubernetes.api.model.admissionregistration.v1.MutatingWebhookConfigurationBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.utils.Serialization;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -29,10 +22,8 @@ import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
-import java.util.Base64;
 import java.util.Collections;
 import java.util.LinkedHashMap;
-import java.util.Arrays;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Locale;
@@ -85,9 +76,6 @@ public final class WebhookBench {
   static final double RATIO_TARGET = 0.8;
   private static final Path BUILT_JAR =
       Path.of("injector-webhook/target/lanyard-webhook.jar").toAbsolutePath();
-  static final String INJECTED_NS = "bench-injected";
-  static final String PLAIN_NS = "bench-plain";
-  private static final String STATUS = "lanyard.dev/status";
 
   record Settings(String command, int rate, int seconds, int warmupSeconds, int rounds, int pods,
       int warmupPods, int creators, Path out, boolean variants, boolean latencyOnly,
@@ -354,7 +342,7 @@ public final class WebhookBench {
   private Latency openLoop(HttpClient http, URI uri, int seconds) throws Exception {
     return openLoop(http, () -> HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(10))
         .header("Content-Type", "application/json")
-        .POST(HttpRequest.BodyPublishers.ofString(admissionReview(UUID.randomUUID().toString())))
+        .POST(HttpRequest.BodyPublishers.ofString(BenchPods.admissionReview(UUID.randomUUID().toString())))
         .build(), body -> body.contains("\"allowed\":true"), seconds);
   }
 
@@ -397,116 +385,24 @@ public final class WebhookBench {
     return result;
   }
 
-  /** An AdmissionReview v1 CREATE of {@link #realisticPod()} in a labelled namespace. */
-  static String admissionReview(String uid) {
-    Pod pod = realisticPod();
-    pod.getMetadata().setNamespace("shop");
-    return "{\"apiVersion\":\"admission.k8s.io/v1\",\"kind\":\"AdmissionReview\",\"request\":{"
-        + "\"uid\":\"" + uid + "\","
-        + "\"kind\":{\"group\":\"\",\"version\":\"v1\",\"kind\":\"Pod\"},"
-        + "\"resource\":{\"group\":\"\",\"version\":\"v1\",\"resource\":\"pods\"},"
-        + "\"requestKind\":{\"group\":\"\",\"version\":\"v1\",\"kind\":\"Pod\"},"
-        + "\"requestResource\":{\"group\":\"\",\"version\":\"v1\",\"resource\":\"pods\"},"
-        + "\"namespace\":\"shop\",\"operation\":\"CREATE\","
-        + "\"userInfo\":{\"username\":\"system:serviceaccount:kube-system:replicaset-controller\","
-        + "\"groups\":[\"system:serviceaccounts\",\"system:authenticated\"]},"
-        + "\"object\":" + Serialization.asJson(pod) + ",\"oldObject\":null,\"dryRun\":false,"
-        + "\"options\":{\"apiVersion\":\"meta.k8s.io/v1\",\"kind\":\"CreateOptions\"}}}";
-  }
 
-  /**
-   * A pod as a Deployment's ReplicaSet creates it: a Spring Boot container (an existing
-   * {@code JAVA_TOOL_OPTIONS}, probes, resources, a volume) and a non-JVM log shipper, so the
-   * webhook adds both the javaagent and the sidecar.
-   */
-  static Pod realisticPod() {
-    return new PodBuilder()
-        .withNewMetadata().withGenerateName("orders-7d9f8b6c5d-")
-        .withLabels(Map.of("app", "orders", "pod-template-hash", "7d9f8b6c5d", "tier", "backend"))
-        .withAnnotations(Map.of("lanyard.dev/allowed-peers", "spiffe://example.org/ns/shop/sa/web",
-            "prometheus.io/scrape", "true", "prometheus.io/port", "8081"))
-        .addNewOwnerReference().withApiVersion("apps/v1").withKind("ReplicaSet")
-        .withName("orders-7d9f8b6c5d").withUid("4f5b2a8e-2b0e-4d1c-9a63-0d3c1f0b7a21")
-        .withController(true).withBlockOwnerDeletion(true).endOwnerReference()
-        .endMetadata()
-        .withNewSpec()
-        .withServiceAccountName("orders")
-        .withNewSecurityContext().withRunAsNonRoot(true).withFsGroup(1000L).endSecurityContext()
-        .addNewContainer().withName("orders")
-        .withImage("registry.example.org/shop/orders-spring:3.2.4")
-        .addNewPort().withName("http").withContainerPort(8080).endPort()
-        .addNewPort().withName("management").withContainerPort(8081).endPort()
-        .addNewEnv().withName("JAVA_TOOL_OPTIONS").withValue("-XX:MaxRAMPercentage=75").endEnv()
-        .addNewEnv().withName("SPRING_PROFILES_ACTIVE").withValue("prod").endEnv()
-        .addNewEnv().withName("DB_PASSWORD").withNewValueFrom().withNewSecretKeyRef()
-        .withName("orders-db").withKey("password").endSecretKeyRef().endValueFrom().endEnv()
-        .withNewResources()
-        .withRequests(Map.of("cpu", new Quantity("500m"), "memory", new Quantity("768Mi")))
-        .withLimits(Map.of("memory", new Quantity("1Gi"))).endResources()
-        .withNewReadinessProbe().withNewHttpGet().withPath("/actuator/health/readiness")
-        .withNewPort("management").endHttpGet().withPeriodSeconds(5).endReadinessProbe()
-        .withNewLivenessProbe().withNewHttpGet().withPath("/actuator/health/liveness")
-        .withNewPort("management").endHttpGet().withPeriodSeconds(10).endLivenessProbe()
-        .addNewVolumeMount().withName("config").withMountPath("/config").withReadOnly(true)
-        .endVolumeMount()
-        .addNewVolumeMount().withName("tmp").withMountPath("/tmp").endVolumeMount()
-        .withNewSecurityContext().withAllowPrivilegeEscalation(false)
-        .withReadOnlyRootFilesystem(true).withNewCapabilities().withDrop("ALL").endCapabilities()
-        .endSecurityContext()
-        .endContainer()
-        .addNewContainer().withName("log-shipper").withImage("fluent/fluent-bit:3.0")
-        .withArgs("-c", "/fluent-bit/etc/fluent-bit.conf")
-        .withNewResources().withRequests(Map.of("cpu", new Quantity("50m"),
-            "memory", new Quantity("64Mi"))).endResources()
-        .addNewVolumeMount().withName("tmp").withMountPath("/var/log/app").endVolumeMount()
-        .endContainer()
-        .addNewVolume().withName("config").withNewConfigMap().withName("orders-config")
-        .endConfigMap().endVolume()
-        .addNewVolume().withName("tmp").withNewEmptyDir().endEmptyDir().endVolume()
-        .withTerminationGracePeriodSeconds(30L)
-        .endSpec()
-        .build();
-  }
 
   // ---------------------------------------------------------------- (b) pods per second
 
-  /** Both namespaces and the MutatingWebhookConfiguration by URL; waits until it is in force. */
-  static void register(KubernetesClient client, TestPki pki, int port) throws InterruptedException {
-    client.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName(INJECTED_NS)
-        .withLabels(Map.of("lanyard.dev/inject", "enabled")).endMetadata().build()).create();
-    client.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName(PLAIN_NS)
-        .endMetadata().build()).create();
-    client.admissionRegistration().v1().mutatingWebhookConfigurations().resource(
-        new MutatingWebhookConfigurationBuilder()
-            .withNewMetadata().withName("lanyard-webhook").endMetadata()
-            .addNewWebhook().withName("inject.lanyard.dev")
-            .withNewClientConfig().withUrl("https://127.0.0.1:" + port + "/mutate")
-            .withCaBundle(Base64.getEncoder().encodeToString(
-                pki.caPem().getBytes(StandardCharsets.US_ASCII)))
-            .endClientConfig()
-            .addNewRule().withOperations("CREATE").withApiGroups("").withApiVersions("v1")
-            .withResources("pods").withScope("Namespaced").endRule()
-            .withNewNamespaceSelector().withMatchLabels(Map.of("lanyard.dev/inject", "enabled"))
-            .endNamespaceSelector()
-            .withSideEffects("NoneOnDryRun").withAdmissionReviewVersions("v1")
-            .withFailurePolicy("Fail").withReinvocationPolicy("IfNeeded").withTimeoutSeconds(5)
-            .endWebhook().build()).create();
-    awaitInjection(client);
-  }
 
   private void measurePodCreation(KubernetesClient client, TestPki pki, int port)
       throws Exception {
-    register(client, pki, port);
+    BenchPods.register(client, pki, port);
 
     System.out.println("bench: pod creation warm-up (load " + load1() + ")");
-    createPods(client, INJECTED_NS, realisticPod(), settings.warmupPods(), Side.WITH);
-    createPods(client, PLAIN_NS, realisticPod(), settings.warmupPods(), Side.WITHOUT);
-    deleteAll(client);
+    createPods(client, BenchPods.INJECTED_NS, BenchPods.realisticPod(), settings.warmupPods(), Side.WITH);
+    createPods(client, BenchPods.PLAIN_NS, BenchPods.realisticPod(), settings.warmupPods(), Side.WITHOUT);
+    BenchPods.deleteAll(client);
     injectedChecked = 0;
     injectedFound = 0;
     creationErrors = 0;
 
-    Pod preInjected = preInjectedTemplate(client);
+    Pod preInjected = BenchPods.preInjectedTemplate(client);
     for (int round = 0; round < settings.rounds(); round++) {
       loads.add("round " + (round + 1) + ": " + load1());
       // Each side goes first, second and third in turn.
@@ -517,9 +413,9 @@ public final class WebhookBench {
       for (Side side : order) {
         Map<String, Double> cpuBefore = cpuSeconds();
         double rate = switch (side) {
-          case WITH -> createPods(client, INJECTED_NS, realisticPod(), settings.pods(), side);
-          case WITHOUT -> createPods(client, PLAIN_NS, realisticPod(), settings.pods(), side);
-          case PRE_INJECTED -> createPods(client, PLAIN_NS, preInjected, settings.pods(), side);
+          case WITH -> createPods(client, BenchPods.INJECTED_NS, BenchPods.realisticPod(), settings.pods(), side);
+          case WITHOUT -> createPods(client, BenchPods.PLAIN_NS, BenchPods.realisticPod(), settings.pods(), side);
+          case PRE_INJECTED -> createPods(client, BenchPods.PLAIN_NS, preInjected, settings.pods(), side);
         };
         Map<String, Double> cpuAfter = cpuSeconds();
         Map<String, Double> sink = cpu.computeIfAbsent(side, s -> new LinkedHashMap<>());
@@ -527,7 +423,7 @@ public final class WebhookBench {
             sink.merge(name, seconds - cpuBefore.getOrDefault(name, 0.0), Double::sum));
         podsCreated.merge(side, settings.pods(), Integer::sum);
         rates.put(side, rate);
-        deleteAll(client);
+        BenchPods.deleteAll(client);
       }
       withPerSecond.add(rates.get(Side.WITH));
       withoutPerSecond.add(rates.get(Side.WITHOUT));
@@ -539,18 +435,6 @@ public final class WebhookBench {
     }
   }
 
-  /** A pod as the webhook returned it, stripped of what the apiserver assigns. */
-  static Pod preInjectedTemplate(KubernetesClient client) {
-    Pod injected = client.pods().inNamespace(INJECTED_NS).resource(realisticPod()).dryRun()
-        .create();
-    if (injected.getMetadata().getAnnotations() == null
-        || !injected.getMetadata().getAnnotations().containsKey(STATUS)) {
-      throw new IllegalStateException("the dry-run pod came back uninjected");
-    }
-    return new PodBuilder(injected).editMetadata().withName(null).withNamespace(null)
-        .withUid(null).withResourceVersion(null).withCreationTimestamp(null)
-        .withManagedFields(List.of()).endMetadata().withStatus(null).build();
-  }
 
   /**
    * CPU seconds (user + system) so far of every process taking part: etcd and kube-apiserver
@@ -583,25 +467,6 @@ public final class WebhookBench {
     }
   }
 
-  /** Dry-run creations until the apiserver calls the webhook (it picks up the config lazily). */
-  private static void awaitInjection(KubernetesClient client) throws InterruptedException {
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-    RuntimeException last = null;
-    while (System.nanoTime() < deadline) {
-      try {
-        Pod probe = client.pods().inNamespace(INJECTED_NS).resource(realisticPod()).dryRun()
-            .create();
-        if (probe.getMetadata().getAnnotations().containsKey(STATUS)) {
-          return;
-        }
-      } catch (RuntimeException e) {
-        last = e;
-      }
-      Thread.sleep(250);
-    }
-    throw new IllegalStateException("the apiserver never called the webhook"
-        + (last == null ? "" : ": " + last.getMessage()));
-  }
 
   /** {@code count} pods by {@code creators} threads; returns pods per second of wall time. */
   double createPods(KubernetesClient client, String namespace, Pod template, int count,
@@ -618,7 +483,7 @@ public final class WebhookBench {
           try {
             Pod created = client.pods().inNamespace(namespace).resource(template).create();
             Map<String, String> annotations = created.getMetadata().getAnnotations();
-            if (annotations != null && annotations.containsKey(STATUS)) {
+            if (annotations != null && annotations.containsKey(BenchPods.STATUS)) {
               injected.incrementAndGet();
             }
           } catch (RuntimeException e) {
@@ -648,23 +513,6 @@ public final class WebhookBench {
     return (count - errors.get()) / seconds;
   }
 
-  /** Deletes every pod of both namespaces (no kubelet: unscheduled pods go at once). */
-  static void deleteAll(KubernetesClient client) throws InterruptedException {
-    for (String namespace : List.of(INJECTED_NS, PLAIN_NS)) {
-      client.pods().inNamespace(namespace).withGracePeriod(0).delete();
-    }
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-    while (System.nanoTime() < deadline) {
-      int left = 0;
-      for (String namespace : List.of(INJECTED_NS, PLAIN_NS)) {
-        left += client.pods().inNamespace(namespace).list().getItems().size();
-      }
-      if (left == 0) {
-        return;
-      }
-      Thread.sleep(200);
-    }
-  }
 
   // ---------------------------------------------------------------- results
 
@@ -695,7 +543,7 @@ public final class WebhookBench {
         .append("| memory | ").append(Machine.memTotalKb() / 1024).append(" MiB |\n")
         .append("| kernel | ").append(Machine.kernel()).append(" |\n")
         .append("| JDK (bench and webhook JVMs) | ").append(Machine.jdk()).append(" |\n")
-        .append("| Lanyard | ").append(revision()).append("; lanyard-webhook.jar SHA-256 ")
+        .append("| Lanyard | ").append(Revision.of("injector-webhook")).append("; lanyard-webhook.jar SHA-256 ")
         .append(jarSha).append("… |\n")
         .append("| kube-apiserver | ").append(version("kube-apiserver")).append(" |\n")
         .append("| etcd | ").append(version("etcd")).append(" |\n")
@@ -724,7 +572,7 @@ public final class WebhookBench {
             + "ReplicaSet's pod: a Spring Boot container with an existing `JAVA_TOOL_OPTIONS`, "
             + "probes, resources and volumes, plus a non-JVM log shipper, so the webhook adds the "
             + "javaagent and the sidecar; ")
-        .append(admissionReview("x").length()).append(" bytes), from one JDK `HttpClient` "
+        .append(BenchPods.admissionReview("x").length()).append(" bytes), from one JDK `HttpClient` "
             + "(HTTP/1.1, kept-alive connections, trusting the test CA). Open loop: request i is "
             + "sent at start + i/rate whatever happened to the earlier ones, and its latency runs "
             + "from that scheduled time to the end of the response body, so it includes the "
@@ -752,11 +600,11 @@ public final class WebhookBench {
         .append("A MutatingWebhookConfiguration `inject.lanyard.dev` by URL "
             + "(`https://127.0.0.1:<port>/mutate`, caBundle of the test CA, `namespaceSelector: "
             + "lanyard.dev/inject=enabled`, `failurePolicy: Fail`, `reinvocationPolicy: IfNeeded`, "
-            + "`timeoutSeconds: 5`). With: namespace `").append(INJECTED_NS)
+            + "`timeoutSeconds: 5`). With: namespace `").append(BenchPods.INJECTED_NS)
         .append("` (labelled; every pod goes through the webhook). Without: namespace `")
-        .append(PLAIN_NS).append("` (unlabelled; the apiserver does not call the webhook). "
+        .append(BenchPods.PLAIN_NS).append("` (unlabelled; the apiserver does not call the webhook). "
             + "Pre-injected: the pod as the webhook returns it (read back from a dry run), "
-            + "created in `").append(PLAIN_NS).append("`, so the apiserver stores the bigger pod "
+            + "created in `").append(BenchPods.PLAIN_NS).append("`, so the apiserver stores the bigger pod "
             + "without calling the webhook: with ÷ pre-injected is the webhook call's own cost, "
             + "pre-injected ÷ without the cost of the bigger pod. Each of ")
         .append(settings.rounds()).append(" rounds creates ").append(settings.pods())
@@ -824,51 +672,58 @@ public final class WebhookBench {
 
   private String json() {
     List<Double> ratios = Stats.ratios(withPerSecond, withoutPerSecond);
-    return "{\n  \"started\": " + q(started.toString()) + ",\n  \"command\": "
-        + q(settings.command()) + ",\n  \"settings\": {\"rate\": " + settings.rate()
-        + ", \"seconds\": " + settings.seconds() + ", \"warmup_seconds\": "
-        + settings.warmupSeconds() + ", \"rounds\": " + settings.rounds() + ", \"pods\": "
-        + settings.pods() + ", \"creators\": " + settings.creators() + "},\n"
-        + "  \"machine\": {\"nproc\": " + Machine.processors() + ", \"cpu\": "
-        + q(Machine.cpuModel()) + ", \"mem_total_kb\": " + Machine.memTotalKb()
-        + ", \"kernel\": " + q(Machine.kernel()) + ", \"jdk\": " + q(Machine.jdk())
-        + ", \"lanyard\": " + q(revision()) + ", \"webhook_jar_sha256_prefix\": " + q(jarSha)
-        + ", \"load_start\": " + array(loadStart) + ", \"load_during\": "
-        + loads.stream().map(Json::q).collect(Collectors.joining(", ", "[", "]"))
-        + ", \"load_end\": " + array(loadEnd) + "},\n"
-        + "  \"latency\": {\"sent\": " + latency.sent + ", \"ok\": " + latency.micros.size()
-        + ", \"patched\": " + latency.patched.get() + ", \"failed\": " + latency.failures.get()
-        + ", \"p50_ms\": " + ms(percentile(latency.micros, 50)) + ", \"p90_ms\": "
-        + ms(percentile(latency.micros, 90)) + ", \"p99_ms\": "
-        + ms(percentile(latency.micros, 99)) + ", \"p999_ms\": "
-        + ms(percentile(latency.micros, 99.9)) + ", \"max_ms\": "
-        + ms(percentile(latency.micros, 100)) + ", \"target_p99_ms\": " + P99_TARGET_MS
-        + ", \"server_p50_ms\": " + Stats.format(serverHistogram.quantile(0.5) * 1000, 3)
-        + ", \"server_p99_ms\": " + Stats.format(serverHistogram.quantile(0.99) * 1000, 3)
-        + ", \"webhook_gc_pauses_ms\": " + gcPauses.stream()
-            .map(p -> Stats.format(p.millis(), 3)).collect(Collectors.joining(", ", "[", "]"))
-        + ", \"webhook_cpu_ms_per_admission_keepalive\": "
-        + Stats.format(webhookCpuPerAdmissionMs, 3)
-        + ", \"healthz_p50_ms\": " + ms(percentile(healthLatency.micros, 50))
-        + ", \"healthz_p99_ms\": " + ms(percentile(healthLatency.micros, 99))
-        + ", \"webhook_jvm_args\": " + q(String.join(" ", settings.webhookJvmArgs()))
-        + ", \"server_histogram_cumulative\": " + serverHistogram.cumulative().entrySet().stream()
-            .map(e -> q(e.getKey().isInfinite() ? "+Inf" : Stats.format(e.getKey(), 4)) + ": "
-                + Stats.format(e.getValue(), 0)).collect(Collectors.joining(", ", "{", "}"))
-        + ", \"samples_us\": " + list(latency.micros, 0) + "},\n"
-        + "  \"pods_per_second\": {\"with_webhook\": " + list(withPerSecond, 3)
-        + ", \"without\": " + list(withoutPerSecond, 3) + ", \"ratios\": " + list(ratios, 3)
-        + ", \"median_ratio\": " + Stats.format(Stats.median(ratios), 3)
-        + ", \"target_ratio\": " + RATIO_TARGET + ", \"injected_found\": " + injectedFound
-        + ", \"injected_checked\": " + injectedChecked + ", \"creation_errors\": "
-        + creationErrors + ", \"pre_injected\": " + list(preInjectedPerSecond, 3)
-        + ", \"cpu_ms_per_pod\": " + Arrays.stream(Side.values())
-            .map(side -> q(side.name().toLowerCase(Locale.ROOT)) + ": "
-                + cpu.getOrDefault(side, Map.of()).keySet().stream()
-                    .map(name -> q(name) + ": " + Stats.format(cpuPerPod(side, name), 3))
-                    .collect(Collectors.joining(", ", "{", "}")))
-            .collect(Collectors.joining(", ", "{", "}")) + 
-"},\n  \"webhook_command\": " + q(webhookCommand) + "\n}\n";
+    ObjectNode json = Json.object();
+    json.put("started", started.toString());
+    json.put("command", settings.command());
+    json.putObject("settings").put("rate", settings.rate()).put("seconds", settings.seconds())
+        .put("warmup_seconds", settings.warmupSeconds()).put("rounds", settings.rounds())
+        .put("pods", settings.pods()).put("creators", settings.creators());
+    ObjectNode machine = json.putObject("machine");
+    machine.put("nproc", Machine.processors()).put("cpu", Machine.cpuModel())
+        .put("mem_total_kb", Machine.memTotalKb()).put("kernel", Machine.kernel())
+        .put("jdk", Machine.jdk()).put("lanyard", Revision.of("injector-webhook"))
+        .put("webhook_jar_sha256_prefix", jarSha);
+    machine.set("load_start", Json.numbers(loadStart, 2));
+    machine.set("load_during", Json.strings(loads));
+    machine.set("load_end", Json.numbers(loadEnd, 2));
+    ObjectNode latencies = json.putObject("latency");
+    latencies.put("sent", latency.sent).put("ok", latency.micros.size())
+        .put("patched", latency.patched.get()).put("failed", latency.failures.get())
+        .put("p50_ms", msNumber(percentile(latency.micros, 50)))
+        .put("p90_ms", msNumber(percentile(latency.micros, 90)))
+        .put("p99_ms", msNumber(percentile(latency.micros, 99)))
+        .put("p999_ms", msNumber(percentile(latency.micros, 99.9)))
+        .put("max_ms", msNumber(percentile(latency.micros, 100)))
+        .put("target_p99_ms", P99_TARGET_MS)
+        .put("server_p50_ms", Json.number(serverHistogram.quantile(0.5) * 1000, 3))
+        .put("server_p99_ms", Json.number(serverHistogram.quantile(0.99) * 1000, 3));
+    latencies.set("webhook_gc_pauses_ms", Json.numbers(
+        gcPauses.stream().map(GcLog.Pause::millis).collect(Collectors.toList()), 3));
+    latencies.put("webhook_cpu_ms_per_admission_keepalive",
+            Json.number(webhookCpuPerAdmissionMs, 3))
+        .put("healthz_p50_ms", msNumber(percentile(healthLatency.micros, 50)))
+        .put("healthz_p99_ms", msNumber(percentile(healthLatency.micros, 99)))
+        .put("webhook_jvm_args", String.join(" ", settings.webhookJvmArgs()));
+    ObjectNode cumulative = latencies.putObject("server_histogram_cumulative");
+    serverHistogram.cumulative().forEach((bound, count) -> cumulative.put(
+        bound.isInfinite() ? "+Inf" : Stats.format(bound, 4), Json.number(count, 0)));
+    latencies.set("samples_us", Json.numbers(latency.micros, 0));
+    ObjectNode pods = json.putObject("pods_per_second");
+    pods.set("with_webhook", Json.numbers(withPerSecond, 3));
+    pods.set("without", Json.numbers(withoutPerSecond, 3));
+    pods.set("ratios", Json.numbers(ratios, 3));
+    pods.put("median_ratio", Json.number(Stats.median(ratios), 3))
+        .put("target_ratio", RATIO_TARGET).put("injected_found", injectedFound)
+        .put("injected_checked", injectedChecked).put("creation_errors", creationErrors);
+    pods.set("pre_injected", Json.numbers(preInjectedPerSecond, 3));
+    ObjectNode cpuPerPod = pods.putObject("cpu_ms_per_pod");
+    for (Side side : Side.values()) {
+      ObjectNode processes = cpuPerPod.putObject(side.name().toLowerCase(Locale.ROOT));
+      cpu.getOrDefault(side, Map.of()).keySet()
+          .forEach(name -> processes.put(name, Json.number(cpuPerPod(side, name), 3)));
+    }
+    json.put("webhook_command", webhookCommand);
+    return Json.write(json);
   }
 
   private double cpuPerPod(Side side, String process) {
@@ -900,29 +755,14 @@ public final class WebhookBench {
     return Stats.format(micros / 1000, 2);
   }
 
+  private static java.math.BigDecimal msNumber(double micros) {
+    return Json.number(micros / 1000, 2);
+  }
+
   static String load1() {
     return Stats.format(Machine.loadAverage()[0], 2);
   }
 
-
-  private static String revision() {
-    String commit = Machine.firstLine(List.of("git", "rev-parse", "--short=12", "HEAD"));
-    long changed = 0;
-    try {
-      Process git = new ProcessBuilder("git", "status", "--porcelain", "--", "injector-webhook")
-          .redirectErrorStream(true).start();
-      String out = new String(git.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
-      git.waitFor(30, TimeUnit.SECONDS);
-      changed = out.isEmpty() ? 0 : out.lines().count();
-    } catch (IOException e) {
-      return commit;
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      return commit;
-    }
-    return commit + (changed == 0 ? " (injector-webhook as committed)"
-        : " plus uncommitted changes in " + changed + " files under injector-webhook/");
-  }
 
   private static String version(String tool) {
     try {
@@ -932,24 +772,4 @@ public final class WebhookBench {
       return "unknown";
     }
   }
-
-  private static String list(List<Double> values, int decimals) {
-    List<Double> copy;
-    synchronized (values) {
-      copy = new ArrayList<>(values);
-    }
-    return copy.stream().map(v -> Stats.format(v, decimals))
-        .collect(Collectors.joining(", ", "[", "]"));
-  }
-
-  private static String array(double[] values) {
-    List<Double> list = new ArrayList<>();
-    if (values != null) {
-      for (double v : values) {
-        list.add(v);
-      }
-    }
-    return list(list, 2);
-  }
-
 }

@@ -398,8 +398,8 @@ public final class LocalDemo {
     }
     Jwt jwt = result.jwt();
     if (jwt.refusedStatus() != 502 || !jwt.refusedAnswer().path("error").asText().contains(" 401")
-        || !jwt.refusalLine().contains("\"missing-token\"")
-        || !"missing-token".equals(jwt.refusalAudit().path("rule").asText())) {
+        || !jwt.refusalLine().contains("\"missing_token\"")
+        || !"missing_token".equals(jwt.refusalAudit().path("rule").asText())) {
       problems.add("the call to the notifier without a JWT-SVID was not refused as expected: "
           + jwt.refusedStatus() + " " + jwt.refusedAnswer() + " " + jwt.refusalLine());
     }

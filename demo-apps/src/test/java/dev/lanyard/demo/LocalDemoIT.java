@@ -97,15 +97,15 @@ class LocalDemoIT {
     assertThat(result.jwt().refusedStatus()).isEqualTo(502);
     assertThat(result.jwt().refusedAnswer().path("error").asText())
         .contains("notifier.ai-agents.svc.cluster.local").contains("answered 401")
-        .contains("missing-token");
+        .contains("missing_token");
     JsonNode jwtRefusal = new com.fasterxml.jackson.databind.ObjectMapper()
         .readTree(result.jwt().refusalLine());
     assertThat(jwtRefusal.path("action").asText()).isEqualTo("jwt.accept");
     assertThat(jwtRefusal.path("spiffe_id").asText()).isEqualTo(TD + "notifier");
     assertThat(jwtRefusal.path("audience").asText()).isEqualTo("notifier");
     assertThat(jwtRefusal.path("result").asText()).isEqualTo("denied");
-    assertThat(jwtRefusal.path("rule").asText()).isEqualTo("missing-token");
-    assertThat(result.jwt().refusalAudit().path("rule").asText()).isEqualTo("missing-token");
+    assertThat(jwtRefusal.path("rule").asText()).isEqualTo("missing_token");
+    assertThat(result.jwt().refusalAudit().path("rule").asText()).isEqualTo("missing_token");
     assertThat(output).contains(result.jwt().refusalLine());
     assertThat(result.jwt().ticketsFiled()).as("the refused request never reached the app").isEqualTo(1);
     assertThat(result.registered()).containsEntry("notifier", TD + "notifier").hasSize(6);

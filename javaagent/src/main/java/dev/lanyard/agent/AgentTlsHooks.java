@@ -3,10 +3,12 @@ package dev.lanyard.agent;
 import dev.lanyard.agent.bootstrap.LanyardManaged;
 import dev.lanyard.agent.bootstrap.TlsHooks;
 import dev.lanyard.tls.LanyardLog;
+import dev.lanyard.tls.SpiffeIdClaim;
 import dev.lanyard.tls.SpiffePeerListener;
 import java.security.Principal;
 import java.security.cert.X509Certificate;
 import java.util.HashSet;
+import java.util.Optional;
 import java.util.Set;
 import java.util.function.BiFunction;
 import java.util.function.Supplier;
@@ -153,8 +155,8 @@ final class AgentTlsHooks implements TlsHooks {
     if (!(certificate instanceof X509Certificate)) {
       return false;
     }
-    String spiffeId = SpiffeLeaves.spiffeId((X509Certificate) certificate);
-    return spiffeId != null && ownSpiffeId.get().map(spiffeId::equals).orElse(false);
+    Optional<String> spiffeId = SpiffeIdClaim.of((X509Certificate) certificate);
+    return spiffeId.isPresent() && ownSpiffeId.get().map(spiffeId.get()::equals).orElse(false);
   }
 
   @Override

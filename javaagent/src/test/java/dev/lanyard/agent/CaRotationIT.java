@@ -249,7 +249,7 @@ class CaRotationIT {
 
   private static void assertOldCaRefusal(JsonNode record, String legacyId) {
     assertThat(record.path("rule").asText()).as(record.toString())
-        .isEqualTo("x509-svid:chain_not_trusted");
+        .isEqualTo("chain_not_trusted");
     assertThat(record.path("reason").asText()).as(record.toString())
         .contains(legacyId).contains("does not chain to the trust bundle");
   }

@@ -88,7 +88,7 @@ class SecureNamingIT {
         "-Djavax.net.ssl.trustStorePassword=changeit"};
     backend = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
     backend.createContext("/", exchange -> {
-      byte[] body = "web-pki".getBytes(StandardCharsets.UTF_8);
+      byte[] body = "web_pki".getBytes(StandardCharsets.UTF_8);
       exchange.sendResponseHeaders(200, body.length);
       try (OutputStream out = exchange.getResponseBody()) {
         out.write(body);
@@ -133,10 +133,10 @@ class SecureNamingIT {
         .as("requests (and Authorization headers) the impostor received").isEmpty();
     JsonNode record = AuditRecords.assertOneRefusal(run.output(), "tls.connect",
         impostorWorkload.spiffeId());
-    assertThat(record.path("rule").asText()).isEqualTo("svid-for-external-host");
+    assertThat(record.path("rule").asText()).isEqualTo("svid_for_external_host");
     assertThat(record.path("reason").asText())
         .contains("X.509-SVID " + impostorWorkload.spiffeId() + " is no identity for "
-            + EXTERNAL_HOST + ": it is not a mesh destination (external-destination:public-name");
+            + EXTERNAL_HOST + ": it is not a mesh destination (external_destination_public_name");
     assertNoTokenAddedAfterTheHandshake(app, run);
     assertThat(run.output()).containsPattern("FAIL .*lanyard: refused outbound TLS to peer "
         + java.util.regex.Pattern.quote(impostorWorkload.spiffeId()));
@@ -166,7 +166,7 @@ class SecureNamingIT {
     assertThat(impostor.requests().subList(before, impostor.requests().size())).isEmpty();
     JsonNode record = AuditRecords.assertOneRefusal(wrong.output(), "tls.connect",
         impostorWorkload.spiffeId());
-    assertThat(record.path("rule").asText()).isEqualTo("LANYARD_SERVER_IDS");
+    assertThat(record.path("rule").asText()).isEqualTo("server_ids");
     assertThat(record.path("reason").asText()).contains("server " + impostorWorkload.spiffeId()
         + " is not allowed to serve orders: LANYARD_SERVER_IDS allows only ["
         + orders.spiffeId() + "]");
@@ -198,9 +198,9 @@ class SecureNamingIT {
    */
   @ParameterizedTest
   @CsvSource({
-      "orders, mesh-destination:single-label",
-      "orders.prod, mesh-destination:two-label",
-      "127.0.0.1, LANYARD_MESH_CIDRS",
+      "orders, mesh_destination_single_label",
+      "orders.prod, mesh_destination_two_label",
+      "127.0.0.1, mesh_cidrs",
       "localhost, ",
   })
   void searchPathNamesAndClusterAddressesRequireAnSvid(String host, String rule) throws Exception {

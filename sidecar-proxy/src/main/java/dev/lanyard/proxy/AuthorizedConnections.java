@@ -1,5 +1,6 @@
 package dev.lanyard.proxy;
 
+import dev.lanyard.reasons.Reason;
 import io.netty.channel.Channel;
 import java.net.InetSocketAddress;
 import java.util.Optional;
@@ -33,8 +34,8 @@ final class AuthorizedConnections {
   Optional<String> admit(Channel channel, String peer) {
     if (open.incrementAndGet() > max) {
       open.decrementAndGet();
-      metrics.refused(metricsListener, "connection_limit");
-      return Optional.of("connection_limit: " + listener + " already has " + max
+      metrics.refused(metricsListener, Reason.CONNECTION_LIMIT);
+      return Optional.of(listener + " already has " + max
           + " connections of authorized peers open (" + SidecarConfig.MAX_CONNECTIONS + "=" + max
           + "); refused " + peer + " from " + source(channel));
     }

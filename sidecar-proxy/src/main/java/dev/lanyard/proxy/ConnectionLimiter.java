@@ -1,5 +1,6 @@
 package dev.lanyard.proxy;
 
+import dev.lanyard.reasons.Reason;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
@@ -28,7 +29,7 @@ final class ConnectionLimiter extends ChannelInboundHandlerAdapter {
     if (open.incrementAndGet() > max) {
       ConnectionRecord record = ConnectionRecord.of(ctx.channel());
       if (record != null) {
-        record.closeReason("connection_limit: " + listener + " already has " + max
+        record.close(Reason.CONNECTION_LIMIT, listener + " already has " + max
             + " open connections (" + SidecarConfig.MAX_CONNECTIONS + ")");
       }
       ctx.close();

@@ -1,5 +1,6 @@
 package dev.lanyard.proxy;
 
+import dev.lanyard.reasons.Reason;
 import io.prometheus.metrics.core.metrics.Counter;
 import io.prometheus.metrics.core.metrics.Gauge;
 import io.prometheus.metrics.core.metrics.GaugeWithCallback;
@@ -7,9 +8,7 @@ import io.prometheus.metrics.core.metrics.Histogram;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.regex.Pattern;
 
 /**
  * The sidecar's connection metrics on the admin endpoint's {@code /metrics}, next to the
@@ -20,7 +19,8 @@ import java.util.regex.Pattern;
  *   <li>{@code lanyard_sidecar_connections_open}: client connections open now;
  *   <li>{@code lanyard_sidecar_connections_total{close}}: closed client connections by why they
  *       closed ({@code normal}, {@code handshake_timeout}, {@code idle_timeout}, {@code peer_refused},
- *       {@code proxy_502}, ...: the access log's {@code close} up to its first colon);
+ *       {@code proxy_502}, ...: a {@link Reason} code, the access log's {@code close} up to its
+ *       first colon; never free text);
  *   <li>{@code lanyard_sidecar_bytes_total{flow}}: plaintext bytes {@code from_client} and
  *       {@code to_client};
  *   <li>{@code lanyard_sidecar_connection_duration_seconds}: how long connections lived;
@@ -30,15 +30,9 @@ import java.util.regex.Pattern;
  * </ul>
  */
 final class ConnectionMetrics {
-  /** The codes the sidecar's handlers put before the colon of a close reason. */
-  private static final Set<String> CODES = Set.of("connection_limit", "peer_refused",
-      "handshake_timeout", "handshake_failed", "not_spiffe_peer", "bad_upstream_response",
-      "upstream_error", "error", "jwt_required", "drain", "bad_request", "idle_timeout",
-      "jwt_refused");
   /** Why a mesh port refused a connection: the limit that was reached. */
-  static final List<String> REFUSAL_REASONS = List.of("handshake_limit_per_source",
-      "handshake_limit", "connection_limit");
-  private static final Pattern PROXY_STATUS = Pattern.compile("proxy_[1-5][0-9][0-9]");
+  static final List<Reason> REFUSAL_REASONS = List.of(Reason.HANDSHAKE_LIMIT_PER_SOURCE,
+      Reason.HANDSHAKE_LIMIT, Reason.CONNECTION_LIMIT);
 
   private final Gauge open;
   private final Counter closed;
@@ -86,11 +80,11 @@ final class ConnectionMetrics {
   /** A mesh port: its refusal counts start at 0 (a series born at 1 hides from rate()). */
   void watch(String listener, HandshakeBudget budget) {
     handshakes.put(listener, budget);
-    REFUSAL_REASONS.forEach(reason -> refused.initLabelValues(listener, reason));
+    REFUSAL_REASONS.forEach(reason -> refused.initLabelValues(listener, reason.code()));
   }
 
-  void refused(String listener, String reason) {
-    refused.labelValues(listener, reason).inc();
+  void refused(String listener, Reason reason) {
+    refused.labelValues(listener, reason.code()).inc();
   }
 
   void opened(ConnectionRecord record) {
@@ -99,28 +93,11 @@ final class ConnectionMetrics {
 
   void closed(ConnectionRecord record, long durationNanos) {
     open.labelValues(record.listener, record.direction).dec();
-    closed.labelValues(record.listener, record.direction, closeLabel(record.closeReason)).inc();
+    closed.labelValues(record.listener, record.direction, record.closeLabel == null ? Reason.NORMAL.code() : record.closeLabel).inc();
     bytes.labelValues(record.listener, record.direction, "from_client")
         .inc(record.bytesFromClient.get());
     bytes.labelValues(record.listener, record.direction, "to_client")
         .inc(record.bytesToClient.get());
     duration.labelValues(record.listener, record.direction).observe(durationNanos / 1e9);
-  }
-
-  /**
-   * The reason's code (before its first colon) when it is one of ours; an upstream's refusal
-   * (spiffe-tls's {@code lanyard: refused ...}, passed on as it is) is {@code peer_refused};
-   * anything else {@code other}. Never free text as a label value.
-   */
-  static String closeLabel(String reason) {
-    if (reason == null) {
-      return "normal";
-    }
-    int colon = reason.indexOf(':');
-    String code = colon < 0 ? reason : reason.substring(0, colon);
-    if (CODES.contains(code) || PROXY_STATUS.matcher(code).matches()) {
-      return code;
-    }
-    return reason.startsWith("lanyard: refused") ? "peer_refused" : "other";
   }
 }

@@ -1,5 +1,6 @@
 package dev.lanyard.proxy;
 
+import dev.lanyard.reasons.Reason;
 import io.netty.channel.Channel;
 import io.netty.util.AttributeKey;
 import java.util.concurrent.atomic.AtomicLong;
@@ -20,7 +21,10 @@ final class ConnectionRecord {
   volatile String client;
   volatile String upstream;
   volatile String peerSpiffeId;
+  /** Why it closed ({@code code: sentence}, the access log's {@code close}); null: normally. */
   volatile String closeReason;
+  /** The metric label of {@link #closeReason}: the reason's code, {@code proxy_<status>}. */
+  volatile String closeLabel;
 
   ConnectionRecord(String listener, String direction) {
     this.listener = listener;
@@ -32,9 +36,19 @@ final class ConnectionRecord {
   }
 
   /** Keeps the first reason given: the cause, not the cleanup that follows it. */
-  void closeReason(String reason) {
+  void close(Reason reason, String sentence) {
+    close(reason.code(), sentence);
+  }
+
+  /** The forward proxy answered {@code status} itself ({@link Reason#PROXY_ANSWER}). */
+  void closeWithProxyAnswer(int status, String sentence) {
+    close(Reason.PROXY_ANSWER.label(status), sentence);
+  }
+
+  private synchronized void close(String label, String sentence) {
     if (closeReason == null) {
-      closeReason = reason;
+      closeLabel = label;
+      closeReason = label + ": " + sentence;
     }
   }
 }

@@ -1,5 +1,6 @@
 package dev.lanyard.proxy;
 
+import dev.lanyard.reasons.Reason;
 import dev.lanyard.tls.MeshDestinations;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
@@ -254,7 +255,7 @@ final class ForwardProxyHandler extends ChannelInboundHandlerAdapter {
       if (between && held.isEmpty()) {
         ConnectionRecord record = ConnectionRecord.of(ctx.channel());
         if (record != null) {
-          record.closeReason("drain: idle keep-alive connection closed");
+          record.close(Reason.DRAIN, "idle keep-alive connection closed");
         }
         ctx.close();
       } else if (exchange != null) {
@@ -278,7 +279,7 @@ final class ForwardProxyHandler extends ChannelInboundHandlerAdapter {
   public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
     ConnectionRecord record = ConnectionRecord.of(ctx.channel());
     if (record != null) {
-      record.closeReason("error: " + cause);
+      record.close(Reason.ERROR, String.valueOf(cause));
     }
     ctx.close();
   }

@@ -1,5 +1,6 @@
 package dev.lanyard.proxy;
 
+import dev.lanyard.tls.SpiffeIdClaim;
 import io.netty.channel.Channel;
 import io.netty.handler.ssl.SslHandler;
 import java.security.MessageDigest;
@@ -39,7 +40,7 @@ final class ForwardedClientCert {
         return Optional.empty();
       }
       StringBuilder value = new StringBuilder();
-      PeerIdentity.spiffeIdOf(session.getLocalCertificates()).ifPresent(by -> value.append("By=").append(by).append(';'));
+      SpiffeIdClaim.ofLeaf(session.getLocalCertificates()).ifPresent(by -> value.append("By=").append(by).append(';'));
       value.append("Hash=").append(sha256Hex(peerChain[0].getEncoded()));
       value.append(";URI=").append(peerId);
       return Optional.of(value.toString());

@@ -1,5 +1,6 @@
 package dev.lanyard.proxy;
 
+import dev.lanyard.reasons.Reason;
 import java.net.InetAddress;
 import java.util.HashMap;
 import java.util.Map;
@@ -15,7 +16,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
  */
 final class HandshakeBudget {
   /** Why a connection was refused: a metric label and a sentence for the log. */
-  record Refusal(String code, String sentence) {}
+  record Refusal(Reason code, String sentence) {}
 
   /** A connection's place in the budget; released once, when its handshake ends or it closes. */
   final class Slot {
@@ -56,7 +57,7 @@ final class HandshakeBudget {
   synchronized Admission admit(InetAddress source) {
     int fromSource = perSource.getOrDefault(source, 0);
     if (fromSource >= maxPerSource) {
-      return new Admission(null, new Refusal("handshake_limit_per_source",
+      return new Admission(null, new Refusal(Reason.HANDSHAKE_LIMIT_PER_SOURCE,
           "handshake_limit_per_source: " + source.getHostAddress() + " already has "
           + maxPerSource + " TLS handshakes in progress on " + listener + " ("
           + SidecarConfig.MAX_PENDING_HANDSHAKES_PER_SOURCE + "=" + maxPerSource
@@ -66,7 +67,7 @@ final class HandshakeBudget {
           + " opens that many connections at once"));
     }
     if (pending >= max) {
-      return new Admission(null, new Refusal("handshake_limit",
+      return new Admission(null, new Refusal(Reason.HANDSHAKE_LIMIT,
           "handshake_limit: " + listener + " already has " + max + " TLS handshakes in progress ("
           + SidecarConfig.MAX_PENDING_HANDSHAKES + "=" + max + "); refused "
           + source.getHostAddress() + "; many addresses are holding connections open without"

@@ -1,5 +1,6 @@
 package dev.lanyard.proxy;
 
+import dev.lanyard.reasons.Reason;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
@@ -19,10 +20,10 @@ final class Http2Refusal {
 
   private Http2Refusal() {}
 
-  static void goAway(ChannelHandlerContext ctx, String code, String reason) {
+  static void goAway(ChannelHandlerContext ctx, Reason code, String reason) {
     ConnectionRecord record = ConnectionRecord.of(ctx.channel());
     if (record != null) {
-      record.closeReason(code + ": " + reason);
+      record.close(code, reason);
     }
     byte[] debug = reason.getBytes(StandardCharsets.UTF_8);
     ByteBuf frames = ctx.alloc().buffer(2 * FRAME_HEADER + 8 + debug.length);

@@ -1,5 +1,6 @@
 package dev.lanyard.proxy;
 
+import dev.lanyard.reasons.Reason;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufUtil;
 import io.netty.channel.ChannelHandlerContext;
@@ -19,7 +20,7 @@ import java.util.List;
  * </ul>
  * Either refusal names the peer in the access log ({@code close}). With {@code
  * LANYARD_INBOUND_JWT_AUDIENCE} the refusal also writes the {@code jwt.accept} audit record (rule
- * {@code missing-token}): the bytes carried no token. The handler removes itself once it decided,
+ * {@code missing_token}): the bytes carried no token. The handler removes itself once it decided,
  * handing on the bytes it held.
  */
 final class HttpSniffer extends ByteToMessageDecoder {
@@ -66,13 +67,13 @@ final class HttpSniffer extends ByteToMessageDecoder {
           + " is set on HTTP/1.1 requests only; speak HTTP/1.1 (for gRPC, use a client that"
           + " supports HTTP/1.1 or declare the port raw with LANYARD_INBOUND=" + rawPort
           + ", where no identity header is set)";
-      refuse(ctx, () -> Http2Refusal.goAway(ctx, "http2_refused", "lanyard: " + reason));
+      refuse(ctx, () -> Http2Refusal.goAway(ctx, Reason.HTTP2_REFUSED, "lanyard: " + reason));
     } else {
       String reason = "not an HTTP/1.1 request on mesh port " + route.meshPort() + " (first bytes: "
           + head + "); this port parses every request to set X-Lanyard-Peer-Id; for another"
           + " protocol declare the port raw with LANYARD_INBOUND=" + rawPort
           + ", where no identity header is set";
-      refuse(ctx, () -> ProxyResponses.refuseInbound(ctx, 400, "not_http", "lanyard: " + reason));
+      refuse(ctx, () -> ProxyResponses.refuseInbound(ctx, 400, Reason.NOT_HTTP, "lanyard: " + reason));
     }
   }
 
@@ -81,7 +82,7 @@ final class HttpSniffer extends ByteToMessageDecoder {
       answer.run();
       return;
     }
-    // The verifier writes the audit record (no token: missing-token), then the refusal goes out.
+    // The verifier writes the audit record (no token: missing_token), then the refusal goes out.
     jwt.verify(ctx.channel(), null).addListener(done -> answer.run());
   }
 

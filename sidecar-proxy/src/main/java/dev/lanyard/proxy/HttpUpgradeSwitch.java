@@ -1,5 +1,6 @@
 package dev.lanyard.proxy;
 
+import dev.lanyard.reasons.Reason;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.codec.http.HttpMethod;
@@ -32,14 +33,14 @@ final class HttpUpgradeSwitch extends ChannelInboundHandlerAdapter {
     if (msg instanceof HttpRequest request && !request.decoderResult().isFailure()) {
       String peer = PeerIdentity.of(ctx.channel()).orElse("(no SPIFFE ID)");
       if (HttpMethod.CONNECT.equals(request.method())) {
-        refuse(ctx, msg, 405, "connect_refused", "lanyard: CONNECT from " + peer + " refused: a mesh"
+        refuse(ctx, msg, 405, Reason.CONNECT_REFUSED, "lanyard: CONNECT from " + peer + " refused: a mesh"
             + " port relays HTTP requests, each labelled with X-Lanyard-Peer-Id, and a tunnel's"
             + " bytes are not; for a raw TCP service declare the port raw (meshPort:appPort/tcp)");
         return;
       }
       HttpVersion version = request.protocolVersion();
       if (!version.equals(HttpVersion.HTTP_1_1) && !version.equals(HttpVersion.HTTP_1_0)) {
-        refuse(ctx, msg, 505, "version_refused", "lanyard: " + version + " request from " + peer
+        refuse(ctx, msg, 505, Reason.VERSION_REFUSED, "lanyard: " + version + " request from " + peer
             + " refused: a mesh port serves HTTP/1.0 and HTTP/1.1 only");
         return;
       }
@@ -49,7 +50,7 @@ final class HttpUpgradeSwitch extends ChannelInboundHandlerAdapter {
     ctx.fireChannelRead(msg);
   }
 
-  private void refuse(ChannelHandlerContext ctx, Object msg, int status, String code, String reason) {
+  private void refuse(ChannelHandlerContext ctx, Object msg, int status, Reason code, String reason) {
     refused = true;
     ReferenceCountUtil.release(msg);
     ProxyResponses.refuseInbound(ctx, status, code, reason);

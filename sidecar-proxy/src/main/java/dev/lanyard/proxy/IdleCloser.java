@@ -1,5 +1,6 @@
 package dev.lanyard.proxy;
 
+import dev.lanyard.reasons.Reason;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.timeout.IdleStateEvent;
@@ -17,7 +18,7 @@ final class IdleCloser extends ChannelInboundHandlerAdapter {
     if (event instanceof IdleStateEvent) {
       ConnectionRecord record = ConnectionRecord.of(ctx.channel());
       if (record != null) {
-        record.closeReason("idle_timeout: no traffic for " + limit + " (" + SidecarConfig.IDLE_TIMEOUT + ")");
+        record.close(Reason.IDLE_TIMEOUT, "no traffic for " + limit + " (" + SidecarConfig.IDLE_TIMEOUT + ")");
       }
       ctx.close();
       return;

@@ -1,5 +1,6 @@
 package dev.lanyard.proxy;
 
+import dev.lanyard.reasons.Reason;
 import dev.lanyard.tls.LanyardLog;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;
@@ -102,7 +103,8 @@ final class InboundInitializer extends ChannelInitializer<SocketChannel> {
       }
       Optional<String> full = authorizedConnections.admit(client, (String) done.getNow());
       if (full.isPresent()) {
-        ready.tryFailure(new PeerAuthorizationHandler.PeerRefusedException(full.get()));
+        ready.tryFailure(new PeerAuthorizationHandler.PeerRefusedException(
+            Reason.CONNECTION_LIMIT, full.get()));
         return;
       }
       upstreams.plain(client, app, pipeline -> {
@@ -115,8 +117,8 @@ final class InboundInitializer extends ChannelInitializer<SocketChannel> {
         if (connected.isSuccess()) {
           ready.trySuccess((Channel) connected.getNow());
         } else {
-          ready.tryFailure(new PeerAuthorizationHandler.PeerRefusedException("app_unreachable: "
-              + connected.cause().getMessage() + "; is the app listening on " + app + "?"));
+          ready.tryFailure(new PeerAuthorizationHandler.PeerRefusedException(
+              Reason.APP_UNREACHABLE, connected.cause().getMessage() + "; is the app listening on " + app + "?"));
         }
       });
     });

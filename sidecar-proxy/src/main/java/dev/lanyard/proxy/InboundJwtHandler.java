@@ -1,5 +1,6 @@
 package dev.lanyard.proxy;
 
+import dev.lanyard.reasons.Reason;
 import dev.lanyard.tls.JwtVerifier;
 import dev.lanyard.tls.PeerDecision;
 import io.netty.buffer.Unpooled;
@@ -70,7 +71,7 @@ final class InboundJwtHandler extends ChannelInboundHandlerAdapter {
       if (subject.isEmpty()) {
         ConnectionRecord record = ConnectionRecord.of(ctx.channel());
         if (record != null) {
-          record.closeReason("jwt_refused: " + decision.rule());
+          record.close(Reason.JWT_REFUSED, decision.rule());
         }
         refuse(ctx, "lanyard: JWT-SVID refused (" + decision.rule() + "): " + decision.reason());
         return;
@@ -97,6 +98,10 @@ final class InboundJwtHandler extends ChannelInboundHandlerAdapter {
   }
 
   private void refuse(ChannelHandlerContext ctx, String reason) {
+    ConnectionRecord record = ConnectionRecord.of(ctx.channel());
+    if (record != null) {
+      record.close(Reason.JWT_REFUSED, reason);
+    }
     refused = true;
     checking = false;
     releaseWaiting();

@@ -1,5 +1,6 @@
 package dev.lanyard.proxy;
 
+import dev.lanyard.reasons.Reason;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.ssl.SslHandler;
@@ -44,7 +45,11 @@ final class PeerAuthorizationHandler extends ChannelInboundHandlerAdapter {
     SslHandler ssl = ctx.pipeline().get(SslHandler.class);
     Optional<String> peer = PeerIdentity.fromSession(ssl.engine().getSession());
     if (peer.isEmpty()) {
-      refuse(ctx, "not_spiffe_peer: the peer presented no SPIFFE ID; a mesh hop requires an X.509-SVID");
+      // Never reached with spiffe-tls's trust managers (the mesh-hop one refuses such a server in
+      // the trust decision, mesh_hop_requires_svid; a mesh port requires a client SVID): kept so
+      // that a context built with any other trust manager still fails closed.
+      refuse(ctx, new PeerRefusedException(Reason.NOT_SPIFFE_PEER, "the peer presented no SPIFFE"
+          + " ID; a mesh hop requires an X.509-SVID"));
       return;
     }
     ctx.channel().attr(PeerIdentity.PEER_ID).set(peer.get());
@@ -58,8 +63,8 @@ final class PeerAuthorizationHandler extends ChannelInboundHandlerAdapter {
 
   @Override
   public void channelInactive(ChannelHandlerContext ctx) {
-    authorized.tryFailure(new PeerRefusedException("closed_before_handshake: the peer closed the"
-        + " connection before the TLS handshake finished"));
+    authorized.tryFailure(new PeerRefusedException(Reason.CLOSED_BEFORE_HANDSHAKE, "the peer"
+        + " closed the connection before the TLS handshake finished"));
     ctx.fireChannelInactive();
   }
 
@@ -83,12 +88,12 @@ final class PeerAuthorizationHandler extends ChannelInboundHandlerAdapter {
     ctx.fireExceptionCaught(cause);
   }
 
-  private void refuse(ChannelHandlerContext ctx, String reason) {
+  private void refuse(ChannelHandlerContext ctx, PeerRefusedException refusal) {
     ConnectionRecord record = ConnectionRecord.of(ctx.channel());
     if (record != null) {
-      record.closeReason(reason);
+      record.close(refusal.reason(), refusal.sentence());
     }
-    authorized.tryFailure(new PeerRefusedException(reason));
+    authorized.tryFailure(refusal);
     ctx.close();
   }
 
@@ -96,22 +101,38 @@ final class PeerAuthorizationHandler extends ChannelInboundHandlerAdapter {
    * The sentence an operator needs: spiffe-tls's own refusal ({@code lanyard: refused inbound TLS
    * from peer spiffe://...}) when the trust manager refused, wherever the TLS engine wrapped it.
    */
-  static String reasonOf(Throwable cause) {
+  static PeerRefusedException reasonOf(Throwable cause) {
     if (cause instanceof SslHandshakeTimeoutException) {
-      return "handshake_timeout: " + cause.getMessage();
+      return new PeerRefusedException(Reason.HANDSHAKE_TIMEOUT, cause.getMessage());
     }
     for (Throwable t = cause; t != null; t = t.getCause()) {
       if (t.getMessage() != null && t.getMessage().startsWith("lanyard:")) {
-        return "peer_refused: " + t.getMessage();
+        return new PeerRefusedException(Reason.PEER_REFUSED, t.getMessage());
       }
     }
-    return "handshake_failed: " + cause;
+    return new PeerRefusedException(Reason.HANDSHAKE_FAILED, String.valueOf(cause));
   }
 
-  /** Why a peer was not accepted, as a sentence; no stack trace is useful here. */
+  /**
+   * Why a peer or upstream was not accepted: a {@link Reason} and a sentence (the message is
+   * {@code code: sentence}, as the access log writes it); no stack trace is useful here.
+   */
   static final class PeerRefusedException extends Exception {
-    PeerRefusedException(String message) {
-      super(message, null, false, false);
+    private final Reason reason;
+    private final String sentence;
+
+    PeerRefusedException(Reason reason, String sentence) {
+      super(reason.code() + ": " + sentence, null, false, false);
+      this.reason = reason;
+      this.sentence = sentence;
+    }
+
+    Reason reason() {
+      return reason;
+    }
+
+    String sentence() {
+      return sentence;
     }
   }
 }

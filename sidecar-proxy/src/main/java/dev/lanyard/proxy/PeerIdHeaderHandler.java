@@ -1,5 +1,6 @@
 package dev.lanyard.proxy;
 
+import dev.lanyard.reasons.Reason;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.codec.http.HttpHeaders;
@@ -35,7 +36,7 @@ final class PeerIdHeaderHandler extends ChannelInboundHandlerAdapter {
     if (msg instanceof HttpObject http && http.decoderResult().isFailure()) {
       String reason = String.valueOf(http.decoderResult().cause().getMessage());
       ReferenceCountUtil.release(msg);
-      ProxyResponses.refuseInbound(ctx, 400, "bad_request",
+      ProxyResponses.refuseInbound(ctx, 400, Reason.BAD_REQUEST,
           "lanyard: malformed HTTP request: " + reason);
       return;
     }

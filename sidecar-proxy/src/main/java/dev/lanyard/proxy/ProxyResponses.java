@@ -1,5 +1,6 @@
 package dev.lanyard.proxy;
 
+import dev.lanyard.reasons.Reason;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
@@ -18,7 +19,7 @@ final class ProxyResponses {
   static void sendAndClose(ChannelHandlerContext ctx, int status, String sentence) {
     ConnectionRecord record = ConnectionRecord.of(ctx.channel());
     if (record != null) {
-      record.closeReason("proxy_" + status + ": " + sentence);
+      record.closeWithProxyAnswer(status, sentence);
     }
     send(ctx, status, sentence);
   }
@@ -28,10 +29,10 @@ final class ProxyResponses {
    * peer's SPIFFE ID). The inbound pipeline relays the app's answers as bytes and has no response
    * encoder: one is added in front of {@code ctx} for this answer.
    */
-  static void refuseInbound(ChannelHandlerContext ctx, int status, String code, String sentence) {
+  static void refuseInbound(ChannelHandlerContext ctx, int status, Reason code, String sentence) {
     ConnectionRecord record = ConnectionRecord.of(ctx.channel());
     if (record != null) {
-      record.closeReason(code + ": " + sentence);
+      record.close(code, sentence);
     }
     if (ctx.pipeline().get(HttpResponseEncoder.class) == null) {
       ctx.pipeline().addBefore(ctx.name(), "refusal-encoder", new HttpResponseEncoder());

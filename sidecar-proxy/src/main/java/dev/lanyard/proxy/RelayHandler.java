@@ -1,5 +1,6 @@
 package dev.lanyard.proxy;
 
+import dev.lanyard.reasons.Reason;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
@@ -81,7 +82,7 @@ final class RelayHandler extends ChannelInboundHandlerAdapter {
       record = ConnectionRecord.of(target);
     }
     if (record != null) {
-      record.closeReason("error: " + cause);
+      record.close(Reason.ERROR, String.valueOf(cause));
     }
     ctx.close();
   }

@@ -1,5 +1,6 @@
 package dev.lanyard.proxy;
 
+import dev.lanyard.reasons.Reason;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
@@ -36,7 +37,11 @@ final class RelayStarter extends ChannelInboundHandlerAdapter {
       } else {
         ConnectionRecord record = ConnectionRecord.of(ctx.channel());
         if (record != null) {
-          record.closeReason(done.cause().getMessage());
+          if (done.cause() instanceof PeerAuthorizationHandler.PeerRefusedException refusal) {
+            record.close(refusal.reason(), refusal.sentence());
+          } else {
+            record.close(Reason.ERROR, String.valueOf(done.cause()));
+          }
         }
         releaseHeld();
         ctx.close();

@@ -1,5 +1,6 @@
 package dev.lanyard.proxy;
 
+import dev.lanyard.reasons.Reason;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
@@ -40,7 +41,8 @@ final class ResponseRelay extends ChannelInboundHandlerAdapter {
       ReferenceCountUtil.release(msg);
       ConnectionRecord record = ConnectionRecord.of(client);
       if (record != null) {
-        record.closeReason("bad_upstream_response: " + http.decoderResult().cause().getMessage());
+        record.close(Reason.BAD_UPSTREAM_RESPONSE,
+            String.valueOf(http.decoderResult().cause().getMessage()));
       }
       ctx.close();
       client.close();
@@ -116,7 +118,7 @@ final class ResponseRelay extends ChannelInboundHandlerAdapter {
   public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
     ConnectionRecord record = ConnectionRecord.of(client);
     if (record != null) {
-      record.closeReason("upstream_error: " + cause);
+      record.close(Reason.UPSTREAM_ERROR, String.valueOf(cause));
     }
     ctx.close();
   }

@@ -3,6 +3,7 @@ package dev.lanyard.proxy;
 import dev.lanyard.tls.Identity;
 import dev.lanyard.tls.LanyardLog;
 import dev.lanyard.tls.LanyardTls;
+import dev.lanyard.tls.LanyardTrustManager;
 import dev.lanyard.tls.SvidSource;
 import dev.lanyard.tls.TrustBundles;
 import io.netty.handler.ssl.ClientAuth;
@@ -81,15 +82,18 @@ final class SslContexts implements SvidSource.UpdateListener {
   private Pair build() {
     try {
       KeyManagerFactory keys = keyManagerFactory();
+      LanyardTrustManager meshHops = tls.trustManager().requiringSvid();
       SslContext server = SslContextBuilder.forServer(keys)
           .trustManager(tls.trustManager())
           .clientAuth(ClientAuth.REQUIRE)
           .protocols(LanyardTls.PROTOCOLS)
           .sslProvider(provider)
           .build();
+      // Every upstream of the sidecar is a mesh hop: the trust decision itself refuses a server
+      // without an accepted X.509-SVID, so what it records is what happens to the connection.
       SslContext client = SslContextBuilder.forClient()
           .keyManager(keys)
-          .trustManager(tls.trustManager())
+          .trustManager(meshHops)
           .protocols(LanyardTls.PROTOCOLS)
           .sslProvider(provider)
           .build();

@@ -1,5 +1,6 @@
 package dev.lanyard.proxy;
 
+import dev.lanyard.reasons.Reason;
 import io.netty.channel.Channel;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpRequest;
@@ -83,7 +84,7 @@ final class UpgradeTracker {
   private void fail(String reason) {
     ConnectionRecord record = ConnectionRecord.of(client);
     if (record != null) {
-      record.closeReason("upgrade_refused: " + reason);
+      record.close(Reason.UPGRADE_REFUSED, reason);
     }
     client.close();
   }

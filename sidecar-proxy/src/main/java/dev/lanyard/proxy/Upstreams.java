@@ -1,5 +1,6 @@
 package dev.lanyard.proxy;
 
+import dev.lanyard.reasons.Reason;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.PooledByteBufAllocator;
@@ -110,7 +111,8 @@ final class Upstreams implements UpstreamOpener {
   }
 
   private static Exception connectFailure(HostAndPort destination, Throwable cause) {
-    return new PeerAuthorizationHandler.PeerRefusedException("connect_failed: cannot connect to "
+    return new PeerAuthorizationHandler.PeerRefusedException(Reason.CONNECT_FAILED,
+        "cannot connect to "
         + destination + " (" + cause.getMessage() + ")");
   }
 }

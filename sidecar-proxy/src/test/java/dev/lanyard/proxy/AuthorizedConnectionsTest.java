@@ -17,7 +17,7 @@ class AuthorizedConnectionsTest {
     EmbeddedChannel second = new EmbeddedChannel();
 
     assertThat(connections.admit(first, PEER)).isEmpty();
-    assertThat(connections.admit(second, PEER)).contains("connection_limit: inbound 8443:8080"
+    assertThat(connections.admit(second, PEER)).contains("inbound 8443:8080"
         + " already has 1 connections of authorized peers open (LANYARD_MAX_CONNECTIONS=1);"
         + " refused " + PEER + " from embedded");
     assertThat(connections.open()).isEqualTo(1);

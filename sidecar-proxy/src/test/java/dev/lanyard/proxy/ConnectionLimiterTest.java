@@ -2,6 +2,7 @@ package dev.lanyard.proxy;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.lanyard.reasons.Reason;
 import io.netty.channel.embedded.EmbeddedChannel;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.io.ByteArrayOutputStream;
@@ -36,7 +37,7 @@ class ConnectionLimiterTest {
   void accessLogLinesAreOneJsonObjectWithEscapedText() {
     ConnectionRecord record = new ConnectionRecord("outbound-proxy:127.0.0.1:15001", "outbound");
     record.peerSpiffeId = "spiffe://td/ns/a/sa/b";
-    record.closeReason("bad \"request\"\n");
+    record.close(Reason.BAD_REQUEST, "bad \"request\"\n");
     record.bytesFromClient.set(12);
     ByteArrayOutputStream lines = new ByteArrayOutputStream();
     new AccessLog(new PrintStream(lines, true, StandardCharsets.UTF_8),
@@ -44,7 +45,7 @@ class ConnectionLimiterTest {
     assertThat(lines.toString(StandardCharsets.UTF_8))
         .startsWith("{\"ts\":\"").contains("\"type\":\"lanyard.access\"")
         .contains("\"peer_spiffe_id\":\"spiffe://td/ns/a/sa/b\"").contains("\"bytes_in\":12,")
-        .contains("\"close\":\"bad \\\"request\\\"\\u000a\"}").endsWith("}" + System.lineSeparator())
+        .contains("\"close\":\"bad_request: bad \\\"request\\\"\\u000a\"}").endsWith("}" + System.lineSeparator())
         .doesNotContain("\"client\"");
   }
 }

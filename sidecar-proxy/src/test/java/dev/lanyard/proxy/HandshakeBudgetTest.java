@@ -22,7 +22,7 @@ class HandshakeBudgetTest {
     HandshakeBudget.Admission other = budget.admit(PEER);
 
     assertThat(refused.admitted()).isFalse();
-    assertThat(refused.refusal().code()).isEqualTo("handshake_limit_per_source");
+    assertThat(refused.refusal().code().code()).isEqualTo("handshake_limit_per_source");
     assertThat(refused.refusal().sentence()).startsWith("handshake_limit_per_source: 10.0.0.66"
         + " already has 3 TLS handshakes in progress on inbound 8443:8080"
         + " (LANYARD_MAX_PENDING_HANDSHAKES_PER_SOURCE=3); a peer with an SVID finishes its"
@@ -42,7 +42,7 @@ class HandshakeBudgetTest {
     HandshakeBudget.Admission refused = budget.admit(PEER);
 
     assertThat(refused.admitted()).isFalse();
-    assertThat(refused.refusal().code()).isEqualTo("handshake_limit");
+    assertThat(refused.refusal().code().code()).isEqualTo("handshake_limit");
     assertThat(refused.refusal().sentence()).startsWith("handshake_limit: inbound 8443:8080 already"
         + " has 4 TLS handshakes in progress (LANYARD_MAX_PENDING_HANDSHAKES=4); refused 10.0.0.7");
   }

@@ -65,12 +65,12 @@ class ProxyRequestTest {
     ProxyRequest refused = ProxyRequest.parse("CONNECT", "db.prod.svc:5432", MESH);
     assertThat(refused.status()).isEqualTo(403);
     assertThat(refused.reason()).isEqualTo("lanyard: CONNECT to mesh host db.prod.svc:5432 refused:"
-        + " db.prod.svc matches LANYARD_MESH_HOSTS pattern *.svc (LANYARD_MESH_HOSTS), and a tunnel"
+        + " db.prod.svc matches LANYARD_MESH_HOSTS pattern *.svc (mesh_hosts), and a tunnel"
         + " would bypass mTLS; send plain http://db.prod.svc:5432/... through this proxy instead");
     assertThat(ProxyRequest.parse("CONNECT", "orders:443", MESH).reason())
         .isEqualTo("lanyard: CONNECT to mesh host orders:443 refused: orders is a single-label"
             + " name (a Service of the pod's namespace, reached through the DNS search path)"
-            + " (mesh-destination:single-label), and a tunnel would bypass mTLS; send plain"
+            + " (mesh_destination_single_label), and a tunnel would bypass mTLS; send plain"
             + " http://orders:443/... through this proxy instead");
   }
 

@@ -2,6 +2,7 @@ package dev.lanyard.proxy;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.lanyard.reasons.Reason;
 import io.prometheus.metrics.expositionformats.PrometheusTextFormatWriter;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.io.ByteArrayOutputStream;
@@ -16,7 +17,7 @@ import org.junit.jupiter.api.Test;
 
 class RefusalLogTest {
   private static final HandshakeBudget.Refusal OVER_SHARE = new HandshakeBudget.Refusal(
-      "handshake_limit_per_source", "handshake_limit_per_source: 10.0.0.66 already has 64 ...");
+      Reason.HANDSHAKE_LIMIT_PER_SOURCE, "handshake_limit_per_source: 10.0.0.66 already has 64 ...");
   private final PrometheusRegistry registry = new PrometheusRegistry();
   private final ConnectionMetrics metrics = new ConnectionMetrics(registry);
   private final List<String> lines = new ArrayList<>();

@@ -165,7 +165,7 @@ class SidecarIdentityHeadersIT {
 
     assertThat(out).contains("\"path\": \"/decline\"");
     // The request behind it carries no token: refused with 401, never forwarded.
-    assertThat(out).contains("401").contains("missing-token").doesNotContain("/after-decline\"");
+    assertThat(out).contains("401").contains("missing_token").doesNotContain("/after-decline\"");
   }
 
   @Test

@@ -177,13 +177,13 @@ class SidecarJwtIT {
   @Test
   void refusesARequestWithoutToken() {
     // 127.0.0.1 is a mesh host but matches no LANYARD_JWT_AUDIENCES glob: no token is added.
-    assertRefused("http://127.0.0.1:" + mesh + "/", "missing-token", null);
+    assertRefused("http://127.0.0.1:" + mesh + "/", "missing_token", null);
   }
 
   @Test
   void refusesATokenForAnotherAudience() {
     String token = mint(spire.cluster()::serverCli, CALLER_ID, "not-api", "300s");
-    assertRefused("http://127.0.0.1:" + mesh + "/", "wrong-audience", CALLER_ID,
+    assertRefused("http://127.0.0.1:" + mesh + "/", "wrong_audience", CALLER_ID,
         "Authorization: Bearer " + token);
   }
 
@@ -201,7 +201,7 @@ class SidecarJwtIT {
   @Test
   void refusesATokenSignedByAForeignTrustDomain() {
     String token = mint(foreign.cluster()::serverCli, FOREIGN_ID, "api", "300s");
-    JsonNode record = assertRefused("http://127.0.0.1:" + mesh + "/", "unknown-trust-domain",
+    JsonNode record = assertRefused("http://127.0.0.1:" + mesh + "/", "unknown_trust_domain",
         FOREIGN_ID, "Authorization: Bearer " + token);
     assertThat(record.path("peer_verified").asBoolean(true)).isFalse();
   }
@@ -209,7 +209,7 @@ class SidecarJwtIT {
   @Test
   void refusesASubjectOutsideTheAllowedPeers() {
     String token = mint(spire.cluster()::serverCli, STRANGER_ID, "api", "300s");
-    JsonNode record = assertRefused("http://127.0.0.1:" + mesh + "/", "LANYARD_ALLOWED_PEERS",
+    JsonNode record = assertRefused("http://127.0.0.1:" + mesh + "/", "allowed_peers",
         STRANGER_ID, "Authorization: Bearer " + token);
     assertThat(record.path("reason").asText()).contains(STRANGER_ID);
   }
@@ -248,7 +248,7 @@ class SidecarJwtIT {
     assertThat(out).contains("400").contains("not an HTTP/1.1 request on mesh port " + mesh);
     List<JsonNode> refusals = records(api, action("jwt.accept").and(denied()));
     assertThat(refusals).hasSize(before + 1);
-    assertThat(refusals.get(refusals.size() - 1).path("rule").asText()).isEqualTo("missing-token");
+    assertThat(refusals.get(refusals.size() - 1).path("rule").asText()).isEqualTo("missing_token");
     assertThat(app.output()).doesNotContain("raw bytes");
   }
 

@@ -87,24 +87,24 @@ class SidecarPeerVerificationMatrixIT {
 
   /** Each flaw, plus a valid SVID whose ID is not in LANYARD_ALLOWED_PEERS. */
   enum Case {
-    WRONG_TRUST_DOMAIN(SvidFlaw.WRONG_TRUST_DOMAIN, "x509-svid:unknown_trust_domain",
+    WRONG_TRUST_DOMAIN(SvidFlaw.WRONG_TRUST_DOMAIN, "unknown_trust_domain",
         "for which we hold no trust bundle"),
-    UNKNOWN_CA(SvidFlaw.UNKNOWN_CA, "x509-svid:chain_not_trusted",
+    UNKNOWN_CA(SvidFlaw.UNKNOWN_CA, "chain_not_trusted",
         "does not chain to the trust bundle"),
-    EXPIRED(SvidFlaw.EXPIRED, "x509-svid:expired", "expired at"),
-    NOT_YET_VALID(SvidFlaw.NOT_YET_VALID, "x509-svid:not_yet_valid", "is not valid before"),
-    LEAF_IS_CA(SvidFlaw.LEAF_IS_CA, "x509-svid:leaf_is_ca", "is a CA certificate"),
-    LEAF_KEY_CERT_SIGN(SvidFlaw.LEAF_KEY_CERT_SIGN, "x509-svid:leaf_has_key_cert_sign",
+    EXPIRED(SvidFlaw.EXPIRED, "expired", "expired at"),
+    NOT_YET_VALID(SvidFlaw.NOT_YET_VALID, "not_yet_valid", "is not valid before"),
+    LEAF_IS_CA(SvidFlaw.LEAF_IS_CA, "leaf_is_ca", "is a CA certificate"),
+    LEAF_KEY_CERT_SIGN(SvidFlaw.LEAF_KEY_CERT_SIGN, "leaf_has_key_cert_sign",
         "keyCertSign"),
     NO_URI_SAN(SvidFlaw.NO_URI_SAN, null, null),
-    TWO_URI_SANS(SvidFlaw.TWO_URI_SANS, "x509-svid:multiple_uri_sans", "has 2 URI SANs"),
+    TWO_URI_SANS(SvidFlaw.TWO_URI_SANS, "multiple_uri_sans", "has 2 URI SANs"),
     NON_SPIFFE_URI(SvidFlaw.NON_SPIFFE_URI, null, null),
-    ID_NOT_ALLOWED(null, "LANYARD_ALLOWED_PEERS", "matches none of LANYARD_ALLOWED_PEERS"),
-    TRUNCATED_CHAIN(SvidFlaw.TRUNCATED_CHAIN, "x509-svid:chain_not_trusted",
+    ID_NOT_ALLOWED(null, "allowed_peers", "matches none of LANYARD_ALLOWED_PEERS"),
+    TRUNCATED_CHAIN(SvidFlaw.TRUNCATED_CHAIN, "chain_not_trusted",
         "does not chain to the trust bundle"),
-    MALFORMED_SPIFFE_ID(SvidFlaw.MALFORMED_SPIFFE_ID, "x509-svid:malformed_spiffe_id",
+    MALFORMED_SPIFFE_ID(SvidFlaw.MALFORMED_SPIFFE_ID, "malformed_spiffe_id",
         "is not a valid SPIFFE ID"),
-    UPPER_CASE_TRUST_DOMAIN(SvidFlaw.UPPER_CASE_TRUST_DOMAIN, "x509-svid:malformed_spiffe_id",
+    UPPER_CASE_TRUST_DOMAIN(SvidFlaw.UPPER_CASE_TRUST_DOMAIN, "malformed_spiffe_id",
         "must be lower case");
 
     final SvidFlaw flaw;
@@ -130,7 +130,7 @@ class SidecarPeerVerificationMatrixIT {
       if (rule != null) {
         return rule;
       }
-      return inbound ? "client-svid-required" : "LANYARD_MESH_HOSTS";
+      return inbound ? "client_svid_required" : "mesh_hosts";
     }
 
     String reason(boolean inbound) {

@@ -11,6 +11,7 @@ import dev.lanyard.testkit.ManagedProcess;
 import dev.lanyard.testkit.SpireCluster;
 import dev.lanyard.testkit.SpireExtension;
 import dev.lanyard.testkit.TempDir;
+import dev.lanyard.testkit.TestPki;
 import dev.lanyard.testkit.WorkloadSvids;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -52,9 +53,11 @@ class SidecarSecureNamingIT {
   static JvmProcess caller;
   static ImpostorServer impostor;
   static ImpostorServer wire;
+  static ImpostorServer webServer;
   static int ordersMesh;
   static int proxy;
   static int staticRoute;
+  static int webRoute;
 
   @BeforeAll
   static void start() throws Exception {
@@ -68,10 +71,15 @@ class SidecarSecureNamingIT {
     cluster.awaitSvidForGid(IMPOSTOR_GID, IMPOSTOR_ID, Duration.ofSeconds(30));
     impostor = ImpostorServer.tls(WorkloadSvids.fetch(cluster, IMPOSTOR_GID));
     wire = ImpostorServer.raw();
+    // A server the caller's JVM trusts by Web PKI (its trust store holds only this CA).
+    TestPki webCa = TestPki.create("Lanyard test Web PKI CA");
+    webServer = ImpostorServer.tls(webCa.server("api.payments.example",
+        List.of("api.payments.example"), List.of()));
     int appPort = FreePorts.next();
     ordersMesh = FreePorts.next();
     proxy = FreePorts.next();
     staticRoute = FreePorts.next();
+    webRoute = FreePorts.next();
     app = Python.app(dir, appPort);
     ordersSidecar = SidecarProcess.builder("orders-sidecar", ORDERS_GID, cluster)
         .env("LANYARD_INBOUND", ordersMesh + ":" + appPort)
@@ -83,21 +91,30 @@ class SidecarSecureNamingIT {
         java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
     Files.setPosixFilePermissions(hosts,
         java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--"));
+    java.nio.file.Path trustStore = dir.path().resolve("web-pki.p12");
+    try (OutputStream out = Files.newOutputStream(trustStore)) {
+      webCa.trustStore().store(out, "changeit".toCharArray());
+    }
+    Files.setPosixFilePermissions(trustStore,
+        java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--"));
     caller = SidecarProcess.builder("caller-sidecar", CALLER_GID, cluster)
         .env("LANYARD_OUTBOUND_PROXY", "127.0.0.1:" + proxy)
         .env("LANYARD_OUTBOUND", "127.0.0.1:" + staticRoute + "=api.payments.example:"
-            + impostor.port())
+            + impostor.port() + ",127.0.0.1:" + webRoute + "=api.payments.example:"
+            + webServer.port())
         .env("LANYARD_SERVER_IDS", "orders.shop.svc=" + ORDERS_ID)
         .env("LANYARD_JWT_AUDIENCES", "orders.shop.svc=orders,api.payments.example=payments")
         .env("LANYARD_AUDIT", "all")
         .jvmArg("-Djdk.net.hosts.file=" + hosts)
+        .jvmArg("-Djavax.net.ssl.trustStore=" + trustStore,
+            "-Djavax.net.ssl.trustStorePassword=changeit")
         .start();
   }
 
   @AfterAll
   static void stop() {
     for (AutoCloseable closeable : new AutoCloseable[] {caller, ordersSidecar, app, impostor,
-        wire, dir}) {
+        wire, webServer, dir}) {
       try {
         if (closeable != null) {
           closeable.close();
@@ -126,9 +143,39 @@ class SidecarSecureNamingIT {
         .as("what the impostor received").isEmpty();
     JsonNode record = AuditRecords.assertOneRefusalSince(caller::output, mark, "tls.connect",
         IMPOSTOR_ID);
-    assertThat(record.path("rule").asText()).isEqualTo("svid-for-external-host");
+    assertThat(record.path("rule").asText()).isEqualTo("svid_for_external_host");
     assertThat(record.path("reason").asText()).contains("X.509-SVID " + IMPOSTOR_ID
         + " is no identity for api.payments.example: it is not a mesh destination");
+  }
+
+  /**
+   * A mesh hop must present an X.509-SVID, even to a server the JVM's Web PKI trusts: the refusal
+   * is the trust decision itself, so the audit trail says {@code denied} with the rule, never
+   * {@code allowed}/{@code web_pki} for a connection the sidecar then drops (issue 21, item 3).
+   */
+  @Test
+  void aMeshHopToAWebPkiServerIsRefusedInTheTrustDecision() throws Exception {
+    int before = webServer.requests().size();
+    int mark = caller.output().length();
+
+    String answer = rawExchange(webRoute, "GET /pay HTTP/1.1\r\nHost: api.payments.example\r\n"
+        + "\r\n");
+
+    assertThat(answer).isEmpty();
+    webServer.awaitConnections(before + 1, Duration.ofSeconds(10));
+    assertThat(webServer.requests().subList(before, webServer.requests().size()))
+        .as("what the Web PKI server received").isEmpty();
+    JsonNode record = AuditRecords.assertOneRefusalSince(caller::output, mark, "tls.connect",
+        null);
+    assertThat(record.path("rule").asText()).isEqualTo("mesh_hop_requires_svid");
+    assertThat(record.path("peer_subject").asText()).isEqualTo("CN=api.payments.example");
+    assertThat(record.path("reason").asText()).isEqualTo("the sidecar's mesh hop to"
+        + " api.payments.example requires an X.509-SVID, but the server presented"
+        + " \"CN=api.payments.example\" (a certificate without SPIFFE ID is no mesh peer, even"
+        + " one Web PKI trusts); reach servers that are not mesh workloads through the forward"
+        + " proxy's CONNECT tunnel, not through a mesh route");
+    assertThat(AuditRecords.in(caller.output().substring(mark), AuditRecords.action("tls.connect")))
+        .as("no allowed record for the refused hop").singleElement();
   }
 
   /**

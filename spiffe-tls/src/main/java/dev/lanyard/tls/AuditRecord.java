@@ -20,7 +20,7 @@ import java.util.Map;
  *   <li>{@code resource}: the peer's {@code host:port} when known;
  *   <li>{@code audience}: the JWT-SVID's audience (JWT actions only);
  *   <li>{@code result}: {@code allowed}, {@code denied} or {@code would_deny} (audit mode);
- *   <li>{@code rule}: what decided (a pattern, {@code same-trust-domain}, {@code web-pki}, ...);
+ *   <li>{@code rule}: what decided (a pattern, {@code same_trust_domain}, {@code web-pki}, ...);
  *   <li>{@code reason}: a sentence.
  * </ul>
  *
@@ -61,6 +61,7 @@ public final class AuditRecord {
     fields.put("audience", decision.audience().orElse(null));
     fields.put("result", decision.outcome().label());
     fields.put("rule", decision.rule());
+    fields.put("matched", decision.matched().orElse(null));
     fields.put("reason", decision.reason());
     return fields;
   }

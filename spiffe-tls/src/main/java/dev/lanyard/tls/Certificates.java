@@ -9,8 +9,6 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Collections;
 import java.util.List;
-import java.util.Locale;
-import java.util.Optional;
 
 /** Small certificate helpers shared by the validator, the key manager and the admin endpoint. */
 final class Certificates {
@@ -37,16 +35,6 @@ final class Certificates {
       }
     }
     return uris;
-  }
-
-  /** The first URI SAN with the spiffe scheme: the certificate claims a SPIFFE identity. */
-  static Optional<String> firstSpiffeUri(X509Certificate certificate) {
-    for (String uri : uriSans(certificate)) {
-      if (uri.toLowerCase(Locale.ROOT).startsWith("spiffe:")) {
-        return Optional.of(uri);
-      }
-    }
-    return Optional.empty();
   }
 
   /** Lower-case hex SHA-256 of the DER encoding. */

@@ -2,6 +2,7 @@ package dev.lanyard.tls;
 
 import dev.lanyard.config.ConfigKeys;
 import dev.lanyard.config.JwtAudiences;
+import dev.lanyard.reasons.Reason;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Optional;
@@ -75,7 +76,7 @@ public final class JwtSender {
     String resource = port < 0 ? host : host + ":" + port;
     PeerDecision.Builder decision = PeerDecision.builder(Direction.OUTBOUND,
         PeerDecision.Outcome.DENIED).action("jwt.send").audience(audience).peerAddress(resource)
-        .rule(match.get().glob());
+        .rule(Reason.JWT_AUDIENCES).matched(match.get().glob());
     if (hasAuthorization) {
       LanyardLog.debug(client + " request to " + resource + " already has an Authorization header;"
           + " kept it, no JWT-SVID added");

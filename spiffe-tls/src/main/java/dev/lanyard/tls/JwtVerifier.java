@@ -1,5 +1,6 @@
 package dev.lanyard.tls;
 
+import dev.lanyard.reasons.Reason;
 import io.spiffe.spiffeid.SpiffeId;
 import java.time.Duration;
 import java.util.Locale;
@@ -47,8 +48,8 @@ public final class JwtVerifier {
     SpiffeId local = svids.current().map(Identity::spiffeId).orElse(null);
     PeerDecision decision = validator.validate(token, audience,
         source.bundles(false, BUNDLE_WAIT), local, resource);
-    if (!decision.allowed() && (decision.rule().equals("unknown-key")
-        || decision.rule().equals("unknown-trust-domain"))) {
+    if (!decision.allowed() && (decision.rule().equals(Reason.UNKNOWN_KEY.code())
+        || decision.rule().equals(Reason.UNKNOWN_TRUST_DOMAIN.code()))) {
       decision = validator.validate(token, audience, source.bundles(true, BUNDLE_WAIT), local,
           resource);
     }

@@ -4,6 +4,7 @@ import dev.lanyard.config.ConfigKeys;
 import dev.lanyard.config.HostGlobs;
 import dev.lanyard.config.MeshCidrs;
 import dev.lanyard.config.ServerIds;
+import dev.lanyard.reasons.Reason;
 import io.spiffe.spiffeid.SpiffeId;
 import java.net.Socket;
 import java.security.cert.CertificateException;
@@ -44,9 +45,6 @@ import javax.net.ssl.X509TrustManager;
  * goes to the {@link DecisionListener}.
  */
 public final class LanyardTrustManager extends X509ExtendedTrustManager {
-  /** The rule of a refused SVID presented by a destination that is not a mesh destination. */
-  public static final String SVID_FOR_EXTERNAL_HOST = "svid-for-external-host";
-
   private final SvidSource source;
   private final FirstSvidWait firstSvid;
   private final PeerPolicy policy;
@@ -57,6 +55,9 @@ public final class LanyardTrustManager extends X509ExtendedTrustManager {
   private final SvidValidator validator;
   private final SessionPolicy sessions;
   private final SpiffePeerListener spiffePeers;
+  /** A mesh hop (the sidecar's client side): every server must present an accepted X.509-SVID. */
+  private final boolean svidRequired;
+  private final Clock clock;
 
   LanyardTrustManager(SvidSource source, FirstSvidWait firstSvid, PeerPolicy policy,
       HostGlobs meshHosts, X509TrustManager webPki, DecisionListener listener, Clock clock) {
@@ -72,6 +73,14 @@ public final class LanyardTrustManager extends X509ExtendedTrustManager {
       MeshDestinations destinations, ServerIds serverIds, X509TrustManager webPki,
       DecisionListener listener, Clock clock, SessionPolicy sessions,
       SpiffePeerListener spiffePeers) {
+    this(source, firstSvid, policy, destinations, serverIds, webPki, listener, clock, sessions,
+        spiffePeers, false);
+  }
+
+  private LanyardTrustManager(SvidSource source, FirstSvidWait firstSvid, PeerPolicy policy,
+      MeshDestinations destinations, ServerIds serverIds, X509TrustManager webPki,
+      DecisionListener listener, Clock clock, SessionPolicy sessions,
+      SpiffePeerListener spiffePeers, boolean svidRequired) {
     this.source = Objects.requireNonNull(source, "source");
     this.firstSvid = Objects.requireNonNull(firstSvid, "firstSvid");
     this.policy = Objects.requireNonNull(policy, "policy");
@@ -82,6 +91,18 @@ public final class LanyardTrustManager extends X509ExtendedTrustManager {
     this.validator = new SvidValidator(clock);
     this.sessions = sessions;
     this.spiffePeers = Objects.requireNonNull(spiffePeers, "spiffePeers");
+    this.svidRequired = svidRequired;
+    this.clock = clock;
+  }
+
+  /**
+   * This trust manager for the sidecar's mesh hops: a server whose certificate the rules above
+   * would accept by Web PKI (at loopback, or at a host that is no mesh destination) is refused
+   * instead ({@code mesh_hop_requires_svid}), so the decision recorded is the one enforced.
+   */
+  public LanyardTrustManager requiringSvid() {
+    return new LanyardTrustManager(source, firstSvid, policy, destinations, serverIds, webPki,
+        listener, clock, sessions, spiffePeers, true);
   }
 
   @Override
@@ -129,15 +150,16 @@ public final class LanyardTrustManager extends X509ExtendedTrustManager {
   private void verify(X509Certificate[] chain, String authType, Direction direction, Peer peer)
       throws CertificateException {
     if (chain == null || chain.length == 0) {
-      throw refuse(base(direction, peer).rule("certificate").reason("the peer sent no certificate"));
+      throw refuse(base(direction, peer).rule(Reason.NO_CERTIFICATE)
+          .reason("the peer sent no certificate"));
     }
-    Optional<String> claimed = Certificates.firstSpiffeUri(chain[0]);
+    Optional<String> claimed = SpiffeIdClaim.of(chain[0]);
     if (direction == Direction.INBOUND) {
       if (claimed.isPresent()) {
         verifySpiffePeer(chain, direction, peer, null);
       } else {
         String subject = chain[0].getSubjectX500Principal().getName();
-        throw refuse(base(direction, peer).peerSubject(subject).rule("client-svid-required")
+        throw refuse(base(direction, peer).peerSubject(subject).rule(Reason.CLIENT_SVID_REQUIRED)
             .reason("the client certificate \"" + subject + "\" carries no SPIFFE ID; this port"
                 + " requires an X.509-SVID (list the port in " + ConfigKeys.PLAIN_PORTS.env()
                 + " to serve non-mesh clients)"));
@@ -161,12 +183,12 @@ public final class LanyardTrustManager extends X509ExtendedTrustManager {
 
   private void verifySpiffePeer(X509Certificate[] chain, Direction direction, Peer peer,
       MeshDestinations.Destination destination) throws CertificateException {
-    String claimed = Certificates.firstSpiffeUri(chain[0]).orElse(null);
+    String claimed = SpiffeIdClaim.of(chain[0]).orElse(null);
     Identity local;
     try {
       local = firstSvid.identity();
     } catch (NoSvidException e) {
-      throw refuse(base(direction, peer).claimedSpiffeId(claimed).rule("startup")
+      throw refuse(base(direction, peer).claimedSpiffeId(claimed).rule(Reason.NO_LOCAL_SVID)
           .reason(e.getMessage().substring("lanyard: ".length())));
     }
     SpiffeId peerId;
@@ -174,13 +196,14 @@ public final class LanyardTrustManager extends X509ExtendedTrustManager {
       peerId = validator.validate(Arrays.asList(chain), source.bundles());
     } catch (InvalidSvidException e) {
       throw refuse(base(direction, peer).local(local.spiffeId().toString()).claimedSpiffeId(claimed)
-          .rule("x509-svid:" + e.reason().code()).reason(e.getMessage()));
+          .rule(e.reason()).reason(e.getMessage()));
     }
     String host = destination == null ? null : destination.host();
     Optional<ServerIds.Statement> statement = serverIds.forHost(host);
     if (statement.isPresent() && !statement.get().allowing(peerId.toString()).isPresent()) {
       throw refuse(base(direction, peer).local(local.spiffeId().toString())
-          .peerSpiffeId(peerId.toString()).rule(ConfigKeys.SERVER_IDS.env())
+          .peerSpiffeId(peerId.toString()).rule(Reason.SERVER_IDS)
+          .matched(statement.get().glob())
           .peerNotAfter(chain[0].getNotAfter().toInstant())
           .peerSerial(chain[0].getSerialNumber().toString(16))
           .reason("server " + peerId + " is not allowed to serve " + host + ": "
@@ -233,18 +256,28 @@ public final class LanyardTrustManager extends X509ExtendedTrustManager {
       }
     } catch (CertificateException e) {
       if (claimedSpiffeId != null) {
-        throw refuse(decision.rule(SVID_FOR_EXTERNAL_HOST).reason("X.509-SVID "
+        throw refuse(decision.rule(Reason.SVID_FOR_EXTERNAL_HOST).reason("X.509-SVID "
             + claimedSpiffeId + " is no identity for " + hostText(destination) + ": it is not a"
             + " mesh destination (" + destination.rule() + ": " + destination.reason()
             + "), so only Web PKI applies, and the JVM's trust rules reject the certificate: "
             + e.getMessage() + "; if " + hostText(destination) + " is a mesh service, add it to "
             + ConfigKeys.MESH_HOSTS.env()), e);
       }
-      throw refuse(decision.rule("web-pki").reason("not a SPIFFE peer, and the JVM's default"
+      throw refuse(decision.rule(Reason.WEB_PKI).reason("not a SPIFFE peer, and the JVM's default"
           + " trust rules reject it for " + hostText(destination) + " (" + destination.rule()
           + "): " + e.getMessage()), e);
     }
-    listener.onDecision(decision.outcome(PeerDecision.Outcome.ALLOWED).rule("web-pki")
+    if (svidRequired) {
+      throw refuse(decision.rule(Reason.MESH_HOP_REQUIRES_SVID).reason("the sidecar's mesh hop to "
+          + hostText(destination) + " requires an X.509-SVID, but the server presented "
+          + (claimedSpiffeId == null ? "\"" + subject + "\" (a certificate without SPIFFE ID is no"
+              + " mesh peer, even one Web PKI trusts)"
+              : "X.509-SVID " + claimedSpiffeId + ", which is no identity for "
+              + hostText(destination) + " (not a mesh destination: " + destination.rule() + ")")
+          + "; reach servers that are not mesh workloads through the forward proxy's CONNECT"
+          + " tunnel, not through a mesh route"));
+    }
+    listener.onDecision(decision.outcome(PeerDecision.Outcome.ALLOWED).rule(Reason.WEB_PKI)
         .reason("accepted by the JVM's default trust store and host name rules for "
             + hostText(destination) + " (not a mesh destination: " + destination.rule() + ")"
             + (claimedSpiffeId == null ? "" : "; its SPIFFE ID " + claimedSpiffeId

@@ -3,6 +3,7 @@ package dev.lanyard.tls;
 import dev.lanyard.config.ConfigKeys;
 import dev.lanyard.config.HostGlobs;
 import dev.lanyard.config.MeshCidrs;
+import dev.lanyard.reasons.Reason;
 import java.net.InetAddress;
 import java.util.Locale;
 import java.util.Objects;
@@ -37,14 +38,14 @@ import java.util.Optional;
  */
 public final class MeshDestinations {
   /** Rule codes (the audit record's {@code rule} when a destination decides a refusal). */
-  public static final String NO_HOST = "mesh-destination:no-host";
-  public static final String SINGLE_LABEL = "mesh-destination:single-label";
-  public static final String TWO_LABEL = "mesh-destination:two-label";
-  public static final String IP_ADDRESS = "mesh-destination:ip-address";
-  public static final String LOCAL = "local-destination:loopback";
-  public static final String LINK_LOCAL = "external-destination:link-local";
-  public static final String OUTSIDE_CIDRS = "external-destination:outside-mesh-cidrs";
-  public static final String PUBLIC_NAME = "external-destination:public-name";
+  public static final Reason NO_HOST = Reason.MESH_DESTINATION_NO_HOST;
+  public static final Reason SINGLE_LABEL = Reason.MESH_DESTINATION_SINGLE_LABEL;
+  public static final Reason TWO_LABEL = Reason.MESH_DESTINATION_TWO_LABEL;
+  public static final Reason IP_ADDRESS = Reason.MESH_DESTINATION_IP_ADDRESS;
+  public static final Reason LOCAL = Reason.LOCAL_DESTINATION_LOOPBACK;
+  public static final Reason LINK_LOCAL = Reason.EXTERNAL_DESTINATION_LINK_LOCAL;
+  public static final Reason OUTSIDE_CIDRS = Reason.EXTERNAL_DESTINATION_OUTSIDE_MESH_CIDRS;
+  public static final Reason PUBLIC_NAME = Reason.EXTERNAL_DESTINATION_PUBLIC_NAME;
 
   public static final MeshDestinations DEFAULT = new MeshDestinations(
       HostGlobs.parse(HostGlobs.DEFAULT_MESH_HOSTS), HostGlobs.NONE, MeshCidrs.NONE);
@@ -69,12 +70,12 @@ public final class MeshDestinations {
     String name = normalize(host);
     Optional<String> glob = meshHosts.match(name);
     if (glob.isPresent()) {
-      return mesh(name, ConfigKeys.MESH_HOSTS.env(), name + " matches "
+      return mesh(name, Reason.MESH_HOSTS, name + " matches "
           + ConfigKeys.MESH_HOSTS.env() + " pattern " + glob.get());
     }
     glob = externalHosts.match(name);
     if (glob.isPresent()) {
-      return external(name, ConfigKeys.EXTERNAL_HOSTS.env(), name + " matches "
+      return external(name, Reason.EXTERNAL_HOSTS, name + " matches "
           + ConfigKeys.EXTERNAL_HOSTS.env() + " pattern " + glob.get());
     }
     Optional<InetAddress> address = MeshCidrs.ipLiteral(name);
@@ -101,7 +102,7 @@ public final class MeshDestinations {
   private Destination classifyAddress(String name, InetAddress address) {
     Optional<String> range = cidrs.match(address);
     if (range.isPresent()) {
-      return mesh(name, ConfigKeys.MESH_CIDRS.env(), name + " is inside "
+      return mesh(name, Reason.MESH_CIDRS, name + " is inside "
           + ConfigKeys.MESH_CIDRS.env() + " range " + range.get());
     }
     if (address.isLoopbackAddress() || address.isAnyLocalAddress()) {
@@ -143,11 +144,11 @@ public final class MeshDestinations {
     return cidrs;
   }
 
-  private static Destination mesh(String host, String rule, String reason) {
+  private static Destination mesh(String host, Reason rule, String reason) {
     return new Destination(host, Kind.MESH, rule, reason);
   }
 
-  private static Destination external(String host, String rule, String reason) {
+  private static Destination external(String host, Reason rule, String reason) {
     return new Destination(host, Kind.EXTERNAL, rule, reason);
   }
 
@@ -175,10 +176,10 @@ public final class MeshDestinations {
   public static final class Destination {
     private final String host;
     private final Kind kind;
-    private final String rule;
+    private final Reason rule;
     private final String reason;
 
-    Destination(String host, Kind kind, String rule, String reason) {
+    Destination(String host, Kind kind, Reason rule, String reason) {
       this.host = host;
       this.kind = kind;
       this.rule = rule;
@@ -204,8 +205,8 @@ public final class MeshDestinations {
       return kind != Kind.EXTERNAL;
     }
 
-    /** {@code LANYARD_MESH_HOSTS}, {@code mesh-destination:single-label}, ... */
-    public String rule() {
+    /** {@code mesh_hosts}, {@code mesh_destination_single_label}, ... */
+    public Reason rule() {
       return rule;
     }
 

@@ -1,5 +1,6 @@
 package dev.lanyard.tls;
 
+import dev.lanyard.reasons.Reason;
 import java.time.Instant;
 import java.util.Objects;
 import java.util.Optional;
@@ -35,6 +36,7 @@ public final class PeerDecision {
   private final String peerSubject;
   private final Outcome outcome;
   private final String rule;
+  private final String matched;
   private final String reason;
   private final String peerAddress;
   private final Instant peerNotAfter;
@@ -50,6 +52,7 @@ public final class PeerDecision {
     this.peerSubject = b.peerSubject;
     this.outcome = Objects.requireNonNull(b.outcome, "outcome");
     this.rule = Objects.requireNonNull(b.rule, "rule");
+    this.matched = b.matched;
     this.reason = Objects.requireNonNull(b.reason, "reason");
     this.peerAddress = b.peerAddress;
     this.peerNotAfter = b.peerNotAfter;
@@ -74,6 +77,7 @@ public final class PeerDecision {
     b.peerSubject = peerSubject;
     b.outcome = outcome;
     b.rule = rule;
+    b.matched = matched;
     b.reason = reason;
     b.peerAddress = peerAddress;
     b.peerNotAfter = peerNotAfter;
@@ -148,9 +152,23 @@ public final class PeerDecision {
     return peerSubject == null ? "(no certificate)" : "\"" + peerSubject + "\"";
   }
 
-  /** The rule that decided, e.g. the matching pattern or {@code same-trust-domain}. */
+  /**
+   * The rule that decided: a {@link Reason} code (e.g. {@code same_trust_domain}, {@code
+   * allowed_peers}) or, for a certificate that is no valid X.509-SVID, the {@link
+   * InvalidSvidException.Reason} code ({@code expired}, {@code unknown_trust_domain}, ...): snake_case,
+   * stable, safe as a metric label.
+   */
   public String rule() {
     return rule;
+  }
+
+  /**
+   * What the rule matched, when it is a list of entries: the {@code LANYARD_ALLOWED_PEERS} pattern
+   * that allowed the peer, the {@code LANYARD_JWT_AUDIENCES} host glob, the {@code
+   * LANYARD_SERVER_IDS} host glob; empty otherwise.
+   */
+  public Optional<String> matched() {
+    return Optional.ofNullable(matched);
   }
 
   /** A sentence naming the peer and the rule. */
@@ -205,6 +223,7 @@ public final class PeerDecision {
     private String peerSubject;
     private Outcome outcome;
     private String rule;
+    private String matched;
     private String reason;
     private String peerAddress;
     private Instant peerNotAfter;
@@ -241,8 +260,19 @@ public final class PeerDecision {
       return this;
     }
 
-    Builder rule(String value) {
-      this.rule = value;
+    Builder rule(Reason value) {
+      this.rule = value.code();
+      return this;
+    }
+
+    /** An X.509-SVID rule that refused the certificate. */
+    Builder rule(InvalidSvidException.Reason value) {
+      this.rule = value.code();
+      return this;
+    }
+
+    Builder matched(String value) {
+      this.matched = value;
       return this;
     }
 

@@ -3,6 +3,7 @@ package dev.lanyard.tls;
 import dev.lanyard.config.AllowedPeers;
 import dev.lanyard.config.ConfigKeys;
 import dev.lanyard.config.SpiffeIdPattern;
+import dev.lanyard.reasons.Reason;
 import io.spiffe.spiffeid.SpiffeId;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -32,8 +33,6 @@ public final class PeerPolicy {
   public static final PeerPolicy SAME_TRUST_DOMAIN =
       new PeerPolicy(Collections.<SpiffeIdPattern>emptyList(), false);
 
-  static final String SAME_TRUST_DOMAIN_RULE = "same-trust-domain";
-
   private final List<SpiffeIdPattern> patterns;
   private final boolean auditMode;
 
@@ -42,7 +41,7 @@ public final class PeerPolicy {
     this.auditMode = auditMode;
   }
 
-  /** Parses the {@code LANYARD_ALLOWED_PEERS} value; empty text gives the same-trust-domain default. */
+  /** Parses the {@code LANYARD_ALLOWED_PEERS} value; empty text gives the same_trust_domain default. */
   public static PeerPolicy parse(String allowedPeers) {
     AllowedPeers parsed = AllowedPeers.parse(allowedPeers);
     return new PeerPolicy(parsed.patterns(), parsed.auditMode());
@@ -56,30 +55,30 @@ public final class PeerPolicy {
     if (patterns.isEmpty()) {
       String domain = local.getTrustDomain().getName();
       if (peer.memberOf(local.getTrustDomain())) {
-        return decision.rule(SAME_TRUST_DOMAIN_RULE)
+        return decision.rule(Reason.SAME_TRUST_DOMAIN)
             .reason("peer " + peer + " is in the local trust domain " + domain + " ("
                 + ConfigKeys.ALLOWED_PEERS.env() + " is unset: same trust domain only)")
             .build();
       }
-      return deny(decision, SAME_TRUST_DOMAIN_RULE, "peer " + peer
+      return deny(decision, Reason.SAME_TRUST_DOMAIN, "peer " + peer
           + " is outside the local trust domain " + domain + " ("
           + ConfigKeys.ALLOWED_PEERS.env() + " is unset: same trust domain only); list it in "
           + ConfigKeys.ALLOWED_PEERS.env() + " (pod annotation lanyard.dev/allowed-peers) to allow it");
     }
     for (SpiffeIdPattern pattern : patterns) {
       if (pattern.matches(peer.toString())) {
-        return decision.rule(pattern.toString())
+        return decision.rule(Reason.ALLOWED_PEERS).matched(pattern.toString())
             .reason("peer " + peer + " matches " + ConfigKeys.ALLOWED_PEERS.env() + " pattern "
                 + pattern)
             .build();
       }
     }
-    return deny(decision, ConfigKeys.ALLOWED_PEERS.env(), "peer " + peer + " matches none of "
+    return deny(decision, Reason.ALLOWED_PEERS, "peer " + peer + " matches none of "
         + ConfigKeys.ALLOWED_PEERS.env() + " [" + patternsText(", ") + "]; add it there"
         + " (pod annotation lanyard.dev/allowed-peers) to allow it");
   }
 
-  private PeerDecision deny(PeerDecision.Builder decision, String rule, String reason) {
+  private PeerDecision deny(PeerDecision.Builder decision, Reason rule, String reason) {
     if (auditMode) {
       return decision.outcome(PeerDecision.Outcome.WOULD_DENY).rule(rule)
           .reason("audit mode, allowed but would deny: " + reason).build();

@@ -6,6 +6,7 @@ import dev.lanyard.config.HostGlobs;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.code_intelligence.jazzer.junit.FuzzTest;
+import dev.lanyard.reasons.Reason;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
@@ -48,7 +49,7 @@ class AdminEndpointsFuzzTest {
       PeerDecision decision = PeerDecision.builder(Direction.INBOUND,
               i % 2 == 0 ? PeerDecision.Outcome.ALLOWED : PeerDecision.Outcome.DENIED)
           .local(IDENTITY.spiffeId().toString()).peerSpiffeId("spiffe://lanyard.test/ns/x/sa/p" + i)
-          .rule(ConfigKeys.ALLOWED_PEERS.env()).reason("test decision " + i).build();
+          .rule(Reason.ALLOWED_PEERS).reason("test decision " + i).build();
       audit.onDecision(decision);
       peers.onDecision(decision);
     }

@@ -4,6 +4,7 @@ import dev.lanyard.config.AuditMode;
 import dev.lanyard.config.HostGlobs;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.lanyard.reasons.Reason;
 import java.io.PrintStream;
 import java.time.Clock;
 import java.time.Instant;
@@ -35,7 +36,7 @@ class AdminEndpointsTest {
   void identityDescribesTheSvidBundlesPolicyAndPeers() {
     source.update(identity, ca.bundles());
     PeerDecision denied = PeerDecision.builder(Direction.INBOUND, PeerDecision.Outcome.DENIED)
-        .local(ID).peerSpiffeId("spiffe://lanyard.test/ns/x/sa/y").rule("LANYARD_ALLOWED_PEERS")
+        .local(ID).peerSpiffeId("spiffe://lanyard.test/ns/x/sa/y").rule(Reason.ALLOWED_PEERS)
         .reason("not listed").build();
     peers.onDecision(denied);
 
@@ -154,7 +155,7 @@ class AdminEndpointsTest {
   void auditReturnsTheNewestRecordsAsJsonLines() {
     for (int i = 0; i < 5; i++) {
       audit.onDecision(PeerDecision.builder(Direction.OUTBOUND, PeerDecision.Outcome.ALLOWED)
-          .peerSpiffeId("spiffe://lanyard.test/p" + i).rule("r").reason("x").build());
+          .peerSpiffeId("spiffe://lanyard.test/p" + i).rule(Reason.ALLOWED_PEERS).reason("x").build());
     }
 
     AdminEndpoints.Response response = get("/audit", "limit=2");

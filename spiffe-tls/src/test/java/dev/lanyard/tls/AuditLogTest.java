@@ -3,6 +3,8 @@ package dev.lanyard.tls;
 import dev.lanyard.config.AuditMode;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.lanyard.reasons.Reason;
+import io.spiffe.spiffeid.SpiffeId;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -25,7 +27,19 @@ class AuditLogTest {
   private static PeerDecision decision(PeerDecision.Outcome outcome, String peer) {
     return PeerDecision.builder(Direction.OUTBOUND, outcome)
         .local("spiffe://td/ns/a/sa/web").peerSpiffeId(peer).peerAddress("api.b.svc:443")
-        .rule("same-trust-domain").reason("because").build();
+        .rule(Reason.SAME_TRUST_DOMAIN).reason("because").build();
+  }
+
+  /** The pattern that allowed the peer is data of its own, after the stable rule code. */
+  @Test
+  void theMatchedEntryFollowsTheRuleCode() {
+    log(AuditMode.ALL, Attestation.fromEnv(Map.of(), new Properties()), 8).onDecision(
+        PeerPolicy.parse("spiffe://td/ns/b/*").authorize(SpiffeId.parse("spiffe://td/ns/a/sa/web"),
+            SpiffeId.parse("spiffe://td/ns/b/api"), Direction.INBOUND));
+
+    assertThat(stderr.toString(StandardCharsets.UTF_8)).contains("\"result\":\"allowed\","
+        + "\"rule\":\"allowed_peers\",\"matched\":\"spiffe://td/ns/b/*\",\"reason\":\"peer"
+        + " spiffe://td/ns/b/api matches LANYARD_ALLOWED_PEERS pattern spiffe://td/ns/b/*\"");
   }
 
   @Test
@@ -41,14 +55,14 @@ class AuditLogTest {
         + "\"action\":\"tls.connect\",\"spiffe_id\":\"spiffe://td/ns/a/sa/web\","
         + "\"peer_spiffe_id\":\"spiffe://td/ns/b/sa/api\",\"attestation\":{\"platform\":\"kubernetes\","
         + "\"node\":\"node-1\",\"namespace\":\"a\",\"pod\":\"web-0\",\"service_account\":\"web\"},"
-        + "\"resource\":\"api.b.svc:443\",\"result\":\"denied\",\"rule\":\"same-trust-domain\","
+        + "\"resource\":\"api.b.svc:443\",\"result\":\"denied\",\"rule\":\"same_trust_domain\","
         + "\"reason\":\"because\"}" + System.lineSeparator());
   }
 
   @Test
   void absentFactsAreLeftOutNotWrittenAsNull() {
     PeerDecision inboundWithoutSvid = PeerDecision.builder(Direction.INBOUND, PeerDecision.Outcome.DENIED)
-        .peerSubject("CN=laptop").rule("client-svid-required").reason("no SPIFFE ID").build();
+        .peerSubject("CN=laptop").rule(Reason.CLIENT_SVID_REQUIRED).reason("no SPIFFE ID").build();
 
     log(AuditMode.ALL, Attestation.NONE, 8).onDecision(inboundWithoutSvid);
 
@@ -61,7 +75,7 @@ class AuditLogTest {
   void anUnverifiedClaimIsMarkedAsSuch() {
     log(AuditMode.ALL, Attestation.NONE, 8).onDecision(
         PeerDecision.builder(Direction.INBOUND, PeerDecision.Outcome.DENIED)
-            .claimedSpiffeId("spiffe://td/forged").rule("x509-svid:chain_not_trusted").reason("x")
+            .claimedSpiffeId("spiffe://td/forged").rule(InvalidSvidException.Reason.CHAIN_NOT_TRUSTED).reason("x")
             .build());
 
     assertThat(stderr.toString(StandardCharsets.UTF_8))

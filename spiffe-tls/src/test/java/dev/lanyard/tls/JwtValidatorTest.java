@@ -45,29 +45,29 @@ class JwtValidatorTest {
     assertThat(JwtVerifier.subject(decision)).contains(CALLER);
     assertThat(decision.action()).isEqualTo("jwt.accept");
     assertThat(decision.audience()).contains("api");
-    assertThat(decision.rule()).isEqualTo("same-trust-domain");
+    assertThat(decision.rule()).isEqualTo("same_trust_domain");
     assertThat(decision.peerAddress()).contains("127.0.0.1:5000");
   }
 
   @Test
   void eachRefusalHasItsOwnRuleAndNamesTheSubject() {
-    assertRefused(validate(null), "missing-token", "no Authorization: Bearer header");
+    assertRefused(validate(null), "missing_token", "no Authorization: Bearer header");
     assertRefused(validate("not.a.jwt"), "malformed", "not a signed JWT");
-    assertRefused(validate(sign(ours, CALLER, "other", NOW.plusSeconds(300))), "wrong-audience",
+    assertRefused(validate(sign(ours, CALLER, "other", NOW.plusSeconds(300))), "wrong_audience",
         CALLER + " is for audience [other], not \"api\"");
     assertRefused(validate(sign(ours, CALLER, "api", NOW.minusSeconds(11))), "expired",
         CALLER + " expired at " + NOW.minusSeconds(11));
     assertRefused(validate(sign(ours, "https://not-spiffe/x", "api", NOW.plusSeconds(60))),
-        "subject-not-spiffe-id", "\"https://not-spiffe/x\" is not a SPIFFE ID");
+        "subject_not_spiffe_id", "\"https://not-spiffe/x\" is not a SPIFFE ID");
     assertRefused(validate(sign(ours, "spiffe://LANYARD.test/caller", "api", NOW.plusSeconds(60))),
-        "subject-not-spiffe-id", "\"spiffe://LANYARD.test/caller\" is not a SPIFFE ID (the scheme"
+        "subject_not_spiffe_id", "\"spiffe://LANYARD.test/caller\" is not a SPIFFE ID (the scheme"
             + " and trust domain must be lower case)");
     assertRefused(validate(sign(newKey("ours-1"), CALLER, "api", NOW.plusSeconds(60))),
-        "bad-signature", CALLER + " (unverified): the signature does not verify");
+        "bad_signature", CALLER + " (unverified): the signature does not verify");
     assertRefused(validate(sign(newKey("rogue"), CALLER, "api", NOW.plusSeconds(60))),
-        "unknown-key", "key ID \"rogue\", which is not in the JWT bundle of lanyard.test");
+        "unknown_key", "key ID \"rogue\", which is not in the JWT bundle of lanyard.test");
     assertRefused(validate(sign(ours, "spiffe://elsewhere.test/x", "api", NOW.plusSeconds(60))),
-        "unknown-trust-domain", "trust domain elsewhere.test, for which there is no JWT bundle");
+        "unknown_trust_domain", "trust domain elsewhere.test, for which there is no JWT bundle");
   }
 
   @Test
@@ -76,7 +76,7 @@ class JwtValidatorTest {
     ECKey forged = new ECKey.Builder(foreign).keyID("ours-1").build();
     PeerDecision decision = validate(sign(forged, CALLER, "api", NOW.plusSeconds(60)));
 
-    assertRefused(decision, "bad-signature", CALLER + " (unverified)");
+    assertRefused(decision, "bad_signature", CALLER + " (unverified)");
     assertThat(decision.peerIdVerified()).isFalse();
     assertThat(decision.peerSpiffeId()).contains(CALLER);
   }
@@ -86,7 +86,7 @@ class JwtValidatorTest {
     PeerDecision decision = validate(sign(foreign, "spiffe://foreign.test/ns/x/sa/y", "api",
         NOW.plusSeconds(60)));
 
-    assertRefused(decision, "same-trust-domain", "outside the local trust domain lanyard.test");
+    assertRefused(decision, "same_trust_domain", "outside the local trust domain lanyard.test");
     assertThat(decision.peerIdVerified()).isTrue();
     assertThat(decision.refusalMessage()).startsWith("lanyard: refused jwt.accept from peer"
         + " spiffe://foreign.test/ns/x/sa/y");
@@ -99,7 +99,7 @@ class JwtValidatorTest {
     assertThat(listed.validate(sign(ours, CALLER, "api", NOW.plusSeconds(60)), "api", bundles,
         LOCAL, null).allowed()).isTrue();
     assertRefused(listed.validate(sign(ours, "spiffe://lanyard.test/ns/other/sa/z", "api",
-        NOW.plusSeconds(60)), "api", bundles, LOCAL, null), "LANYARD_ALLOWED_PEERS",
+        NOW.plusSeconds(60)), "api", bundles, LOCAL, null), "allowed_peers",
         "matches none of LANYARD_ALLOWED_PEERS");
   }
 
@@ -113,7 +113,7 @@ class JwtValidatorTest {
     SignedJWT hmac = new SignedJWT(new JWSHeader.Builder(JWSAlgorithm.HS256).keyID("ours-1").build(),
         claims(CALLER, "api", NOW.plusSeconds(60)));
     hmac.sign(new MACSigner(new byte[32]));
-    assertRefused(validate(hmac.serialize()), "unsupported-algorithm", "algorithm HS256");
+    assertRefused(validate(hmac.serialize()), "unsupported_algorithm", "algorithm HS256");
     String none = "eyJhbGciOiJub25lIn0." + hmac.serialize().split("\\.")[1] + ".";
     assertRefused(validate(none), "malformed", "not a signed JWT");
   }

@@ -2,6 +2,7 @@ package dev.lanyard.tls;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.lanyard.reasons.Reason;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
@@ -19,7 +20,7 @@ class LanyardMetricsTest {
   }
 
   private static PeerDecision decision(PeerDecision.Outcome outcome, String peer) {
-    PeerDecision.Builder builder = PeerDecision.builder(Direction.INBOUND, outcome).rule("r").reason("x");
+    PeerDecision.Builder builder = PeerDecision.builder(Direction.INBOUND, outcome).rule(Reason.ALLOWED_PEERS).reason("x");
     return (peer.startsWith("spiffe:") ? builder.peerSpiffeId(peer) : builder.peerSubject(peer)).build();
   }
 
@@ -32,7 +33,7 @@ class LanyardMetricsTest {
     metrics.onDecision(decision(PeerDecision.Outcome.DENIED, "spiffe://td/evil"));
     metrics.onDecision(decision(PeerDecision.Outcome.DENIED, "CN=laptop"));
     metrics.onDecision(PeerDecision.builder(Direction.INBOUND, PeerDecision.Outcome.DENIED)
-        .claimedSpiffeId("spiffe://td/forged-" + System.nanoTime()).rule("x509-svid:chain_not_trusted")
+        .claimedSpiffeId("spiffe://td/forged-" + System.nanoTime()).rule(InvalidSvidException.Reason.CHAIN_NOT_TRUSTED)
         .reason("x").build());
 
     assertThat(scrape(metrics)).contains(

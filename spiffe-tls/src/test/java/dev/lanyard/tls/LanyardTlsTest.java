@@ -148,7 +148,7 @@ class LanyardTlsTest {
         .hasMessageContaining("lanyard: refused outbound TLS to peer \"CN=localhost\" at"
             + " 127.0.0.1:" + server.port())
         .hasMessageContaining("the JVM's default trust rules reject it for 127.0.0.1"
-            + " (local-destination:loopback): No subject alternative names matching IP address"
+            + " (local_destination_loopback): No subject alternative names matching IP address"
             + " 127.0.0.1 found");
   }
 

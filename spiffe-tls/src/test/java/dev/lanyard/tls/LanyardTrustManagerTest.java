@@ -102,7 +102,8 @@ class LanyardTrustManagerTest {
         .checkClientTrusted(other.leaf("spiffe://other.test/a/b").chainArray(), "UNKNOWN",
             engine(null, -1));
 
-    assertThat(decisions.get(0).rule()).isEqualTo("spiffe://other.test/**");
+    assertThat(decisions.get(0).rule()).isEqualTo("allowed_peers");
+    assertThat(decisions.get(0).matched()).contains("spiffe://other.test/**");
   }
 
   @Test
@@ -116,7 +117,7 @@ class LanyardTrustManagerTest {
         .hasMessageStartingWith("lanyard: refused outbound TLS to peer " + PEER
             + " (unverified) at api.pay.svc:443 (local " + LOCAL + "): X.509-SVID " + PEER
             + " expired at ");
-    assertThat(decisions.get(0).rule()).isEqualTo("x509-svid:expired");
+    assertThat(decisions.get(0).rule()).isEqualTo("expired");
     assertThat(decisions.get(0).peerIdVerified()).isFalse();
   }
 
@@ -139,7 +140,7 @@ class LanyardTrustManagerTest {
     assertThat(webPki.lastEngine).isSameAs(engine);
     PeerDecision decision = decisions.get(0);
     assertThat(decision.outcome()).isEqualTo(PeerDecision.Outcome.ALLOWED);
-    assertThat(decision.rule()).isEqualTo("web-pki");
+    assertThat(decision.rule()).isEqualTo("web_pki");
     assertThat(decision.peerSubject()).contains("CN=api.example.com");
   }
 
@@ -168,7 +169,7 @@ class LanyardTrustManagerTest {
             + " name or address is known for this connection");
     assertThatThrownBy(() -> trustManager.checkServerTrusted(chain, "ECDHE_ECDSA", new Socket()))
         .hasMessageContaining("must present a SPIFFE SVID");
-    assertThat(decisions).allSatisfy(d -> assertThat(d.rule()).isEqualTo(MeshDestinations.NO_HOST));
+    assertThat(decisions).allSatisfy(d -> assertThat(d.rule()).isEqualTo(MeshDestinations.NO_HOST.code()));
     assertThat(webPki.calls).isEmpty();
   }
 
@@ -183,14 +184,14 @@ class LanyardTrustManagerTest {
         .checkServerTrusted(chain, "ECDHE_ECDSA", engine("api.stripe.com", 443)))
         .hasMessage("lanyard: refused outbound TLS to peer " + PEER + " (unverified) at"
             + " api.stripe.com:443 (local " + LOCAL + "): X.509-SVID " + PEER + " is no identity"
-            + " for api.stripe.com: it is not a mesh destination (external-destination:public-name:"
+            + " for api.stripe.com: it is not a mesh destination (external_destination_public_name:"
             + " api.stripe.com has three or more labels and matches no LANYARD_MESH_HOSTS pattern),"
             + " so only Web PKI applies, and the JVM's trust rules reject the certificate: No name"
             + " matching api.example.com found; if api.stripe.com is a mesh service, add it to"
             + " LANYARD_MESH_HOSTS");
     assertThat(webPki.calls).containsExactly("server/engine");
     assertThat(decisions).singleElement().satisfies(d -> {
-      assertThat(d.rule()).isEqualTo(LanyardTrustManager.SVID_FOR_EXTERNAL_HOST);
+      assertThat(d.rule()).isEqualTo("svid_for_external_host");
       assertThat(d.peerSpiffeId()).contains(PEER);
       assertThat(d.peerIdVerified()).isFalse();
     });
@@ -220,7 +221,7 @@ class LanyardTrustManagerTest {
 
     assertThat(accepted).containsExactly("payments.prod");
     assertThat(decisions).extracting(PeerDecision::rule)
-        .containsExactly("same-trust-domain", "LANYARD_SERVER_IDS");
+        .containsExactly("same_trust_domain", "server_ids");
     assertThat(decisions.get(0).reason()).contains("LANYARD_SERVER_IDS payments.prod=" + payments
         + " allows it to serve payments.prod");
     // Another mesh host without a statement still gets the peer policy.
@@ -253,7 +254,33 @@ class LanyardTrustManagerTest {
     assertThat(accepted).containsExactly("localhost");
     assertThat(webPki.calls).containsExactly("server/engine");
     assertThat(decisions).extracting(PeerDecision::rule)
-        .containsExactly("same-trust-domain", "web-pki");
+        .containsExactly("same_trust_domain", "web_pki");
+  }
+
+  /**
+   * The sidecar's mesh hops: what Web PKI would accept (loopback, an external host) is refused in
+   * the trust decision, so the one decision recorded is the refusal, never an "allowed".
+   */
+  @Test
+  void aMeshHopRefusesWhatWebPkiWouldAcceptAndRecordsOnlyTheRefusal() throws Exception {
+    LanyardTrustManager meshHops = trustManager("", "", SpiffePeerListener.NONE).requiringSvid();
+
+    assertThatThrownBy(() -> meshHops.checkServerTrusted(
+        ca.webServer("localhost").chainArray(), "ECDHE_ECDSA", engine("localhost", 8443)))
+        .hasMessage("lanyard: refused outbound TLS to peer \"CN=localhost\" at localhost:8443"
+            + " (local " + LOCAL + "): the sidecar's mesh hop to localhost requires an X.509-SVID,"
+            + " but the server presented \"CN=localhost\" (a certificate without SPIFFE ID is no"
+            + " mesh peer, even one Web PKI trusts); reach servers that are not mesh workloads"
+            + " through the forward proxy's CONNECT tunnel, not through a mesh route");
+    assertThatThrownBy(() -> meshHops.checkServerTrusted(ca.leaf(PEER).chainArray(),
+        "ECDHE_ECDSA", engine("api.stripe.com", 443)))
+        .hasMessageContaining("presented X.509-SVID " + PEER + ", which is no identity for"
+            + " api.stripe.com (not a mesh destination: external_destination_public_name)");
+    meshHops.checkServerTrusted(ca.leaf(PEER).chainArray(), "ECDHE_ECDSA", engine("orders", 443));
+
+    assertThat(decisions).extracting(d -> d.outcome() + " " + d.rule()).containsExactly(
+        "DENIED mesh_hop_requires_svid", "DENIED mesh_hop_requires_svid",
+        "ALLOWED same_trust_domain");
   }
 
   @Test
@@ -265,7 +292,8 @@ class LanyardTrustManagerTest {
           .hasMessageContaining("mesh destination " + host + " must present a SPIFFE SVID");
     }
     assertThat(decisions).extracting(PeerDecision::rule).containsExactly(
-        MeshDestinations.SINGLE_LABEL, MeshDestinations.TWO_LABEL, MeshDestinations.IP_ADDRESS);
+        MeshDestinations.SINGLE_LABEL.code(), MeshDestinations.TWO_LABEL.code(),
+        MeshDestinations.IP_ADDRESS.code());
     assertThat(webPki.calls).isEmpty();
   }
 
@@ -278,7 +306,7 @@ class LanyardTrustManagerTest {
         engine("api.example.com", 443)))
         .hasMessage("lanyard: refused outbound TLS to peer \"CN=api.example.com\" at"
             + " api.example.com:443 (local " + LOCAL + "): not a SPIFFE peer, and the JVM's default"
-            + " trust rules reject it for api.example.com (external-destination:public-name): No"
+            + " trust rules reject it for api.example.com (external_destination_public_name): No"
             + " name matching api.example.com found")
         .hasCauseInstanceOf(CertificateException.class);
   }
@@ -352,6 +380,27 @@ class LanyardTrustManagerTest {
   @Test
   void advertisesOnlyTheSpiffeAuthorities() {
     assertThat(trustManager("").getAcceptedIssuers()).containsExactly(ca.certificate());
+  }
+
+  /**
+   * {@code SPIFFE://} is a claim to a SPIFFE ID (URI schemes are case-insensitive), refused as a
+   * malformed SVID in both directions, never passed to Web PKI as "no SPIFFE ID".
+   */
+  @Test
+  void anUpperCaseSpiffeSchemeIsAClaimRefusedAsAMalformedSvid() {
+    String upper = "SPIFFE://lanyard.test/ns/pay/sa/api";
+    X509Certificate[] chain = ca.leaf(upper).dns("orders").chainArray();
+
+    assertThatThrownBy(() -> trustManager("").checkServerTrusted(chain, "ECDHE_ECDSA",
+        engine("orders", 443)))
+        .hasMessageContaining("peer " + upper + " (unverified) at orders:443")
+        .hasMessageContaining("URI SAN " + upper + " is not a valid SPIFFE ID");
+    assertThatThrownBy(() -> trustManager("").checkClientTrusted(chain, "UNKNOWN",
+        engine(null, -1)))
+        .hasMessageContaining("URI SAN " + upper + " is not a valid SPIFFE ID");
+    assertThat(webPki.calls).isEmpty();
+    assertThat(decisions).extracting(PeerDecision::rule)
+        .containsExactly("malformed_spiffe_id", "malformed_spiffe_id");
   }
 
   @Test

@@ -6,6 +6,7 @@ import dev.lanyard.config.MeshCidrs;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.lanyard.reasons.Reason;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -27,8 +28,8 @@ class MeshDestinationsTest {
         // Built-in defaults, no CIDRs.
         Arguments.of(null, null, "", "", true, MeshDestinations.NO_HOST),
         Arguments.of("", null, "", "", true, MeshDestinations.NO_HOST),
-        Arguments.of("payments.prod.svc", null, "", "", true, "LANYARD_MESH_HOSTS"),
-        Arguments.of("payments.prod.svc.cluster.local.", null, "", "", true, "LANYARD_MESH_HOSTS"),
+        Arguments.of("payments.prod.svc", null, "", "", true, Reason.MESH_HOSTS),
+        Arguments.of("payments.prod.svc.cluster.local.", null, "", "", true, Reason.MESH_HOSTS),
         Arguments.of("orders", null, "", "", true, MeshDestinations.SINGLE_LABEL),
         Arguments.of("ORDERS.", null, "", "", true, MeshDestinations.SINGLE_LABEL),
         Arguments.of("orders.prod", null, "", "", true, MeshDestinations.TWO_LABEL),
@@ -49,9 +50,9 @@ class MeshDestinationsTest {
         // Not an IP literal: a name with digits (never resolved).
         Arguments.of("999.1.1.1", null, "", "", false, MeshDestinations.PUBLIC_NAME),
         // With the cluster's CIDRs.
-        Arguments.of("10.96.0.10", null, "", CIDRS, true, "LANYARD_MESH_CIDRS"),
-        Arguments.of("10.244.3.7", null, "", CIDRS, true, "LANYARD_MESH_CIDRS"),
-        Arguments.of("fd00:10:96::a", null, "", CIDRS, true, "LANYARD_MESH_CIDRS"),
+        Arguments.of("10.96.0.10", null, "", CIDRS, true, Reason.MESH_CIDRS),
+        Arguments.of("10.244.3.7", null, "", CIDRS, true, Reason.MESH_CIDRS),
+        Arguments.of("fd00:10:96::a", null, "", CIDRS, true, Reason.MESH_CIDRS),
         Arguments.of("140.82.112.3", null, "", CIDRS, false, MeshDestinations.OUTSIDE_CIDRS),
         Arguments.of("10.112.0.1", null, "", CIDRS, false, MeshDestinations.OUTSIDE_CIDRS),
         // CIDRs never change what a name is: DNS does not decide.
@@ -59,13 +60,13 @@ class MeshDestinationsTest {
         Arguments.of("api.stripe.com", null, "", CIDRS, false, MeshDestinations.PUBLIC_NAME),
         // The operator's escape hatch, and mesh globs first.
         Arguments.of("github.com", null, "github.com,*.example.org", "", false,
-            "LANYARD_EXTERNAL_HOSTS"),
-        Arguments.of("orders", null, "*", "", false, "LANYARD_EXTERNAL_HOSTS"),
-        Arguments.of("a.prod.svc", null, "*", "", true, "LANYARD_MESH_HOSTS"),
+            Reason.EXTERNAL_HOSTS),
+        Arguments.of("orders", null, "*", "", false, Reason.EXTERNAL_HOSTS),
+        Arguments.of("a.prod.svc", null, "*", "", true, Reason.MESH_HOSTS),
         Arguments.of(null, null, "*", "", true, MeshDestinations.NO_HOST),
-        Arguments.of("localhost", "localhost", "", "", true, "LANYARD_MESH_HOSTS"),
+        Arguments.of("localhost", "localhost", "", "", true, Reason.MESH_HOSTS),
         Arguments.of("db.internal.example", "*.internal.example", "", "", true,
-            "LANYARD_MESH_HOSTS"),
+            Reason.MESH_HOSTS),
         // "none" drops the globs, not the built-in label and address rules.
         Arguments.of("payments.prod.svc", "none", "", "", false, MeshDestinations.PUBLIC_NAME),
         Arguments.of("orders", "none", "", "", true, MeshDestinations.SINGLE_LABEL));
@@ -74,7 +75,7 @@ class MeshDestinationsTest {
   @ParameterizedTest(name = "{0} mesh={1} external={2} cidrs={3} -> mesh={4} {5}")
   @MethodSource("table")
   void decides(String host, String meshHosts, String externalHosts, String cidrs, boolean mesh,
-      String rule) {
+      Reason rule) {
     MeshDestinations.Destination destination =
         rule(meshHosts, externalHosts, cidrs).classify(host);
 

@@ -19,7 +19,7 @@ class PeerPolicyTest {
         Direction.INBOUND);
 
     assertThat(same.allowed()).isTrue();
-    assertThat(same.rule()).isEqualTo("same-trust-domain");
+    assertThat(same.rule()).isEqualTo("same_trust_domain");
     assertThat(same.reason()).isEqualTo("peer spiffe://prod.example/ns/any/sa/thing is in the"
         + " local trust domain prod.example (LANYARD_ALLOWED_PEERS is unset: same trust domain only)");
     assertThat(other.allowed()).isFalse();
@@ -44,7 +44,8 @@ class PeerPolicyTest {
         id("spiffe://prod.example/ns/shop/sa/other"), Direction.INBOUND);
 
     assertThat(exact.allowed()).isTrue();
-    assertThat(exact.rule()).isEqualTo("spiffe://prod.example/ns/pay/sa/api");
+    assertThat(exact.rule()).isEqualTo("allowed_peers");
+    assertThat(exact.matched()).contains("spiffe://prod.example/ns/pay/sa/api");
     assertThat(oneSegment.reason()).isEqualTo("peer spiffe://prod.example/ns/ml/worker matches"
         + " LANYARD_ALLOWED_PEERS pattern spiffe://prod.example/ns/ml/*");
     assertThat(federated.allowed()).isTrue();

@@ -2,13 +2,14 @@ package dev.lanyard.tls;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.lanyard.reasons.Reason;
 import java.time.Clock;
 import org.junit.jupiter.api.Test;
 
 class RecentPeersTest {
 
   private static PeerDecision decision(Direction direction, String peer, PeerDecision.Outcome outcome) {
-    return PeerDecision.builder(direction, outcome).peerSpiffeId(peer).rule("r").reason("why " + peer)
+    return PeerDecision.builder(direction, outcome).peerSpiffeId(peer).rule(Reason.ALLOWED_PEERS).reason("why " + peer)
         .build();
   }
 

@@ -2,6 +2,7 @@ package dev.lanyard.tls;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.lanyard.reasons.Reason;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -278,13 +279,13 @@ class SessionPolicyTest {
     SessionPolicy policy = new SessionPolicy(Clock.systemUTC());
 
     policy.onDecision(PeerDecision.builder(Direction.INBOUND, PeerDecision.Outcome.DENIED)
-        .rule("r").reason("x").peerNotAfter(Instant.now().plusSeconds(5)).build());
+        .rule(Reason.ALLOWED_PEERS).reason("x").peerNotAfter(Instant.now().plusSeconds(5)).build());
 
     assertThat(policy.currentTimeout()).isEqualTo(SessionPolicy.MAX_TIMEOUT);
   }
 
   private static PeerDecision allowedPeerUntil(Instant notAfter) {
     return PeerDecision.builder(Direction.OUTBOUND, PeerDecision.Outcome.ALLOWED)
-        .rule("r").reason("x").peerNotAfter(notAfter).build();
+        .rule(Reason.ALLOWED_PEERS).reason("x").peerNotAfter(notAfter).build();
   }
 }

@@ -53,7 +53,7 @@ class WorkloadApiJwtSourceIT {
       assertThat(accepted.allowed()).as(accepted.reason()).isTrue();
       assertThat(JwtVerifier.subject(accepted)).contains(ID);
       assertThat(wrongAudience.allowed()).isFalse();
-      assertThat(wrongAudience.rule()).isEqualTo("wrong-audience");
+      assertThat(wrongAudience.rule()).isEqualTo("wrong_audience");
     }
   }
 

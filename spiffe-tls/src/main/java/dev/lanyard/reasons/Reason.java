@@ -1,0 +1,120 @@
+package dev.lanyard.reasons;
+
+import java.util.Locale;
+
+/**
+ * Every reason Lanyard gives for a decision about a peer or a connection, as data: a stable
+ * snake_case {@link #code()} (a Prometheus label value, the audit record's {@code rule}, the
+ * first word of the sidecar's access-log {@code close}) and a {@link #sentence()} saying in
+ * general what it means (for logs, Events and docs; a decision adds its own sentence naming the
+ * peer and the values involved). The codes are public names, listed in docs/AUDIT.md and
+ * sidecar-proxy/README.md: change one only with those docs and a note in the commit.
+ *
+ * <p>This package imports nothing beyond the JDK, so a module without gRPC (the webhook) can use
+ * it once it moves to the dependency-free configuration module.
+ */
+public enum Reason {
+  // Who may talk to whom (audit rule of tls.* and jwt.accept records).
+  SAME_TRUST_DOMAIN("the peer is (or is not) in the workload's own trust domain, the rule while"
+      + " LANYARD_ALLOWED_PEERS is unset"),
+  ALLOWED_PEERS("the peer matched (or matched none of) the LANYARD_ALLOWED_PEERS patterns"),
+  SERVER_IDS("secure naming: LANYARD_SERVER_IDS does not allow this server's SPIFFE ID for the"
+      + " host"),
+  SVID_FOR_EXTERNAL_HOST("an X.509-SVID is no identity for a host that is not a mesh"
+      + " destination, and Web PKI refused the certificate"),
+  WEB_PKI("a server that is not a mesh destination, judged by the JVM's Web PKI trust rules"),
+  MESH_HOP_REQUIRES_SVID("a sidecar mesh hop requires an X.509-SVID; the server presented a"
+      + " certificate without SPIFFE ID"),
+  NO_CERTIFICATE("the peer sent no certificate"),
+  CLIENT_SVID_REQUIRED("a mesh port requires a client X.509-SVID; the client certificate carries"
+      + " no SPIFFE ID"),
+  NO_LOCAL_SVID("the workload has no X.509-SVID yet, so it cannot judge peers"),
+
+  // Which outbound hosts are mesh destinations (MeshDestinations); a refusal's rule when the
+  // destination decided.
+  MESH_HOSTS("the host matches a LANYARD_MESH_HOSTS pattern: a mesh destination"),
+  MESH_CIDRS("the address is inside LANYARD_MESH_CIDRS: a mesh destination"),
+  EXTERNAL_HOSTS("the host matches LANYARD_EXTERNAL_HOSTS: not a mesh destination"),
+  MESH_DESTINATION_NO_HOST("no host is known for the connection: treated as a mesh destination"
+      + " (fail closed)"),
+  MESH_DESTINATION_SINGLE_LABEL("a single-label name (a Service of the pod's namespace): a mesh"
+      + " destination"),
+  MESH_DESTINATION_TWO_LABEL("a two-label name (service.namespace): a mesh destination"),
+  MESH_DESTINATION_IP_ADDRESS("an IP address while LANYARD_MESH_CIDRS is unset: a mesh"
+      + " destination"),
+  LOCAL_DESTINATION_LOOPBACK("the pod's own loopback: the certificate decides"),
+  EXTERNAL_DESTINATION_LINK_LOCAL("a link-local address: not a mesh destination"),
+  EXTERNAL_DESTINATION_OUTSIDE_MESH_CIDRS("an IP address outside LANYARD_MESH_CIDRS: not a mesh"
+      + " destination"),
+  EXTERNAL_DESTINATION_PUBLIC_NAME("a name of three or more labels matching no"
+      + " LANYARD_MESH_HOSTS pattern: not a mesh destination"),
+
+  // JWT-SVIDs (audit rule of jwt.send and jwt.accept records), in JwtValidator's order.
+  JWT_AUDIENCES("the request's host matches a LANYARD_JWT_AUDIENCES entry"),
+  MISSING_TOKEN("no Authorization: Bearer header"),
+  MALFORMED("not a signed compact JWT, or a typ other than JWT or JOSE"),
+  UNSUPPORTED_ALGORITHM("a signature algorithm other than RS, ES or PS 256/384/512"),
+  SUBJECT_NOT_SPIFFE_ID("the token's sub is missing or not a SPIFFE ID"),
+  UNKNOWN_TRUST_DOMAIN("no bundle for the trust domain of the presented SPIFFE ID"),
+  UNKNOWN_KEY("the token's kid is not in its trust domain's JWT bundle"),
+  BAD_SIGNATURE("the signature does not verify"),
+  WRONG_AUDIENCE("the token's aud does not contain the required audience"),
+  EXPIRED("expired"),
+  NOT_YET_VALID("not valid yet"),
+
+  // Why the sidecar closed a connection (access-log close, lanyard_sidecar_connections_total).
+  NORMAL("closed by either side after a normal exchange"),
+  PEER_REFUSED("the TLS peer was refused by the trust decision (its audit record says why)"),
+  HANDSHAKE_TIMEOUT("the TLS handshake did not finish in time"),
+  HANDSHAKE_FAILED("the TLS handshake failed"),
+  NOT_SPIFFE_PEER("the TLS peer presented no SPIFFE ID"),
+  CLOSED_BEFORE_HANDSHAKE("the peer closed the connection before the TLS handshake finished"),
+  CONNECT_FAILED("the upstream could not be reached"),
+  APP_UNREACHABLE("the local app could not be reached"),
+  CONNECTION_LIMIT("the listener already had LANYARD_MAX_CONNECTIONS connections open"),
+  HANDSHAKE_LIMIT("the mesh port already had its most TLS handshakes in progress"),
+  HANDSHAKE_LIMIT_PER_SOURCE("the source address already had its most TLS handshakes in"
+      + " progress"),
+  IDLE_TIMEOUT("no traffic for LANYARD_IDLE_TIMEOUT"),
+  DRAIN("an idle keep-alive connection closed while the sidecar drains"),
+  BAD_REQUEST("a request the sidecar refuses as malformed"),
+  NOT_HTTP("bytes that are not HTTP on an HTTP mesh port"),
+  HTTP2_REFUSED("HTTP/2 on a mesh port, which relays HTTP/1.1 only"),
+  CONNECT_REFUSED("CONNECT on a mesh port"),
+  VERSION_REFUSED("an HTTP version other than 1.0 or 1.1 on a mesh port"),
+  UPGRADE_REFUSED("a WebSocket upgrade whose answer could not be judged"),
+  JWT_REFUSED("the request's JWT-SVID was refused (its audit record says why)"),
+  BAD_UPSTREAM_RESPONSE("the upstream's answer was not valid HTTP"),
+  UPSTREAM_ERROR("the upstream connection failed"),
+  /** The forward proxy's own answer; its label is {@code proxy_<status>} ({@link #label(int)}). */
+  PROXY_ANSWER("the forward proxy answered with its own status and closed"),
+  ERROR("an unexpected error");
+
+  private final String code;
+  private final String sentence;
+
+  Reason(String sentence) {
+    this.code = name().toLowerCase(Locale.ROOT);
+    this.sentence = sentence;
+  }
+
+  /** The stable snake_case code. */
+  public String code() {
+    return code;
+  }
+
+  /** What the reason means in general, one sentence without the values of a decision. */
+  public String sentence() {
+    return sentence;
+  }
+
+  /** {@code proxy_<status>} for {@link #PROXY_ANSWER}; the code for every other reason. */
+  public String label(int status) {
+    return this == PROXY_ANSWER ? "proxy_" + status : code;
+  }
+
+  @Override
+  public String toString() {
+    return code;
+  }
+}
