@@ -10,8 +10,8 @@ import java.util.Locale;
  * peer and the values involved). The codes are public names, listed in docs/AUDIT.md and
  * sidecar-proxy/README.md: change one only with those docs and a note in the commit.
  *
- * <p>This package imports nothing beyond the JDK, so a module without gRPC (the webhook) can use
- * it once it moves to the dependency-free configuration module.
+ * <p>It lives in the dependency-free configuration module, beside the names and parsers, so the
+ * javaagent, the sidecar and the webhook (which cannot depend on spiffe-tls's gRPC) share it.
  */
 public enum Reason {
   // Who may talk to whom (audit rule of tls.* and jwt.accept records).
