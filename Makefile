@@ -4,13 +4,19 @@ MVN := ./mvnw -B
 # The newest JDK on this machine kind; the suite must pass on it too.
 NEWEST_JDK ?= $(lastword $(sort $(wildcard /usr/lib/jvm/temurin-*-jdk-amd64)))
 
-.PHONY: tools build test test-newest-jdk demo bench soak clean
+.PHONY: tools build images test test-newest-jdk demo bench soak clean
 
 tools:            ## build the real SPIRE, Kubernetes (control plane and node), etcd, CoreDNS, helm, ghostunnel and the node's images (cached)
 	scripts/install-tools.sh
 
-build:            ## compile and package every module, no tests
-	$(MVN) -q install -DskipTests
+build:            ## compile and package every module, no tests (and no images: they need the tools' bases)
+	$(MVN) -q install -DskipTests -Dlanyard.images.skip=true
+
+# Jib, no daemon: docker-archive tarballs in images/target/images (docs/INSTALL.md, "Building the images").
+images:           ## build the webhook, sidecar, javaagent and demo images (and their Debian bases, cached)
+	scripts/build-images.sh busybox jre17 python3
+	$(MVN) -q package -DskipTests -pl images -am
+	@ls -l images/target/images
 
 test: tools       ## everything CI runs: unit tests and the real-component integration tests
 	$(MVN) verify

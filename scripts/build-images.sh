@@ -9,6 +9,7 @@
 #   busybox  Debian's busybox-static with its applets linked in /bin: the test workloads' image
 #   coredns  install-tools.sh's static CoreDNS: the cluster DNS
 #   jre17    debootstrap minbase + openjdk-17-jre-headless, trimmed: the base of the JVM images
+#   python3  debootstrap minbase + python3-minimal and its standard library, trimmed: the notifier's base
 #
 # Usage: scripts/build-images.sh [NAME...]   (all when none given)
 set -euo pipefail
@@ -21,6 +22,7 @@ LOGS=$TOOLS/logs
 SUITE=bookworm
 MIRROR=${LANYARD_DEBIAN_MIRROR:-http://deb.debian.org/debian}
 JRE_PACKAGE=openjdk-17-jre-headless
+PYTHON_PACKAGES=python3-minimal,libpython3-stdlib
 SELF_HASH=$(sha256sum "${BASH_SOURCE[0]}" | cut -c1-16)
 mkdir -p "$IMAGES" "$STAMPS" "$LOGS"
 
@@ -140,13 +142,12 @@ build_coredns() {
   archive coredns "lanyard.local/coredns:$version" "$rootfs" '{"Entrypoint":["/coredns"]}'
 }
 
-build_jre17() {
-  local log=$1 rootfs="$WORK/jre17"
-  run "$log" $SUDO debootstrap --variant=minbase --include="$JRE_PACKAGE" "$SUITE" "$rootfs" "$MIRROR"
-  local version
-  version=$($SUDO chroot "$rootfs" dpkg-query -W -f='${Version}' "$JRE_PACKAGE")
-  $SUDO chroot "$rootfs" dpkg-query -W >"$IMAGES/jre17.packages"
-  # Trim what a JVM never reads: docs (the copyright files stay), man pages, locales, apt's
+# debian_rootfs LOG ROOTFS PACKAGES: debootstrap minbase with PACKAGES (comma list), trimmed, plus the
+# non-root user 65532 the images run as. Prints nothing; the rootfs is ready for archive().
+debian_rootfs() {
+  local log=$1 rootfs=$2 packages=$3
+  run "$log" $SUDO debootstrap --variant=minbase --include="$packages" "$SUITE" "$rootfs" "$MIRROR"
+  # Trim what a runtime never reads: docs (the copyright files stay), man pages, locales, apt's
   # package lists and caches, logs, and the build host's name and resolver.
   run "$log" $SUDO find "$rootfs/usr/share/doc" -mindepth 1 ! -name copyright ! -type d -delete
   run "$log" $SUDO find "$rootfs/usr/share/doc" -mindepth 1 -type d -empty -delete
@@ -159,9 +160,34 @@ build_jre17() {
   printf 'nonroot:x:65532:65532:nonroot:/home/nonroot:/usr/sbin/nologin\n' | $SUDO tee -a "$rootfs/etc/passwd" >/dev/null
   printf 'nonroot:x:65532:\n' | $SUDO tee -a "$rootfs/etc/group" >/dev/null
   $SUDO install -d -o 65532 -g 65532 -m 0755 "$rootfs/home/nonroot"
+}
+
+BASE_PATH="PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+
+build_jre17() {
+  local log=$1 rootfs="$WORK/jre17"
+  debian_rootfs "$log" "$rootfs" "$JRE_PACKAGE"
+  local version
+  version=$($SUDO chroot "$rootfs" dpkg-query -W -f='${Version}' "$JRE_PACKAGE")
+  $SUDO chroot "$rootfs" dpkg-query -W >"$IMAGES/jre17.packages"
   local java_home; java_home=$(dirname "$(dirname "$($SUDO chroot "$rootfs" readlink -f /usr/bin/java)")")
   archive jre17 "lanyard.local/jre17:${version//[~+:]/_}" "$rootfs" \
-    "{\"Env\":[$(json_strings "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin" "JAVA_HOME=$java_home")],\"User\":\"65532:65532\",\"WorkingDir\":\"/home/nonroot\"}"
+    "{\"Env\":[$(json_strings "$BASE_PATH" "JAVA_HOME=$java_home")],\"User\":\"65532:65532\",\"WorkingDir\":\"/home/nonroot\"}"
+}
+
+# The interpreter (python3-minimal) and the standard library modules beyond it that the notifier
+# imports (http.server, json: libpython3-stdlib), nothing else.
+build_python3() {
+  local log=$1 rootfs="$WORK/python3"
+  debian_rootfs "$log" "$rootfs" "$PYTHON_PACKAGES"
+  local version
+  version=$($SUDO chroot "$rootfs" dpkg-query -W -f='${Version}' python3-minimal)
+  $SUDO chroot "$rootfs" dpkg-query -W >"$IMAGES/python3.packages"
+  # Drop the bytecode the packages compiled at install (about 10 MB): the interpreter compiles what
+  # a program imports in memory at start (PYTHONDONTWRITEBYTECODE: 65532 may not write there).
+  run "$log" $SUDO find "$rootfs/usr/lib" -name __pycache__ -type d -prune -exec rm -rf {} +
+  archive python3 "lanyard.local/python3:${version//[~+:]/_}" "$rootfs" \
+    "{\"Env\":[$(json_strings "$BASE_PATH" "PYTHONDONTWRITEBYTECODE=1" "PYTHONUNBUFFERED=1")],\"User\":\"65532:65532\",\"WorkingDir\":\"/home/nonroot\"}"
 }
 
 want() { [ ${#SELECTED[@]} -eq 0 ] || [[ " ${SELECTED[*]} " == *" $1 "* ]]; }
@@ -183,4 +209,8 @@ if want jre17; then
   command -v debootstrap >/dev/null || fail "debootstrap is missing (apt-get install debootstrap)"
   # Keyed by the versions of the JRE and its runtime that the mirror offers.
   image jre17 "$SUITE $MIRROR $(candidate_versions "$JRE_PACKAGE" libc6 ca-certificates-java)" build_jre17
+fi
+if want python3; then
+  command -v debootstrap >/dev/null || fail "debootstrap is missing (apt-get install debootstrap)"
+  image python3 "$SUITE $MIRROR $(candidate_versions python3-minimal libpython3-stdlib libc6)" build_python3
 fi

@@ -1,7 +1,10 @@
 package dev.lanyard.testkit;
 
+import io.fabric8.kubernetes.api.model.ContainerStateTerminated;
+import io.fabric8.kubernetes.api.model.ContainerStatus;
 import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.api.model.Node;
+import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import java.io.IOException;
 import java.io.InputStream;
@@ -15,6 +18,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Predicate;
 import java.util.function.Supplier;
 
 /**
@@ -159,6 +164,99 @@ public final class KubeNode implements AutoCloseable {
         .endMetadata().build()).create();
     Wait.until("ServiceAccount " + name + "/default", Duration.ofSeconds(60),
         () -> client().serviceAccounts().inNamespace(name).withName("default").get() != null);
+  }
+
+  /** Imports each image into the node's containerd (one {@code ctr images import} each). */
+  public void importImages(Images.Image... images) {
+    for (Images.Image image : images) {
+      importImage(image);
+    }
+  }
+
+  /**
+   * Waits until the pod satisfies {@code condition} and returns it; the failure names
+   * {@code what} and the pod's phase and container states as last seen.
+   */
+  public Pod awaitPod(String namespace, String name, String what, Duration timeout,
+      Predicate<Pod> condition) {
+    AtomicReference<Pod> last = new AtomicReference<>();
+    try {
+      Wait.until("pod " + namespace + "/" + name + " " + what, timeout, () -> {
+        last.set(client().pods().inNamespace(namespace).withName(name).get());
+        return last.get() != null && last.get().getStatus() != null && condition.test(last.get());
+      });
+    } catch (IllegalStateException e) {
+      throw new IllegalStateException(e.getMessage() + "; pod status: " + describeStatus(last.get()), e);
+    }
+    return last.get();
+  }
+
+  /** Waits until the pod's Ready condition is True. */
+  public Pod awaitReady(String namespace, String name, Duration timeout) {
+    return awaitPod(namespace, name, "Ready", timeout, KubeNode::isReady);
+  }
+
+  public static boolean isReady(Pod pod) {
+    return pod.getStatus().getConditions() != null && pod.getStatus().getConditions().stream()
+        .anyMatch(c -> c.getType().equals("Ready") && c.getStatus().equals("True"));
+  }
+
+  /** Waits until a container (app or init) of the pod has terminated and returns how it ended. */
+  public ContainerStateTerminated awaitTerminated(String namespace, String pod, String container,
+      Duration timeout) {
+    Pod done = awaitPod(namespace, pod, "container " + container + " terminated", timeout,
+        p -> terminated(p, container) != null);
+    return terminated(done, container);
+  }
+
+  private static ContainerStateTerminated terminated(Pod pod, String container) {
+    return containerStatuses(pod).stream().filter(status -> status.getName().equals(container))
+        .map(status -> status.getState() == null ? null : status.getState().getTerminated())
+        .filter(java.util.Objects::nonNull).findFirst().orElse(null);
+  }
+
+  /** The log of one container of a pod (as {@code kubectl logs}). */
+  public String podLog(String namespace, String pod, String container) {
+    return client().pods().inNamespace(namespace).withName(pod).inContainer(container).getLog();
+  }
+
+  /** Runs a command in a container through the API server and kubelet ({@code kubectl exec}). */
+  public Command.Result exec(String namespace, String pod, String container, String... command) {
+    List<String> args = new ArrayList<>(List.of("-n", namespace, "exec", pod, "-c", container, "--"));
+    args.addAll(List.of(command));
+    return kubectl(args.toArray(String[]::new));
+  }
+
+  /**
+   * Runs a host command (curl, say) inside the node's network namespace, where pod addresses
+   * route over the CNI bridge: a client that sees the pod as the node's components do.
+   */
+  public Command.Result inNodeNetwork(Duration timeout, String... command) {
+    return network.run(timeout, command);
+  }
+
+  /** The init containers' statuses, then the app containers'. */
+  private static List<ContainerStatus> containerStatuses(Pod pod) {
+    List<ContainerStatus> statuses = new ArrayList<>();
+    if (pod.getStatus().getInitContainerStatuses() != null) {
+      statuses.addAll(pod.getStatus().getInitContainerStatuses());
+    }
+    if (pod.getStatus().getContainerStatuses() != null) {
+      statuses.addAll(pod.getStatus().getContainerStatuses());
+    }
+    return statuses;
+  }
+
+  private static String describeStatus(Pod pod) {
+    if (pod == null || pod.getStatus() == null) {
+      return "(no pod)";
+    }
+    StringBuilder out = new StringBuilder("phase ").append(pod.getStatus().getPhase());
+    for (ContainerStatus status : containerStatuses(pod)) {
+      out.append("; ").append(status.getName()).append(" ready=").append(status.getReady())
+          .append(" restarts=").append(status.getRestartCount()).append(' ').append(status.getState());
+    }
+    return out.toString();
   }
 
   /** The node's directory (containerd's root and state, the kubelet's root, logs). */
