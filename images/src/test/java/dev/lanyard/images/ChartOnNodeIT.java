@@ -28,7 +28,8 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  * {@code lanyard.dev/inject=enabled}, and pods created with no Lanyard in them: a JVM gets the
  * javaagent and its SVID from SPIRE's {@code k8s} attestor with the ID of the chart's template,
  * read from its admin endpoint through {@code kubectl port-forward}; a Python pod gets the sidecar
- * as a native sidecar and becomes Ready. One node and one install for the class.
+ * as a native sidecar and becomes Ready, and its plain-HTTP call reaches the JVM's Service over
+ * mTLS, each end naming the other's ID. One node and one install for the class.
  */
 class ChartOnNodeIT {
   @RegisterExtension
@@ -39,9 +40,13 @@ class ChartOnNodeIT {
   private static final String NS = "chart-it";
   private static final Duration POD_TIMEOUT = Duration.ofSeconds(240);
   private static final ObjectMapper JSON = new ObjectMapper();
+  /** When the pods were created (System.nanoTime), for their time to Ready. */
+  private static long created;
+  private static final java.util.Set<String> REPORTED_READY =
+      java.util.concurrent.ConcurrentHashMap.newKeySet();
 
   @BeforeAll
-  static void chartInstalledAndNamespaceLabelled() {
+  static void chartInstalledAndNamespaceLabelled() throws IOException {
     KubeNode node = cluster.node();
     long began = System.nanoTime();
     node.importImages(Images.built("webhook"), Images.built("sidecar"), Images.built("javaagent"),
@@ -62,14 +67,19 @@ class ChartOnNodeIT {
     node.createNamespace(NS);
     node.kubectl("label", "namespace", NS, "lanyard.dev/inject=enabled",
         "pod-security.kubernetes.io/enforce=privileged").orThrow();
+    podsWrittenWithoutLanyard();
     System.err.printf("ChartOnNodeIT: node %d ms, SPIRE %d ms, image import %d ms,"
             + " helm install to webhook Ready %d ms%n", node.startTime().toMillis(),
         cluster.spire().startTime().toMillis(), (imported - began) / 1_000_000,
         (installed - imported) / 1_000_000);
   }
 
-  @Test
-  void aJvmPodGetsTheJavaagentAndTheChartTemplatesIdFromTheK8sAttestor() throws IOException {
+  /**
+   * A JVM (the demo image's LLM gateway behind a Service) and the Python notifier, as a user
+   * writes them: nothing of Lanyard but the startup and inbound annotations.
+   */
+  private static void podsWrittenWithoutLanyard() throws IOException {
+    created = System.nanoTime();
     String workloads = Images.built("demo-workloads").reference();
     node().kubectl("-n", NS, "create", "serviceaccount", "llm-gateway").orThrow();
     apply("""
@@ -77,7 +87,8 @@ class ChartOnNodeIT {
         kind: Pod
         metadata:
           name: jvm
-          namespace: %s
+          namespace: %1$s
+          labels: {app: llm-gateway}
           annotations: {lanyard.dev/startup: "wait=180s,then=fail"}
         spec:
           serviceAccountName: llm-gateway
@@ -85,7 +96,7 @@ class ChartOnNodeIT {
           securityContext: {runAsNonRoot: true, runAsUser: 65532, runAsGroup: 65532}
           containers:
             - name: app
-              image: %s
+              image: %2$s
               imagePullPolicy: IfNotPresent
               command: [java, -XX:+UseSerialGC, -XX:TieredStopAtLevel=1, -Xmx96m, -cp, /app/demo-workloads.jar, dev.lanyard.demo.workloads.LlmGateway]
               env: [{name: PORT, value: "8443"}]
@@ -93,12 +104,40 @@ class ChartOnNodeIT {
               securityContext: {allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: {drop: [ALL]}}
               volumeMounts: [{name: tmp, mountPath: /tmp}]
           volumes: [{name: tmp, emptyDir: {sizeLimit: 16Mi}}]
+        ---
+        apiVersion: v1
+        kind: Service
+        metadata: {name: llm-gateway, namespace: %1$s}
+        spec:
+          selector: {app: llm-gateway}
+          ports: [{port: 443, targetPort: 8443}]
         """.formatted(NS, workloads));
-    long created = System.nanoTime();
+    String notifier = Images.built("demo-notifier").reference();
+    node().kubectl("-n", NS, "create", "serviceaccount", "notifier").orThrow();
+    apply("""
+        apiVersion: v1
+        kind: Pod
+        metadata:
+          name: python
+          namespace: %s
+          annotations: {lanyard.dev/inbound: "8443:8080", lanyard.dev/startup: "wait=180s,then=fail"}
+        spec:
+          serviceAccountName: notifier
+          terminationGracePeriodSeconds: 1
+          securityContext: {runAsNonRoot: true, runAsUser: 65532, runAsGroup: 65532}
+          containers:
+            - name: notifier
+              image: %s
+              imagePullPolicy: IfNotPresent
+              command: [python3, /app/notifier.py]
+              env: [{name: PORT, value: "8080"}, {name: BIND, value: "127.0.0.1"}]
+              securityContext: {allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: {drop: [ALL]}}
+        """.formatted(NS, notifier));
+  }
 
-    Pod pod = node().awaitReady(NS, "jvm", POD_TIMEOUT);
-    System.err.printf("ChartOnNodeIT: JVM pod Ready %d ms after creation%n",
-        (System.nanoTime() - created) / 1_000_000);
+  @Test
+  void aJvmPodGetsTheJavaagentAndTheChartTemplatesIdFromTheK8sAttestor() throws IOException {
+    Pod pod = awaitReady("jvm");
 
     // Injected by the webhook the chart deployed: the carrier copies the agent, the JVM loads it.
     assertThat(pod.getSpec().getInitContainers()).extracting(Container::getName)
@@ -130,32 +169,7 @@ class ChartOnNodeIT {
 
   @Test
   void aPythonPodGetsTheSidecarAsANativeSidecarAndBecomesReady() throws IOException {
-    String notifier = Images.built("demo-notifier").reference();
-    node().kubectl("-n", NS, "create", "serviceaccount", "notifier").orThrow();
-    apply("""
-        apiVersion: v1
-        kind: Pod
-        metadata:
-          name: python
-          namespace: %s
-          annotations: {lanyard.dev/inbound: "8443:8080", lanyard.dev/startup: "wait=180s,then=fail"}
-        spec:
-          serviceAccountName: notifier
-          terminationGracePeriodSeconds: 1
-          securityContext: {runAsNonRoot: true, runAsUser: 65532, runAsGroup: 65532}
-          containers:
-            - name: notifier
-              image: %s
-              imagePullPolicy: IfNotPresent
-              command: [python3, /app/notifier.py]
-              env: [{name: PORT, value: "8080"}, {name: BIND, value: "127.0.0.1"}]
-              securityContext: {allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: {drop: [ALL]}}
-        """.formatted(NS, notifier));
-    long created = System.nanoTime();
-
-    Pod pod = node().awaitReady(NS, "python", POD_TIMEOUT);
-    System.err.printf("ChartOnNodeIT: Python pod Ready %d ms after creation%n",
-        (System.nanoTime() - created) / 1_000_000);
+    Pod pod = awaitReady("python");
 
     Container sidecar = pod.getSpec().getInitContainers().stream()
         .filter(c -> c.getName().equals("lanyard-sidecar")).findFirst().orElseThrow(() ->
@@ -177,6 +191,44 @@ class ChartOnNodeIT {
 
     assertThat(identity.path("spiffe_id").asText()).isEqualTo(
         "spiffe://" + cluster.spire().trustDomain() + "/ns/" + NS + "/sa/notifier");
+  }
+
+  @Test
+  void thePythonAppReachesTheJvmsServiceOverMtlsThroughItsSidecar() throws IOException {
+    awaitReady("jvm");
+    awaitReady("python");
+    String jvmId = "spiffe://" + cluster.spire().trustDomain() + "/ns/" + NS + "/sa/llm-gateway";
+    String pythonId = "spiffe://" + cluster.spire().trustDomain() + "/ns/" + NS + "/sa/notifier";
+    adminIdentity(node().client().pods().inNamespace(NS).withName("jvm").get(), "app");
+    // Plain HTTP to the Service's two-label name (a mesh destination); urllib takes the
+    // HTTP_PROXY the webhook set, so the sidecar originates mTLS to the javaagent's server.
+    String script = String.join("\n",
+        "import json, urllib.error, urllib.request",
+        "body = json.dumps({'messages': [{'role': 'system', 'content': 'Task: classify.'},"
+            + " {'role': 'user', 'content': 'Event: failed SSH logins'}]}).encode()",
+        "request = urllib.request.Request('http://llm-gateway." + NS + ":443/v1/chat/completions',"
+            + " data=body, headers={'Content-Type': 'application/json'})",
+        "try:",
+        "    answer = urllib.request.urlopen(request, timeout=60)",
+        "except urllib.error.HTTPError as refused:",
+        "    answer = refused",
+        "text = answer.read().decode()",
+        "print(json.dumps({'status': answer.status, 'peer': answer.headers.get('X-Lanyard-Peer-Id'),"
+            + " 'text': text}))");
+
+    Command.Result call = node().exec(NS, "python", "notifier", "python3", "-c", script);
+
+    assertThat(call.ok()).as("the call from the Python app: %s", call.output()).isTrue();
+    JsonNode answer = JSON.readTree(call.output().lines().reduce((a, b) -> b).orElseThrow());
+    assertThat(answer.path("status").asInt()).as("the answer %s", answer).isEqualTo(200);
+    ((com.fasterxml.jackson.databind.node.ObjectNode) answer).set("body",
+        JSON.readTree(answer.path("text").asText()));
+    // Both ends name each other as their handshake verified them.
+    assertThat(answer.path("peer").asText()).as("X-Lanyard-Peer-Id, the server the sidecar verified")
+        .isEqualTo(jvmId);
+    assertThat(answer.path("body").path("lanyard_demo").path("caller").asText())
+        .as("the caller the JVM's javaagent verified").isEqualTo(pythonId);
+    assertThat(answer.path("body").path("lanyard_demo").path("served_by").asText()).isEqualTo(jvmId);
   }
 
   /**
@@ -204,6 +256,15 @@ class ChartOnNodeIT {
     } finally {
       Files.deleteIfExists(file);
     }
+  }
+
+  private static Pod awaitReady(String pod) {
+    Pod ready = node().awaitReady(NS, pod, POD_TIMEOUT);
+    if (REPORTED_READY.add(pod)) { // the first wait for a pod is the one that measures
+      System.err.printf("ChartOnNodeIT: pod %s Ready within %d ms of creation%n", pod,
+          (System.nanoTime() - created) / 1_000_000);
+    }
+    return ready;
   }
 
   private static KubeNode node() {
