@@ -4,7 +4,7 @@ MVN := ./mvnw -B
 # The newest JDK on this machine kind; the suite must pass on it too.
 NEWEST_JDK ?= $(lastword $(sort $(wildcard /usr/lib/jvm/temurin-*-jdk-amd64)))
 
-.PHONY: tools build images test test-newest-jdk demo bench soak clean
+.PHONY: tools build images test test-newest-jdk demo e2e bench soak clean
 
 tools:            ## build the real SPIRE, Kubernetes (control plane and node), etcd, CoreDNS, helm, ghostunnel and the node's images (cached)
 	scripts/install-tools.sh
@@ -42,6 +42,11 @@ demo: tools       ## the main job: the AI-agent pipeline on real SPIRE, locally 
 	  $(MVN) -q install -DskipTests -pl demo-apps -am && touch $(DEMO_STAMP); \
 	fi
 	java -cp "demo-apps/target/classes:$$(cat demo-apps/target/classpath.txt)" dev.lanyard.demo.LocalDemo
+
+# README's "Install on a cluster", run on the test kit's real node: helm install, label, the demo
+# manifests unchanged, the assessment over mTLS, the refusals, lanyard identities (scripts/e2e.sh).
+e2e:              ## the chart and the demo pipeline on a real single-node cluster with SPIRE; phase times at the end
+	scripts/e2e.sh
 
 bench: tools      ## benchmarks; results in bench/results/
 	bench/run.sh

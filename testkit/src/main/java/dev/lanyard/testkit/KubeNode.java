@@ -153,6 +153,11 @@ public final class KubeNode implements AutoCloseable {
     return api.kubectl(timeout, args);
   }
 
+  /** The node's containerd socket, for {@code ctr --address SOCKET -n k8s.io ...} (make e2e). */
+  public Path containerdSocket() {
+    return containerd.socket();
+  }
+
   /** Imports an image into the node's containerd; pods use it with {@code IfNotPresent}. */
   public void importImage(Images.Image image) {
     containerd.importImage(image.tarball());
@@ -270,10 +275,6 @@ public final class KubeNode implements AutoCloseable {
 
   String cgroupRoot() {
     return cgroups.root();
-  }
-
-  Path containerdSocket() {
-    return containerd.socket();
   }
 
   /** The tail of every component's log, for failure reports. */
