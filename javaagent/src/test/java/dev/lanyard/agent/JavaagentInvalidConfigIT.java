@@ -34,7 +34,7 @@ class JavaagentInvalidConfigIT {
       assertThat(exit).as(jvm.output()).isEqualTo(78);
       assertThat(jvm.output())
           .contains(
-              "lanyard: ERROR invalid configuration, stopping the application (then=fail):"
+              "lanyard: ERROR invalid configuration, stopping the application (then=fail, exit 78):"
                   + " LANYARD_ALLOWED_PEERS (or -Dlanyard.allowed.peers): "
                   + MESSAGE);
     }
