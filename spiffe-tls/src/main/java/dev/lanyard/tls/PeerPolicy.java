@@ -5,8 +5,6 @@ import dev.lanyard.config.ConfigKeys;
 import dev.lanyard.config.SpiffeIdPattern;
 import dev.lanyard.reasons.Reason;
 import io.spiffe.spiffeid.SpiffeId;
-import java.util.ArrayList;
-import java.util.Collections;
 import java.util.List;
 import java.util.stream.Collectors;
 
@@ -30,21 +28,18 @@ public final class PeerPolicy {
   public static final String AUDIT_KEYWORD = AllowedPeers.AUDIT_KEYWORD;
 
   /** The default: same trust domain as the local SVID, enforcing. */
-  public static final PeerPolicy SAME_TRUST_DOMAIN =
-      new PeerPolicy(Collections.<SpiffeIdPattern>emptyList(), false);
+  public static final PeerPolicy SAME_TRUST_DOMAIN = new PeerPolicy(AllowedPeers.SAME_TRUST_DOMAIN);
 
-  private final List<SpiffeIdPattern> patterns;
-  private final boolean auditMode;
+  /** What the value says (parsed once, by the config module); this class decides with it. */
+  private final AllowedPeers allowed;
 
-  private PeerPolicy(List<SpiffeIdPattern> patterns, boolean auditMode) {
-    this.patterns = Collections.unmodifiableList(new ArrayList<>(patterns));
-    this.auditMode = auditMode;
+  private PeerPolicy(AllowedPeers allowed) {
+    this.allowed = allowed;
   }
 
   /** Parses the {@code LANYARD_ALLOWED_PEERS} value; empty text gives the same_trust_domain default. */
   public static PeerPolicy parse(String allowedPeers) {
-    AllowedPeers parsed = AllowedPeers.parse(allowedPeers);
-    return new PeerPolicy(parsed.patterns(), parsed.auditMode());
+    return new PeerPolicy(AllowedPeers.parse(allowedPeers));
   }
 
   /** Decides whether {@code peer} may talk to {@code local} in {@code direction}. */
@@ -52,7 +47,7 @@ public final class PeerPolicy {
     PeerDecision.Builder decision = PeerDecision.builder(direction, PeerDecision.Outcome.ALLOWED)
         .local(local.toString())
         .peerSpiffeId(peer.toString());
-    if (patterns.isEmpty()) {
+    if (allowed.patterns().isEmpty()) {
       String domain = local.getTrustDomain().getName();
       if (peer.memberOf(local.getTrustDomain())) {
         return decision.rule(Reason.SAME_TRUST_DOMAIN)
@@ -65,7 +60,7 @@ public final class PeerPolicy {
           + ConfigKeys.ALLOWED_PEERS.env() + " is unset: same trust domain only); list it in "
           + ConfigKeys.ALLOWED_PEERS.env() + " (pod annotation lanyard.dev/allowed-peers) to allow it");
     }
-    for (SpiffeIdPattern pattern : patterns) {
+    for (SpiffeIdPattern pattern : allowed.patterns()) {
       if (pattern.matches(peer.toString())) {
         return decision.rule(Reason.ALLOWED_PEERS).matched(pattern.toString())
             .reason("peer " + peer + " matches " + ConfigKeys.ALLOWED_PEERS.env() + " pattern "
@@ -79,7 +74,7 @@ public final class PeerPolicy {
   }
 
   private PeerDecision deny(PeerDecision.Builder decision, Reason rule, String reason) {
-    if (auditMode) {
+    if (allowed.auditMode()) {
       return decision.outcome(PeerDecision.Outcome.WOULD_DENY).rule(rule)
           .reason("audit mode, allowed but would deny: " + reason).build();
     }
@@ -87,25 +82,22 @@ public final class PeerPolicy {
   }
 
   private String patternsText(String separator) {
-    return patterns.stream().map(SpiffeIdPattern::toString).collect(Collectors.joining(separator));
+    return allowed.patterns().stream().map(SpiffeIdPattern::toString)
+        .collect(Collectors.joining(separator));
   }
 
   /** The patterns in order; empty means "same trust domain only". */
   public List<SpiffeIdPattern> patterns() {
-    return patterns;
+    return allowed.patterns();
   }
 
   public boolean auditMode() {
-    return auditMode;
+    return allowed.auditMode();
   }
 
   /** The policy in {@code LANYARD_ALLOWED_PEERS} syntax (empty for the default). */
   @Override
   public String toString() {
-    String list = patternsText(",");
-    if (!auditMode) {
-      return list;
-    }
-    return list.isEmpty() ? AUDIT_KEYWORD : AUDIT_KEYWORD + "," + list;
+    return allowed.toString();
   }
 }
