@@ -4,6 +4,7 @@ import dev.lanyard.config.ConfigKey;
 import dev.lanyard.config.ConfigKeys;
 import dev.lanyard.config.InboundPorts;
 import dev.lanyard.config.WorkloadValues;
+import dev.lanyard.reasons.Reason;
 import io.fabric8.kubernetes.api.model.ObjectMeta;
 import io.fabric8.kubernetes.api.model.Pod;
 import java.util.ArrayList;
@@ -176,7 +177,7 @@ final class PodSettingsReader {
     if (!normalized.equals("true") && !normalized.equals(LanyardNames.NAMESPACE_ENABLED)) {
       warnings.add(
           new InjectionWarning(
-              "invalid_inject_value",
+              Reason.INVALID_INJECT_VALUE,
               "pod "
                   + kind
                   + " "
