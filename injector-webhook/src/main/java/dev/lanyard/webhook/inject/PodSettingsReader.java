@@ -1,5 +1,6 @@
 package dev.lanyard.webhook.inject;
 
+import dev.lanyard.config.CommaList;
 import dev.lanyard.config.ConfigKey;
 import dev.lanyard.config.ConfigKeys;
 import dev.lanyard.config.InboundPorts;
@@ -54,13 +55,7 @@ final class PodSettingsReader {
     Optional<Set<String>> selected = Optional.empty();
     String containersText = annotations.get(LanyardNames.CONTAINERS);
     if (containersText != null) {
-      Set<String> names = new LinkedHashSet<>();
-      for (String name : containersText.split(",")) {
-        if (!name.isBlank()) {
-          names.add(name.trim());
-        }
-      }
-      selected = Optional.of(names);
+      selected = Optional.of(new LinkedHashSet<>(CommaList.entries(containersText)));
     }
 
     Map<String, RuntimeKind> runtimes = new HashMap<>();
