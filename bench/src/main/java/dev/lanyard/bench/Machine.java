@@ -75,6 +75,17 @@ final class Machine {
   }
 
   /** {@code VmRSS} of a live process, in KiB. */
+  /** utime + stime of {@code /proc/<pid>/stat}, in seconds (USER_HZ is 100 on Linux); 0 if gone. */
+  static double cpuSeconds(long pid) {
+    try {
+      String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
+      String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+      return (Long.parseLong(fields[11]) + Long.parseLong(fields[12])) / 100.0;
+    } catch (IOException | RuntimeException e) {
+      return 0.0;
+    }
+  }
+
   static long vmRssKb(long pid) {
     return procField(Path.of("/proc", Long.toString(pid), "status"), "VmRSS:");
   }

@@ -35,7 +35,7 @@ final class PodVariants {
 
   private PodVariants() {}
 
-  static Path measure(KubernetesClient client, WebhookBench bench, WebhookBench.Settings settings,
+  static Path measure(KubernetesClient client, PodCreationRounds bench, WebhookBench.Settings settings,
       TestPki pki, int port) throws Exception {
     double[] loadStart = Machine.loadAverage();
     BenchPods.register(client, pki, port);

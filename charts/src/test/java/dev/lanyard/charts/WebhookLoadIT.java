@@ -35,9 +35,10 @@ import org.junit.jupiter.api.io.TempDir;
  * configuration and the chart's JVM (its memory limit and {@code JAVA_TOOL_OPTIONS}, as rendered).
  *
  * <ul>
- *   <li>50 pod creations per second, open loop, in a labelled namespace: none fails, every pod
- *       reads back injected; the achieved rate and the p99 admission latency (client-observed, the
- *       webhook's own histogram and the apiserver's) are printed.
+ *   <li>50 pod creations per second, open loop, in a labelled namespace: every one is created
+ *       and reads back injected; the achieved rate and the p99 admission latency (client-observed,
+ *       the webhook's own histogram and the apiserver's) are printed, not asserted: speed is
+ *       measured in bench/ ({@code bench/webhook.sh}, pods per second with and without the webhook).
  *   <li>All the while pods are also created in kube-system and in the webhook's own namespace,
  *       both labelled {@code lanyard.dev/inject=enabled} on purpose: the webhook's admission count
  *       grows by exactly the labelled namespace's creations (it never saw the others) and those
@@ -188,14 +189,17 @@ class WebhookLoadIT {
         injected, loaded.size(), Helm.NAMESPACE, systemCreated.get(), systemInjected, admitted,
         load.succeeded());
 
+    // Behaviour, not speed: every scheduled pod admitted and injected (the rate is printed
+    // above and measured side by side in bench/, WebhookBench's pods per second).
     assertThat(load.failed()).as("failed creations: %s", load.failures()).isZero();
-    assertThat(load.achievedRate()).as("achieved pods/s").isGreaterThanOrEqualTo(0.9 * RATE);
+    assertThat(load.succeeded()).as("created of the scheduled").isEqualTo(load.scheduled());
     assertThat(load.percentileMillis(100)).as("slowest creation, ms")
         .isLessThan(timeoutSeconds * 1000.0);
     assertThat(loaded).hasSize(load.succeeded());
     assertThat(injected).as("pods read back injected").isEqualTo(loaded.size());
     assertThat(systemFailures).isEmpty();
-    assertThat(systemCreated.get()).isGreaterThanOrEqualTo(seconds * 2);
+    assertThat(systemCreated.get()).as("pods created in kube-system and %s during the load",
+        Helm.NAMESPACE).isPositive();
     assertThat(system).hasSize(systemCreated.get() + quietPods.size());
     assertThat(systemInjected).as("pods in kube-system and %s injected", Helm.NAMESPACE).isZero();
     assertThat(admitted)

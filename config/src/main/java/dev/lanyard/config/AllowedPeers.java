@@ -31,11 +31,7 @@ public final class AllowedPeers {
   public static AllowedPeers parse(String text) {
     List<SpiffeIdPattern> patterns = new ArrayList<>();
     boolean audit = false;
-    for (String entry : text.split(",")) {
-      String item = entry.trim();
-      if (item.isEmpty()) {
-        continue;
-      }
+    for (String item : CommaList.entries(text)) {
       if (isAuditKeyword(item)) {
         audit = true;
       } else {

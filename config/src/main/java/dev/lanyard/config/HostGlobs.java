@@ -52,17 +52,14 @@ public final class HostGlobs {
   public static HostGlobs parse(String text, ConfigKey key) {
     List<String> globs = new ArrayList<>();
     boolean none = false;
-    for (String entry : text.split(",")) {
-      String glob = entry.trim().toLowerCase(Locale.ROOT);
-      if (glob.isEmpty()) {
-        continue;
-      }
+    for (String entry : CommaList.entries(text)) {
+      String glob = entry.toLowerCase(Locale.ROOT);
       if (glob.equals("none")) {
         none = true;
         continue;
       }
       if (!VALID.matcher(glob).matches()) {
-        throw new IllegalArgumentException(what(key) + " pattern \"" + entry.trim() + "\" in "
+        throw new IllegalArgumentException(what(key) + " pattern \"" + entry + "\" in "
             + key.env() + " is not a host name glob: use letters, digits, dots,"
             + " dashes and * (any characters), e.g. *.svc.cluster.local,payments.internal");
       }

@@ -54,11 +54,7 @@ public final class InboundPorts {
   public static List<Entry> parse(String text) {
     List<Entry> entries = new ArrayList<>();
     Set<Integer> meshPorts = new HashSet<>();
-    for (String part : text.split(",")) {
-      String item = part.trim();
-      if (item.isEmpty()) {
-        continue;
-      }
+    for (String item : CommaList.entries(text)) {
       Entry entry = entry(item).orElseThrow(() -> new IllegalArgumentException("entry \"" + item
           + "\" is not meshPort:appPort with ports in 1-65535, optionally followed by /tcp (raw"
           + " TCP, no identity headers) or /http (the default); write e.g. 8443:8080,15432:5432/tcp"));

@@ -29,11 +29,7 @@ public final class JwtAudiences {
   public static JwtAudiences parse(String text) {
     List<String> globs = new ArrayList<>();
     List<String> audiences = new ArrayList<>();
-    for (String entry : text.split(",")) {
-      String item = entry.trim();
-      if (item.isEmpty()) {
-        continue;
-      }
+    for (String item : CommaList.entries(text)) {
       int equals = item.indexOf('=');
       if (equals < 0) {
         throw new IllegalArgumentException("entry \"" + item + "\" is not host-glob=audience;"

@@ -29,11 +29,7 @@ public final class MeshCidrs {
   /** Parses a comma list of CIDRs; every error names the entry, the rule and an example. */
   public static MeshCidrs parse(String text) {
     List<Range> ranges = new ArrayList<>();
-    for (String entry : text.split(",")) {
-      String item = entry.trim();
-      if (item.isEmpty()) {
-        continue;
-      }
+    for (String item : CommaList.entries(text)) {
       int slash = item.indexOf('/');
       Optional<InetAddress> base = slash < 0 ? Optional.empty() : ipLiteral(item.substring(0, slash));
       int bits = slash < 0 ? -1 : prefix(item.substring(slash + 1));

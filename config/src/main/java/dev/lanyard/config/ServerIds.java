@@ -27,11 +27,7 @@ public final class ServerIds {
   /** Parses the variable's value; every error names the entry, the rule and an example. */
   public static ServerIds parse(String text) {
     List<Entry> entries = new ArrayList<>();
-    for (String part : text.split(",")) {
-      String item = part.trim();
-      if (item.isEmpty()) {
-        continue;
-      }
+    for (String item : CommaList.entries(text)) {
       int equals = item.indexOf('=');
       if (equals <= 0 || equals == item.length() - 1) {
         throw new IllegalArgumentException("entry \"" + item + "\" is not"

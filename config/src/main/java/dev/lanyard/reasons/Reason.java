@@ -3,12 +3,13 @@ package dev.lanyard.reasons;
 import java.util.Locale;
 
 /**
- * Every reason Lanyard gives for a decision about a peer or a connection, as data: a stable
+ * Every reason Lanyard gives for a decision about a peer, a connection or a pod, as data: a stable
  * snake_case {@link #code()} (a Prometheus label value, the audit record's {@code rule}, the
- * first word of the sidecar's access-log {@code close}) and a {@link #sentence()} saying in
- * general what it means (for logs, Events and docs; a decision adds its own sentence naming the
- * peer and the values involved). The codes are public names, listed in docs/AUDIT.md and
- * sidecar-proxy/README.md: change one only with those docs and a note in the commit.
+ * first word of the sidecar's access-log {@code close}, the webhook's Event and report code) and
+ * a {@link #sentence()} saying in general what it means (for logs, Events and docs; a decision
+ * adds its own sentence naming the peer, pod and values involved). The codes are public names,
+ * listed in docs/AUDIT.md, sidecar-proxy/README.md and injector-webhook/README.md: change one
+ * only with those docs and a note in the commit.
  *
  * <p>It lives in the dependency-free configuration module, beside the names and parsers, so the
  * javaagent, the sidecar and the webhook (which cannot depend on spiffe-tls's gRPC) share it.
@@ -88,7 +89,53 @@ public enum Reason {
   UPSTREAM_ERROR("the upstream connection failed"),
   /** The forward proxy's own answer; its label is {@code proxy_<status>} ({@link #label(int)}). */
   PROXY_ANSWER("the forward proxy answered with its own status and closed"),
-  ERROR("an unexpected error");
+  ERROR("an unexpected error"),
+
+  // What the webhook did to a pod (lanyard_webhook_admissions_total{reason}, the Event, the
+  // report of lanyard inject and check-inject); which of them deny the pod is the webhook's rule.
+  INJECTED("Lanyard injected the pod"),
+  OPTED_OUT("the pod opted out with lanyard.dev/inject=false"),
+  HOST_NETWORK("the pod uses hostNetwork, so Lanyard's ports would collide between pods"),
+  SYSTEM_NAMESPACE("the pod is in a system namespace, which Lanyard never injects"),
+  WEBHOOK_NAMESPACE("the pod is in the webhook's own namespace, which Lanyard never injects"),
+  ALREADY_INJECTED("the pod already carries lanyard.dev/status"),
+  INVALID_ANNOTATION("a lanyard.dev/mode or lanyard.dev/runtime.* value is unknown"),
+  NAME_CONFLICT("the pod already has a container, volume or variable of one of Lanyard's names"),
+  UNSUPPORTED_OS("the pod runs on another OS than Linux"),
+  INVALID_POD("not a valid pod; the apiserver will refuse it"),
+  NOTHING_TO_INJECT("no container of the pod can be injected"),
+  OUTSIDE_CEILING("the pod would allow peers beyond the operator's ceiling: refused"),
+  LANYARD_PORT("the pod asks for a port Lanyard's own listeners use: refused"),
+  INVALID_WORKLOAD_VALUE("an annotation carries a value the workload would refuse at start:"
+      + " refused"),
+
+  // Why the webhook left one app container out (the report's per-container skip).
+  NOT_SELECTED("lanyard.dev/containers does not name the container"),
+  JAVA_TOOL_OPTIONS_FROM_SOURCE("the container's JAVA_TOOL_OPTIONS comes from a ConfigMap,"
+      + " Secret or field, so Lanyard cannot append to it"),
+  MOUNT_PATH_CONFLICT("the container mounts something else where Lanyard mounts the socket or"
+      + " the jar"),
+
+  // What the pod's owner should know although injection went ahead (admission warnings).
+  JAVA_TOOL_OPTIONS_OVER_ENV_FROM("the container's JAVA_TOOL_OPTIONS set by Lanyard hides one"
+      + " from its envFrom"),
+  INVALID_INJECT_VALUE("lanyard.dev/inject is neither true nor false: the namespace decides"),
+  INBOUND_WITHOUT_SIDECAR("lanyard.dev/inbound is set but no container uses the sidecar"),
+  INBOUND_JWT_WITHOUT_SIDECAR("lanyard.dev/inbound-jwt-audience is set but no container uses"
+      + " the sidecar"),
+  ENV_KEPT("the container sets a variable Lanyard would set; the container's value is kept"),
+  UNKNOWN_CONTAINER("lanyard.dev/containers names a container the pod does not have"),
+
+  // Admission requests the webhook answered without judging a pod.
+  NOT_A_POD_CREATE("not the creation of a pod: allowed unchanged"),
+  UNSUPPORTED_MEDIA_TYPE("a Content-Type other than application/json"),
+  TOO_LARGE("a request body over the webhook's limit"),
+  MALFORMED_JSON("a request body that is not valid JSON"),
+  NOT_ADMISSION_REVIEW("a JSON body that is not an AdmissionReview v1"),
+  MISSING_REQUEST("an AdmissionReview without request"),
+  MISSING_UID("an AdmissionReview request without uid"),
+  MALFORMED_POD("request.object is not a Pod"),
+  INTERNAL_ERROR("injection failed on a bug: the pod is allowed uninjected");
 
   private final String code;
   private final String sentence;

@@ -37,7 +37,7 @@ class DocumentedNamesTest {
       "LANYARD_SOAK_MINUTES", "sidecar-proxy's RotationSoakIT: the soak's length");
   /** Names the docs write in lanyard_ form that are codes, not metrics. */
   private static final Set<String> NOT_METRICS = Set.of(
-      "lanyard_port" /* the webhook's SkipReason code, a label value */);
+      "lanyard_port" /* the webhook's Reason code, a label value */);
 
   @Test
   void everyVariableTheDocsNameIsAConfigurationKey() {

@@ -187,7 +187,7 @@ class EarlyCapturedTlsIT {
   }
 
   /** A jar whose manifest names {@link EarlyTlsAgent} as its premain class. */
-  private static Path earlyAgentJar(Path jar) throws Exception {
+  static Path earlyAgentJar(Path jar) throws Exception {
     Manifest manifest = new Manifest();
     manifest.getMainAttributes().put(Attributes.Name.MANIFEST_VERSION, "1.0");
     manifest.getMainAttributes().put(new Attributes.Name("Premain-Class"),

@@ -5,11 +5,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.lanyard.agent.Mesh.ClientRun;
 import dev.lanyard.agent.Mesh.Server;
 import dev.lanyard.agent.Mesh.Workload;
+import dev.lanyard.earlytls.EarlyCaptureApp;
 import dev.lanyard.testkit.Command;
 import dev.lanyard.testkit.FreePorts;
 import dev.lanyard.testkit.JvmProcess;
 import dev.lanyard.testkit.SpireCluster;
 import dev.lanyard.testkit.SpireExtension;
+import dev.lanyard.testkit.TestPki;
+import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -24,6 +27,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -150,18 +154,101 @@ class HookFailureIT {
     }
   }
 
-  @ParameterizedTest(name = "LANYARD_STARTUP=\"{0}\"")
-  @MethodSource("policies")
-  void aFailingJwtHookSendsNoTokenAndSaysSo(String policy) {
-    ClientRun run = faultyClient("JdkHttpClientApp", recording.httpsUrl(), 2, policy,
-        Map.of("LANYARD_JWT_AUDIENCES", "localhost=orders"), "jdkHttpRequest");
+  static Stream<Arguments> jwtHooks() {
+    List<Arguments> cases = new ArrayList<>();
+    for (String policy : FAIL_POLICIES) {
+      cases.add(Arguments.of("jdkHttpRequest", "JdkHttpClientApp", policy));
+      cases.add(Arguments.of("urlConnectionHeaders", "HttpsUrlConnectionApp", policy));
+      cases.add(Arguments.of("okHttpRequest", "OkHttpClientApp", policy));
+      cases.add(Arguments.of("apacheRequest", "ApacheHttpClientApp", policy));
+    }
+    return cases.stream();
+  }
+
+  @ParameterizedTest(name = "{0} fails in {1}, LANYARD_STARTUP=\"{2}\"")
+  @MethodSource("jwtHooks")
+  void aFailingJwtHookSendsNoTokenAndSaysSo(String hook, String app, String policy) {
+    int before = recording.process().output().length();
+    ClientRun run = faultyClient(app, recording.httpsUrl(), 2, policy,
+        Map.of("LANYARD_JWT_AUDIENCES", "localhost=orders"), hook);
 
     // The mTLS call itself is Lanyard's as ever; the token is what is missing, and the receiver
     // that requires it (the sidecar's LANYARD_INBOUND_JWT_AUDIENCE) refuses the request.
     assertThat(run.output()).as(run.toString()).contains("SUMMARY ok=2 failed=0");
-    assertThat(recording.process().output()).contains("authorization=none")
-        .doesNotContain("authorization=Bearer");
-    assertOneErrorLine(run, "jdkHttpRequest");
+    String received = recording.process().output().substring(before);
+    assertThat(received.lines().filter(line -> line.startsWith("RECEIVED ")))
+        .as(received).hasSize(2)
+        .allMatch(line -> line.endsWith(" authorization=none"));
+    assertOneErrorLine(run, hook);
+  }
+
+  /**
+   * Lanyard only relaxes OkHttp's chain cleaning for an SVID its trust manager accepted. Without
+   * the hook OkHttp's own cleaner, which knows no SPIFFE bundle, cannot clean the chain, and
+   * OkHttp reports no peer certificates (a pinned call would fail). The calls themselves are
+   * Lanyard's mTLS as ever: the server saw the client's SVID, and the client's trust manager,
+   * which the fault does not touch, verified the server.
+   */
+  @ParameterizedTest(name = "LANYARD_STARTUP=\"{0}\"")
+  @MethodSource("policies")
+  void aFailingChainCleanerHookLeavesOkHttpsOwnStricterAnswer(String policy) {
+    ClientRun run = faultyClient("OkHttpClientApp", jetty.httpsUrl(), 3, policy, Map.of(),
+        "isAuthorizedSpiffeLeaf");
+
+    assertThat(run.output()).as(run.toString()).contains("SUMMARY ok=3 failed=0 ");
+    assertThat(run.output().lines().filter(line -> line.startsWith("OK ")))
+        .as(run.toString()).hasSize(3)
+        .allMatch(line -> line.contains(" server_peer=none ")
+            && line.endsWith(" body=peer=" + client.spiffeId()));
+    assertOneErrorLine(run, "isAuthorizedSpiffeLeaf");
+    assertThat(run.output()).contains("the application sees no peer certificates");
+  }
+
+  static Stream<Arguments> earlyContextHooks() {
+    List<Arguments> cases = new ArrayList<>();
+    for (String policy : FAIL_POLICIES) {
+      cases.add(Arguments.of("adoptManagers", policy));
+      cases.add(Arguments.of("onEarlyContextAdopted", policy));
+    }
+    return cases.stream();
+  }
+
+  /**
+   * Another javaagent listed before Lanyard's initialises the JVM's default context and a TLS
+   * context before Lanyard's hooks exist ({@link EarlyCapturedTlsIT}); the application keeps them
+   * and calls a mesh server and a Web PKI server the JVM trusts, on a mesh host. A failing adoption
+   * hook leaves those contexts refusing every peer: no mesh call with them, and none to Web PKI.
+   */
+  @ParameterizedTest(name = "{0} fails, LANYARD_STARTUP=\"{1}\"")
+  @MethodSource("earlyContextHooks")
+  void aFailingEarlyContextHookRefusesEveryPeerOfTheEarlyContexts(String hook, String policy,
+      @TempDir Path dir) throws Exception {
+    TestPki webPkiCa = TestPki.create("Lanyard hook-failure test Web PKI");
+    Path trustStore = dir.resolve("webpki-ca.p12");
+    try (OutputStream out = Files.newOutputStream(trustStore)) {
+      webPkiCa.trustStore().store(out, "changeit".toCharArray());
+    }
+    String output;
+    try (EarlyCapturedTlsIT.WebPkiServer webPki = new EarlyCapturedTlsIT.WebPkiServer(
+            webPkiCa.server("localhost", List.of("localhost"), List.of("127.0.0.1")));
+        JvmProcess app = earlyCaptureClient(hook, policy, dir, trustStore, webPki).start()) {
+      app.awaitOutput("DONE reached=", Duration.ofSeconds(60));
+      output = app.output();
+      assertThat(webPki.requests()).as(output).isZero();
+    }
+
+    // Of the eight kept objects, seven are (or come from) the two contexts initialised before the
+    // hooks: refused, by managers naming the failed hook. The TLS context the application
+    // initialised after the hooks is Lanyard's as ever and reaches the mesh server.
+    List<String> meshOk = output.lines()
+        .filter(line -> line.startsWith("OK ") && line.contains(" target=mesh ")).toList();
+    assertThat(meshOk).as(output).hasSize(1)
+        .allMatch(line -> line.contains("capture=static:SSLContext.getInstance(TLS)"));
+    assertThat(output).as(output).contains("DONE reached=1/8")
+        .contains("Lanyard's " + hook + " hook failed");
+    assertThat(output.lines().filter(line -> line.startsWith("OK ")
+        && line.contains(" target=webpki "))).as(output).isEmpty();
+    assertOneErrorLine(new ClientRun("EarlyCaptureApp", 0, output), hook);
   }
 
   static Stream<Arguments> startupFaults() {
@@ -232,6 +319,30 @@ class HookFailureIT {
       process.close();
       throw e;
     }
+  }
+
+  /** {@link EarlyCaptureApp} behind another javaagent that keeps TLS contexts before Lanyard's. */
+  private JvmProcess.Builder earlyCaptureClient(String hook, String policy, Path dir,
+      Path trustStore, EarlyCapturedTlsIT.WebPkiServer webPki) throws Exception {
+    Path testClasses = Path.of(EarlyCaptureApp.class.getProtectionDomain().getCodeSource()
+        .getLocation().toURI());
+    return JvmProcess.builder("EarlyCaptureApp-faulty")
+        .classpath(testClasses)
+        // The other javaagent first, then the faulty Lanyard build.
+        .jvmArg("-javaagent:" + EarlyCapturedTlsIT.earlyAgentJar(dir.resolve("early.jar")),
+            "-javaagent:" + faultyJar.toAbsolutePath(),
+            "-D" + FaultyAgentJar.FAULTS + "=AgentTlsHooks." + hook,
+            "-Djavax.net.ssl.trustStore=" + trustStore,
+            "-Djavax.net.ssl.trustStorePassword=changeit",
+            "-Djavax.net.ssl.trustStoreType=PKCS12",
+            "-Dhttp.keepAlive=false")
+        .mainClass(EarlyCaptureApp.class.getName())
+        .args(jetty.httpsUrl(), webPki.url(), "6")
+        .gid(client.gid())
+        .env("SPIFFE_ENDPOINT_SOCKET", spire.cluster().workloadApiAddress())
+        .env("LANYARD_ADMIN_ADDRESS", "127.0.0.1:" + FreePorts.next())
+        .env("LANYARD_STARTUP", policy)
+        .env("LANYARD_MESH_HOSTS", "localhost");
   }
 
   /** A compat app under the faulty javaagent build, failing in {@code faults}. */

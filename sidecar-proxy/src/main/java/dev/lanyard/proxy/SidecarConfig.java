@@ -1,5 +1,6 @@
 package dev.lanyard.proxy;
 
+import dev.lanyard.config.CommaList;
 import dev.lanyard.config.ConfigKey;
 import dev.lanyard.config.ConfigKeys;
 import dev.lanyard.config.Durations;
@@ -99,11 +100,7 @@ final class SidecarConfig {
 
   private static List<OutboundRoute> parseOutbound(String text) {
     List<OutboundRoute> routes = new ArrayList<>();
-    for (String entry : text.split(",")) {
-      String item = entry.trim();
-      if (item.isEmpty()) {
-        continue;
-      }
+    for (String item : CommaList.entries(text)) {
       int equals = item.indexOf('=');
       if (equals < 0) {
         throw new IllegalArgumentException("entry \"" + item + "\" is not listen=upstream;"

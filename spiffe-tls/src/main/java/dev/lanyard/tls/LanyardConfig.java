@@ -1,6 +1,7 @@
 package dev.lanyard.tls;
 
 import dev.lanyard.config.AuditMode;
+import dev.lanyard.config.CommaList;
 import dev.lanyard.config.ConfigKey;
 import dev.lanyard.config.ConfigKeys;
 import dev.lanyard.config.HostGlobs;
@@ -134,11 +135,7 @@ public final class LanyardConfig {
 
   private static Set<Integer> parsePorts(String text) {
     Set<Integer> ports = new TreeSet<>();
-    for (String entry : text.split(",")) {
-      String item = entry.trim();
-      if (item.isEmpty()) {
-        continue;
-      }
+    for (String item : CommaList.entries(text)) {
       int port = parsePort(item);
       if (port < 1) {
         throw new IllegalArgumentException("plain port \"" + item + "\" is not a port number"

@@ -13,8 +13,10 @@ import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.BooleanSupplier;
@@ -31,38 +33,50 @@ class WorkloadApiSvidSourceStateTest {
   private static final String ID = "spiffe://lanyard.test/ns/shop/sa/web";
   private final TestPki ca = TestPki.create("lanyard.test CA");
 
+  /**
+   * A reader polling as fast as it can while a rejection is recorded sees every state wholly
+   * before it (no count, no error) or wholly after it (the count and this rejection as the last
+   * error): never the count without the error, the race fixed in 8020169. The reader stops at the
+   * first state with the count, so the outcome does not depend on timing; only how close to the
+   * moment of recording the reads fall does.
+   */
   @Test
   void aStateReadWhileARejectionIsBeingRecordedIsWhollyBeforeOrWhollyAfterIt(@TempDir Path dir)
       throws Exception {
-    PrintStream stderr = System.err;
     try (WorkloadApiDouble api = WorkloadApiDouble.start(dir.resolve("api.sock"));
         WorkloadApiSvidSource source = WorkloadApiSvidSource.start(api.address())) {
       TestPki.Issued good = ca.svid(ID);
       api.send(BadSvidUpdate.good(ca, good, ID));
       assertThat(source.awaitFirst(Duration.ofSeconds(10))).isTrue();
-      // The rejection's WARN line is written while the source records it: a state read there.
-      List<SvidSourceState> seenWhileLogging = new CopyOnWriteArrayList<>();
-      ByteArrayOutputStream log = new ByteArrayOutputStream() {
-        @Override
-        public synchronized void write(byte[] bytes, int offset, int length) {
-          super.write(bytes, offset, length);
-          if (seenWhileLogging.isEmpty() && toString(UTF_8).contains("rejected an X.509-SVID")) {
-            seenWhileLogging.add(source.state());
+      List<SvidSourceState> before = new CopyOnWriteArrayList<>();
+      CompletableFuture<SvidSourceState> firstAfter = new CompletableFuture<>();
+      Thread reader = new Thread(() -> {
+        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+        while (System.nanoTime() < deadline) {
+          SvidSourceState state = source.state();
+          if (state.rejectedTotal() > 0) {
+            firstAfter.complete(state);
+            return;
+          }
+          if (before.size() < 1_000) {
+            before.add(state);
           }
         }
-      };
-      System.setErr(new PrintStream(log, true, UTF_8));
+        firstAfter.completeExceptionally(new AssertionError("no rejection within 10 s"));
+      }, "state-reader");
+      reader.start();
       api.send(BadSvidUpdate.MALFORMED_KEY.response(ca, good, ID));
-      await(() -> source.state().rejectedTotal() == 1, "the rejection counted");
+      SvidSourceState after = firstAfter.get(15, TimeUnit.SECONDS);
+      reader.join();
 
-      assertThat(seenWhileLogging).singleElement().satisfiesAnyOf(
-          before -> assertThat(before.rejectedTotal() == 0 && before.lastError() == null)
-              .as("wholly before: %s", before).isTrue(),
-          after -> assertThat(after.rejectedTotal() == 1 && after.lastError() != null
-              && after.lastError().startsWith("rejected an X.509-SVID update (malformed_key): "))
-              .as("wholly after: %s", after).isTrue());
-    } finally {
-      System.setErr(stderr);
+      assertThat(before).isNotEmpty().allSatisfy(state -> {
+        assertThat(state.rejectedTotal()).as("wholly before: %s", state).isZero();
+        assertThat(state.lastError()).as("wholly before: %s", state).isNull();
+      });
+      assertThat(after.rejectedTotal()).as("wholly after: %s", after).isEqualTo(1);
+      assertThat(after.lastError()).as("wholly after: %s", after)
+          .startsWith("rejected an X.509-SVID update (malformed_key): ");
+      assertThat(after.identity().leaf()).isEqualTo(good.certificate());
     }
   }
 

@@ -1,6 +1,7 @@
 package dev.lanyard.webhook.admission;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.lanyard.reasons.Reason;
 import dev.lanyard.webhook.inject.InjectionReport;
 import dev.lanyard.webhook.inject.InjectionResult;
 import dev.lanyard.webhook.inject.JsonPatches;
@@ -64,7 +65,7 @@ public final class AdmissionHandler {
     long start = nanoTime.getAsLong();
     if (!isJson(contentType)) {
       metrics.admission(
-          WebhookMetrics.REJECTED, "unsupported_media_type", nanoTime.getAsLong() - start);
+          WebhookMetrics.REJECTED, Reason.UNSUPPORTED_MEDIA_TYPE, nanoTime.getAsLong() - start);
       return HttpReply.text(
           415,
           "Content-Type must be application/json (an AdmissionReview "
@@ -73,7 +74,7 @@ public final class AdmissionHandler {
               + (contentType == null ? "missing" : "\"" + contentType + "\""));
     }
     if (body.length > MAX_BODY_BYTES) {
-      metrics.admission(WebhookMetrics.REJECTED, "too_large", nanoTime.getAsLong() - start);
+      metrics.admission(WebhookMetrics.REJECTED, Reason.TOO_LARGE, nanoTime.getAsLong() - start);
       return tooLarge(body.length);
     }
     AdmissionRequestView request;
@@ -84,7 +85,7 @@ public final class AdmissionHandler {
       return HttpReply.text(400, e.getMessage());
     }
     if (!request.isPodCreate()) {
-      metrics.admission(WebhookMetrics.IGNORED, "not_a_pod_create", nanoTime.getAsLong() - start);
+      metrics.admission(WebhookMetrics.IGNORED, Reason.NOT_A_POD_CREATE, nanoTime.getAsLong() - start);
       return HttpReply.json(AdmissionReviews.allowed(request.uid(), null, List.of()));
     }
     return injectPod(request, start);
@@ -95,7 +96,7 @@ public final class AdmissionHandler {
    * reading (or allocating) the body.
    */
   public HttpReply refuseOversized(long declaredLength) {
-    metrics.admission(WebhookMetrics.REJECTED, "too_large", 0);
+    metrics.admission(WebhookMetrics.REJECTED, Reason.TOO_LARGE, 0);
     return tooLarge(declaredLength);
   }
 
@@ -108,7 +109,7 @@ public final class AdmissionHandler {
       }
       pod = KubeJson.fromTree(request.object(), Pod.class);
     } catch (RuntimeException e) {
-      metrics.admission(WebhookMetrics.REJECTED, "malformed_pod", nanoTime.getAsLong() - start);
+      metrics.admission(WebhookMetrics.REJECTED, Reason.MALFORMED_POD, nanoTime.getAsLong() - start);
       return HttpReply.text(
           400, "request " + request.uid() + ": request.object is not a Pod: " + firstLine(e));
     }
@@ -126,7 +127,7 @@ public final class AdmissionHandler {
       }
       metrics.admission(
           report.injected() ? WebhookMetrics.INJECTED : WebhookMetrics.SKIPPED,
-          report.reasonCode(),
+          report.reason(),
           nanoTime.getAsLong() - start);
       return HttpReply.json(response);
     } catch (RuntimeException | StackOverflowError e) {
@@ -136,7 +137,7 @@ public final class AdmissionHandler {
           request.namespace(),
           request.uid(),
           e);
-      metrics.admission(WebhookMetrics.ERROR, "internal_error", nanoTime.getAsLong() - start);
+      metrics.admission(WebhookMetrics.ERROR, Reason.INTERNAL_ERROR, nanoTime.getAsLong() - start);
       return HttpReply.json(
           AdmissionReviews.allowed(
               request.uid(),
@@ -167,7 +168,7 @@ public final class AdmissionHandler {
     if (!request.dryRun()) {
       recordEvent(pod, report);
     }
-    metrics.admission(WebhookMetrics.REFUSED, report.reasonCode(), nanoTime.getAsLong() - start);
+    metrics.admission(WebhookMetrics.REFUSED, report.reason(), nanoTime.getAsLong() - start);
     return HttpReply.json(response);
   }
 

@@ -9,6 +9,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.lanyard.reasons.Reason;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.CharBuffer;
@@ -52,15 +53,15 @@ final class AdmissionReviews {
                   + ", column "
                   + e.getLocation().getColumnNr();
       throw new BadAdmissionRequest(
-          "malformed_json",
+          Reason.MALFORMED_JSON,
           "request body is not valid JSON" + where + ": " + e.getOriginalMessage());
     } catch (IOException e) {
       throw new BadAdmissionRequest(
-          "malformed_json", "request body cannot be read as JSON: " + e.getMessage());
+          Reason.MALFORMED_JSON, "request body cannot be read as JSON: " + e.getMessage());
     }
     if (review == null || !review.isObject()) {
       throw new BadAdmissionRequest(
-          "not_admission_review",
+          Reason.NOT_ADMISSION_REVIEW,
           "request body must be a JSON object"
               + " (an AdmissionReview "
               + API_VERSION
@@ -71,7 +72,7 @@ final class AdmissionReviews {
     String kind = text(review, "kind");
     if (!API_VERSION.equals(apiVersion) || !KIND.equals(kind)) {
       throw new BadAdmissionRequest(
-          "not_admission_review",
+          Reason.NOT_ADMISSION_REVIEW,
           "expected apiVersion "
               + API_VERSION
               + " and kind "
@@ -84,12 +85,12 @@ final class AdmissionReviews {
     }
     JsonNode request = review.get("request");
     if (request == null || !request.isObject()) {
-      throw new BadAdmissionRequest("missing_request", "AdmissionReview has no request object");
+      throw new BadAdmissionRequest(Reason.MISSING_REQUEST, "AdmissionReview has no request object");
     }
     String uid = text(request, "uid");
     if (uid.isEmpty()) {
       throw new BadAdmissionRequest(
-          "missing_uid", "AdmissionReview request has no uid (a non-empty string)");
+          Reason.MISSING_UID, "AdmissionReview request has no uid (a non-empty string)");
     }
     JsonNode gvk = request.path("kind");
     JsonNode object = request.path("object");
@@ -120,7 +121,7 @@ final class AdmissionReviews {
     CoderResult result = decoder.decode(bytes, CharBuffer.allocate(body.length), true);
     if (result.isError()) {
       throw new BadAdmissionRequest(
-          "malformed_json",
+          Reason.MALFORMED_JSON,
           "request body is not UTF-8: invalid byte 0x"
               + String.format("%02x", body[bytes.position()] & 0xff)
               + " at offset "

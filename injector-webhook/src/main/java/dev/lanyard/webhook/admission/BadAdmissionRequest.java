@@ -1,18 +1,19 @@
 package dev.lanyard.webhook.admission;
 
+import dev.lanyard.reasons.Reason;
 /** A request the webhook cannot answer as an AdmissionReview: HTTP 400 with this message. */
 final class BadAdmissionRequest extends Exception {
-  private final String reason;
+  private final Reason reason;
 
   /**
-   * @param reason snake_case, for the metric label
+   * @param reason for the metric label
    */
-  BadAdmissionRequest(String reason, String message) {
+  BadAdmissionRequest(Reason reason, String message) {
     super(message, null, false, false);
     this.reason = reason;
   }
 
-  String reason() {
+  Reason reason() {
     return reason;
   }
 }

@@ -1,6 +1,7 @@
 package dev.lanyard.webhook.admission;
 
 import dev.lanyard.webhook.inject.InjectionReport;
+import dev.lanyard.webhook.inject.PodOutcomes;
 import dev.lanyard.webhook.inject.InjectorConfig;
 import io.fabric8.kubernetes.api.model.Event;
 import io.fabric8.kubernetes.api.model.EventBuilder;
@@ -78,7 +79,7 @@ public final class OwnerEvents implements InjectionEvents, AutoCloseable {
 
   @Override
   public void record(Pod pod, InjectionReport report) {
-    if (!report.injected() && !report.skipReason().surprising()) {
+    if (!report.injected() && !PodOutcomes.surprises(report.skipReason())) {
       return; // opted out or re-admitted: what the owner asked for, not news
     }
     Optional<OwnerReference> owner = controllerOf(pod);

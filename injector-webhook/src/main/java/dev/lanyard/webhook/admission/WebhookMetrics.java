@@ -1,5 +1,6 @@
 package dev.lanyard.webhook.admission;
 
+import dev.lanyard.reasons.Reason;
 import io.prometheus.metrics.core.metrics.Counter;
 import io.prometheus.metrics.core.metrics.Histogram;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
@@ -81,8 +82,8 @@ public final class WebhookMetrics {
     return registry;
   }
 
-  public void admission(String outcome, String reason, long nanos) {
-    admissions.labelValues(outcome, reason).inc();
+  public void admission(String outcome, Reason reason, long nanos) {
+    admissions.labelValues(outcome, reason.code()).inc();
     latency.labelValues(outcome).observe(nanos / 1e9);
   }
 

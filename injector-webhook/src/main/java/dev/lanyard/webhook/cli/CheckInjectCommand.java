@@ -1,11 +1,11 @@
 package dev.lanyard.webhook.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.lanyard.reasons.Reason;
 import dev.lanyard.webhook.inject.InjectionReport;
 import dev.lanyard.webhook.inject.InjectionStatus;
 import dev.lanyard.webhook.inject.LanyardNames;
 import dev.lanyard.webhook.inject.PodInjector;
-import dev.lanyard.webhook.inject.SkipReason;
 import dev.lanyard.webhook.workload.ManifestInjector;
 import dev.lanyard.webhook.workload.ManifestResult;
 import dev.lanyard.webhook.workload.WorkloadKind;
@@ -124,7 +124,7 @@ final class CheckInjectCommand implements Callable<Integer> {
       return out.append(name).append(": not a pod or workload; nothing to inject\n").toString();
     }
     boolean isPod = WorkloadKind.POD.kind().equals(object.path("kind").asText());
-    if (isPod && report.get().skipReason() == SkipReason.ALREADY_INJECTED) {
+    if (isPod && report.get().skipReason() == Reason.ALREADY_INJECTED) {
       String statusJson =
           object.path("metadata").path("annotations").path(LanyardNames.STATUS).asText("");
       out.append(name).append(" (namespace ").append(namespace).append("): injected\n");

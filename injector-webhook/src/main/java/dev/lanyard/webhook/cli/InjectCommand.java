@@ -1,6 +1,7 @@
 package dev.lanyard.webhook.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.lanyard.reasons.Reason;
 import dev.lanyard.webhook.inject.InjectionReport;
 import dev.lanyard.webhook.inject.PodInjector;
 import dev.lanyard.webhook.workload.ManifestInjector;
@@ -81,7 +82,7 @@ final class InjectCommand implements Callable<Integer> {
         .warnings()
         .forEach(warning -> err.println("lanyard: " + name + ": " + warning.message()));
     report.containers().stream()
-        .filter(c -> c.skipCode() != null && !c.skipCode().equals("not_selected"))
+        .filter(c -> c.skipCode() != null && c.skip() != Reason.NOT_SELECTED)
         .forEach(c -> err.println("lanyard: " + name + ": " + c.detail()));
   }
 }

@@ -1,5 +1,6 @@
 package dev.lanyard.webhook.inject;
 
+import dev.lanyard.reasons.Reason;
 import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.EnvVar;
 import io.fabric8.kubernetes.api.model.EnvVarSource;
@@ -25,7 +26,7 @@ final class ContainerPlanner {
                 if (containers.stream().noneMatch(c -> name.equals(c.getName()))) {
                   warnings.add(
                       new InjectionWarning(
-                          "unknown_container",
+                          Reason.UNKNOWN_CONTAINER,
                           LanyardNames.CONTAINERS
                               + " names \""
                               + name
@@ -53,7 +54,7 @@ final class ContainerPlanner {
       return ContainerReport.skipped(
           name,
           guess.toString(),
-          ContainerSkips.NOT_SELECTED,
+          Reason.NOT_SELECTED,
           "container "
               + name
               + " is not listed in "
@@ -97,7 +98,7 @@ final class ContainerPlanner {
         return ContainerReport.skipped(
             name,
             guess.toString(),
-            ContainerSkips.JAVA_TOOL_OPTIONS_FROM_SOURCE,
+            Reason.JAVA_TOOL_OPTIONS_FROM_SOURCE,
             "container "
                 + name
                 + " takes JAVA_TOOL_OPTIONS from "
@@ -123,7 +124,7 @@ final class ContainerPlanner {
     return ContainerReport.skipped(
         name,
         guess.toString(),
-        ContainerSkips.MOUNT_PATH_CONFLICT,
+        Reason.MOUNT_PATH_CONFLICT,
         "container "
             + name
             + " already mounts volume "

@@ -1,5 +1,6 @@
 package dev.lanyard.webhook.inject;
 
+import dev.lanyard.reasons.Reason;
 import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.EnvVar;
 import io.fabric8.kubernetes.api.model.EnvVarSource;
@@ -45,7 +46,7 @@ final class EnvSetter {
             : "to \"" + current.getValue() + "\"";
     warnings.add(
         new InjectionWarning(
-            "env_kept",
+            Reason.ENV_KEPT,
             "container "
                 + container.getName()
                 + " already sets "

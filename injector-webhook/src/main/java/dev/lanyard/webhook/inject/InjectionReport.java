@@ -1,13 +1,14 @@
 package dev.lanyard.webhook.inject;
 
+import dev.lanyard.reasons.Reason;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.stream.Collectors;
 
 /**
- * What injection did to one pod, as data (after Linkerd's inject report): a snake_case reason code
- * for metrics and Event reasons, sentences for people, one entry per app container.
+ * What injection did to one pod, as data (after Linkerd's inject report): a {@link Reason} whose
+ * code goes to metrics and Event reasons, sentences for people, one entry per app container.
  *
  * @param pod the pod's name, or its generateName followed by {@code *}
  * @param skipReason null when the pod was injected
@@ -16,13 +17,10 @@ import java.util.stream.Collectors;
 public record InjectionReport(
     String pod,
     String namespace,
-    SkipReason skipReason,
+    Reason skipReason,
     String summary,
     List<ContainerReport> containers,
     List<InjectionWarning> warnings) {
-
-  /** The code of an injected pod, next to the {@link SkipReason} codes. */
-  public static final String INJECTED = "injected";
 
   private static final String PREFIX = "lanyard: ";
 
@@ -34,7 +32,7 @@ public record InjectionReport(
   static InjectionReport skipped(
       String pod,
       String namespace,
-      SkipReason reason,
+      Reason reason,
       String sentence,
       List<ContainerReport> containers,
       List<InjectionWarning> warnings) {
@@ -61,12 +59,17 @@ public record InjectionReport(
 
   /** Whether the pod must be denied at admission; {@link #summary()} says why. */
   public boolean refused() {
-    return skipReason != null && skipReason.refused();
+    return skipReason != null && PodOutcomes.refuses(skipReason);
+  }
+
+  /** {@link Reason#INJECTED} or why the pod was skipped or refused. */
+  public Reason reason() {
+    return skipReason == null ? Reason.INJECTED : skipReason;
   }
 
   /** {@code injected} or the skip reason's code. */
   public String reasonCode() {
-    return skipReason == null ? INJECTED : skipReason.code();
+    return reason().code();
   }
 
   public Optional<ContainerReport> container(String name) {
@@ -79,13 +82,13 @@ public record InjectionReport(
    */
   public List<String> admissionWarnings() {
     List<String> out = new ArrayList<>();
-    if (skipReason != null && skipReason.surprising()) {
+    if (skipReason != null && PodOutcomes.surprises(skipReason)) {
       out.add(PREFIX + summary);
     }
     for (ContainerReport container : containers) {
       if (container.mode() == ContainerMode.SKIPPED
-          && container.skipCode() != null
-          && !container.skipCode().equals(ContainerSkips.NOT_SELECTED)
+          && container.skip() != null
+          && container.skip() != Reason.NOT_SELECTED
           && injected()) {
         out.add(PREFIX + container.detail());
       }

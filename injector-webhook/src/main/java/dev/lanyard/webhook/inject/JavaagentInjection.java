@@ -1,5 +1,6 @@
 package dev.lanyard.webhook.inject;
 
+import dev.lanyard.reasons.Reason;
 import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.EmptyDirVolumeSource;
 import io.fabric8.kubernetes.api.model.EnvVar;
@@ -94,7 +95,7 @@ final class JavaagentInjection {
         // JAVA_TOOL_OPTIONS, ours now hides it, and Lanyard cannot see that source to merge.
         warnings.add(
             new InjectionWarning(
-                "java_tool_options_over_env_from",
+                Reason.JAVA_TOOL_OPTIONS_OVER_ENV_FROM,
                 "container "
                     + container.getName()
                     + " has envFrom; if that source sets JAVA_TOOL_OPTIONS, Lanyard's"

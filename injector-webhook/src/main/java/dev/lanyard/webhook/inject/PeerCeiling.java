@@ -1,6 +1,7 @@
 package dev.lanyard.webhook.inject;
 
 import dev.lanyard.config.AllowedPeers;
+import dev.lanyard.config.CommaList;
 import dev.lanyard.config.SpiffeIdPattern;
 import java.util.ArrayList;
 import java.util.List;
@@ -120,17 +121,8 @@ public final class PeerCeiling {
     return AllowedPeers.isAuditKeyword(entry);
   }
 
-  /** The non-blank, trimmed comma-separated entries, as spiffe-tls's PeerPolicy reads them. */
+  /** The entries of a comma list, split as the workload splits it. */
   private static List<String> entries(String value) {
-    List<String> out = new ArrayList<>();
-    if (value == null) {
-      return out;
-    }
-    for (String item : value.split(",")) {
-      if (!item.isBlank()) {
-        out.add(item.trim());
-      }
-    }
-    return out;
+    return CommaList.entries(value);
   }
 }

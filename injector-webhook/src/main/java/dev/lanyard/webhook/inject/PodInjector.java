@@ -1,5 +1,6 @@
 package dev.lanyard.webhook.inject;
 
+import dev.lanyard.reasons.Reason;
 import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.Pod;
 import java.util.ArrayList;
@@ -47,7 +48,7 @@ public final class PodInjector {
 
     Optional<InjectionReport> skip = podLevelSkip(original, namespace, settings, podName, warnings);
     if (skip.isPresent()) {
-      if (skip.get().skipReason() == SkipReason.ALREADY_INJECTED) {
+      if (skip.get().skipReason() == Reason.ALREADY_INJECTED) {
         // Injected before (or written to look so): what it carries must still fit the ceiling.
         Optional<InjectionResult> refused =
             refusedByCeiling(original, original, podName, namespace, List.of(), warnings);
@@ -69,7 +70,7 @@ public final class PodInjector {
           original,
           podName,
           namespace,
-          SkipReason.NOTHING_TO_INJECT,
+          Reason.NOTHING_TO_INJECT,
           "no container of pod " + podName + " can be injected: " + why,
           plans,
           warnings);
@@ -80,7 +81,7 @@ public final class PodInjector {
           original,
           podName,
           namespace,
-          SkipReason.NAME_CONFLICT,
+          Reason.NAME_CONFLICT,
           "pod " + podName + " skipped: " + conflict.get(),
           plans,
           warnings);
@@ -98,7 +99,7 @@ public final class PodInjector {
           original,
           podName,
           namespace,
-          SkipReason.LANYARD_PORT,
+          Reason.LANYARD_PORT,
           "pod " + podName + " refused: " + String.join("; ", portClashes),
           plans,
           warnings);
@@ -109,7 +110,7 @@ public final class PodInjector {
           original,
           podName,
           namespace,
-          SkipReason.INVALID_WORKLOAD_VALUE,
+          Reason.INVALID_WORKLOAD_VALUE,
           "pod " + podName + " refused: " + String.join("; ", settings.refusals()),
           plans,
           warnings);
@@ -139,7 +140,7 @@ public final class PodInjector {
                     original,
                     podName,
                     namespace,
-                    SkipReason.OUTSIDE_CEILING,
+                    Reason.OUTSIDE_CEILING,
                     "pod " + podName + " refused: " + why,
                     plans,
                     warnings));
@@ -151,17 +152,17 @@ public final class PodInjector {
       PodSettings settings,
       String podName,
       List<InjectionWarning> warnings) {
-    SkipReason reason = null;
+    Reason reason = null;
     String sentence = null;
     Optional<String> status = PodParts.annotation(pod, LanyardNames.STATUS);
     if (status.isPresent()) {
-      reason = SkipReason.ALREADY_INJECTED;
+      reason = Reason.ALREADY_INJECTED;
       sentence = "pod " + podName + " is already injected (it has " + LanyardNames.STATUS + ")";
     } else if (settings.optedOut()) {
-      reason = SkipReason.OPTED_OUT;
+      reason = Reason.OPTED_OUT;
       sentence = "pod " + podName + " opted out with " + settings.optOutSource();
     } else if (namespace != null && InjectorConfig.SYSTEM_NAMESPACES.contains(namespace)) {
-      reason = SkipReason.SYSTEM_NAMESPACE;
+      reason = Reason.SYSTEM_NAMESPACE;
       sentence =
           "pod "
               + podName
@@ -171,7 +172,7 @@ public final class PodInjector {
               + LanyardNames.INJECT
               + " from it";
     } else if (namespace != null && namespace.equals(config.webhookNamespace())) {
-      reason = SkipReason.WEBHOOK_NAMESPACE;
+      reason = Reason.WEBHOOK_NAMESPACE;
       sentence =
           "pod "
               + podName
@@ -179,7 +180,7 @@ public final class PodInjector {
               + namespace
               + ", which Lanyard never injects (the webhook must not wait for itself)";
     } else if (pod.getSpec() != null && Boolean.TRUE.equals(pod.getSpec().getHostNetwork())) {
-      reason = SkipReason.HOST_NETWORK;
+      reason = Reason.HOST_NETWORK;
       sentence =
           "pod "
               + podName
@@ -191,7 +192,7 @@ public final class PodInjector {
         && pod.getSpec().getOs() != null
         && pod.getSpec().getOs().getName() != null
         && !"linux".equals(pod.getSpec().getOs().getName())) {
-      reason = SkipReason.UNSUPPORTED_OS;
+      reason = Reason.UNSUPPORTED_OS;
       sentence =
           "pod "
               + podName
@@ -199,7 +200,7 @@ public final class PodInjector {
               + pod.getSpec().getOs().getName()
               + "; Lanyard injects Linux pods only";
     } else if (MalformedPods.problem(pod).isPresent()) {
-      reason = SkipReason.INVALID_POD;
+      reason = Reason.INVALID_POD;
       sentence =
           "pod "
               + podName
@@ -207,7 +208,7 @@ public final class PodInjector {
               + MalformedPods.problem(pod).get()
               + "); the apiserver will refuse it";
     } else if (!settings.invalid().isEmpty()) {
-      reason = SkipReason.INVALID_ANNOTATION;
+      reason = Reason.INVALID_ANNOTATION;
       sentence = "pod " + podName + " skipped: " + String.join("; ", settings.invalid());
     }
     if (reason == null) {
@@ -221,7 +222,7 @@ public final class PodInjector {
       Pod original,
       String podName,
       String namespace,
-      SkipReason reason,
+      Reason reason,
       String sentence,
       List<ContainerReport> plans,
       List<InjectionWarning> warnings) {
@@ -281,7 +282,7 @@ public final class PodInjector {
     } else if (settings.inbound().isPresent()) {
       warnings.add(
           new InjectionWarning(
-              "inbound_without_sidecar",
+              Reason.INBOUND_WITHOUT_SIDECAR,
               LanyardNames.INBOUND
                   + " is set but no container of pod "
                   + PodParts.displayName(pod)
@@ -291,7 +292,7 @@ public final class PodInjector {
     if (!sidecar && settings.inboundJwtAudience().isPresent()) {
       warnings.add(
           new InjectionWarning(
-              "inbound_jwt_without_sidecar",
+              Reason.INBOUND_JWT_WITHOUT_SIDECAR,
               LanyardNames.INBOUND_JWT_AUDIENCE
                   + " is set but no container of pod "
                   + PodParts.displayName(pod)

@@ -1,9 +1,11 @@
 package dev.lanyard.webhook.inject;
 
+import dev.lanyard.config.CommaList;
 import dev.lanyard.config.ConfigKey;
 import dev.lanyard.config.ConfigKeys;
 import dev.lanyard.config.InboundPorts;
 import dev.lanyard.config.WorkloadValues;
+import dev.lanyard.reasons.Reason;
 import io.fabric8.kubernetes.api.model.ObjectMeta;
 import io.fabric8.kubernetes.api.model.Pod;
 import java.util.ArrayList;
@@ -53,13 +55,7 @@ final class PodSettingsReader {
     Optional<Set<String>> selected = Optional.empty();
     String containersText = annotations.get(LanyardNames.CONTAINERS);
     if (containersText != null) {
-      Set<String> names = new LinkedHashSet<>();
-      for (String name : containersText.split(",")) {
-        if (!name.isBlank()) {
-          names.add(name.trim());
-        }
-      }
-      selected = Optional.of(names);
+      selected = Optional.of(new LinkedHashSet<>(CommaList.entries(containersText)));
     }
 
     Map<String, RuntimeKind> runtimes = new HashMap<>();
@@ -176,7 +172,7 @@ final class PodSettingsReader {
     if (!normalized.equals("true") && !normalized.equals(LanyardNames.NAMESPACE_ENABLED)) {
       warnings.add(
           new InjectionWarning(
-              "invalid_inject_value",
+              Reason.INVALID_INJECT_VALUE,
               "pod "
                   + kind
                   + " "

@@ -8,6 +8,7 @@ import static dev.lanyard.webhook.inject.TestPods.init;
 import static dev.lanyard.webhook.inject.TestPods.pod;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.lanyard.reasons.Reason;
 import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.EnvVar;
 import io.fabric8.kubernetes.api.model.EnvVarBuilder;
@@ -605,15 +606,15 @@ class PodInjectorTest {
               .endMetadata()
               .build();
 
-      assertSkipped(byLabel, SkipReason.OPTED_OUT, "label lanyard.dev/inject=false");
-      assertSkipped(byAnnotation, SkipReason.OPTED_OUT, "annotation lanyard.dev/inject=false");
+      assertSkipped(byLabel, Reason.OPTED_OUT, "label lanyard.dev/inject=false");
+      assertSkipped(byAnnotation, Reason.OPTED_OUT, "annotation lanyard.dev/inject=false");
     }
 
     @Test
     void hostNetworkPods() {
       assertSkipped(
           new PodBuilder(TestPods.jvmPod()).editSpec().withHostNetwork(true).endSpec().build(),
-          SkipReason.HOST_NETWORK,
+          Reason.HOST_NETWORK,
           "hostNetwork");
     }
 
@@ -626,7 +627,7 @@ class PodInjectorTest {
                 .withNamespace(namespace)
                 .endMetadata()
                 .build();
-        assertSkipped(pod, SkipReason.SYSTEM_NAMESPACE, namespace);
+        assertSkipped(pod, Reason.SYSTEM_NAMESPACE, namespace);
       }
       Pod own =
           new PodBuilder(TestPods.jvmPod())
@@ -634,7 +635,7 @@ class PodInjectorTest {
               .withNamespace("lanyard-system")
               .endMetadata()
               .build();
-      assertSkipped(own, SkipReason.WEBHOOK_NAMESPACE, "lanyard-system");
+      assertSkipped(own, Reason.WEBHOOK_NAMESPACE, "lanyard-system");
     }
 
     @Test
@@ -643,7 +644,7 @@ class PodInjectorTest {
 
       InjectionResult twice = inject(once);
 
-      assertThat(twice.report().skipReason()).isEqualTo(SkipReason.ALREADY_INJECTED);
+      assertThat(twice.report().skipReason()).isEqualTo(Reason.ALREADY_INJECTED);
       assertThat(twice.report().admissionWarnings()).as("re-admission is not news").isEmpty();
       assertThat(JsonPatches.diff(once, twice.pod())).isEmpty();
     }
@@ -659,7 +660,7 @@ class PodInjectorTest {
 
       assertSkipped(
           pod,
-          SkipReason.INVALID_ANNOTATION,
+          Reason.INVALID_ANNOTATION,
           "lanyard.dev/mode=\"none\" is not one of auto, javaagent, sidecar, socket");
     }
 
@@ -678,10 +679,10 @@ class PodInjectorTest {
               .build();
 
       assertSkipped(
-          pod, SkipReason.NAME_CONFLICT, "volume spiffe-workload-api (hostPath /somewhere/else");
+          pod, Reason.NAME_CONFLICT, "volume spiffe-workload-api (hostPath /somewhere/else");
     }
 
-    private void assertSkipped(Pod pod, SkipReason reason, String sentencePart) {
+    private void assertSkipped(Pod pod, Reason reason, String sentencePart) {
       InjectionResult result = inject(pod);
       assertThat(result.report().skipReason()).isEqualTo(reason);
       assertThat(result.report().reasonCode()).isEqualTo(reason.code());
@@ -705,7 +706,7 @@ class PodInjectorTest {
     InjectionResult inKubeSystem = injector.inject(pod, RequestContext.of("kube-system"));
     InjectionResult inApps = injector.inject(pod, RequestContext.of("apps"));
 
-    assertThat(inKubeSystem.report().skipReason()).isEqualTo(SkipReason.SYSTEM_NAMESPACE);
+    assertThat(inKubeSystem.report().skipReason()).isEqualTo(Reason.SYSTEM_NAMESPACE);
     assertThat(inApps.report().injected()).isTrue();
     assertThat(inApps.report().pod()).isEqualTo("web-7c9d8f6b5-*");
     assertThat(inApps.report().namespace()).isEqualTo("apps");

@@ -210,7 +210,9 @@ public final class LanyardBridge {
       return current.isAuthorizedSpiffeLeaf(certificate);
     } catch (Throwable t) {
       HookFailures.report("isAuthorizedSpiffeLeaf",
-          "OkHttp's own chain cleaning decides, and it refuses SVID chains", t);
+          "OkHttp's own chain cleaning decides and cannot clean SVID chains: the application"
+              + " sees no peer certificates and pinned calls fail (the peer itself was verified"
+              + " by Lanyard's trust manager)", t);
       return false;
     }
   }
