@@ -48,7 +48,7 @@ final class AuditCommand implements Callable<Integer> {
   @Option(
       names = "--since",
       paramLabel = "DURATION",
-      converter = SinceDuration.class,
+      converter = DurationConverter.class,
       description = "Only records this recent, e.g. 90s, 15m, 2h.")
   Duration since;
 

@@ -18,6 +18,7 @@ import picocli.CommandLine.Command;
       CheckInjectCommand.class,
       IdentitiesCommand.class,
       AuditCommand.class,
+      CheckCommand.class,
       VersionCommand.class,
       CommandLine.HelpCommand.class
     })

@@ -146,7 +146,7 @@ class AuditViewTest {
 
   @Test
   void sinceTakesKubectlDurations() {
-    SinceDuration since = new SinceDuration();
+    DurationConverter since = new DurationConverter();
 
     assertThat(since.convert("90s")).isEqualTo(Duration.ofSeconds(90));
     assertThat(since.convert("1h30m")).isEqualTo(Duration.ofMinutes(90));
@@ -154,6 +154,6 @@ class AuditViewTest {
         .isInstanceOf(TypeConversionException.class)
         .hasMessage("\"15 minutes\" is not a duration; write e.g. 90s, 15m, 2h or 1h30m");
     assertThatThrownBy(() -> since.convert("0m"))
-        .hasMessage("--since 0m is zero; give a positive duration");
+        .hasMessage("0m is zero; give a positive duration");
   }
 }

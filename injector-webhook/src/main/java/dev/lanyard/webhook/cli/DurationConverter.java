@@ -6,8 +6,8 @@ import java.util.regex.Pattern;
 import picocli.CommandLine.ITypeConverter;
 import picocli.CommandLine.TypeConversionException;
 
-/** {@code --since 90s|15m|2h|1h30m}, as kubectl logs takes it. */
-final class SinceDuration implements ITypeConverter<Duration> {
+/** Durations as kubectl takes them (90s, 15m, 2h, 1h30m): audit --since, check's limits. */
+final class DurationConverter implements ITypeConverter<Duration> {
   private static final Pattern WHOLE = Pattern.compile("(\\d+[hms])+");
   private static final Pattern PART = Pattern.compile("(\\d+)([hms])");
 
@@ -30,7 +30,7 @@ final class SinceDuration implements ITypeConverter<Duration> {
               });
     }
     if (total.isZero()) {
-      throw new TypeConversionException("--since " + value + " is zero; give a positive duration");
+      throw new TypeConversionException(value + " is zero; give a positive duration");
     }
     return total;
   }
