@@ -87,13 +87,6 @@ final class CheckCommand implements Callable<Integer> {
   Duration caMinRemaining;
 
   @Option(
-      names = "--svid-min-remaining",
-      defaultValue = "5m",
-      converter = DurationConverter.class,
-      description = "With --proxy: ✖ when an SVID expires sooner (default: ${DEFAULT-VALUE}).")
-  Duration svidMinRemaining;
-
-  @Option(
       names = "--timeout-seconds",
       defaultValue = "5",
       description = "Per admin endpoint (default: ${DEFAULT-VALUE}).")
@@ -179,8 +172,7 @@ final class CheckCommand implements Callable<Integer> {
         checks.proxies(
             selection.pods(client, List.of()),
             new PortForwardAdminEndpoint(client, Duration.ofSeconds(timeoutSeconds)),
-            webhookVersion,
-            svidMinRemaining);
+            webhookVersion);
     if (results.isEmpty()) {
       throw new UserError(
           "no injected pods in " + selection.describe(client) + "; nothing to check with --proxy");

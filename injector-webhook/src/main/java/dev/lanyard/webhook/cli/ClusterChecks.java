@@ -189,18 +189,19 @@ final class ClusterChecks {
       return WebhookChecks.admissionWithoutNamespace(label.key(), label.value());
     }
     String namespace = labelled.get(0).getMetadata().getName();
-    String service = install.namespace() + "/" + install.name();
     try {
       Pod answered = client.pods().inNamespace(namespace).resource(probePod()).dryRun().create();
       Map<String, String> annotations = answered.getMetadata().getAnnotations();
       boolean injected = annotations != null && annotations.containsKey(LanyardNames.STATUS);
-      return WebhookChecks.admission(namespace, service, injected, null);
+      return WebhookChecks.admission(
+          namespace, install.namespace(), install.name(), injected, null);
     } catch (KubernetesClientException e) {
       String message =
           e.getStatus() != null && e.getStatus().getMessage() != null
               ? e.getStatus().getMessage()
               : e.getMessage();
-      return WebhookChecks.admission(namespace, service, false, message);
+      return WebhookChecks.admission(
+          namespace, install.namespace(), install.name(), false, message);
     }
   }
 
@@ -279,7 +280,7 @@ final class ClusterChecks {
 
   /** Per Lanyard process an SVID line, per injected pod a version line. */
   List<CheckResult> proxies(
-      List<Pod> pods, AdminEndpoint admin, String webhookVersion, Duration minRemaining) {
+      List<Pod> pods, AdminEndpoint admin, String webhookVersion) {
     List<CheckResult> results = new ArrayList<>();
     for (Pod pod : pods) {
       var status = AdminTarget.status(pod);
@@ -289,22 +290,21 @@ final class ClusterChecks {
       for (AdminTarget target : AdminTarget.of(List.of(pod))) {
         String process = "pod/" + target.pod() + " container " + target.container();
         if (!target.running()) {
-          results.add(SvidCheck.check(process, null, target.notRunning(), now, minRemaining));
+          results.add(SvidCheck.check(process, null, target.notRunning(), now));
           continue;
         }
         try {
           JsonNode identity =
               JSON.readTree(
                   admin.get(target.namespace(), target.pod(), target.port(), "/identity"));
-          results.add(SvidCheck.check(process, identity, null, now, minRemaining));
+          results.add(SvidCheck.check(process, identity, null, now));
         } catch (IOException e) {
           results.add(
               SvidCheck.check(
                   process,
                   null,
                   "admin port " + target.port() + ": " + e.getMessage(),
-                  now,
-                  minRemaining));
+                  now));
         }
       }
       results.add(

@@ -6,10 +6,11 @@ import java.time.Instant;
 import java.time.format.DateTimeParseException;
 
 /**
- * A Lanyard process holds an X.509-SVID that is valid now and for at least {@code minRemaining}
- * more, as its admin endpoint's {@code /identity} reports it. SVIDs rotate at half their lifetime,
- * so one close to expiry means rotation has been failing (the endpoint's {@code last_error} says
- * why).
+ * A Lanyard process holds an X.509-SVID that is valid now and not near expiry, as its admin
+ * endpoint's {@code /identity} reports it. SVIDs rotate at half their lifetime, so a healthy one
+ * always has more than half of it left (bar the agent's sync delay); "near expiry" is less than a
+ * third left, whatever TTL SPIRE issues: rotation is overdue and failing (the endpoint's {@code
+ * last_error} says why).
  */
 public final class SvidCheck {
   private SvidCheck() {}
@@ -20,7 +21,7 @@ public final class SvidCheck {
    * @param unreachable why it could not be read, when {@code identity} is null
    */
   public static CheckResult check(
-      String process, JsonNode identity, String unreachable, Instant now, Duration minRemaining) {
+      String process, JsonNode identity, String unreachable, Instant now) {
     String subject = "SVID of " + process;
     if (identity == null) {
       return CheckResult.fail(
@@ -38,13 +39,16 @@ public final class SvidCheck {
     if (spiffeId.isEmpty()) {
       return CheckResult.fail(subject, "no SVID yet" + because, fixRegistration);
     }
+    Instant notBefore;
     Instant notAfter;
     try {
+      notBefore = Instant.parse(identity.path("not_before").asText(""));
       notAfter = Instant.parse(identity.path("not_after").asText(""));
     } catch (DateTimeParseException e) {
       return CheckResult.fail(
           subject,
-          "its not_after \"" + identity.path("not_after").asText("") + "\" is not a time",
+          "its validity (not_before \"" + identity.path("not_before").asText("")
+              + "\", not_after \"" + identity.path("not_after").asText("") + "\") is not two times",
           "report this as a bug with the /identity answer");
     }
     if (!now.isBefore(notAfter)) {
@@ -52,12 +56,13 @@ public final class SvidCheck {
           subject, spiffeId + " expired at " + notAfter + because, fixRegistration);
     }
     Duration left = Duration.between(now, notAfter);
-    if (left.compareTo(minRemaining) < 0) {
+    Duration lifetime = Duration.between(notBefore, notAfter);
+    if (left.multipliedBy(3).compareTo(lifetime) < 0) {
       return CheckResult.fail(
           subject,
           spiffeId + " expires at " + notAfter + ", in " + Durations.human(left)
-              + " (less than " + Durations.human(minRemaining) + "): rotation is failing"
-              + because,
+              + ", less than a third of its " + Durations.human(lifetime)
+              + " lifetime: rotation, due at half of it, is failing" + because,
           fixRegistration);
     }
     return CheckResult.pass(

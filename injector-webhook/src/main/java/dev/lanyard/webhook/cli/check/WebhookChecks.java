@@ -48,20 +48,21 @@ public final class WebhookChecks {
   }
 
   /**
+   * @param serviceNamespace the webhook Service's namespace (the installation's)
+   * @param service the webhook Service's name (and its Deployment's)
    * @param injected whether the dry-run pod came back with {@code lanyard.dev/status}
    * @param error the API server's refusal, null when it admitted the pod
    */
   public static CheckResult admission(
-      String namespace, String service, boolean injected, String error) {
+      String namespace, String serviceNamespace, String service, boolean injected, String error) {
     String subject = "webhook reachable from the API server";
-    String logs = "; kubectl -n " + service.substring(0, service.indexOf('/'))
-        + " logs deployment/" + service.substring(service.indexOf('/') + 1);
+    String logs = "; kubectl -n " + serviceNamespace + " logs deployment/" + service;
     if (error != null) {
       return CheckResult.fail(
           subject,
           "a dry-run pod in namespace " + namespace + " was refused: " + error,
-          "check that Service " + service + " has ready endpoints (kubectl -n "
-              + service.substring(0, service.indexOf('/'))
+          "check that Service " + serviceNamespace + "/" + service
+              + " has ready endpoints (kubectl -n " + serviceNamespace
               + " get endpointslices) and that the caBundle matches the serving certificate"
               + logs);
     }
@@ -73,7 +74,7 @@ public final class WebhookChecks {
               + " (kubectl get mutatingwebhookconfigurations -o yaml)" + logs);
     }
     return CheckResult.pass(
-        subject + " (Service " + service + "): a dry-run pod in " + namespace
-            + " came back injected");
+        subject + " (Service " + serviceNamespace + "/" + service + "): a dry-run pod in "
+            + namespace + " came back injected");
   }
 }

@@ -151,14 +151,15 @@ class ChecksTest {
 
   @Test
   void theApiServerMustGetAnInjectedDryRunPodBack() {
-    assertThat(WebhookChecks.admission("shop", "lanyard-system/lanyard-webhook", true, null).render())
+    assertThat(WebhookChecks.admission("shop", "lanyard-system", "lanyard-webhook", true, null).render())
         .isEqualTo(
             "✔ webhook reachable from the API server (Service lanyard-system/lanyard-webhook): a"
                 + " dry-run pod in shop came back injected");
     CheckResult refused =
         WebhookChecks.admission(
             "shop",
-            "lanyard-system/lanyard-webhook",
+            "lanyard-system",
+            "lanyard-webhook",
             false,
             "Internal error occurred: failed calling webhook \"inject.lanyard.dev\": no endpoints");
     assertThat(refused.reason())
@@ -168,7 +169,7 @@ class ChecksTest {
     assertThat(refused.fix())
         .contains("Service lanyard-system/lanyard-webhook has ready endpoints")
         .contains("kubectl -n lanyard-system logs deployment/lanyard-webhook");
-    assertThat(WebhookChecks.admission("shop", "ns/w", false, null).reason())
+    assertThat(WebhookChecks.admission("shop", "ns", "w", false, null).reason())
         .isEqualTo("a dry-run pod in namespace shop came back without lanyard.dev/status");
     assertThat(WebhookChecks.admissionWithoutNamespace("lanyard.dev/inject", "enabled").render())
         .isEqualTo(
@@ -206,34 +207,43 @@ class ChecksTest {
   }
 
   @Test
-  void anSvidMustBeHeldAndNotNearExpiry() throws Exception {
-    JsonNode healthy =
-        JSON.readTree(
-            "{\"spiffe_id\":\"spiffe://td/ns/shop/sa/web\",\"not_after\":\"2026-12-07T10:40:00Z\"}");
-    JsonNode stale =
-        JSON.readTree(
-            "{\"spiffe_id\":\"spiffe://td/ns/shop/sa/web\",\"not_after\":\"2026-12-07T10:02:00Z\","
-                + "\"last_error\":\"UNAVAILABLE: agent socket gone\"}");
+  void anSvidMustBeHeldWithMoreThanAThirdOfItsLifetimeLeft() throws Exception {
+    // One hour SVIDs issued at 09:30 and 09:55: rotation is due at half, so the 09:30 one should
+    // have been replaced by 10:00; at 10:00 it has 30 minutes (a half) left, at 10:15 a quarter.
+    JsonNode fresh = identity("2026-12-07T09:55:00Z", "2026-12-07T10:55:00Z", null);
+    JsonNode due = identity("2026-12-07T09:30:00Z", "2026-12-07T10:30:00Z", null);
+    JsonNode overdue =
+        identity("2026-12-07T09:30:00Z", "2026-12-07T10:30:00Z", "UNAVAILABLE: agent socket gone");
     JsonNode none = JSON.readTree("{\"last_error\":\"PERMISSION_DENIED: no identity issued\"}");
     String process = "pod/web-1 container app";
 
-    assertThat(SvidCheck.check(process, healthy, null, NOW, Duration.ofMinutes(5)).render())
-        .isEqualTo("✔ SVID of pod/web-1 container app: spiffe://td/ns/shop/sa/web, valid for 40m");
-    assertThat(SvidCheck.check(process, stale, null, NOW, Duration.ofMinutes(5)).reason())
+    assertThat(SvidCheck.check(process, fresh, null, NOW).render())
+        .isEqualTo("✔ SVID of pod/web-1 container app: spiffe://td/ns/shop/sa/web, valid for 55m");
+    assertThat(SvidCheck.check(process, due, null, NOW).ok()).isTrue();
+    assertThat(SvidCheck.check(process, overdue, null, NOW.plus(Duration.ofMinutes(15))).reason())
         .isEqualTo(
-            "spiffe://td/ns/shop/sa/web expires at 2026-12-07T10:02:00Z, in 2m (less than 5m):"
-                + " rotation is failing (last error: UNAVAILABLE: agent socket gone)");
-    assertThat(SvidCheck.check(process, stale, null, Instant.parse("2026-12-07T11:00:00Z"), Duration.ofMinutes(5)).reason())
-        .startsWith("spiffe://td/ns/shop/sa/web expired at 2026-12-07T10:02:00Z");
-    assertThat(SvidCheck.check(process, none, null, NOW, Duration.ofMinutes(5)).render())
+            "spiffe://td/ns/shop/sa/web expires at 2026-12-07T10:30:00Z, in 15m, less than a third"
+                + " of its 1h lifetime: rotation, due at half of it, is failing (last error:"
+                + " UNAVAILABLE: agent socket gone)");
+    assertThat(SvidCheck.check(process, overdue, null, Instant.parse("2026-12-07T11:00:00Z")).reason())
+        .startsWith("spiffe://td/ns/shop/sa/web expired at 2026-12-07T10:30:00Z");
+    assertThat(SvidCheck.check(process, none, null, NOW).render())
         .isEqualTo(
             "✖ SVID of pod/web-1 container app: no SVID yet (last error: PERMISSION_DENIED: no"
                 + " identity issued)\n"
                 + "    fix: check that SPIRE registers the pod (lanyard check: ClusterSPIFFEID) and"
                 + " that the SPIRE Agent on its node is healthy");
-    CheckResult unreachable = SvidCheck.check(process, null, "pod is Pending", NOW, Duration.ofMinutes(5));
+    CheckResult unreachable = SvidCheck.check(process, null, "pod is Pending", NOW);
     assertThat(unreachable.reason()).isEqualTo("pod is Pending");
     assertThat(unreachable.fix()).startsWith("kubectl describe pod/web-1 and its logs");
+  }
+
+  private static JsonNode identity(String notBefore, String notAfter, String lastError)
+      throws Exception {
+    return JSON.readTree(
+        "{\"spiffe_id\":\"spiffe://td/ns/shop/sa/web\",\"not_before\":\"" + notBefore
+            + "\",\"not_after\":\"" + notAfter + "\",\"last_error\":"
+            + (lastError == null ? "null" : "\"" + lastError + "\"") + "}");
   }
 
   @Test
