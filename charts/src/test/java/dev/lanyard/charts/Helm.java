@@ -14,6 +14,11 @@ import java.util.TreeMap;
 final class Helm {
   static final String RELEASE = "lanyard";
   static final String NAMESPACE = "lanyard-system";
+  /**
+   * What {@code helm template} renders for: the test kit's kube-apiserver (without it helm assumes
+   * v1.20, which the chart's kubeVersion refuses).
+   */
+  static final String KUBE_VERSION = "v1.35.4";
   private static final Duration TIMEOUT = Duration.ofSeconds(120);
 
   private Helm() {}
@@ -42,7 +47,8 @@ final class Helm {
   static Command.Result templateCommand(Map<String, String> values) {
     List<String> command =
         new ArrayList<>(
-            List.of(helm(), "template", RELEASE, chartDir().toString(), "--namespace", NAMESPACE));
+            List.of(helm(), "template", RELEASE, chartDir().toString(), "--namespace", NAMESPACE,
+                "--kube-version", KUBE_VERSION));
     command.addAll(setFlags(values));
     return Command.run(TIMEOUT, command);
   }

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.lanyard.reasons.Reason;
 import dev.lanyard.webhook.inject.InjectionReport;
 import dev.lanyard.webhook.inject.InjectionStatus;
+import dev.lanyard.webhook.inject.InjectorConfig;
 import dev.lanyard.webhook.inject.LanyardNames;
 import dev.lanyard.webhook.inject.PodInjector;
 import dev.lanyard.webhook.workload.ManifestInjector;
@@ -28,7 +29,8 @@ import picocli.CommandLine.Spec;
  * {@code lanyard check-inject}: explains, for manifests or for a live object, whether Lanyard
  * injects it and why (or why not), container by container, from the same decisions the webhook
  * makes. For a live object it also checks what only the cluster knows: the namespace label, and
- * whether the pod was in fact injected.
+ * whether the pod was in fact injected. The injector configuration (and with it the namespace
+ * label) is the cluster's unless {@code --config FILE} or {@code --offline} says otherwise.
  */
 @Command(
     name = "check-inject",
@@ -60,13 +62,15 @@ final class CheckInjectCommand implements Callable<Integer> {
       description = "Namespace (default: ${DEFAULT-VALUE}).")
   String namespace;
 
-  @Mixin ConfigOption config;
+  @Mixin InjectorConfigSource config;
 
   @Mixin KubeOptions kube;
 
   @Override
   public Integer call() {
-    ManifestInjector injector = new ManifestInjector(new PodInjector(config.load()));
+    InjectorConfig injectorConfig = config.load(kube).config();
+    InjectorConfig.NamespaceLabel label = injectorConfig.namespaceLabel();
+    ManifestInjector injector = new ManifestInjector(new PodInjector(injectorConfig));
     PrintWriter out = spec.commandLine().getOut();
     if (target.files != null) {
       for (JsonNode object : ManifestFiles.read(target.files, System.in)) {
@@ -79,20 +83,21 @@ final class CheckInjectCommand implements Callable<Integer> {
       }
       out.println(
           "(Only pods created in a namespace labeled "
-              + LanyardNames.INJECT
+              + label.key()
               + "="
-              + LanyardNames.NAMESPACE_ENABLED
+              + label.value()
               + " reach the webhook.)");
     } else {
       try (KubernetesClient client = kube.client()) {
-        out.print(explainLive(client, injector));
+        out.print(explainLive(client, injector, label));
       }
     }
     out.flush();
     return 0;
   }
 
-  private String explainLive(KubernetesClient client, ManifestInjector injector) {
+  private String explainLive(
+      KubernetesClient client, ManifestInjector injector, InjectorConfig.NamespaceLabel label) {
     JsonNode object = LiveObjects.fetch(client, namespace, target.live);
     ManifestResult result = injector.inject(object, namespace);
     String name = result.name();
@@ -102,21 +107,20 @@ final class CheckInjectCommand implements Callable<Integer> {
         ns == null || ns.getMetadata().getLabels() == null
             ? Map.of()
             : ns.getMetadata().getLabels();
-    boolean labeled = LanyardNames.NAMESPACE_ENABLED.equals(labels.get(LanyardNames.INJECT));
-    if (!labeled) {
+    if (!label.isOn(labels)) {
       out.append("namespace ")
           .append(namespace)
           .append(" is not labeled ")
-          .append(LanyardNames.INJECT)
+          .append(label.key())
           .append('=')
-          .append(LanyardNames.NAMESPACE_ENABLED)
+          .append(label.value())
           .append(", so the webhook never sees its pods; label it with\n")
           .append("  kubectl label namespace ")
           .append(namespace)
           .append(' ')
-          .append(LanyardNames.INJECT)
+          .append(label.key())
           .append('=')
-          .append(LanyardNames.NAMESPACE_ENABLED)
+          .append(label.value())
           .append("\nand recreate the pods.\n");
     }
     Optional<InjectionReport> report = result.report();

@@ -1,6 +1,5 @@
 package dev.lanyard.webhook.cli;
 
-import dev.lanyard.webhook.inject.InjectionStatus;
 import dev.lanyard.webhook.inject.LanyardNames;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -10,33 +9,46 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
 /**
- * {@code lanyard identities -n NS}: for every injected pod, asks each Lanyard process (the admin
- * ports are in {@code lanyard.dev/status}) for {@code /identity} through a port-forward, and prints
- * pod, container, SPIFFE ID, expiry, rotations and recent peers.
+ * {@code lanyard identities [-n NS | -A] [-l SELECTOR] [-o table|wide|json|yaml] [POD...]}: for
+ * every injected pod, asks each Lanyard process (the admin ports are in {@code lanyard.dev/status})
+ * for {@code /identity} through a port-forward, one row per process.
  */
 @Command(
     name = "identities",
     mixinStandardHelpOptions = true,
     description =
-        "Show the SPIFFE identity of every injected pod in a namespace (via port-forward to each"
-            + " admin endpoint).")
+        "Show the SPIFFE identity of every Lanyard process in the selected pods (via port-forward"
+            + " to each admin endpoint).")
 final class IdentitiesCommand implements Callable<Integer> {
+  /** {@code -o}: the two tables and the two structured forms. */
+  enum Format {
+    TABLE,
+    WIDE,
+    JSON,
+    YAML
+  }
+
   @Spec CommandSpec spec;
 
+  @Mixin PodSelection selection;
+
+  @Parameters(paramLabel = "POD", arity = "0..*", description = "Only these pods (in -n NS).")
+  List<String> podNames = new ArrayList<>();
+
   @Option(
-      names = {"-n", "--namespace"},
-      defaultValue = "default",
-      description = "Namespace (default: ${DEFAULT-VALUE}).")
-  String namespace;
+      names = {"-o", "--output"},
+      defaultValue = "table",
+      description = "table (default), wide, json or yaml.")
+  Format format;
 
   @Option(
       names = "--timeout-seconds",
@@ -50,60 +62,52 @@ final class IdentitiesCommand implements Callable<Integer> {
   public Integer call() {
     PrintWriter out = spec.commandLine().getOut();
     try (KubernetesClient client = kube.client()) {
-      List<Pod> pods = client.pods().inNamespace(namespace).list().getItems();
+      List<Pod> pods = selection.pods(client, podNames);
       List<IdentityRow> rows =
           rows(pods, new PortForwardAdminEndpoint(client, Duration.ofSeconds(timeoutSeconds)));
-      if (rows.isEmpty()) {
+      if (rows.isEmpty() && (format == Format.TABLE || format == Format.WIDE)) {
         out.println(
-            "no injected pods in namespace "
-                + namespace
+            "no injected pods in "
+                + selection.describe(client)
                 + " (pods carry "
                 + LanyardNames.STATUS
-                + " once injected; is the namespace labeled "
-                + LanyardNames.INJECT
-                + "="
-                + LanyardNames.NAMESPACE_ENABLED
-                + "?)");
+                + " once injected; is the namespace labeled for injection? see lanyard"
+                + " check-inject)");
       } else {
-        out.print(IdentityTable.format(rows));
+        out.print(render(rows, format, selection.allNamespaces));
       }
     }
     out.flush();
     return 0;
   }
 
+  static String render(List<IdentityRow> rows, Format format, boolean allNamespaces) {
+    return switch (format) {
+      case TABLE -> IdentityTable.format(rows, allNamespaces, false);
+      case WIDE -> IdentityTable.format(rows, allNamespaces, true);
+      case JSON -> StructuredOutput.json(Map.of("identities", fields(rows)));
+      case YAML -> StructuredOutput.yaml(Map.of("identities", fields(rows)));
+    };
+  }
+
+  private static List<Map<String, Object>> fields(List<IdentityRow> rows) {
+    return rows.stream().map(IdentityRow::fields).toList();
+  }
+
   /** One row per Lanyard process in each injected pod, in pod order. */
   static List<IdentityRow> rows(List<Pod> pods, AdminEndpoint admin) {
     List<IdentityRow> rows = new ArrayList<>();
-    for (Pod pod : pods) {
-      String name = pod.getMetadata().getName();
-      Map<String, String> annotations = pod.getMetadata().getAnnotations();
-      Optional<InjectionStatus> status =
-          annotations == null
-              ? Optional.empty()
-              : InjectionStatus.parse(annotations.get(LanyardNames.STATUS));
-      if (status.isEmpty()) {
+    for (AdminTarget target : AdminTarget.of(pods)) {
+      if (!target.running()) {
+        rows.add(IdentityRow.problem(target, target.notRunning()));
         continue;
       }
-      String phase = pod.getStatus() == null ? null : pod.getStatus().getPhase();
-      for (Map.Entry<String, Integer> process : status.get().adminPorts().entrySet()) {
-        if (!"Running".equals(phase)) {
-          rows.add(
-              IdentityRow.problem(
-                  name, process.getKey(), "pod is " + (phase == null ? "not scheduled" : phase)));
-          continue;
-        }
-        try {
-          String json =
-              admin.get(pod.getMetadata().getNamespace(), name, process.getValue(), "/identity");
-          rows.add(IdentityRow.fromIdentityJson(name, process.getKey(), json));
-        } catch (IOException e) {
-          rows.add(
-              IdentityRow.problem(
-                  name,
-                  process.getKey(),
-                  "admin port " + process.getValue() + ": " + e.getMessage()));
-        }
+      try {
+        String json = admin.get(target.namespace(), target.pod(), target.port(), "/identity");
+        rows.add(IdentityRow.fromIdentityJson(target, json));
+      } catch (IOException e) {
+        rows.add(
+            IdentityRow.problem(target, "admin port " + target.port() + ": " + e.getMessage()));
       }
     }
     return rows;

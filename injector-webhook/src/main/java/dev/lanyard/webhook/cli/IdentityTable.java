@@ -1,46 +1,52 @@
 package dev.lanyard.webhook.cli;
 
+import java.util.ArrayList;
 import java.util.List;
 
-/** Rows as an aligned text table, like kubectl's. */
+/**
+ * {@code lanyard identities} as a table: POD, CONTAINER, RUNTIME, SPIFFE ID, SERIAL, EXPIRES,
+ * INBOUND, LAST REFUSAL; NAMESPACE first with {@code -A}; ROTATIONS and PEERS last with {@code -o
+ * wide}. A process that could not be asked shows why in the SPIFFE ID column.
+ */
 final class IdentityTable {
-  private static final String[] HEADERS = {
-    "POD", "CONTAINER", "SPIFFE ID", "EXPIRES", "ROTATIONS", "PEERS"
-  };
-
   private IdentityTable() {}
 
-  static String format(List<IdentityRow> rows) {
-    int[] widths = new int[HEADERS.length];
-    for (int i = 0; i < HEADERS.length; i++) {
-      widths[i] = HEADERS[i].length();
+  static String format(List<IdentityRow> rows, boolean withNamespace, boolean wide) {
+    List<String> headers = new ArrayList<>();
+    if (withNamespace) {
+      headers.add("NAMESPACE");
     }
+    headers.addAll(
+        List.of(
+            "POD", "CONTAINER", "RUNTIME", "SPIFFE ID", "SERIAL", "EXPIRES", "INBOUND",
+            "LAST REFUSAL"));
+    if (wide) {
+      headers.addAll(List.of("ROTATIONS", "PEERS"));
+    }
+    List<List<String>> cells = new ArrayList<>();
     for (IdentityRow row : rows) {
-      String[] cells = cells(row);
-      for (int i = 0; i < cells.length; i++) {
-        widths[i] = Math.max(widths[i], cells[i].length());
+      List<String> line = new ArrayList<>();
+      if (withNamespace) {
+        line.add(row.namespace());
       }
+      line.add(row.pod());
+      line.add(row.container());
+      line.add(row.runtime());
+      line.add(row.error() != null ? "(" + row.error() + ")" : row.spiffeId());
+      line.add(orDash(row.serial()));
+      line.add(orDash(row.expires()));
+      line.add(orDash(row.inbound()));
+      line.add(orDash(row.lastRefusal()));
+      if (wide) {
+        line.add(row.rotations() == null ? "-" : row.rotations().toString());
+        line.add(row.peers().isEmpty() ? "-" : String.join(", ", row.peers()));
+      }
+      cells.add(line);
     }
-    StringBuilder out = new StringBuilder();
-    append(out, HEADERS, widths);
-    rows.forEach(row -> append(out, cells(row), widths));
-    return out.toString();
+    return TextTable.format(headers, cells);
   }
 
-  private static String[] cells(IdentityRow row) {
-    return new String[] {
-      row.pod(), row.container(), row.spiffeId(), row.expires(), row.rotations(), row.peers()
-    };
-  }
-
-  private static void append(StringBuilder out, String[] cells, int[] widths) {
-    for (int i = 0; i < cells.length; i++) {
-      if (i == cells.length - 1) {
-        out.append(cells[i]);
-      } else {
-        out.append(String.format("%-" + (widths[i] + 3) + "s", cells[i]));
-      }
-    }
-    out.append('\n');
+  private static String orDash(String value) {
+    return value == null ? "-" : value;
   }
 }

@@ -21,7 +21,9 @@ import picocli.CommandLine.Spec;
  * {@code lanyard inject -f deploy.yaml | kubectl apply -f -}: what the webhook would do, done to
  * manifests ahead of time (like {@code istioctl kube-inject}). Pods and pod templates of
  * Deployments, StatefulSets, DaemonSets, ReplicaSets, Jobs and CronJobs are injected; every other
- * object passes through unchanged. Skips and warnings go to standard error.
+ * object passes through unchanged. Skips and warnings go to standard error. The injector
+ * configuration is the cluster's (the chart's ConfigMap) unless {@code --config FILE} or {@code
+ * --offline} says otherwise.
  */
 @Command(
     name = "inject",
@@ -47,12 +49,18 @@ final class InjectCommand implements Callable<Integer> {
               + " system-namespace skips.")
   String namespace;
 
-  @Mixin ConfigOption config;
+  @Mixin InjectorConfigSource config;
+
+  @Mixin KubeOptions kube;
 
   @Override
   public Integer call() {
-    ManifestInjector injector = new ManifestInjector(new PodInjector(config.load()));
+    InjectorConfigSource.Loaded loaded = config.load(kube);
+    ManifestInjector injector = new ManifestInjector(new PodInjector(loaded.config()));
     PrintWriter err = spec.commandLine().getErr();
+    if (config.isLive()) {
+      err.println("lanyard: injecting with the live configuration of " + loaded.origin());
+    }
     List<JsonNode> out = new ArrayList<>();
     boolean refused = false;
     for (JsonNode object : ManifestFiles.read(files, System.in)) {

@@ -5,7 +5,7 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
 /**
- * {@code bin/lanyard}: inject, check-inject, identities, version. All injection goes through the
+ * {@code bin/lanyard}: inject, check-inject, identities, audit, check, version. All injection goes through the
  * same PodInjector as the webhook.
  */
 @Command(
@@ -17,6 +17,8 @@ import picocli.CommandLine.Command;
       InjectCommand.class,
       CheckInjectCommand.class,
       IdentitiesCommand.class,
+      AuditCommand.class,
+      CheckCommand.class,
       VersionCommand.class,
       CommandLine.HelpCommand.class
     })
@@ -28,6 +30,8 @@ public final class LanyardCli {
   /** The configured command line (tests run it in-process). */
   public static CommandLine commandLine() {
     CommandLine commandLine = new CommandLine(new LanyardCli());
+    // -o JSON and -o json alike.
+    commandLine.setCaseInsensitiveEnumValuesAllowed(true);
     // Errors that explain themselves (a bad manifest, a missing pod) print as one line, not a
     // trace.
     commandLine.setExecutionExceptionHandler(

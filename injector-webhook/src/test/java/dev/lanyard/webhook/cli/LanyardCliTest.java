@@ -63,7 +63,7 @@ class LanyardCliTest {
 
   @Test
   void injectPrintsEveryDocumentWithTheWorkloadInjectedAndTheRestUntouched() {
-    Run run = run(DEPLOYMENT_AND_SERVICE, "inject", "-f", "-", "-n", "shop");
+    Run run = run(DEPLOYMENT_AND_SERVICE, "inject", "-f", "-", "-n", "shop", "--offline");
 
     assertThat(run.exitCode()).isEqualTo(0);
     List<JsonNode> objects = Manifests.read(new StringReader(run.out()), "output");
@@ -79,9 +79,9 @@ class LanyardCliTest {
 
   @Test
   void injectingTheOutputAgainChangesNothing() {
-    String once = run(DEPLOYMENT_AND_SERVICE, "inject", "-f", "-").out();
+    String once = run(DEPLOYMENT_AND_SERVICE, "inject", "-f", "-", "--offline").out();
 
-    assertThat(run(once, "inject", "-f", "-").out()).isEqualTo(once);
+    assertThat(run(once, "inject", "-f", "-", "--offline").out()).isEqualTo(once);
   }
 
   @Test
@@ -96,7 +96,7 @@ class LanyardCliTest {
             spec: {containers: [{name: tool, image: busybox}]}
             """);
 
-    Run run = run("", "inject", "-f", file.toString());
+    Run run = run("", "inject", "-f", file.toString(), "--offline");
 
     assertThat(run.exitCode()).isEqualTo(0);
     assertThat(run.err())
@@ -131,7 +131,8 @@ class LanyardCliTest {
             """,
             "check-inject",
             "-f",
-            "-");
+            "-",
+            "--offline");
 
     assertThat(run.exitCode()).isEqualTo(0);
     assertThat(run.out())
@@ -162,7 +163,8 @@ class LanyardCliTest {
             """,
             "check-inject",
             "-f",
-            "-");
+            "-",
+            "--offline");
 
     assertThat(run.exitCode()).isEqualTo(0);
     assertThat(run.out())
@@ -185,7 +187,8 @@ class LanyardCliTest {
             """,
             "check-inject",
             "-f",
-            "-");
+            "-",
+            "--offline");
 
     assertThat(run.out())
         .contains("pod/dns (namespace kube-system): would NOT be injected: system_namespace");
@@ -193,8 +196,8 @@ class LanyardCliTest {
 
   @Test
   void userErrorsAreOneLineAndExitOne() {
-    Run missing = run("", "inject", "-f", directory.resolve("absent.yaml").toString());
-    Run badYaml = run("kind: [", "inject", "-f", "-");
+    Run missing = run("", "inject", "-f", directory.resolve("absent.yaml").toString(), "--offline");
+    Run badYaml = run("kind: [", "inject", "-f", "-", "--offline");
     Run badConfig =
         run(
             DEPLOYMENT_AND_SERVICE,

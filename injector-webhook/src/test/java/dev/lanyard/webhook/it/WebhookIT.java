@@ -460,8 +460,8 @@ class WebhookIT {
         .resource(TestPods.pod("unexplained", TestPods.container("app", JVM_IMAGE)))
         .create();
 
-    String injected = cli("check-inject", "-n", INJECTED, "pod/explained");
-    String plain = cli("check-inject", "-n", PLAIN, "pod/unexplained");
+    String injected = cli("check-inject", "-n", INJECTED, "pod/explained", "--offline");
+    String plain = cli("check-inject", "-n", PLAIN, "pod/unexplained", "--offline");
     String identities = cli("identities", "-n", INJECTED);
 
     assertThat(injected)
