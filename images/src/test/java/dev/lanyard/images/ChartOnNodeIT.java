@@ -49,24 +49,15 @@ class ChartOnNodeIT {
   static void chartInstalledAndNamespaceLabelled() throws IOException {
     KubeNode node = cluster.node();
     long began = System.nanoTime();
-    node.importImages(Images.built("webhook"), Images.built("sidecar"), Images.built("javaagent"),
-        Images.built("demo-workloads"), Images.built("demo-notifier"));
+    ChartOnNode.importImages(node);
     long imported = System.nanoTime();
 
     // One webhook replica: one node, two busy cores; the rest is the chart's defaults but the
     // socket mode (no CSI driver registers here) and its ClusterSPIFFEID (nothing else registers).
-    Command.run(Duration.ofMinutes(5), Tools.require("helm").toString(), "install", "lanyard",
-        chartDir().toString(), "--namespace", RELEASE_NS, "--create-namespace",
-        "--kubeconfig", node.kubeconfig().toString(),
-        "--set", "webhook.replicas=1",
-        "--set", "injector.socket.type=hostPath",
-        "--set", "clusterSPIFFEID.enabled=true",
-        "--wait", "--timeout", "4m").orThrow();
+    ChartOnNode.install(node, "webhook.replicas=1", "clusterSPIFFEID.enabled=true");
     long installed = System.nanoTime();
 
-    node.createNamespace(NS);
-    node.kubectl("label", "namespace", NS, "lanyard.dev/inject=enabled",
-        "pod-security.kubernetes.io/enforce=privileged").orThrow();
+    ChartOnNode.labelledNamespace(node, NS);
     podsWrittenWithoutLanyard();
     System.err.printf("ChartOnNodeIT: node %d ms, SPIRE %d ms, image import %d ms,"
             + " helm install to webhook Ready %d ms%n", node.startTime().toMillis(),
@@ -78,61 +69,10 @@ class ChartOnNodeIT {
    * A JVM (the demo image's LLM gateway behind a Service) and the Python notifier, as a user
    * writes them: nothing of Lanyard but the startup and inbound annotations.
    */
-  private static void podsWrittenWithoutLanyard() throws IOException {
+  private static void podsWrittenWithoutLanyard() {
     created = System.nanoTime();
-    String workloads = Images.built("demo-workloads").reference();
-    node().kubectl("-n", NS, "create", "serviceaccount", "llm-gateway").orThrow();
-    apply("""
-        apiVersion: v1
-        kind: Pod
-        metadata:
-          name: jvm
-          namespace: %1$s
-          labels: {app: llm-gateway}
-          annotations: {lanyard.dev/startup: "wait=180s,then=fail"}
-        spec:
-          serviceAccountName: llm-gateway
-          terminationGracePeriodSeconds: 1
-          securityContext: {runAsNonRoot: true, runAsUser: 65532, runAsGroup: 65532}
-          containers:
-            - name: app
-              image: %2$s
-              imagePullPolicy: IfNotPresent
-              command: [java, -XX:+UseSerialGC, -XX:TieredStopAtLevel=1, -Xmx96m, -cp, /app/demo-workloads.jar, dev.lanyard.demo.workloads.LlmGateway]
-              env: [{name: PORT, value: "8443"}]
-              readinessProbe: {tcpSocket: {port: 8443}, periodSeconds: 1}
-              securityContext: {allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: {drop: [ALL]}}
-              volumeMounts: [{name: tmp, mountPath: /tmp}]
-          volumes: [{name: tmp, emptyDir: {sizeLimit: 16Mi}}]
-        ---
-        apiVersion: v1
-        kind: Service
-        metadata: {name: llm-gateway, namespace: %1$s}
-        spec:
-          selector: {app: llm-gateway}
-          ports: [{port: 443, targetPort: 8443}]
-        """.formatted(NS, workloads));
-    String notifier = Images.built("demo-notifier").reference();
-    node().kubectl("-n", NS, "create", "serviceaccount", "notifier").orThrow();
-    apply("""
-        apiVersion: v1
-        kind: Pod
-        metadata:
-          name: python
-          namespace: %s
-          annotations: {lanyard.dev/inbound: "8443:8080", lanyard.dev/startup: "wait=180s,then=fail"}
-        spec:
-          serviceAccountName: notifier
-          terminationGracePeriodSeconds: 1
-          securityContext: {runAsNonRoot: true, runAsUser: 65532, runAsGroup: 65532}
-          containers:
-            - name: notifier
-              image: %s
-              imagePullPolicy: IfNotPresent
-              command: [python3, /app/notifier.py]
-              env: [{name: PORT, value: "8080"}, {name: BIND, value: "127.0.0.1"}]
-              securityContext: {allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: {drop: [ALL]}}
-        """.formatted(NS, notifier));
+    ChartOnNode.llmGateway(node(), NS, "");
+    ChartOnNode.notifier(node(), NS, "");
   }
 
   @Test
@@ -231,31 +171,8 @@ class ChartOnNodeIT {
     assertThat(answer.path("body").path("lanyard_demo").path("served_by").asText()).isEqualTo(jvmId);
   }
 
-  /**
-   * GET /identity of one Lanyard process, through {@code kubectl port-forward} to the admin port
-   * its pod's lanyard.dev/status names, once its /ready says it holds an SVID.
-   */
-  private static JsonNode adminIdentity(Pod pod, String process) throws IOException {
-    JsonNode status = JSON.readTree(pod.getMetadata().getAnnotations().get("lanyard.dev/status"));
-    int port = status.path("adminPorts").path(process).asInt(-1);
-    assertThat(port).as("admin port of %s in lanyard.dev/status %s", process, status).isPositive();
-    // /ready answers 200 once an SVID is held (the JVM's app port opens before that: the agent
-    // fetches in the background and only the first handshake waits for it).
-    PortForward.get(node().kubeconfig(), NS, pod.getMetadata().getName(), port, "/ready",
-        POD_TIMEOUT);
-    String body = PortForward.get(node().kubeconfig(), NS, pod.getMetadata().getName(), port,
-        "/identity", Duration.ofSeconds(60));
-    return JSON.readTree(body);
-  }
-
-  private static void apply(String yaml) throws IOException {
-    Path file = Files.createTempFile("chart-it-", ".yaml");
-    try {
-      Files.writeString(file, yaml);
-      node().kubectl("apply", "-f", file.toString()).orThrow();
-    } finally {
-      Files.deleteIfExists(file);
-    }
+  private static JsonNode adminIdentity(Pod pod, String process) {
+    return ChartOnNode.adminIdentity(node(), pod, process, POD_TIMEOUT);
   }
 
   private static Pod awaitReady(String pod) {
@@ -269,9 +186,5 @@ class ChartOnNodeIT {
 
   private static KubeNode node() {
     return cluster.node();
-  }
-
-  private static Path chartDir() {
-    return Path.of(System.getProperty("lanyard.chart.dir", "../charts/lanyard"));
   }
 }

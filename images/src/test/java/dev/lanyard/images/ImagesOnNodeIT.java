@@ -256,6 +256,9 @@ class ImagesOnNodeIT {
         POD_TIMEOUT);
 
     assertThat(ended.getExitCode()).isEqualTo(3);
+    assertThat(ended.getMessage()).as("the termination message the kubelet shows")
+        .contains("no X.509-SVID from the SPIRE Workload API at " + ABSENT_SOCKET)
+        .endsWith("; stopping the sidecar (then=fail, exit 3)");
     assertThat(cluster.node().podLog(NS, "sidecar-fail", "sidecar"))
         .contains("no X.509-SVID from the SPIRE Workload API at " + ABSENT_SOCKET);
   }

@@ -33,8 +33,10 @@ public final class StartupFailure {
           + " (then=degrade): " + detail);
       return;
     }
-    System.err.println("lanyard: ERROR " + what + ", stopping the application (then=fail, exit "
-        + exitCode + "): " + detail);
+    String line = "lanyard: ERROR " + what + ", stopping the application (then=fail, exit "
+        + exitCode + "): " + detail;
+    System.err.println(line);
+    dev.lanyard.tls.TerminationMessage.write(line);
     System.exit(exitCode);
   }
 

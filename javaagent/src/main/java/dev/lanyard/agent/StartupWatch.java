@@ -4,6 +4,7 @@ import dev.lanyard.tls.Identity;
 import dev.lanyard.tls.LanyardLog;
 import dev.lanyard.tls.LanyardTls;
 import dev.lanyard.tls.NoSvidException;
+import dev.lanyard.tls.TerminationMessage;
 import java.time.Duration;
 import java.util.Optional;
 
@@ -32,7 +33,9 @@ final class StartupWatch {
         runtime.awaitFirstSvid(Duration.ofDays(36500));
       }
     } catch (NoSvidException e) {
-      System.err.println(e.getMessage() + "; stopping the application (then=fail)");
+      String line = e.getMessage() + "; stopping the application (then=fail, exit " + EXIT_NO_SVID + ")";
+      System.err.println(line);
+      TerminationMessage.write(line);
       System.exit(EXIT_NO_SVID);
       return;
     }

@@ -4,6 +4,7 @@ import dev.lanyard.tls.LanyardConfig;
 import dev.lanyard.tls.LanyardLog;
 import dev.lanyard.tls.LanyardTls;
 import dev.lanyard.tls.NoSvidException;
+import dev.lanyard.tls.TerminationMessage;
 import java.util.List;
 
 /**
@@ -26,6 +27,7 @@ public final class SidecarMain {
       OwnPorts.checkInbound(config, shared);
     } catch (IllegalArgumentException e) {
       LanyardLog.warn("bad configuration: " + e.getMessage());
+      TerminationMessage.write("lanyard: bad configuration (exit 2): " + e.getMessage());
       System.exit(2);
       return;
     }
@@ -36,6 +38,7 @@ public final class SidecarMain {
       state = tls.awaitStartup();
     } catch (NoSvidException e) {
       LanyardLog.warn(e.getMessage());
+      TerminationMessage.write(e.getMessage() + "; stopping the sidecar (then=fail, exit 3)");
       tls.close();
       System.exit(3);
       return;

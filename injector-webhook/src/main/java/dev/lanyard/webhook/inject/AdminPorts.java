@@ -33,22 +33,40 @@ final class AdminPorts {
       PodSettings settings,
       boolean sidecar,
       List<String> javaagentContainers) {
-    Set<Integer> taken = new HashSet<>();
-    taken.addAll(LanyardPorts.fixedSidecarPorts(config).keySet());
-    taken.addAll(PodSettingsReader.inboundPorts(settings.inbound()));
-    for (List<Container> group : List.of(PodParts.containers(pod), PodParts.initContainers(pod))) {
-      for (Container container : group) {
-        if (LanyardNames.SIDECAR_CONTAINER.equals(container.getName())) {
-          continue; // its own admin port, when re-injecting, is not a workload port
-        }
-        for (ContainerPort port :
-            container.getPorts() == null ? List.<ContainerPort>of() : container.getPorts()) {
-          if (port.getContainerPort() != null) {
-            taken.add(port.getContainerPort());
-          }
-        }
-      }
+    return allocate(pod, config, sidecar, javaagentContainers, taken(pod, config, settings));
+  }
+
+  /**
+   * Each javaagent container that gets a readiness probe from Lanyard ({@link
+   * JavaagentReadiness#wanted}) its health port: the next port after the sidecar's health port
+   * that no admin endpoint, sidecar listener, declared container port or inbound route uses.
+   *
+   * @return container name to health port, in the order of {@code containers}
+   */
+  static Map<String, Integer> allocateHealth(
+      Pod pod,
+      InjectorConfig config,
+      PodSettings settings,
+      Map<String, Integer> adminPorts,
+      List<String> containers) {
+    Set<Integer> taken = taken(pod, config, settings);
+    taken.addAll(adminPorts.values());
+    Map<String, Integer> ports = new LinkedHashMap<>();
+    int next = config.sidecar().healthPort();
+    for (String name : containers) {
+      next = free(next, taken);
+      ports.put(name, next);
+      taken.add(next);
     }
+    return ports;
+  }
+
+  private static Map<String, Integer> allocate(
+      Pod pod,
+      InjectorConfig config,
+      boolean sidecar,
+      List<String> javaagentContainers,
+      Set<Integer> taken) {
     Map<String, Integer> ports = new LinkedHashMap<>();
     // Ports the workload chose itself are taken first, so allocation never hands them out again.
     for (String name : javaagentContainers) {
@@ -74,6 +92,30 @@ final class AdminPorts {
       taken.add(next);
     }
     return ports;
+  }
+
+  /**
+   * The sidecar's fixed ports, the inbound routes' ports and every port a workload container
+   * declares.
+   */
+  private static Set<Integer> taken(Pod pod, InjectorConfig config, PodSettings settings) {
+    Set<Integer> taken = new HashSet<>();
+    taken.addAll(LanyardPorts.fixedSidecarPorts(config).keySet());
+    taken.addAll(PodSettingsReader.inboundPorts(settings.inbound()));
+    for (List<Container> group : List.of(PodParts.containers(pod), PodParts.initContainers(pod))) {
+      for (Container container : group) {
+        if (LanyardNames.SIDECAR_CONTAINER.equals(container.getName())) {
+          continue; // its own admin port, when re-injecting, is not a workload port
+        }
+        for (ContainerPort port :
+            container.getPorts() == null ? List.<ContainerPort>of() : container.getPorts()) {
+          if (port.getContainerPort() != null) {
+            taken.add(port.getContainerPort());
+          }
+        }
+      }
+    }
+    return taken;
   }
 
   private static int free(int from, Set<Integer> taken) {

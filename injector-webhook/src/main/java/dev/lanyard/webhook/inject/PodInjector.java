@@ -270,6 +270,16 @@ public final class PodInjector {
             env,
             warnings);
       }
+      Map<String, Integer> healthPorts =
+          AdminPorts.allocateHealth(
+              pod,
+              config,
+              settings,
+              adminPorts,
+              JavaagentReadiness.wanted(pod, javaagentContainers));
+      healthPorts.forEach(
+          (name, port) ->
+              JavaagentReadiness.into(PodParts.container(pod, name).orElseThrow(), port, env));
     }
     if (sidecar) {
       SidecarInjection.addSidecar(
