@@ -99,6 +99,22 @@ public final class ConfigKeys {
   public static final ConfigKey PLAIN_PORTS = ConfigKey.of("LANYARD_PLAIN_PORTS");
 
   /**
+   * javaagent: the ports this JVM serves in plain HTTP (or plain TCP) that get mTLS in front of
+   * them inside the JVM: {@code <port>=off|permissive|strict} entries and one {@code *=<mode>}
+   * (or a bare mode) for every other port; see {@link UpgradeModes}. Default {@code off}: no
+   * socket is touched.
+   */
+  public static final ConfigKey UPGRADE_INBOUND = ConfigKey.of("LANYARD_UPGRADE_INBOUND");
+
+  /**
+   * javaagent: the destination ports whose plain connections to mesh destinations go out as mTLS
+   * from inside the JVM (SVID presented, the server judged by secure naming): the same grammar as
+   * {@link #UPGRADE_INBOUND}; {@code permissive} falls back to plaintext when the destination
+   * does not speak TLS, {@code strict} never does. Default {@code off}.
+   */
+  public static final ConfigKey UPGRADE_OUTBOUND = ConfigKey.of("LANYARD_UPGRADE_OUTBOUND");
+
+  /**
    * Comma list of {@code host-glob=audience}: outbound HTTPS requests to a host matching the glob
    * carry {@code Authorization: Bearer <JWT-SVID for audience>}, unless the application set an
    * Authorization header itself. Never sent to another host, never over plain HTTP. The first
@@ -184,7 +200,8 @@ public final class ConfigKeys {
   /** All keys above, in declaration order (for documentation and diagnostics). */
   public static final List<ConfigKey> ALL = Collections.unmodifiableList(Arrays.asList(
       ALLOWED_PEERS, STARTUP, MESH_HOSTS, EXTERNAL_HOSTS, MESH_CIDRS, SERVER_IDS, ADMIN_ADDRESS, LOG,
-      AUDIT, ENDPOINT_SOCKET, PLAIN_PORTS, JWT_AUDIENCES, INBOUND_JWT_AUDIENCE, POD_NAME,
+      AUDIT, ENDPOINT_SOCKET, PLAIN_PORTS, UPGRADE_INBOUND, UPGRADE_OUTBOUND,
+      JWT_AUDIENCES, INBOUND_JWT_AUDIENCE, POD_NAME,
       POD_NAMESPACE, NODE_NAME, SERVICE_ACCOUNT, HEALTH_ADDRESS, INBOUND, OUTBOUND, OUTBOUND_PROXY,
       DRAIN, IDLE_TIMEOUT, HANDSHAKE_TIMEOUT, MAX_CONNECTIONS, MAX_PENDING_HANDSHAKES,
       MAX_PENDING_HANDSHAKES_PER_SOURCE, WORKER_THREADS, SHUTDOWN_ADDRESS));

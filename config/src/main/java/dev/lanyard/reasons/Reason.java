@@ -63,6 +63,18 @@ public enum Reason {
   EXPIRED("expired"),
   NOT_YET_VALID("not valid yet"),
 
+  // Plaintext on a port the javaagent upgrades to mTLS (audit rule of plaintext.accept records).
+  PLAINTEXT_PERMISSIVE("plaintext on a permissive port of LANYARD_UPGRADE_INBOUND: served and"
+      + " counted"),
+  PLAINTEXT_STRICT("plaintext on a strict port of LANYARD_UPGRADE_INBOUND: refused, only mTLS"
+      + " with an X.509-SVID is served"),
+  // A mesh destination of LANYARD_UPGRADE_OUTBOUND that did not speak TLS (plaintext.connect).
+  PLAINTEXT_FALLBACK("a mesh destination on a permissive port of LANYARD_UPGRADE_OUTBOUND did"
+      + " not complete a TLS handshake: called in clear text (a downgrade an on-path attacker"
+      + " can force)"),
+  PLAINTEXT_REFUSED("a mesh destination on a strict port of LANYARD_UPGRADE_OUTBOUND did not"
+      + " complete a TLS handshake: not called"),
+
   // Why the sidecar closed a connection (access-log close, lanyard_sidecar_connections_total).
   NORMAL("closed by either side after a normal exchange"),
   PEER_REFUSED("the TLS peer was refused by the trust decision (its audit record says why)"),

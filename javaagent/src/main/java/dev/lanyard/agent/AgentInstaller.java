@@ -1,6 +1,7 @@
 package dev.lanyard.agent;
 
 import dev.lanyard.agent.bootstrap.LanyardBridge;
+import dev.lanyard.agent.bootstrap.SocketBridge;
 import dev.lanyard.tls.LanyardConfig;
 import dev.lanyard.tls.LanyardLog;
 import java.io.File;
@@ -40,11 +41,27 @@ public final class AgentInstaller {
       // Attached to a running JVM: its TLS classes are loaded already, so hook them right now.
       AgentRuntime runtime = start(config, installer, coverage);
       installer.install(instrumentation, hooks);
+      runtime.tls().startAdminServers();
       StartupWatch.start(runtime, version);
       return;
     }
     Set<String> hooked = InstrumentationInstaller.hookedInternalNames(hooks);
     List<String> loadedEarly = loadedTypes(instrumentation, hooked);
+    if (loadedEarly.isEmpty() && hooksSockets(config)) {
+      // The deferred transformer cannot gate socket classes: Lanyard's own start (gRPC, the
+      // admin endpoint) loads java.net.Socket and the NIO channels too, and waiting for a class
+      // the application's thread is loading would deadlock both until the wait runs out, after
+      // which binds and connects would pass without the hooks (seen: HttpURLConnection in clear
+      // text after 30 s). So the hooks go in before main, as for early TLS classes.
+      long began = System.nanoTime();
+      AgentRuntime runtime =
+          startWhileInstalling(config, installer, coverage, instrumentation, hooks);
+      runtime.tls().startAdminServers();
+      LanyardLog.info("socket hooks for " + upgradeKeys(config) + " installed before main in "
+          + (System.nanoTime() - began) / 1_000_000 + " ms");
+      StartupWatch.start(runtime, version);
+      return;
+    }
     if (!loadedEarly.isEmpty()) {
       // Something used TLS before this premain (typically another -javaagent listed before
       // Lanyard's). Those classes are loaded already, so the deferred transformer could not make
@@ -52,6 +69,7 @@ public final class AgentInstaller {
       long began = System.nanoTime();
       AgentRuntime runtime =
           startWhileInstalling(config, installer, coverage, instrumentation, hooks);
+      runtime.tls().startAdminServers();
       LanyardLog.info("TLS classes were loaded before the javaagent (" + String.join(", ",
           loadedEarly) + "; another -javaagent listed before Lanyard's?): hooks installed before"
           + " main in " + (System.nanoTime() - began) / 1_000_000 + " ms; SSLContexts initialised"
@@ -84,6 +102,7 @@ public final class AgentInstaller {
         AgentRuntime runtime = start(config, installer, coverage);
         deferred.ready(installer.build(instrumentation, hooks));
         retransformLoaded(instrumentation, hooked, coverage);
+        runtime.tls().startAdminServers();
         LanyardLog.debug("started in the background in " + (System.nanoTime() - began) / 1_000_000
             + " ms");
         StartupWatch.start(runtime, version);
@@ -99,12 +118,28 @@ public final class AgentInstaller {
     thread.start();
   }
 
+  private static boolean hooksSockets(LanyardConfig config) {
+    return config.inboundUpgrade().enabled() || config.outboundUpgrade().enabled();
+  }
+
+  private static String upgradeKeys(LanyardConfig config) {
+    List<String> keys = new ArrayList<>();
+    if (config.inboundUpgrade().enabled()) {
+      keys.add(dev.lanyard.config.ConfigKeys.UPGRADE_INBOUND.env());
+    }
+    if (config.outboundUpgrade().enabled()) {
+      keys.add(dev.lanyard.config.ConfigKeys.UPGRADE_OUTBOUND.env());
+    }
+    return String.join(" and ", keys);
+  }
+
   /** The runtime, with the bridge pointing at its hooks. */
   private static AgentRuntime start(LanyardConfig config, InstrumentationInstaller installer,
       TlsCoverage coverage) {
     AgentRuntime runtime = AgentRuntime.start(config, coverage);
     runtime.coverage(installer::hookedTypes);
     LanyardBridge.install(runtime.hooks());
+    runtime.socketHooks().ifPresent(SocketBridge::install);
     return runtime;
   }
 

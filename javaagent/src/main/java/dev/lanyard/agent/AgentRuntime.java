@@ -1,6 +1,12 @@
 package dev.lanyard.agent;
 
+import dev.lanyard.agent.bootstrap.SocketHooks;
 import dev.lanyard.agent.bootstrap.TlsHooks;
+import dev.lanyard.agent.upgrade.ConnectionHandler;
+import dev.lanyard.agent.upgrade.InboundUpgrades;
+import dev.lanyard.agent.upgrade.OutboundUpgrades;
+import dev.lanyard.agent.upgrade.SocketUpgrades;
+import dev.lanyard.tls.PlaintextConnections;
 import dev.lanyard.tls.Identity;
 import dev.lanyard.tls.LanyardConfig;
 import dev.lanyard.tls.LanyardTls;
@@ -13,6 +19,7 @@ import java.util.function.Supplier;
 final class AgentRuntime {
   private final LanyardTls tls;
   private final AgentTlsHooks hooks;
+  private final SocketUpgrades socketHooks;
   private volatile Supplier<Set<String>> coverage = Set::of;
 
   private AgentRuntime(LanyardTls tls, TlsCoverage coverage) {
@@ -25,12 +32,69 @@ final class AgentRuntime {
     if (tls.jwtSender().enabled()) {
       hooks.jwt(new JwtRequestHeaders(tls.jwtSender()));
     }
+    this.socketHooks = tls.config().inboundUpgrade().enabled()
+        || tls.config().outboundUpgrade().enabled() ? socketUpgrades(tls) : null;
+  }
+
+  /** {@code LANYARD_UPGRADE_INBOUND} and {@code LANYARD_UPGRADE_OUTBOUND}. */
+  private SocketUpgrades socketUpgrades(LanyardTls tls) {
+    PlaintextConnections plaintext = new PlaintextConnections(tls.metrics(), tls.auditLog(),
+        () -> tls.svidSource().current().map(identity -> identity.spiffeId().toString()));
+    Supplier<javax.net.ssl.SSLContext> context = new Memo<>(hooks::newListenerContext);
+    InboundUpgrades inbound = null;
+    if (tls.config().inboundUpgrade().enabled()) {
+      Set<Integer> lanyardPorts = new java.util.HashSet<>();
+      tls.config().adminAddress().ifPresent(address -> lanyardPorts.add(address.getPort()));
+      tls.config().healthAddress().ifPresent(address -> lanyardPorts.add(address.getPort()));
+      inbound = new InboundUpgrades(tls.config().inboundUpgrade(), lanyardPorts,
+          new ConnectionHandler(context, plaintext));
+    }
+    OutboundUpgrades outbound = null;
+    if (tls.config().outboundUpgrade().enabled()) {
+      outbound = new OutboundUpgrades(tls.config().outboundUpgrade(),
+          tls.config().meshDestinations(), context, plaintext);
+    }
+    return new SocketUpgrades(inbound, outbound);
+  }
+
+  /** The socket hooks when {@code LANYARD_UPGRADE_INBOUND} or {@code _OUTBOUND} upgrades a port. */
+  Optional<SocketHooks> socketHooks() {
+    return Optional.ofNullable(socketHooks);
+  }
+
+  /** Computes once, on first use (the listeners' context waits for the first connection). */
+  private static final class Memo<T> implements Supplier<T> {
+    private final Supplier<T> compute;
+    private volatile T value;
+
+    Memo(Supplier<T> compute) {
+      this.compute = compute;
+    }
+
+    @Override
+    public T get() {
+      T current = value;
+      if (current == null) {
+        synchronized (this) {
+          current = value;
+          if (current == null) {
+            current = compute.get();
+            value = current;
+          }
+        }
+      }
+      return current;
+    }
   }
 
   /** Starts the SVID source in the background and the admin endpoint; never waits for SPIRE. */
   static AgentRuntime start(LanyardConfig config, TlsCoverage coverage) {
     // The JVM's default trust store is read lazily: loading cacerts in premain costs start-up time.
-    return new AgentRuntime(LanyardTls.start(config, new LazyJvmTrustManager()), coverage);
+    // With LANYARD_UPGRADE_INBOUND the admin endpoint starts only once the server-socket hooks
+    // are in (startAdminServers): binding it here, on lanyard-start, would load the socket class
+    // that an application thread may be loading already, waiting for these very hooks.
+    return new AgentRuntime(LanyardTls.start(config, new LazyJvmTrustManager(),
+        !config.inboundUpgrade().enabled() && !config.outboundUpgrade().enabled()), coverage);
   }
 
   TlsHooks hooks() {

@@ -168,6 +168,21 @@ final class AgentTlsHooks implements TlsHooks {
     }
   }
 
+  /**
+   * A server context for Lanyard's own mTLS listeners ({@code LANYARD_UPGRADE_INBOUND}): the same
+   * managers every application context gets, and (through the context hook) the session policy.
+   */
+  javax.net.ssl.SSLContext newListenerContext() {
+    try {
+      javax.net.ssl.SSLContext context = javax.net.ssl.SSLContext.getInstance("TLS");
+      context.init(new KeyManager[] {managedKeyManager(null)},
+          new TrustManager[] {managedTrustManager(null)}, null);
+      return context;
+    } catch (java.security.GeneralSecurityException e) {
+      throw new IllegalStateException("cannot create the TLS context of Lanyard's listeners", e);
+    }
+  }
+
   X509KeyManager managedKeyManager(X509KeyManager application) {
     if (application instanceof LanyardManaged) {
       return application;

@@ -29,7 +29,9 @@ public final class BootstrapInjector {
       "dev.lanyard.agent.bootstrap.FailClosedManagers",
       "dev.lanyard.agent.bootstrap.FailClosedManagers$RefusingTrustManager",
       "dev.lanyard.agent.bootstrap.FailClosedManagers$NoKeyManager",
-      "dev.lanyard.agent.bootstrap.LanyardBridge");
+      "dev.lanyard.agent.bootstrap.LanyardBridge",
+      "dev.lanyard.agent.bootstrap.SocketHooks",
+      "dev.lanyard.agent.bootstrap.SocketBridge");
 
   private BootstrapInjector() {}
 

@@ -7,6 +7,7 @@ import static net.bytebuddy.matcher.ElementMatchers.nameStartsWith;
 
 import dev.lanyard.agent.bootstrap.LanyardBridge;
 import dev.lanyard.agent.instrumentation.ApacheHttpClientJwtInstrumentation;
+import dev.lanyard.agent.instrumentation.ClientConnectInstrumentation;
 import dev.lanyard.agent.instrumentation.HostnameVerifierInstrumentation;
 import dev.lanyard.agent.instrumentation.HttpUrlConnectionJwtInstrumentation;
 import dev.lanyard.agent.instrumentation.JdkHttpClientJwtInstrumentation;
@@ -15,6 +16,7 @@ import dev.lanyard.agent.instrumentation.Instrumentation;
 import dev.lanyard.agent.instrumentation.JettySniHostCheckInstrumentation;
 import dev.lanyard.agent.instrumentation.NettySslContextBuilderInstrumentation;
 import dev.lanyard.agent.instrumentation.OkHttpChainCleanerInstrumentation;
+import dev.lanyard.agent.instrumentation.ServerBindInstrumentation;
 import dev.lanyard.agent.instrumentation.ServerClientAuthInstrumentation;
 import dev.lanyard.agent.instrumentation.SslContextInitInstrumentation;
 import dev.lanyard.tls.LanyardConfig;
@@ -53,11 +55,22 @@ public final class InstrumentationInstaller {
    * when {@code LANYARD_JWT_AUDIENCES} is set (no JWT, no HTTP client is touched).
    */
   public static List<Instrumentation> all(LanyardConfig config) {
-    if (config.jwtAudiences().isEmpty()) {
+    if (config.jwtAudiences().isEmpty() && !config.inboundUpgrade().enabled()
+        && !config.outboundUpgrade().enabled()) {
       return all();
     }
     List<Instrumentation> hooks = new ArrayList<>(all());
-    hooks.addAll(jwt());
+    if (!config.jwtAudiences().isEmpty()) {
+      hooks.addAll(jwt());
+    }
+    // Server sockets are touched only when LANYARD_UPGRADE_INBOUND upgrades some port.
+    if (config.inboundUpgrade().enabled()) {
+      hooks.add(new ServerBindInstrumentation());
+    }
+    // Client sockets only when LANYARD_UPGRADE_OUTBOUND upgrades some destination port.
+    if (config.outboundUpgrade().enabled()) {
+      hooks.add(new ClientConnectInstrumentation());
+    }
     return List.copyOf(hooks);
   }
 

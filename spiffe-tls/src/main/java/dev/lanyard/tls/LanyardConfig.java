@@ -5,6 +5,7 @@ import dev.lanyard.config.CommaList;
 import dev.lanyard.config.ConfigKey;
 import dev.lanyard.config.ConfigKeys;
 import dev.lanyard.config.HostGlobs;
+import dev.lanyard.config.UpgradeModes;
 import dev.lanyard.config.JwtAudiences;
 import dev.lanyard.config.MeshCidrs;
 import dev.lanyard.config.ServerIds;
@@ -40,6 +41,8 @@ public final class LanyardConfig {
   private final AuditMode auditMode;
   private final String workloadApiAddress;
   private final Set<Integer> plainPorts;
+  private final UpgradeModes inboundUpgrade;
+  private final UpgradeModes outboundUpgrade;
   private final Attestation attestation;
   private final JwtAudiences jwtAudiences;
   private final String inboundJwtAudience;
@@ -72,6 +75,10 @@ public final class LanyardConfig {
         ConfigKeys.ENDPOINT_SOCKET.lookup(env, sys).orElse(DEFAULT_ENDPOINT_SOCKET);
     this.plainPorts = parse(ConfigKeys.PLAIN_PORTS, env, sys, LanyardConfig::parsePorts,
         Collections.<Integer>emptySet());
+    this.inboundUpgrade = parse(ConfigKeys.UPGRADE_INBOUND, env, sys, UpgradeModes::parse,
+        UpgradeModes.OFF);
+    this.outboundUpgrade = parse(ConfigKeys.UPGRADE_OUTBOUND, env, sys, UpgradeModes::parse,
+        UpgradeModes.OFF);
     this.attestation = Attestation.fromEnv(env, sys);
     this.jwtAudiences = parse(ConfigKeys.JWT_AUDIENCES, env, sys, JwtAudiences::parse,
         JwtAudiences.NONE);
@@ -207,6 +214,16 @@ public final class LanyardConfig {
     return plainPorts;
   }
 
+  /** {@code LANYARD_UPGRADE_INBOUND}: plain server ports upgraded to mTLS in the JVM. */
+  public UpgradeModes inboundUpgrade() {
+    return inboundUpgrade;
+  }
+
+  /** {@code LANYARD_UPGRADE_OUTBOUND}: plain connections to mesh destinations sent as mTLS. */
+  public UpgradeModes outboundUpgrade() {
+    return outboundUpgrade;
+  }
+
   public Attestation attestation() {
     return attestation;
   }
@@ -238,6 +255,8 @@ public final class LanyardConfig {
         + (healthAddress == null ? "" : " health=" + healthAddress) + " audit="
         + auditMode.name().toLowerCase(Locale.ROOT) + " socket=" + workloadApiAddress
         + " plain_ports=" + plainPorts
+        + (inboundUpgrade.enabled() ? " upgrade_inbound=" + inboundUpgrade : "")
+        + (outboundUpgrade.enabled() ? " upgrade_outbound=" + outboundUpgrade : "")
         + (jwtAudiences.isEmpty() ? "" : " jwt_audiences=[" + jwtAudiences + "]")
         + (inboundJwtAudience == null ? "" : " inbound_jwt_audience=" + inboundJwtAudience);
   }

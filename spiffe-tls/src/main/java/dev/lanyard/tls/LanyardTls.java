@@ -56,8 +56,10 @@ public final class LanyardTls implements AutoCloseable {
   private final LanyardMetrics metrics;
   private final AuditLog auditLog;
   private final RecentPeers recentPeers;
-  private final AdminServer adminServer;
-  private final AdminServer healthServer;
+  private final AdminEndpoints endpoints;
+  private volatile AdminServer adminServer;
+  private volatile AdminServer healthServer;
+  private boolean adminStarted;
   private final Clock clock;
   private final JwtSvidSource jwtSource;
   private final JwtSender jwtSender;
@@ -90,11 +92,26 @@ public final class LanyardTls implements AutoCloseable {
             new JwtValidator(config.peerPolicy(), clock, JwtValidator.DEFAULT_CLOCK_SKEW), source,
             auditLog)
         : null;
-    AdminEndpoints endpoints = new AdminEndpoints(source, config.peerPolicy(), config.meshHosts(),
+    this.endpoints = new AdminEndpoints(source, config.peerPolicy(), config.meshHosts(),
         recentPeers, auditLog, metrics, clock);
     endpoints.identityExtras(() -> identityExtras.get());
-    this.adminServer = builder.startAdmin ? startAdmin(endpoints) : null;
-    this.healthServer = builder.startAdmin ? startHealth(endpoints) : null;
+    if (builder.startAdmin) {
+      startAdminServers();
+    }
+  }
+
+  /**
+   * Starts the admin endpoint and the health port, once (the builder does unless told not to).
+   * The javaagent defers them while it instruments server sockets: binding them would load the
+   * very socket class the application may be waiting on for the hooks.
+   */
+  public synchronized void startAdminServers() {
+    if (adminStarted) {
+      return;
+    }
+    adminStarted = true;
+    this.adminServer = startAdmin(endpoints);
+    this.healthServer = startHealth(endpoints);
   }
 
   /**
@@ -107,6 +124,12 @@ public final class LanyardTls implements AutoCloseable {
    * @param webPkiTrustManager the JVM's ordinary trust manager for peers without a SPIFFE ID
    */
   public static LanyardTls start(LanyardConfig config, X509TrustManager webPkiTrustManager) {
+    return start(config, webPkiTrustManager, true);
+  }
+
+  /** As {@link #start(LanyardConfig, X509TrustManager)}; {@code startAdmin} false: call {@link #startAdminServers()} later. */
+  public static LanyardTls start(LanyardConfig config, X509TrustManager webPkiTrustManager,
+      boolean startAdmin) {
     LanyardLog.setDebug(config.debug());
     if (System.getProperty(SessionPolicy.STATELESS_TICKETS_PROPERTY) == null) {
       SessionPolicy.disableStatelessServerTickets();
@@ -114,6 +137,7 @@ public final class LanyardTls implements AutoCloseable {
     return builder(config)
         .svidSource(WorkloadApiSvidSource.start(config.workloadApiAddress()))
         .webPkiTrustManager(webPkiTrustManager)
+        .startAdminServer(startAdmin)
         .build();
   }
 
@@ -308,6 +332,8 @@ public final class LanyardTls implements AutoCloseable {
   @Override
   public void close() {
     sessionPolicy.close();
+    AdminServer adminServer = this.adminServer;
+    AdminServer healthServer = this.healthServer;
     if (adminServer != null) {
       adminServer.close();
     }

@@ -1,0 +1,34 @@
+package dev.lanyard.agent.bootstrap;
+
+import java.io.IOException;
+import java.net.SocketAddress;
+
+/**
+ * What the instrumented JDK sockets ask Lanyard when {@code LANYARD_UPGRADE_INBOUND} or {@code
+ * LANYARD_UPGRADE_OUTBOUND} upgrades plain ports to mTLS. Typed with JDK types only, like {@link TlsHooks}.
+ */
+public interface SocketHooks {
+  /**
+   * A server socket or channel ({@code server}) is about to bind {@code requested}. Returns the
+   * address it binds instead (a loopback ephemeral port, behind Lanyard's mTLS listener that now
+   * holds {@code requested}), or {@code requested} itself when the port is not upgraded.
+   *
+   * @throws IOException when Lanyard cannot bind {@code requested} itself (the application sees
+   *     the same failure it would have seen)
+   */
+  SocketAddress beforeBind(Object server, SocketAddress requested) throws IOException;
+
+  /** {@code server}'s bind returned ({@code failure} null) or threw. */
+  void afterBind(Object server, Throwable failure);
+
+  /** {@code server} was closed: Lanyard's listener in front of it closes too. */
+  void closed(Object server);
+
+  /**
+   * A plain socket or channel is about to connect to {@code remote}. Returns where it connects
+   * instead (Lanyard's loopback originator that carries the connection as mTLS to {@code
+   * remote}), or {@code remote} itself when the destination is not upgraded
+   * ({@code LANYARD_UPGRADE_OUTBOUND}).
+   */
+  SocketAddress beforeConnect(Object socket, SocketAddress remote) throws IOException;
+}

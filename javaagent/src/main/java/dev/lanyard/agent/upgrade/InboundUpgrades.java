@@ -1,0 +1,111 @@
+package dev.lanyard.agent.upgrade;
+
+import dev.lanyard.config.UpgradeModes;
+import dev.lanyard.tls.LanyardLog;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.SocketAddress;
+import java.nio.channels.ServerSocketChannel;
+import java.util.Collections;
+import java.util.IdentityHashMap;
+import java.util.Map;
+import java.util.Set;
+import javax.net.ssl.SSLServerSocket;
+
+/**
+ * Decides, at each bind of a JDK server socket, whether Lanyard puts an mTLS listener in front of
+ * it ({@code LANYARD_UPGRADE_INBOUND}), and keeps each listener tied to the application's socket:
+ * the listener binds the port the application asked for, the application binds a loopback
+ * ephemeral port, the listener relays to it once that bind returned, and closes with it.
+ *
+ * <p>Never upgraded: loopback binds (no mesh peer reaches them), port 0 (an ephemeral port is no
+ * service port, and the application would report Lanyard's port as its own), TLS server sockets,
+ * Lanyard's own ports, and Lanyard's own listeners.
+ */
+public final class InboundUpgrades {
+  private static final ThreadLocal<Boolean> LANYARD_BINDING = new ThreadLocal<>();
+
+  private final UpgradeModes config;
+  private final Set<Integer> lanyardPorts;
+  private final ConnectionHandler handler;
+  private final Map<Object, UpgradeListener> listeners =
+      Collections.synchronizedMap(new IdentityHashMap<>());
+
+  public InboundUpgrades(UpgradeModes config, Set<Integer> lanyardPorts,
+      ConnectionHandler handler) {
+    this.config = config;
+    this.lanyardPorts = Set.copyOf(lanyardPorts);
+    this.handler = handler;
+  }
+
+  public SocketAddress beforeBind(Object server, SocketAddress requested) throws IOException {
+    if (Boolean.TRUE.equals(LANYARD_BINDING.get()) || server instanceof SSLServerSocket
+        || !(requested instanceof InetSocketAddress)) {
+      return requested;
+    }
+    InetSocketAddress address = (InetSocketAddress) requested;
+    int port = address.getPort();
+    if (port == 0 || address.isUnresolved() || address.getAddress().isLoopbackAddress()
+        || lanyardPorts.contains(port)) {
+      return requested;
+    }
+    UpgradeModes.Mode mode = config.modeFor(port);
+    if (mode == UpgradeModes.Mode.OFF) {
+      return requested;
+    }
+    UpgradeListener listener = bindListener(address, mode);
+    UpgradeListener previous = listeners.put(server, listener);
+    if (previous != null) {
+      previous.close();
+    }
+    return new InetSocketAddress(InetAddress.getLoopbackAddress(), 0);
+  }
+
+  private UpgradeListener bindListener(InetSocketAddress address, UpgradeModes.Mode mode)
+      throws IOException {
+    LANYARD_BINDING.set(Boolean.TRUE);
+    try {
+      return UpgradeListener.bind(address, mode, handler);
+    } finally {
+      LANYARD_BINDING.remove();
+    }
+  }
+
+  public void afterBind(Object server, Throwable failure) {
+    UpgradeListener listener = listeners.get(server);
+    if (listener == null || listener.started()) {
+      return;
+    }
+    if (failure != null) {
+      listeners.remove(server);
+      listener.close();
+      return;
+    }
+    int appPort = localPort(server);
+    listener.start(appPort);
+    LanyardLog.info("port " + listener.port() + " is served with mTLS by Lanyard ("
+        + listener.mode().label() + ", LANYARD_UPGRADE_INBOUND); " + server.getClass().getName()
+        + " listens on 127.0.0.1:" + appPort + " behind it");
+  }
+
+  public void closed(Object server) {
+    UpgradeListener listener = listeners.remove(server);
+    if (listener != null) {
+      listener.close();
+    }
+  }
+
+  private static int localPort(Object server) {
+    if (server instanceof ServerSocketChannel) {
+      try {
+        SocketAddress local = ((ServerSocketChannel) server).getLocalAddress();
+        return ((InetSocketAddress) local).getPort();
+      } catch (IOException e) {
+        throw new IllegalStateException("cannot read the local port of " + server, e);
+      }
+    }
+    return ((ServerSocket) server).getLocalPort();
+  }
+}

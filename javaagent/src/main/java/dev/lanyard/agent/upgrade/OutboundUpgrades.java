@@ -1,0 +1,78 @@
+package dev.lanyard.agent.upgrade;
+
+import dev.lanyard.config.UpgradeModes;
+import dev.lanyard.tls.MeshDestinations;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.SocketAddress;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentMap;
+import javax.net.ssl.SSLSocket;
+
+/**
+ * Decides, at each plain connect, whether the connection goes out as mTLS ({@code
+ * LANYARD_UPGRADE_OUTBOUND}): only to a mesh destination (secure naming: an SVID is an identity
+ * only there, {@link MeshDestinations}) on a port whose mode is not off. Such a connection is
+ * sent to the {@link Originator} of that destination (host as the application named it, and
+ * port), a loopback listener that carries it as mTLS.
+ */
+public final class OutboundUpgrades {
+  private static final ThreadLocal<Boolean> LANYARD_CONNECTING = new ThreadLocal<>();
+
+  private final UpgradeModes config;
+  private final MeshDestinations destinations;
+  private final OriginatedConnection.Factory connections;
+  private final ConcurrentMap<String, Originator> originators = new ConcurrentHashMap<>();
+
+  /** {@code context}: Lanyard's listener context; {@code plaintext}: fallbacks counted there. */
+  public OutboundUpgrades(UpgradeModes config, MeshDestinations destinations,
+      java.util.function.Supplier<javax.net.ssl.SSLContext> context,
+      dev.lanyard.tls.PlaintextConnections plaintext) {
+    this.config = config;
+    this.destinations = destinations;
+    this.connections = new OriginatedConnection.Factory(context, plaintext);
+  }
+
+  public SocketAddress beforeConnect(Object socket, SocketAddress remote) throws IOException {
+    if (Boolean.TRUE.equals(LANYARD_CONNECTING.get()) || socket instanceof SSLSocket
+        || !(remote instanceof InetSocketAddress)) {
+      return remote;
+    }
+    InetSocketAddress address = (InetSocketAddress) remote;
+    if (address.isUnresolved()) {
+      return remote;
+    }
+    UpgradeModes.Mode mode = config.modeFor(address.getPort());
+    if (mode == UpgradeModes.Mode.OFF) {
+      return remote;
+    }
+    String host = address.getHostString();
+    if (!destinations.classify(host).mesh()) {
+      return remote;
+    }
+    // Per address too: a name served by several pods (a headless Service) keeps each one.
+    String key = host + "/" + address.getAddress().getHostAddress() + ":" + address.getPort();
+    Originator originator = originators.get(key);
+    if (originator == null) {
+      originator = originators.computeIfAbsent(key,
+          ignored -> Originator.start(host, address, mode, connections));
+    }
+    return originator.address();
+  }
+
+  /** Runs {@code connect} without upgrading it (Lanyard's own connections). */
+  static <T> T direct(IoCall<T> connect) throws IOException {
+    LANYARD_CONNECTING.set(Boolean.TRUE);
+    try {
+      return connect.call();
+    } finally {
+      LANYARD_CONNECTING.remove();
+    }
+  }
+
+  /** An I/O action. */
+  @FunctionalInterface
+  interface IoCall<T> {
+    T call() throws IOException;
+  }
+}

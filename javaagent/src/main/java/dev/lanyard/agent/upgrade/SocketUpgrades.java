@@ -1,0 +1,41 @@
+package dev.lanyard.agent.upgrade;
+
+import dev.lanyard.agent.bootstrap.SocketHooks;
+import java.io.IOException;
+import java.net.SocketAddress;
+
+/** The socket hooks: binds go to {@link InboundUpgrades}, connects to {@link OutboundUpgrades}. */
+public final class SocketUpgrades implements SocketHooks {
+  private final InboundUpgrades inbound;
+  private final OutboundUpgrades outbound;
+
+  /** Either may be null when its variable is off. */
+  public SocketUpgrades(InboundUpgrades inbound, OutboundUpgrades outbound) {
+    this.inbound = inbound;
+    this.outbound = outbound;
+  }
+
+  @Override
+  public SocketAddress beforeBind(Object server, SocketAddress requested) throws IOException {
+    return inbound == null ? requested : inbound.beforeBind(server, requested);
+  }
+
+  @Override
+  public void afterBind(Object server, Throwable failure) {
+    if (inbound != null) {
+      inbound.afterBind(server, failure);
+    }
+  }
+
+  @Override
+  public void closed(Object server) {
+    if (inbound != null) {
+      inbound.closed(server);
+    }
+  }
+
+  @Override
+  public SocketAddress beforeConnect(Object socket, SocketAddress remote) throws IOException {
+    return outbound == null ? remote : outbound.beforeConnect(socket, remote);
+  }
+}
