@@ -58,6 +58,7 @@ public final class LanyardTls implements AutoCloseable {
   private final RecentPeers recentPeers;
   private final AdminServer adminServer;
   private final AdminServer healthServer;
+  private final AdminServer metricsServer;
   private final Clock clock;
   private final JwtSvidSource jwtSource;
   private final JwtSender jwtSender;
@@ -95,6 +96,7 @@ public final class LanyardTls implements AutoCloseable {
     endpoints.identityExtras(() -> identityExtras.get());
     this.adminServer = builder.startAdmin ? startAdmin(endpoints) : null;
     this.healthServer = builder.startAdmin ? startHealth(endpoints) : null;
+    this.metricsServer = builder.startAdmin ? startMetrics(endpoints) : null;
   }
 
   /**
@@ -217,6 +219,22 @@ public final class LanyardTls implements AutoCloseable {
     }
   }
 
+  private AdminServer startMetrics(AdminEndpoints endpoints) {
+    Optional<InetSocketAddress> address = config.metricsAddress();
+    if (!address.isPresent()) {
+      return null;
+    }
+    try {
+      return AdminServer.startMetrics(address.get(), endpoints);
+    } catch (IOException | RuntimeException e) {
+      // As for the admin endpoint: a scrape target that is down says so in Prometheus.
+      LanyardLog.warn("metrics port disabled: cannot listen on " + address.get() + " ("
+          + e.getMessage() + "); set " + ConfigKeys.METRICS_ADDRESS.env()
+          + " to a free host:port or off");
+      return null;
+    }
+  }
+
   /**
    * Adds host-specific fields at the end of {@code GET /identity} (never replacing the common
    * ones): the javaagent lists its TLS coverage there.
@@ -300,6 +318,11 @@ public final class LanyardTls implements AutoCloseable {
     return Optional.ofNullable(adminServer);
   }
 
+  /** The running metrics port ({@code /metrics} only); empty when off or not bound. */
+  public Optional<AdminServer> metricsServer() {
+    return Optional.ofNullable(metricsServer);
+  }
+
   /** The running health port (readiness only); empty when off or not bound. */
   public Optional<AdminServer> healthServer() {
     return Optional.ofNullable(healthServer);
@@ -310,6 +333,9 @@ public final class LanyardTls implements AutoCloseable {
     sessionPolicy.close();
     if (adminServer != null) {
       adminServer.close();
+    }
+    if (metricsServer != null) {
+      metricsServer.close();
     }
     if (healthServer != null) {
       healthServer.close();
