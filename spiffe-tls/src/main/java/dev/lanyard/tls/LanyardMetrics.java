@@ -108,6 +108,11 @@ public final class LanyardMetrics implements DecisionListener {
     }
   }
 
+  /** A peer refused our SVID ({@link RefusedByPeer}): a refusal, outbound, by its likely cause. */
+  void onRefusedByPeer(PeerDecision decision) {
+    refusals.labelValues(decision.direction().label(), decision.rule()).inc();
+  }
+
   /** Verified IDs only: an invalid certificate's claimed ID is attacker-chosen (unbounded labels). */
   private static String denialLabel(PeerDecision decision) {
     if (decision.peerIdVerified()) {

@@ -243,6 +243,31 @@ public final class LanyardTls implements AutoCloseable {
     this.identityExtras = Objects.requireNonNull(extras, "extras");
   }
 
+  /**
+   * A peer refused our X.509-SVID with a TLS alert ({@link RefusedByPeer}): one WARN line, one
+   * audit record ({@code tls.refused_by_peer}, rule {@code peer_refused_*}), a count in {@code
+   * lanyard_refusals_total{direction="outbound"}}, and the message for the application's
+   * exception, which keeps the TLS stack's own words at the end.
+   *
+   * @param peerAddress {@code host:port} of the server
+   * @param peerSpiffeId the server's SPIFFE ID when its SVID was verified already, else null
+   * @param tlsMessage the TLS stack's message ({@code Received fatal alert: certificate_unknown})
+   * @return empty when {@code tlsMessage} reports no certificate alert (nothing is logged then)
+   */
+  public Optional<String> refusedByPeer(String peerAddress, String peerSpiffeId,
+      String tlsMessage) {
+    Optional<String> alert = RefusedByPeer.alertIn(tlsMessage);
+    if (alert.isEmpty()) {
+      return Optional.empty();
+    }
+    PeerDecision decision = RefusedByPeer.decision(peerAddress, Optional.ofNullable(peerSpiffeId),
+        alert.get(), source.current(), clock.instant());
+    auditLog.onDecision(decision);
+    metrics.onRefusedByPeer(decision);
+    LanyardLog.warn(decision.reason());
+    return Optional.of("lanyard: " + decision.reason() + " (" + tlsMessage + ")");
+  }
+
   public LanyardConfig config() {
     return config;
   }
