@@ -4,7 +4,7 @@ MVN := ./mvnw -B
 # The newest JDK on this machine kind; the suite must pass on it too.
 NEWEST_JDK ?= $(lastword $(sort $(wildcard /usr/lib/jvm/temurin-*-jdk-amd64)))
 
-.PHONY: tools build images test test-newest-jdk demo e2e bench soak clean
+.PHONY: tools build images release test test-newest-jdk demo e2e bench soak clean
 
 tools:            ## build the real SPIRE, Kubernetes (control plane and node), etcd, CoreDNS, helm, ghostunnel and the node's images (cached)
 	scripts/install-tools.sh
@@ -17,6 +17,13 @@ images:           ## build the webhook, sidecar, javaagent and demo images (and 
 	scripts/build-images.sh busybox jre17 python3
 	$(MVN) -q package -DskipTests -pl images -am
 	@ls -l images/target/images
+
+# Image tarballs, the packaged chart with the images' digests, the CLI (kubectl-lanyard) and SHA256SUMS
+# in dist/ (scripts/release.sh; RELEASE_DIR to change it). Reproducible: the same sources give the same
+# jar and chart bytes (project.build.outputTimestamp, fixed mtimes for helm package).
+RELEASE_DIR ?= dist
+release: tools    ## the release artifacts and their SHA-256 checksums in $(RELEASE_DIR)/
+	scripts/release.sh $(RELEASE_DIR)
 
 test: tools       ## everything CI runs: unit tests and the real-component integration tests
 	$(MVN) verify

@@ -50,6 +50,7 @@ app.kubernetes.io/component: webhook
 {{- define "lanyard.image" -}}
 {{- $image := index . 0 }}{{- $root := index . 1 }}
 {{- printf "%s:%s" $image.repository (toString (default $root.Chart.AppVersion $image.tag)) }}
+{{- with $image.digest }}@{{ . }}{{- end }}
 {{- end }}
 
 {{/* Namespaces never sent to the webhook: the configured ones plus the release namespace. */}}

@@ -97,6 +97,7 @@ class ChartTemplateTest {
             "--tls-key=/etc/lanyard/tls/tls.key",
             "--config=/etc/lanyard/config/injector.yaml",
             "--drain-seconds=5",
+            "--metrics-port=9090",
             "--events");
     assertThat(container.at("/livenessProbe/httpGet/path").asText()).isEqualTo("/healthz");
     assertThat(container.at("/readinessProbe/httpGet/path").asText()).isEqualTo("/readyz");

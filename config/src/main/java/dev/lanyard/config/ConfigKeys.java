@@ -73,6 +73,14 @@ public final class ConfigKeys {
    */
   public static final ConfigKey HEALTH_ADDRESS = ConfigKey.of("LANYARD_HEALTH_ADDRESS");
 
+  /**
+   * {@code host:port} of the metrics port, which serves {@code GET /metrics} and nothing else, for
+   * Prometheus on the pod network; without the metrics that name peers' SPIFFE IDs (those stay on
+   * the loopback admin endpoint). Default {@code off}; the webhook sets {@code 0.0.0.0:15020} in
+   * one Lanyard process per injected pod (the sidecar, else the first javaagent container).
+   */
+  public static final ConfigKey METRICS_ADDRESS = ConfigKey.of("LANYARD_METRICS_ADDRESS");
+
   /** {@code info} (default: one line at start, then only problems) or {@code debug}. */
   public static final ConfigKey LOG = ConfigKey.of("LANYARD_LOG");
 
@@ -202,7 +210,8 @@ public final class ConfigKeys {
       ALLOWED_PEERS, STARTUP, MESH_HOSTS, EXTERNAL_HOSTS, MESH_CIDRS, SERVER_IDS, ADMIN_ADDRESS, LOG,
       AUDIT, ENDPOINT_SOCKET, PLAIN_PORTS, UPGRADE_INBOUND, UPGRADE_OUTBOUND,
       JWT_AUDIENCES, INBOUND_JWT_AUDIENCE, POD_NAME,
-      POD_NAMESPACE, NODE_NAME, SERVICE_ACCOUNT, HEALTH_ADDRESS, INBOUND, OUTBOUND, OUTBOUND_PROXY,
+      POD_NAMESPACE, NODE_NAME, SERVICE_ACCOUNT, HEALTH_ADDRESS, METRICS_ADDRESS, INBOUND, OUTBOUND,
+      OUTBOUND_PROXY,
       DRAIN, IDLE_TIMEOUT, HANDSHAKE_TIMEOUT, MAX_CONNECTIONS, MAX_PENDING_HANDSHAKES,
       MAX_PENDING_HANDSHAKES_PER_SOURCE, WORKER_THREADS, SHUTDOWN_ADDRESS));
 

@@ -31,6 +31,17 @@ public enum Reason {
       + " no SPIFFE ID"),
   NO_LOCAL_SVID("the workload has no X.509-SVID yet, so it cannot judge peers"),
 
+  // A peer refused our X.509-SVID with a TLS alert (audit action tls.refused_by_peer): the likely
+  // cause, as far as the client can tell (the peer's own audit record says for certain).
+  PEER_REFUSED_NOT_ALLOWED("a peer of our trust domain refused our X.509-SVID: most likely our"
+      + " SPIFFE ID is not in its allowed peers (its LANYARD_ALLOWED_PEERS)"),
+  PEER_REFUSED_FOREIGN_TRUST_DOMAIN("a peer of another trust domain refused our X.509-SVID: it"
+      + " has no bundle for our trust domain (not federated) or does not allow it"),
+  PEER_REFUSED_EXPIRED("a peer refused our X.509-SVID as expired (it expired while the SPIRE"
+      + " Agent was unreachable, or the clocks disagree)"),
+  PEER_REFUSED_UNTRUSTED_CA("a peer does not trust the CA of our X.509-SVID (a CA rotation it"
+      + " has not seen yet, or another SPIRE server)"),
+
   // Which outbound hosts are mesh destinations (MeshDestinations); a refusal's rule when the
   // destination decided.
   MESH_HOSTS("the host matches a LANYARD_MESH_HOSTS pattern: a mesh destination"),
@@ -137,6 +148,8 @@ public enum Reason {
       + " the sidecar"),
   ENV_KEPT("the container sets a variable Lanyard would set; the container's value is kept"),
   UNKNOWN_CONTAINER("lanyard.dev/containers names a container the pod does not have"),
+  METRICS_PORT_TAKEN("an app container declares Lanyard's metrics port: the pod gets no metrics"
+      + " port"),
 
   // Admission requests the webhook answered without judging a pod.
   NOT_A_POD_CREATE("not the creation of a pod: allowed unchanged"),

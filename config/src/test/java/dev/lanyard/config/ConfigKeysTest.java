@@ -25,6 +25,7 @@ class ConfigKeysTest {
         Map.entry("LANYARD_SERVER_IDS", "lanyard.server.ids"),
         Map.entry("LANYARD_ADMIN_ADDRESS", "lanyard.admin.address"),
         Map.entry("LANYARD_HEALTH_ADDRESS", "lanyard.health.address"),
+        Map.entry("LANYARD_METRICS_ADDRESS", "lanyard.metrics.address"),
         Map.entry("LANYARD_JWT_AUDIENCES", "lanyard.jwt.audiences"),
         Map.entry("LANYARD_INBOUND_JWT_AUDIENCE", "lanyard.inbound.jwt.audience"),
         Map.entry("LANYARD_LOG", "lanyard.log"),

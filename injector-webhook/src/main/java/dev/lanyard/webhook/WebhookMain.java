@@ -87,6 +87,14 @@ public final class WebhookMain implements Callable<Integer> {
   int drainSeconds;
 
   @Option(
+      names = "--metrics-port",
+      defaultValue = "-1",
+      description =
+          "Also serve GET /metrics alone over plain HTTP on this port, for Prometheus (default:"
+              + " off; the chart sets 9090).")
+  int metricsPort;
+
+  @Option(
       names = "--events",
       negatable = true,
       defaultValue = "true",
@@ -154,8 +162,11 @@ public final class WebhookMain implements Callable<Integer> {
                       Duration.ofSeconds(drainSeconds),
                       Duration.ofSeconds(20)),
                   handler,
-                  metrics)
-              .start();
+                  metrics);
+      if (metricsPort >= 0) {
+        server.serveMetricsOn(metricsPort);
+      }
+      server.start();
     } catch (InvalidTlsFilesException e) {
       System.err.println("lanyard-webhook: " + e.getMessage());
       return 2;

@@ -29,6 +29,7 @@ final class AgentRuntime {
         () -> tls.svidSource().current().map(identity -> identity.spiffeId().toString()),
         new SessionCaches(tls.sessionPolicy()), coverage);
     tls.identityExtras(coverage::identityFields);
+    hooks.refusals(tls::refusedByPeer);
     if (tls.jwtSender().enabled()) {
       hooks.jwt(new JwtRequestHeaders(tls.jwtSender()));
     }

@@ -39,6 +39,7 @@ final class AgentTlsHooks implements TlsHooks {
   private final EarlyContexts earlyContexts = new EarlyContexts();
   private final TlsCoverage coverage;
   private volatile JwtRequestHeaders jwt = JwtRequestHeaders.DISABLED;
+  private volatile PeerRefusals refusals = (address, spiffeId, message) -> java.util.Optional.empty();
 
   AgentTlsHooks(X509ExtendedKeyManager svidKeyManager,
       BiFunction<X509TrustManager, SpiffePeerListener, X509ExtendedTrustManager>
@@ -55,6 +56,18 @@ final class AgentTlsHooks implements TlsHooks {
     this.plainPorts = Set.copyOf(plainPorts);
     this.netty = new NettySslContextBuilderConfigurer(
         this::managedKeyManager, this::managedTrustManager, this::requireClientCertificate);
+  }
+
+  /** Who words a server's refusal of our SVID ({@code LanyardTls#refusedByPeer}). */
+  void refusals(PeerRefusals words) {
+    this.refusals = words;
+  }
+
+  @Override
+  public String refusedByPeer(Object transport, String diagnostic) {
+    return PeerAlerts.clientSide(transport)
+        .flatMap(peer -> refusals.refusedByPeer(peer.address(), peer.spiffeId(), diagnostic))
+        .orElse(null);
   }
 
   /** Where outbound HTTP requests get their JWT-SVIDs ({@code LANYARD_JWT_AUDIENCES}). */

@@ -12,6 +12,7 @@ import dev.lanyard.agent.instrumentation.HostnameVerifierInstrumentation;
 import dev.lanyard.agent.instrumentation.HttpUrlConnectionJwtInstrumentation;
 import dev.lanyard.agent.instrumentation.JdkHttpClientJwtInstrumentation;
 import dev.lanyard.agent.instrumentation.OkHttpJwtInstrumentation;
+import dev.lanyard.agent.instrumentation.PeerAlertInstrumentation;
 import dev.lanyard.agent.instrumentation.Instrumentation;
 import dev.lanyard.agent.instrumentation.JettySniHostCheckInstrumentation;
 import dev.lanyard.agent.instrumentation.NettySslContextBuilderInstrumentation;
@@ -47,7 +48,8 @@ public final class InstrumentationInstaller {
         new HostnameVerifierInstrumentation(),
         new NettySslContextBuilderInstrumentation(),
         new JettySniHostCheckInstrumentation(),
-        new OkHttpChainCleanerInstrumentation());
+        new OkHttpChainCleanerInstrumentation(),
+        new PeerAlertInstrumentation());
   }
 
   /**

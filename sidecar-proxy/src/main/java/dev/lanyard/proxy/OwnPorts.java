@@ -21,6 +21,8 @@ final class OwnPorts {
         "admin endpoint (/identity, /audit, /metrics; " + ConfigKeys.ADMIN_ADDRESS.env() + ")"));
     shared.healthAddress().ifPresent(address -> own.put(address.getPort(),
         "health port (" + ConfigKeys.HEALTH_ADDRESS.env() + ")"));
+    shared.metricsAddress().ifPresent(address -> own.put(address.getPort(),
+        "metrics port (" + ConfigKeys.METRICS_ADDRESS.env() + ")"));
     config.shutdownAddress().ifPresent(address -> own.put(address.port(),
         "POST /shutdown (" + SidecarConfig.SHUTDOWN_ADDRESS + ")"));
     config.outboundProxy().ifPresent(address -> own.put(address.port(),

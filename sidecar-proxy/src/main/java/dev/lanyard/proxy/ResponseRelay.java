@@ -29,6 +29,8 @@ final class ResponseRelay extends ChannelInboundHandlerAdapter {
   private boolean closeAfterThisResponse;
   private boolean informational;
   private boolean upstreamKeepsConnection;
+  /** Lanyard's words for why the upstream failed, for the 502 (a server refused our SVID). */
+  private String failure;
 
   ResponseRelay(Channel client, ProxyExchange exchange) {
     this.client = client;
@@ -105,8 +107,9 @@ final class ResponseRelay extends ChannelInboundHandlerAdapter {
     } else if (exchange.outstanding > 0 && client.isActive()) {
       ChannelHandlerContext clientProxy = client.pipeline().context(ForwardProxyHandler.class);
       if (clientProxy != null) {
-        ProxyResponses.sendAndClose(clientProxy, 502, "lanyard: upstream " + exchange.destination
-            + " closed the connection before answering");
+        ProxyResponses.sendAndClose(clientProxy, 502, failure != null ? failure
+            : "lanyard: upstream " + exchange.destination + " closed the connection before"
+                + " answering");
       } else {
         client.close();
       }
@@ -116,6 +119,10 @@ final class ResponseRelay extends ChannelInboundHandlerAdapter {
 
   @Override
   public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+    if (cause.getMessage() != null && cause.getMessage().startsWith("lanyard:")) {
+      // Lanyard's words for the failure (PeerAlertHandler: the server refused our SVID).
+      failure = cause.getMessage();
+    }
     ConnectionRecord record = ConnectionRecord.of(client);
     if (record != null) {
       record.close(Reason.UPSTREAM_ERROR, String.valueOf(cause));

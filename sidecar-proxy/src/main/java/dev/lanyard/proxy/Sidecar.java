@@ -50,7 +50,8 @@ final class Sidecar {
     LanyardConfig shared = tls.config();
     ListenerSettings settings = new ListenerSettings(config,
         new AccessLog(accessLog, new ConnectionMetrics(tls.metrics().registry())), connections);
-    Upstreams upstreams = new Upstreams(contexts, config.handshakeTimeout(), hostLookups);
+    Upstreams upstreams =
+        new Upstreams(contexts, config.handshakeTimeout(), hostLookups, tls::refusedByPeer);
     List<String> bound = new ArrayList<>();
     InboundJwt inboundJwt = tls.jwtVerifier().map(verifier -> new InboundJwt(verifier, offLoopWork))
         .orElse(null);

@@ -41,11 +41,14 @@ final class Upstreams implements UpstreamOpener {
   private final SslContexts contexts;
   private final Duration handshakeTimeout;
   private final HostLookups hostLookups;
+  private final PeerAlertHandler.Words refusals;
 
-  Upstreams(SslContexts contexts, Duration handshakeTimeout, HostLookups hostLookups) {
+  Upstreams(SslContexts contexts, Duration handshakeTimeout, HostLookups hostLookups,
+      PeerAlertHandler.Words refusals) {
     this.contexts = contexts;
     this.handshakeTimeout = handshakeTimeout;
     this.hostLookups = hostLookups;
+    this.refusals = refusals;
   }
 
   @Override
@@ -60,6 +63,7 @@ final class Upstreams implements UpstreamOpener {
         SslHandler tls = contexts.client().newHandler(ch.alloc(), destination.host(), destination.port());
         tls.setHandshakeTimeoutMillis(handshakeTimeout.toMillis());
         ch.pipeline().addLast("tls", tls);
+        ch.pipeline().addLast("peer-alert", new PeerAlertHandler(destination, refusals));
         ch.pipeline().addLast("authorize", new PeerAuthorizationHandler(authorized));
         handlers.accept(ch.pipeline());
       }

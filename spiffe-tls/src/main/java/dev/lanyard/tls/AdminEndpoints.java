@@ -89,6 +89,28 @@ final class AdminEndpoints {
         : Response.text(503, "not ready (GET /ready on the admin endpoint says why)\n");
   }
 
+  /**
+   * The metrics port's whole surface: {@code GET /metrics} without the metrics that name peers
+   * ({@link LanyardMetrics#writePublicTo}), because that port faces the pod network for
+   * Prometheus; everything else is 404.
+   */
+  Response metricsPort(String method, String path, String query) {
+    if (!path.equals("/metrics")) {
+      return Response.text(404, "not found: " + path + " (the metrics port serves only GET"
+          + " /metrics; /identity, /ready and /audit are on the admin endpoint, on loopback)\n");
+    }
+    if (!method.equals("GET")) {
+      return Response.text(405, method + " not allowed: the metrics port is read-only (GET)\n");
+    }
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    try {
+      metrics.writePublicTo(out);
+    } catch (IOException e) {
+      return Response.text(500, "cannot write metrics: " + e.getMessage() + "\n");
+    }
+    return new Response(200, metrics.contentType(), out.toByteArray());
+  }
+
   private Map<String, Object> identity() {
     Instant now = clock.instant();
     Map<String, Object> out = new LinkedHashMap<>();

@@ -92,6 +92,15 @@ public final class AdminServer implements AutoCloseable {
     return start("lanyard-health", address, endpoints::health, READ_TIMEOUT);
   }
 
+  /**
+   * Binds {@code address} and serves {@code GET /metrics} only ({@link
+   * AdminEndpoints#metricsPort}): the port Prometheus scrapes on the pod IP.
+   */
+  static AdminServer startMetrics(InetSocketAddress address, AdminEndpoints endpoints)
+      throws IOException {
+    return start("lanyard-metrics", address, endpoints::metricsPort, READ_TIMEOUT);
+  }
+
   static AdminServer start(String name, InetSocketAddress address, Handler handler,
       Duration readTimeout) throws IOException {
     ServerSocketChannel listener = ServerSocketChannel.open();

@@ -37,6 +37,7 @@ public final class LanyardConfig {
   private final ServerIds serverIds;
   private final InetSocketAddress adminAddress;
   private final InetSocketAddress healthAddress;
+  private final InetSocketAddress metricsAddress;
   private final boolean debug;
   private final AuditMode auditMode;
   private final String workloadApiAddress;
@@ -68,6 +69,16 @@ public final class LanyardConfig {
       throw new IllegalArgumentException(ConfigKeys.HEALTH_ADDRESS.describe() + ": port "
           + healthAddress.getPort() + " is the admin endpoint's (" + ConfigKeys.ADMIN_ADDRESS
           + "); the health port needs its own, e.g. 0.0.0.0:15021");
+    }
+    this.metricsAddress = parse(ConfigKeys.METRICS_ADDRESS, env, sys,
+        LanyardConfig::parseMetricsAddress, null);
+    if (metricsAddress != null && metricsAddress.getPort() != 0
+        && ((adminAddress != null && adminAddress.getPort() == metricsAddress.getPort())
+        || (healthAddress != null && healthAddress.getPort() == metricsAddress.getPort()))) {
+      throw new IllegalArgumentException(ConfigKeys.METRICS_ADDRESS.describe() + ": port "
+          + metricsAddress.getPort() + " is the admin endpoint's or the health port's ("
+          + ConfigKeys.ADMIN_ADDRESS + ", " + ConfigKeys.HEALTH_ADDRESS
+          + "); the metrics port needs its own, e.g. 0.0.0.0:15020");
     }
     this.debug = parse(ConfigKeys.LOG, env, sys, LanyardConfig::parseDebug, false);
     this.auditMode = parse(ConfigKeys.AUDIT, env, sys, AuditMode::parse, AuditMode.DENY);
@@ -108,6 +119,10 @@ public final class LanyardConfig {
 
   private static InetSocketAddress parseHealthAddress(String text) {
     return parseAddress(text, "health address", "0.0.0.0:15021", "the health port");
+  }
+
+  private static InetSocketAddress parseMetricsAddress(String text) {
+    return parseAddress(text, "metrics address", "0.0.0.0:15020", "the metrics port");
   }
 
   private static InetSocketAddress parseAddress(String text, String what, String example,
@@ -191,6 +206,11 @@ public final class LanyardConfig {
     return Optional.ofNullable(adminAddress);
   }
 
+  /** Where the metrics-only port listens; empty when {@code off} (the default). */
+  public Optional<InetSocketAddress> metricsAddress() {
+    return Optional.ofNullable(metricsAddress);
+  }
+
   /** Where the readiness-only health port listens; empty when {@code off} (the default). */
   public Optional<InetSocketAddress> healthAddress() {
     return Optional.ofNullable(healthAddress);
@@ -252,7 +272,8 @@ public final class LanyardConfig {
         + (meshDestinations.cidrs().isEmpty() ? "" : " mesh_cidrs=[" + meshDestinations.cidrs() + "]")
         + (serverIds.isEmpty() ? "" : " server_ids=[" + serverIds + "]")
         + " admin=" + (adminAddress == null ? "off" : adminAddress)
-        + (healthAddress == null ? "" : " health=" + healthAddress) + " audit="
+        + (healthAddress == null ? "" : " health=" + healthAddress)
+        + (metricsAddress == null ? "" : " metrics=" + metricsAddress) + " audit="
         + auditMode.name().toLowerCase(Locale.ROOT) + " socket=" + workloadApiAddress
         + " plain_ports=" + plainPorts
         + (inboundUpgrade.enabled() ? " upgrade_inbound=" + inboundUpgrade : "")

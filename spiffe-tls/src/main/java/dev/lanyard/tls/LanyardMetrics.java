@@ -10,6 +10,7 @@ import java.io.OutputStream;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
 
 /**
@@ -21,6 +22,9 @@ import java.util.TreeMap;
  *   <li>{@code lanyard_denials_total{peer_spiffe_id}}: refusals by verified peer ID ({@code
  *       none} for a peer without a SPIFFE ID, {@code unverified} for an invalid SVID's claim, so
  *       that peers cannot create label values at will);
+ *   <li>{@code lanyard_refusals_total{direction,reason}}: refusals by direction and by the rule
+ *       that decided ({@link PeerDecision#rule()}: a {@code dev.lanyard.reasons.Reason} or {@link
+ *       InvalidSvidException.Reason} code, a bounded set), without the peer's ID;
  *   <li>{@code lanyard_rotations_total}: SVID rotations seen;
  *   <li>{@code lanyard_svid_updates_rejected_total{reason}}: Workload API updates rejected (the
  *       last good SVID kept), by {@link InvalidSvidException.Reason} code; every reason is
@@ -28,12 +32,20 @@ import java.util.TreeMap;
  *   <li>{@code lanyard_svid_expiry_seconds}: seconds until the held SVID expires (absent before
  *       the first SVID; negative once expired).
  * </ul>
+ *
+ * <p>The metrics port ({@code LANYARD_METRICS_ADDRESS}, on the pod network for Prometheus) serves
+ * {@link #writePublicTo} : every metric but those whose labels name peers ({@link
+ * #NAMES_PEERS}); who the workload talks to stays on the loopback admin endpoint.
  */
 public final class LanyardMetrics implements DecisionListener {
   private final PrometheusRegistry registry = new PrometheusRegistry();
   private final PrometheusTextFormatWriter writer = PrometheusTextFormatWriter.create();
+  /** Metrics whose label values are peers' SPIFFE IDs: admin endpoint only, never the metrics port. */
+  static final Set<String> NAMES_PEERS = Set.of("lanyard_denials_total");
+
   private final Counter handshakes;
   private final Counter denials;
+  private final Counter refusals;
 
   public LanyardMetrics(SvidSource source, Clock clock) {
     handshakes = Counter.builder()
@@ -48,6 +60,11 @@ public final class LanyardMetrics implements DecisionListener {
         .name("lanyard_denials_total")
         .help("TLS peers refused, by peer SPIFFE ID")
         .labelNames("peer_spiffe_id")
+        .register(registry);
+    refusals = Counter.builder()
+        .name("lanyard_refusals_total")
+        .help("Peers and requests refused, by direction and by the rule that refused them")
+        .labelNames("direction", "reason")
         .register(registry);
     CounterWithCallback.builder()
         .name("lanyard_rotations_total")
@@ -87,7 +104,13 @@ public final class LanyardMetrics implements DecisionListener {
     handshakes.labelValues(decision.outcome().label()).inc();
     if (decision.outcome() == PeerDecision.Outcome.DENIED) {
       denials.labelValues(denialLabel(decision)).inc();
+      refusals.labelValues(decision.direction().label(), decision.rule()).inc();
     }
+  }
+
+  /** A peer refused our SVID ({@link RefusedByPeer}): a refusal, outbound, by its likely cause. */
+  void onRefusedByPeer(PeerDecision decision) {
+    refusals.labelValues(decision.direction().label(), decision.rule()).inc();
   }
 
   /** Verified IDs only: an invalid certificate's claimed ID is attacker-chosen (unbounded labels). */
@@ -109,6 +132,16 @@ public final class LanyardMetrics implements DecisionListener {
   /** Writes the Prometheus text exposition format. */
   public void writeTo(OutputStream out) throws IOException {
     writer.write(out, registry.scrape());
+  }
+
+  /**
+   * Writes every metric but {@link #NAMES_PEERS}: what the metrics port serves to the pod network
+   * (counts, reasons and expiry, no peer identities).
+   */
+  public void writePublicTo(OutputStream out) throws IOException {
+    // A counter is offered by its base name (without _total) or its full one, by version.
+    writer.write(out, registry.scrape(
+        name -> !NAMES_PEERS.contains(name) && !NAMES_PEERS.contains(name + "_total")));
   }
 
   public String contentType() {

@@ -59,6 +59,7 @@ public final class LanyardTls implements AutoCloseable {
   private final AdminEndpoints endpoints;
   private volatile AdminServer adminServer;
   private volatile AdminServer healthServer;
+  private volatile AdminServer metricsServer;
   private boolean adminStarted;
   private final Clock clock;
   private final JwtSvidSource jwtSource;
@@ -101,7 +102,7 @@ public final class LanyardTls implements AutoCloseable {
   }
 
   /**
-   * Starts the admin endpoint and the health port, once (the builder does unless told not to).
+   * Starts the admin endpoint, the health port and the metrics port, once (the builder does unless told not to).
    * The javaagent defers them while it instruments server sockets: binding them would load the
    * very socket class the application may be waiting on for the hooks.
    */
@@ -112,6 +113,7 @@ public final class LanyardTls implements AutoCloseable {
     adminStarted = true;
     this.adminServer = startAdmin(endpoints);
     this.healthServer = startHealth(endpoints);
+    this.metricsServer = startMetrics(endpoints);
   }
 
   /**
@@ -241,12 +243,53 @@ public final class LanyardTls implements AutoCloseable {
     }
   }
 
+  private AdminServer startMetrics(AdminEndpoints endpoints) {
+    Optional<InetSocketAddress> address = config.metricsAddress();
+    if (!address.isPresent()) {
+      return null;
+    }
+    try {
+      return AdminServer.startMetrics(address.get(), endpoints);
+    } catch (IOException | RuntimeException e) {
+      // As for the admin endpoint: a scrape target that is down says so in Prometheus.
+      LanyardLog.warn("metrics port disabled: cannot listen on " + address.get() + " ("
+          + e.getMessage() + "); set " + ConfigKeys.METRICS_ADDRESS.env()
+          + " to a free host:port or off");
+      return null;
+    }
+  }
+
   /**
    * Adds host-specific fields at the end of {@code GET /identity} (never replacing the common
    * ones): the javaagent lists its TLS coverage there.
    */
   public void identityExtras(Supplier<Map<String, Object>> extras) {
     this.identityExtras = Objects.requireNonNull(extras, "extras");
+  }
+
+  /**
+   * A peer refused our X.509-SVID with a TLS alert ({@link RefusedByPeer}): one WARN line, one
+   * audit record ({@code tls.refused_by_peer}, rule {@code peer_refused_*}), a count in {@code
+   * lanyard_refusals_total{direction="outbound"}}, and the message for the application's
+   * exception, which keeps the TLS stack's own words at the end.
+   *
+   * @param peerAddress {@code host:port} of the server
+   * @param peerSpiffeId the server's SPIFFE ID when its SVID was verified already, else null
+   * @param tlsMessage the TLS stack's message ({@code Received fatal alert: certificate_unknown})
+   * @return empty when {@code tlsMessage} reports no certificate alert (nothing is logged then)
+   */
+  public Optional<String> refusedByPeer(String peerAddress, String peerSpiffeId,
+      String tlsMessage) {
+    Optional<String> alert = RefusedByPeer.alertIn(tlsMessage);
+    if (alert.isEmpty()) {
+      return Optional.empty();
+    }
+    PeerDecision decision = RefusedByPeer.decision(peerAddress, Optional.ofNullable(peerSpiffeId),
+        alert.get(), source.current(), clock.instant());
+    auditLog.onDecision(decision);
+    metrics.onRefusedByPeer(decision);
+    LanyardLog.warn(decision.reason());
+    return Optional.of("lanyard: " + decision.reason() + " (" + tlsMessage + ")");
   }
 
   public LanyardConfig config() {
@@ -324,6 +367,11 @@ public final class LanyardTls implements AutoCloseable {
     return Optional.ofNullable(adminServer);
   }
 
+  /** The running metrics port ({@code /metrics} only); empty when off or not bound. */
+  public Optional<AdminServer> metricsServer() {
+    return Optional.ofNullable(metricsServer);
+  }
+
   /** The running health port (readiness only); empty when off or not bound. */
   public Optional<AdminServer> healthServer() {
     return Optional.ofNullable(healthServer);
@@ -336,6 +384,9 @@ public final class LanyardTls implements AutoCloseable {
     AdminServer healthServer = this.healthServer;
     if (adminServer != null) {
       adminServer.close();
+    }
+    if (metricsServer != null) {
+      metricsServer.close();
     }
     if (healthServer != null) {
       healthServer.close();

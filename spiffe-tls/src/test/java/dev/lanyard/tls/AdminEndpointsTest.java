@@ -24,9 +24,10 @@ class AdminEndpointsTest {
   private final RecentPeers peers = new RecentPeers(CLOCK, 10);
   private final AuditLog audit = new AuditLog(AuditMode.OFF, Attestation.NONE,
       new PrintStream(PrintStream.nullOutputStream()), CLOCK, 50);
+  private final LanyardMetrics metrics = new LanyardMetrics(source, CLOCK);
   private final AdminEndpoints endpoints = new AdminEndpoints(source,
       PeerPolicy.parse("spiffe://lanyard.test/ns/pay/*"), HostGlobs.parse("*.svc"), peers, audit,
-      new LanyardMetrics(source, CLOCK), CLOCK);
+      metrics, CLOCK);
 
   private AdminEndpoints.Response get(String path, String query) {
     return endpoints.handle("GET", path, query);
@@ -149,6 +150,32 @@ class AdminEndpointsTest {
     assertThat(response.contentType).startsWith("text/plain; version=0.0.4");
     assertThat(response.bodyText()).contains("# TYPE lanyard_handshakes_total counter",
         "lanyard_svid_expiry_seconds 3000.0");
+  }
+
+  @Test
+  void theMetricsPortServesMetricsAloneWithoutPeerIdentities() {
+    source.update(identity, ca.bundles());
+    metrics.onDecision(PeerDecision.builder(Direction.INBOUND, PeerDecision.Outcome.DENIED)
+        .local(ID).peerSpiffeId("spiffe://lanyard.test/ns/x/sa/y").rule(Reason.ALLOWED_PEERS)
+        .reason("not listed").build());
+
+    AdminEndpoints.Response scrape = endpoints.metricsPort("GET", "/metrics", null);
+
+    assertThat(scrape.status).isEqualTo(200);
+    assertThat(scrape.contentType).startsWith("text/plain; version=0.0.4");
+    assertThat(scrape.bodyText()).contains(
+        "lanyard_refusals_total{direction=\"inbound\",reason=\"allowed_peers\"} 1.0",
+        "lanyard_handshakes_total{outcome=\"denied\"} 1.0", "lanyard_svid_expiry_seconds 3000.0")
+        .doesNotContain("lanyard_denials_total", "spiffe://");
+    assertThat(get("/metrics", null).bodyText())
+        .as("the loopback admin endpoint keeps the per-peer counts")
+        .contains("lanyard_denials_total{peer_spiffe_id=\"spiffe://lanyard.test/ns/x/sa/y\"} 1.0");
+    for (String path : java.util.List.of("/identity", "/audit", "/ready", "/")) {
+      AdminEndpoints.Response other = endpoints.metricsPort("GET", path, null);
+      assertThat(other.status).as(path).isEqualTo(404);
+      assertThat(other.bodyText()).contains("the metrics port serves only GET /metrics");
+    }
+    assertThat(endpoints.metricsPort("POST", "/metrics", null).status).isEqualTo(405);
   }
 
   @Test

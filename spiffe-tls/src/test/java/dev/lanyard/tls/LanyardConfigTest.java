@@ -120,6 +120,18 @@ class LanyardConfigTest {
             + " endpoint's (LANYARD_ADMIN_ADDRESS); the health port needs its own, e.g."
             + " 0.0.0.0:15021");
     assertThat(LanyardConfig.fromEnv(Map.of(), sys).healthAddress()).as("off by default").isEmpty();
+    assertThat(LanyardConfig.fromEnv(Map.of(), sys).metricsAddress()).as("off by default").isEmpty();
+    assertThat(LanyardConfig.fromEnv(Map.of("LANYARD_METRICS_ADDRESS", "0.0.0.0:15020"), sys)
+        .metricsAddress()).hasValue(new java.net.InetSocketAddress("0.0.0.0", 15020));
+    assertThatThrownBy(() -> LanyardConfig.fromEnv(Map.of("LANYARD_METRICS_ADDRESS", "15020"), sys))
+        .hasMessage("LANYARD_METRICS_ADDRESS (or -Dlanyard.metrics.address): metrics address"
+            + " \"15020\" is not host:port; write e.g. 0.0.0.0:15020, or off to disable the"
+            + " metrics port");
+    assertThatThrownBy(() -> LanyardConfig.fromEnv(Map.of("LANYARD_METRICS_ADDRESS",
+            "0.0.0.0:15021", "LANYARD_HEALTH_ADDRESS", "0.0.0.0:15021"), sys))
+        .hasMessage("LANYARD_METRICS_ADDRESS (or -Dlanyard.metrics.address): port 15021 is the"
+            + " admin endpoint's or the health port's (LANYARD_ADMIN_ADDRESS,"
+            + " LANYARD_HEALTH_ADDRESS); the metrics port needs its own, e.g. 0.0.0.0:15020");
     assertThatThrownBy(() -> LanyardConfig.fromEnv(Map.of("LANYARD_LOG", "trace"), sys))
         .hasMessage("LANYARD_LOG (or -Dlanyard.log): log level \"trace\" is not info or debug;"
             + " write info (default) or debug");

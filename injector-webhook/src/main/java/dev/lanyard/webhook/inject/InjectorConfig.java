@@ -31,7 +31,8 @@ public record InjectorConfig(
     InjectedSecurity security,
     Defaults defaults,
     Ceiling ceiling,
-    NamespaceLabel namespaceLabel) {
+    NamespaceLabel namespaceLabel,
+    Metrics metrics) {
 
   /** Namespaces Lanyard never injects, whatever their labels say. */
   public static final Set<String> SYSTEM_NAMESPACES =
@@ -47,6 +48,7 @@ public record InjectorConfig(
     Objects.requireNonNull(defaults, "defaults");
     Objects.requireNonNull(ceiling, "ceiling");
     Objects.requireNonNull(namespaceLabel, "namespaceLabel");
+    Objects.requireNonNull(metrics, "metrics");
   }
 
   /**
@@ -139,7 +141,36 @@ public record InjectorConfig(
       int healthPort,
       String noProxy,
       int startupProbeFailureThreshold,
-      ResourceRequirements resources) {}
+      ResourceRequirements resources,
+      List<String> jvmFlags,
+      String outbound,
+      SidecarTimeouts timeouts) {
+    public Sidecar {
+      jvmFlags = jvmFlags == null ? List.of() : List.copyOf(jvmFlags);
+      outbound = outbound == null ? "" : outbound.trim();
+      timeouts = timeouts == null ? new SidecarTimeouts("", "", "") : timeouts;
+    }
+  }
+
+  /**
+   * The sidecar's timeouts, each a duration such as {@code 10s} ({@code LANYARD_DRAIN}, {@code
+   * LANYARD_IDLE_TIMEOUT}, {@code LANYARD_HANDSHAKE_TIMEOUT}); empty: the sidecar's own default.
+   */
+  public record SidecarTimeouts(String drain, String idle, String handshake) {
+    public SidecarTimeouts {
+      drain = drain == null ? "" : drain.trim();
+      idle = idle == null ? "" : idle.trim();
+      handshake = handshake == null ? "" : handshake.trim();
+    }
+  }
+
+  /**
+   * Prometheus: whether each injected pod gets a metrics port ({@code LANYARD_METRICS_ADDRESS} on
+   * {@code 0.0.0.0:port} in its sidecar, else its first javaagent container; container port
+   * {@code lanyard-metrics}) and, unless the pod has its own, the {@code prometheus.io/*} scrape
+   * annotations.
+   */
+  public record Metrics(boolean enabled, int port, boolean scrapeAnnotations) {}
 
   /**
    * What a pod gets when it has no {@code lanyard.dev/allowed-peers}, {@code lanyard.dev/startup}
@@ -150,8 +181,10 @@ public record InjectorConfig(
    * are cluster facts, set for every injected container; they have no annotation.
    */
   public record Defaults(String allowedPeers, String startup, String serverIds, String meshCidrs,
-      String externalHosts) {
+      String externalHosts, String meshHosts, String plainPorts) {
     public Defaults {
+      meshHosts = meshHosts == null ? "" : meshHosts.trim();
+      plainPorts = plainPorts == null ? "" : plainPorts.trim();
       allowedPeers = allowedPeers == null ? "" : allowedPeers.trim();
       startup = startup == null ? "" : startup.trim();
       serverIds = serverIds == null ? "" : serverIds.trim();

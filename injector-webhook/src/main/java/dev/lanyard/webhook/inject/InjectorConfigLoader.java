@@ -152,6 +152,9 @@ public final class InjectorConfigLoader {
     sidecarPorts.put("sidecar.outboundProxyPort", sidecar.outboundProxyPort());
     sidecarPorts.put("sidecar.shutdownPort", sidecar.shutdownPort());
     sidecarPorts.put("sidecar.healthPort", sidecar.healthPort());
+    if (config.metrics().enabled()) {
+      sidecarPorts.put("metrics.port", config.metrics().port());
+    }
     Map<Integer, String> byPort = new java.util.LinkedHashMap<>();
     sidecarPorts.forEach(
         (key, port) -> {
@@ -171,6 +174,11 @@ public final class InjectorConfigLoader {
               + sidecar.startupProbeFailureThreshold()
               + " must be at least 1");
     }
+    if (sidecar.jvmFlags().stream().anyMatch(flag -> isBlank(flag) || !flag.startsWith("-"))) {
+      problems.add("sidecar.jvmFlags " + sidecar.jvmFlags() + " must be JVM options, each starting"
+          + " with -, e.g. [-XX:+UseSerialGC, -Xmx64m]");
+    }
+    problems.addAll(PodSettingsReader.sidecarProblems(sidecar));
     // The rules the workload applies to the annotations; here a mistake stops the webhook's start.
     problems.addAll(PodSettingsReader.defaultsProblems(config.defaults()));
     checkNamespaceLabel(config, problems);

@@ -67,6 +67,22 @@ public final class LanyardNames {
   public static final String LANYARD_OUTBOUND_PROXY = ConfigKeys.OUTBOUND_PROXY.env();
   public static final String LANYARD_SHUTDOWN_ADDRESS = ConfigKeys.SHUTDOWN_ADDRESS.env();
   public static final String LANYARD_HEALTH_ADDRESS = ConfigKeys.HEALTH_ADDRESS.env();
+  public static final String LANYARD_METRICS_ADDRESS = ConfigKeys.METRICS_ADDRESS.env();
+  public static final String LANYARD_MESH_HOSTS = ConfigKeys.MESH_HOSTS.env();
+  public static final String LANYARD_PLAIN_PORTS = ConfigKeys.PLAIN_PORTS.env();
+  public static final String LANYARD_OUTBOUND = ConfigKeys.OUTBOUND.env();
+  public static final String LANYARD_DRAIN = ConfigKeys.DRAIN.env();
+  public static final String LANYARD_IDLE_TIMEOUT = ConfigKeys.IDLE_TIMEOUT.env();
+  public static final String LANYARD_HANDSHAKE_TIMEOUT = ConfigKeys.HANDSHAKE_TIMEOUT.env();
+  /** The metrics port's container port name (what the chart's PodMonitor selects). */
+  public static final String METRICS_PORT_NAME = "lanyard-metrics";
+  /** The usual Prometheus scrape annotations (kubernetes_sd_configs relabelling convention). */
+  public static final String PROMETHEUS_SCRAPE = "prometheus.io/scrape";
+  public static final String PROMETHEUS_PORT = "prometheus.io/port";
+  public static final String PROMETHEUS_PATH = "prometheus.io/path";
+  /** How the sidecar image starts its JVM: the webhook's command is java, the flags, -jar this. */
+  public static final String SIDECAR_JAVA = "/usr/bin/java";
+  public static final String SIDECAR_JAR = "/opt/lanyard/lanyard-sidecar.jar";
   public static final String LANYARD_POD_NAME = ConfigKeys.POD_NAME.env();
   public static final String LANYARD_POD_NAMESPACE = ConfigKeys.POD_NAMESPACE.env();
   public static final String LANYARD_NODE_NAME = ConfigKeys.NODE_NAME.env();

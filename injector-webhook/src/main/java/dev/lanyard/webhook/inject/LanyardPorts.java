@@ -42,6 +42,10 @@ final class LanyardPorts {
     ports.put(sidecar.outboundProxyPort(), "the sidecar's outbound HTTP proxy (HTTP_PROXY)");
     ports.put(sidecar.shutdownPort(), "the sidecar's POST /shutdown");
     ports.put(sidecar.healthPort(), "the sidecar's health port (its startup probe's GET /ready)");
+    if (config.metrics().enabled()) {
+      ports.putIfAbsent(config.metrics().port(),
+          "Lanyard's metrics port (GET /metrics for Prometheus, on the pod IP)");
+    }
     return ports;
   }
 

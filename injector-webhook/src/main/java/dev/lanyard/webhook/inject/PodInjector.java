@@ -269,6 +269,8 @@ public final class PodInjector {
             settings,
             env,
             warnings);
+        OperatorSettings.intoJavaagentContainer(
+            PodParts.container(pod, name).orElseThrow(), config, env);
       }
       Map<String, Integer> healthPorts =
           AdminPorts.allocateHealth(
@@ -282,8 +284,9 @@ public final class PodInjector {
               JavaagentReadiness.into(PodParts.container(pod, name).orElseThrow(), port, env));
     }
     if (sidecar) {
-      SidecarInjection.addSidecar(
+      Container sidecarContainer = SidecarInjection.addSidecar(
           pod, config, settings, adminPorts.get(LanyardNames.SIDECAR_CONTAINER), env);
+      OperatorSettings.intoSidecar(sidecarContainer, config, env);
       initContainers.add(LanyardNames.SIDECAR_CONTAINER);
       volumes.add(LanyardNames.SIDECAR_TMP_VOLUME);
       for (String name : sidecarContainers) {
@@ -309,6 +312,8 @@ public final class PodInjector {
                   + " uses the sidecar, which is what checks inbound JWT-SVIDs; the javaagent"
                   + " authorizes callers by their SVID in the TLS handshake"));
     }
+
+    MetricsPort.apply(pod, config, sidecar, javaagentContainers, env, warnings);
 
     Map<String, String> modes = new LinkedHashMap<>();
     Map<String, String> runtimes = new LinkedHashMap<>();

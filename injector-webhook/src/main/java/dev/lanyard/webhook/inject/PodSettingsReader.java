@@ -147,6 +147,19 @@ final class PodSettingsReader {
     check(problems, "defaults.serverIds", ConfigKeys.SERVER_IDS, defaults.serverIds());
     check(problems, "defaults.meshCidrs", ConfigKeys.MESH_CIDRS, defaults.meshCidrs());
     check(problems, "defaults.externalHosts", ConfigKeys.EXTERNAL_HOSTS, defaults.externalHosts());
+    check(problems, "defaults.meshHosts", ConfigKeys.MESH_HOSTS, defaults.meshHosts());
+    check(problems, "defaults.plainPorts", ConfigKeys.PLAIN_PORTS, defaults.plainPorts());
+    return problems;
+  }
+
+  /** The sidecar settings the chart sets for every sidecar, judged by the sidecar's rules. */
+  static List<String> sidecarProblems(InjectorConfig.Sidecar sidecar) {
+    List<String> problems = new ArrayList<>();
+    check(problems, "sidecar.outbound", ConfigKeys.OUTBOUND, sidecar.outbound());
+    check(problems, "sidecar.timeouts.drain", ConfigKeys.DRAIN, sidecar.timeouts().drain());
+    check(problems, "sidecar.timeouts.idle", ConfigKeys.IDLE_TIMEOUT, sidecar.timeouts().idle());
+    check(problems, "sidecar.timeouts.handshake", ConfigKeys.HANDSHAKE_TIMEOUT,
+        sidecar.timeouts().handshake());
     return problems;
   }
 

@@ -5,6 +5,7 @@ import dev.lanyard.webhook.admission.WebhookMetrics;
 import io.prometheus.metrics.exporter.servlet.jakarta.PrometheusMetricsServlet;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import org.eclipse.jetty.ee10.servlet.ServletContextHandler;
 import org.eclipse.jetty.ee10.servlet.ServletHolder;
 import org.eclipse.jetty.server.HttpConfiguration;
@@ -13,6 +14,7 @@ import org.eclipse.jetty.server.SecureRequestCustomizer;
 import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.ServerConnector;
 import org.eclipse.jetty.server.SslConnectionFactory;
+import org.eclipse.jetty.server.handler.ContextHandlerCollection;
 import org.eclipse.jetty.server.handler.ErrorHandler;
 import org.eclipse.jetty.server.handler.GracefulHandler;
 import org.eclipse.jetty.util.ssl.SslContextFactory;
@@ -48,6 +50,12 @@ public final class WebhookServer implements AutoCloseable {
   private final ServerConnector connector;
   private final CertificateReloader certificates;
   private final Readiness readiness = new Readiness();
+  private static final String HTTPS_CONNECTOR = "https";
+  private static final String METRICS_CONNECTOR = "metrics";
+
+  private final ContextHandlerCollection contexts = new ContextHandlerCollection();
+  private final io.prometheus.metrics.model.registry.PrometheusRegistry metricsRegistry;
+  private ServerConnector metricsConnector;
   private volatile int boundPort = -1;
 
   public WebhookServer(Settings settings, AdmissionHandler handler, WebhookMetrics metrics) {
@@ -72,10 +80,13 @@ public final class WebhookServer implements AutoCloseable {
             server, new SslConnectionFactory(ssl, "http/1.1"), new HttpConnectionFactory(https));
     connector.setHost(settings.host());
     connector.setPort(settings.port());
+    connector.setName(HTTPS_CONNECTOR);
     server.addConnector(connector);
+    this.metricsRegistry = metrics.registry();
 
     ServletContextHandler context = new ServletContextHandler();
     context.setContextPath("/");
+    context.setVirtualHosts(List.of("@" + HTTPS_CONNECTOR));
     context.addServlet(new ServletHolder("mutate", new MutateServlet(handler)), "/mutate");
     ServletHolder health = new ServletHolder("health", new HealthServlet(readiness));
     context.addServlet(health, "/healthz");
@@ -88,10 +99,39 @@ public final class WebhookServer implements AutoCloseable {
     context.setErrorHandler(quietErrors);
     server.setErrorHandler(quietErrors);
 
+    contexts.addHandler(context);
     GracefulHandler graceful = new GracefulHandler();
-    graceful.setHandler(context);
+    graceful.setHandler(contexts);
     server.setHandler(graceful);
     server.setStopTimeout(settings.stopTimeout().toMillis());
+  }
+
+  /**
+   * Also serves {@code GET /metrics}, and nothing else, over plain HTTP on {@code port} (0: any
+   * free port), for Prometheus, which then needs neither the webhook's CA nor the admission port.
+   * Call before {@link #start()}.
+   */
+  public WebhookServer serveMetricsOn(int port) {
+    metricsConnector = new ServerConnector(server);
+    metricsConnector.setHost(settings.host());
+    metricsConnector.setPort(port);
+    metricsConnector.setName(METRICS_CONNECTOR);
+    server.addConnector(metricsConnector);
+    ServletContextHandler metricsOnly = new ServletContextHandler();
+    metricsOnly.setContextPath("/");
+    metricsOnly.setVirtualHosts(List.of("@" + METRICS_CONNECTOR));
+    metricsOnly.addServlet(
+        new ServletHolder("metrics", new PrometheusMetricsServlet(metricsRegistry)), "/metrics");
+    ErrorHandler quietErrors = new ErrorHandler();
+    quietErrors.setShowStacks(false);
+    metricsOnly.setErrorHandler(quietErrors);
+    contexts.addHandler(metricsOnly);
+    return this;
+  }
+
+  /** The bound metrics port; -1 when {@link #serveMetricsOn} was not called or before start. */
+  public int metricsPort() {
+    return metricsConnector == null ? -1 : metricsConnector.getLocalPort();
   }
 
   public WebhookServer start() throws Exception {

@@ -135,9 +135,9 @@ class PodInjectorTest {
           .isNull();
       assertThat(env(sidecar, "LANYARD_HEALTH_ADDRESS")).contains("0.0.0.0:15021");
       assertThat(sidecar.getPorts())
-          .as("only the health port is declared on the pod IP")
+          .as("only the health and metrics ports are declared on the pod IP")
           .extracting(port -> port.getName() + "=" + port.getContainerPort())
-          .containsExactly("lanyard-health=15021");
+          .containsExactly("lanyard-health=15021", "lanyard-metrics=15020");
     }
 
     @Test

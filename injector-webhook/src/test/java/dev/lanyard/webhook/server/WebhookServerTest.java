@@ -181,6 +181,38 @@ class WebhookServerTest {
   }
 
   @Test
+  void theMetricsPortServesMetricsAloneOverPlainHttp() throws Exception {
+    server.close();
+    WebhookMetrics metrics = new WebhookMetrics();
+    AdmissionHandler handler =
+        new AdmissionHandler(new PodInjector(TestPods.config()), metrics, InjectionEvents.NONE);
+    server = new WebhookServer(new WebhookServer.Settings("127.0.0.1", 0,
+            certificates.certificate(), certificates.key(), Duration.ofHours(1), Duration.ZERO,
+            Duration.ofSeconds(5)), handler, metrics)
+        .serveMetricsOn(0)
+        .start();
+    post("application/json", Reviews.podCreate("uid-1", TestPods.jvmPod(), "apps", false));
+    HttpClient plain = HttpClient.newHttpClient();
+
+    HttpResponse<String> scraped = plain.send(plainGet("/metrics"), HttpResponse.BodyHandlers.ofString());
+    HttpResponse<String> mutate = plain.send(plainGet("/mutate"), HttpResponse.BodyHandlers.ofString());
+    HttpResponse<String> health = plain.send(plainGet("/healthz"), HttpResponse.BodyHandlers.ofString());
+
+    assertThat(server.metricsPort()).isPositive().isNotEqualTo(server.port());
+    assertThat(scraped.statusCode()).isEqualTo(200);
+    assertThat(scraped.body())
+        .contains("lanyard_webhook_admissions_total{outcome=\"injected\",reason=\"injected\"} 1.0");
+    assertThat(mutate.statusCode()).as("no admission over plain HTTP").isEqualTo(404);
+    assertThat(health.statusCode()).isEqualTo(404);
+    assertThat(get("/mutate").statusCode()).as("the HTTPS port is unchanged").isEqualTo(405);
+  }
+
+  private HttpRequest plainGet(String path) {
+    return HttpRequest.newBuilder(
+        URI.create("http://127.0.0.1:" + server.metricsPort() + path)).build();
+  }
+
+  @Test
   void aRenewedCertificateIsServedWithoutRestart() throws Exception {
     BigInteger before = servedSerial();
     TestPki.Issued renewed = certificates.renew();

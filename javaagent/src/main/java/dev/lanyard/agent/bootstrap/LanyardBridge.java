@@ -273,6 +273,26 @@ public final class LanyardBridge {
     }
   }
 
+  /**
+   * JSSE received a fatal alert: the exception's message, with Lanyard's explanation when a server
+   * refused our X.509-SVID; {@code diagnostic} itself on any problem (telemetry: the alert and the
+   * connection's failure are JSSE's either way).
+   */
+  public static String refusedByPeer(Object transport, String diagnostic) {
+    TlsHooks current = hooks;
+    if (current == null || transport == null) {
+      return diagnostic;
+    }
+    try {
+      String explained = current.refusedByPeer(transport, diagnostic);
+      return explained == null ? diagnostic : explained;
+    } catch (Throwable t) {
+      HookFailures.report("refusedByPeer", "a refused handshake's exception carries JSSE's own"
+          + " message without the peer and the likely cause", t);
+      return diagnostic;
+    }
+  }
+
   /** HttpsURLConnection: adds a JWT-SVID to the headers about to be written, when due. */
   public static void urlConnectionHeaders(java.net.URL url, Object requestHeaders) {
     TlsHooks current = hooks;

@@ -82,4 +82,12 @@ public interface TlsHooks {
 
   /** Apache HttpClient 5: the exchange is over; remove {@code header} added by {@link #apacheRequest}. */
   void apacheRequestDone(Object request, Object header) throws Exception;
+
+  /**
+   * JSSE received a fatal alert ({@code diagnostic}, e.g. "Received fatal alert:
+   * certificate_unknown") on {@code transport} (an SSLSocket or SSLEngine): the message for the
+   * exception, naming the peer, the alert and the likely cause when a server refused our
+   * X.509-SVID; null to keep JSSE's own.
+   */
+  String refusedByPeer(Object transport, String diagnostic) throws Exception;
 }
