@@ -74,7 +74,17 @@ port_forward() {
 phase "tools and images"
 scripts/install-tools.sh
 scripts/build-images.sh busybox jre17 python3
-$MVN -q package -DskipTests -pl images,testkit -am
+# E2E_PREBUILT=1 (CI, right after `make test` built them): use the images and the kit's
+# classpath already in target/ instead of packaging the reactor again.
+if [[ "${E2E_PREBUILT:-}" == 1 ]]; then
+  for built in images/target/images/{webhook,sidecar,javaagent,demo-workloads,demo-notifier}.tar \
+      testkit/target/classpath.txt testkit/target/classes; do
+    [[ -e "$built" ]] || fail "E2E_PREBUILT=1 but $built is missing: run make test (or make images) first, or unset it"
+  done
+  echo "make e2e: reusing the images and classes in target/ (E2E_PREBUILT=1)"
+else
+  $MVN -q package -DskipTests -pl images,testkit -am
+fi
 
 phase "node start + SPIRE ready"
 java -cp "testkit/target/classes:$(cat testkit/target/classpath.txt)" dev.lanyard.testkit.NodeLauncher \
