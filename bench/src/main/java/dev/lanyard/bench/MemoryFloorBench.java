@@ -290,7 +290,7 @@ public final class MemoryFloorBench {
         .append(" by themselves, before anything else is loaded, at idle (the JVM alone: ")
         .append(Stats.format(jvm / 1024, 1)).append(" MiB); the sidecar uses ")
         .append(Stats.format((sidecar - floor) / 1024, 1))
-        .append(" MiB above that floor (the Workload API client with its gRPC stack, the admin endpoint,")
+        .append(" MiB above that floor (the Workload API client, the admin endpoint,")
         .append(" metrics, policy, HTTP codec, outbound proxy).\n\n");
     md.append("Flags per variant:\n\n");
     for (Variant variant : VARIANTS) {

@@ -1,71 +1,33 @@
 package dev.lanyard.tls;
 
 import io.spiffe.exception.InvalidSpiffeIdException;
-import io.spiffe.exception.X509ContextException;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Optional;
 
 /**
- * Tells java-spiffe's "I could not decode this update" apart from a broken stream.
+ * Names what java-spiffe's parsers refused in an X.509-SVID update.
  *
- * <p>java-spiffe decodes each {@code X509SVIDResponse} before we see it. When that fails (an
- * empty SVID list, bytes that are not DER, a key it cannot read, a leaf that is a CA or has two
- * URI SANs) it calls the watcher's {@code onError} with {@code X509ContextException("Error
- * processing X.509 Context update", cause)} and leaves the stream open: it is a rejected update,
- * not a stream error, so the source must keep the stream, the last good SVID and its backoff, and
- * log and count the update like one its own validator rejects. Stream errors arrive as {@code
- * "Cancelling X.509 Context watch"} around a gRPC status instead.
+ * <p>{@link WorkloadApiUpdates} decodes each {@code X509SVIDResponse} with java-spiffe's parsers;
+ * when one fails (an empty SVID list, bytes that are not DER, a key it cannot read, a leaf that is
+ * a CA or has two URI SANs, a SPIFFE ID it cannot parse) the update is rejected, logged and
+ * counted like one Lanyard's own validator rejects, and the stream, the last good SVID and the
+ * backoff are kept.
  *
  * <p>java-spiffe 0.8.17's messages are mapped to {@link InvalidSvidException.Reason}s;
- * WorkloadApiSvidSourceTest feeds each kind of update through a real java-spiffe client, so a
- * change of wording in a java-spiffe upgrade fails a test instead of a label.
+ * WorkloadApiBadUpdatesTest feeds each kind of update through Lanyard's client from a Workload API
+ * double, so a change of wording in a java-spiffe upgrade fails a test instead of a label.
  */
 final class JavaSpiffeRejections {
-  /** java-spiffe's StreamObservers wraps every decoding failure of an update in this. */
-  static final String UPDATE_ERROR = "Error processing X.509 Context update";
-  /** gRPC's status of a call cancelled because its response observer threw. */
-  static final String FAILED_TO_READ = "CANCELLED: Failed to read message.";
   private static final int MAX_MESSAGE = 400;
 
   private JavaSpiffeRejections() {}
 
-  /** The rejected update {@code error} reports, or empty when it is a stream error. */
-  static Optional<InvalidSvidException> of(Throwable error) {
-    if (!(error instanceof X509ContextException) || !UPDATE_ERROR.equals(error.getMessage())) {
-      return Optional.empty();
-    }
-    String causes = causes(error.getCause());
-    return Optional.of(new InvalidSvidException(reason(causes),
-        "java-spiffe cannot decode the update: " + causes, error));
-  }
-
-  /**
-   * An update java-spiffe threw an unchecked exception on while decoding it (found: an SVID whose
-   * URI SAN is no valid SPIFFE ID, e.g. {@code spiffe://td/ns//x}). That escapes its stream
-   * observer, and gRPC cancels the call with {@code CANCELLED: Failed to read message.} and the
-   * exception as cause: unlike {@link #of}, this rejected update costs the stream. Empty for any
-   * other error.
-   */
-  static Optional<InvalidSvidException> lostStreamTo(Throwable error) {
-    // By name and message, as describe() in WorkloadApiSvidSource: gRPC is java-spiffe's runtime
-    // dependency, not on this module's compile path. Its getCause() is the status's cause.
-    for (Throwable t = error; t != null; t = t.getCause()) {
-      if (!t.getClass().getSimpleName().equals("StatusRuntimeException")) {
-        continue;
-      }
-      Throwable thrown = t.getCause();
-      if (!FAILED_TO_READ.equals(t.getMessage()) || thrown == null) {
-        return Optional.empty();
-      }
-      InvalidSvidException.Reason reason = thrown instanceof InvalidSpiffeIdException
-          ? InvalidSvidException.Reason.MALFORMED_SPIFFE_ID
-          : InvalidSvidException.Reason.MALFORMED_UPDATE;
-      return Optional.of(new InvalidSvidException(reason, "java-spiffe cannot decode the update: "
-          + causes(thrown) + " (it threw, so gRPC closed the stream; the SPIRE Agent will send it"
-          + " again on the next stream until it sends another)", error));
-    }
-    return Optional.empty();
+  /** The rejection of an update java-spiffe's parsers refused with {@code error}. */
+  static InvalidSvidException decodingFailed(Exception error) {
+    String causes = causes(error);
+    InvalidSvidException.Reason reason = error instanceof InvalidSpiffeIdException
+        ? InvalidSvidException.Reason.MALFORMED_SPIFFE_ID : reason(causes);
+    return new InvalidSvidException(reason, "java-spiffe cannot decode the update: " + causes, error);
   }
 
   private static InvalidSvidException.Reason reason(String causes) {

@@ -1,37 +1,37 @@
 package dev.lanyard.tls;
 
-import dev.lanyard.config.ConfigKeys;
-import io.spiffe.exception.SocketEndpointAddressException;
+import dev.lanyard.tls.workloadapi.GrpcStatus;
+import dev.lanyard.tls.workloadapi.WorkloadApiClient;
+import dev.lanyard.tls.workloadapi.WorkloadApiException;
+import dev.lanyard.tls.workloadapi.proto.Workload;
 import io.spiffe.svid.jwtsvid.JwtSvid;
-import io.spiffe.workloadapi.Address;
-import io.spiffe.workloadapi.DefaultWorkloadApiClient;
-import io.spiffe.workloadapi.WorkloadApiClient;
-import io.spiffe.workloadapi.retry.ExponentialBackoffPolicy;
+import java.net.URI;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Set;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 
 /**
- * JWT-SVIDs and JWT bundles from the SPIRE Workload API through java-spiffe's {@link
- * DefaultWorkloadApiClient} ({@code FetchJWTSVID}, {@code FetchJWTBundles}: unary calls). java-spiffe's
- * {@code DefaultJwtSource} waits for its first bundles without a bound and fetches a token per
- * call; here tokens are cached per audience ({@link JwtSvidCache}) and every call runs on a
- * daemon thread that the caller waits for at most its own bound. The gRPC channel reconnects by
- * itself, so a restarted SPIRE Agent is picked up at the next fetch.
+ * JWT-SVIDs and JWT bundles from the SPIRE Workload API through Lanyard's {@link
+ * WorkloadApiClient} ({@code FetchJWTSVID}; the first answer of {@code FetchJWTBundles}), each
+ * call with a gRPC deadline. Tokens are cached per audience ({@link JwtSvidCache}) and every call
+ * runs on a daemon thread that the caller waits for at most its own bound. The client opens a new
+ * connection when the last one closed, so a restarted SPIRE Agent is picked up at the next fetch.
  */
 public final class WorkloadApiJwtSource implements JwtSvidSource {
-  private static final ExponentialBackoffPolicy NO_JAVA_SPIFFE_RETRIES =
-      ExponentialBackoffPolicy.builder().maxRetries(-1).build();
+  /** A fetch of a token the cache waits for in the background is bounded too. */
+  private static final Duration CALL_DEADLINE = Duration.ofSeconds(10);
   /** Cached bundles are re-fetched after this long, so rotated JWT keys are learned. */
   private static final Duration BUNDLE_MAX_AGE = Duration.ofSeconds(30);
   /** A forced refresh (unknown key ID) at most this often: a forged kid must not flood SPIRE. */
   private static final Duration BUNDLE_REFRESH_SPACING = Duration.ofSeconds(5);
 
   private final String address;
+  private final URI endpoint;
   private final Clock clock;
   private final ExecutorService calls =
       Executors.newCachedThreadPool(DaemonThreads.factory("lanyard-jwt-svid"));
@@ -43,8 +43,9 @@ public final class WorkloadApiJwtSource implements JwtSvidSource {
   private volatile String lastError;
   private volatile boolean closed;
 
-  private WorkloadApiJwtSource(String address, Clock clock) {
+  private WorkloadApiJwtSource(String address, URI endpoint, Clock clock) {
     this.address = address;
+    this.endpoint = endpoint;
     this.clock = clock;
     this.cache = new JwtSvidCache(this::fetchToken, calls, clock);
   }
@@ -60,14 +61,7 @@ public final class WorkloadApiJwtSource implements JwtSvidSource {
   }
 
   static WorkloadApiJwtSource start(String address, Clock clock) {
-    try {
-      Address.parseAddress(address);
-    } catch (SocketEndpointAddressException e) {
-      throw new IllegalArgumentException(ConfigKeys.ENDPOINT_SOCKET.describe() + ": \"" + address
-          + "\" is not a Workload API address (" + e.getMessage() + "); write e.g."
-          + " unix:///spiffe-workload-api/spire-agent.sock", e);
-    }
-    return new WorkloadApiJwtSource(address, clock);
+    return new WorkloadApiJwtSource(address, WorkloadApiSvidSource.endpoint(address), clock);
   }
 
   @Override
@@ -90,7 +84,9 @@ public final class WorkloadApiJwtSource implements JwtSvidSource {
     if (!stale && !mayForce) {
       return held;
     }
-    Future<JwtBundles> fetch = calls.submit(() -> JwtBundles.from(client().fetchJwtBundles()));
+    Duration deadline = maxWait.compareTo(CALL_DEADLINE) < 0 ? maxWait : CALL_DEADLINE;
+    Future<JwtBundles> fetch = calls.submit(() -> JwtBundles.from(
+        WorkloadApiUpdates.jwtBundles(client().fetchJwtBundles(deadline))));
     try {
       JwtBundles fetched = fetch.get(Math.max(1, maxWait.toNanos()), TimeUnit.NANOSECONDS);
       bundles = fetched;
@@ -125,18 +121,19 @@ public final class WorkloadApiJwtSource implements JwtSvidSource {
     calls.shutdownNow();
     synchronized (clientLock) {
       if (client != null) {
-        try {
-          client.close();
-        } catch (Exception e) {
-          LanyardLog.debug("closing the JWT Workload API client: " + e);
-        }
+        client.close();
         client = null;
       }
     }
   }
 
   private JwtSvidToken fetchToken(String audience) throws Exception {
-    JwtSvid svid = client().fetchJwtSvid(audience);
+    Workload.JWTSVIDResponse response = client().fetchJwtSvid(audience, CALL_DEADLINE);
+    if (response.getSvidsCount() == 0) {
+      throw new WorkloadApiException(new GrpcStatus(GrpcStatus.INTERNAL,
+          "the Workload API answered FetchJWTSVID for audience " + audience + " with no JWT-SVID"));
+    }
+    JwtSvid svid = JwtSvid.parseInsecure(response.getSvids(0).getSvid(), Set.of(audience));
     Instant fetched = clock.instant();
     Instant issuedAt = svid.getIssuedAt() == null ? fetched : svid.getIssuedAt().toInstant();
     LanyardLog.debug("fetched JWT-SVID " + svid.getSpiffeId() + " for audience " + audience
@@ -145,18 +142,13 @@ public final class WorkloadApiJwtSource implements JwtSvidSource {
         svid.getExpiry().toInstant());
   }
 
-  private WorkloadApiClient client() throws Exception {
+  private WorkloadApiClient client() {
     synchronized (clientLock) {
       if (closed) {
         throw new IllegalStateException("the JWT-SVID source is closed");
       }
       if (client == null) {
-        client = DefaultWorkloadApiClient.newClient(DefaultWorkloadApiClient.ClientOptions.builder()
-            .spiffeSocketPath(address)
-            .exponentialBackoffPolicy(NO_JAVA_SPIFFE_RETRIES)
-            .executorService(Executors.newCachedThreadPool(
-                DaemonThreads.factory("lanyard-jwt-svid-grpc")))
-            .build());
+        client = WorkloadApiClient.create(endpoint, DaemonThreads.factory("lanyard-jwt-svid-io"));
       }
       return client;
     }

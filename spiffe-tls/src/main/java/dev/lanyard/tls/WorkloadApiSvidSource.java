@@ -1,14 +1,17 @@
 package dev.lanyard.tls;
 
 import dev.lanyard.config.ConfigKeys;
+import com.google.protobuf.InvalidProtocolBufferException;
+import dev.lanyard.tls.workloadapi.GrpcCall;
+import dev.lanyard.tls.workloadapi.GrpcStatus;
+import dev.lanyard.tls.workloadapi.WorkloadApiClient;
+import dev.lanyard.tls.workloadapi.WorkloadApiException;
+import dev.lanyard.tls.workloadapi.proto.Workload;
 import io.spiffe.exception.SocketEndpointAddressException;
 import io.spiffe.svid.x509svid.X509Svid;
 import io.spiffe.workloadapi.Address;
-import io.spiffe.workloadapi.DefaultWorkloadApiClient;
-import io.spiffe.workloadapi.Watcher;
-import io.spiffe.workloadapi.WorkloadApiClient;
 import io.spiffe.workloadapi.X509Context;
-import io.spiffe.workloadapi.retry.ExponentialBackoffPolicy;
+import java.net.URI;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -17,54 +20,41 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
-import java.util.logging.Level;
-import java.util.logging.Logger;
 
 /**
- * X.509-SVIDs from the SPIRE Workload API, streamed with java-spiffe's {@link
- * DefaultWorkloadApiClient}, under a lifecycle Lanyard owns.
+ * X.509-SVIDs from the SPIRE Workload API, streamed with Lanyard's own {@link WorkloadApiClient}
+ * (no grpc-java; docs/ARCHITECTURE.md), under a lifecycle Lanyard owns.
  *
  * <ul>
  *   <li>{@link #start} returns at once; connecting happens on a daemon thread. Nothing here ever
- *       waits without a bound (java-spiffe's {@code X509Source} waits forever by default).
- *   <li>Retry policy: java-spiffe's own retries are switched off; on any stream error, including
- *       {@code PERMISSION_DENIED "no identity issued"} (an entry not yet synced to a restarted
- *       SPIRE Agent), this class closes the client and reconnects after {@link ReconnectBackoff}
+ *       waits without a bound.
+ *   <li>Retry policy: the client does not retry; on any stream end, including {@code
+ *       PERMISSION_DENIED "no identity issued"} (an entry not yet synced to a restarted SPIRE
+ *       Agent), this class closes the client and reconnects after {@link ReconnectBackoff}
  *       (200 ms doubling to 5 s, unlimited; at most 500 ms before the first SVID), so a restarted
  *       SPIRE Agent or a newly synced entry is picked up quickly.
  *   <li>A watchdog reconnects when the SVID is three quarters through its life without a
- *       rotation (SPIRE rotates at one half): it covers a stream that ended silently, which
- *       java-spiffe only logs.
- *   <li>Every update is validated ({@link SvidUpdateValidator}); a bad one is rejected, logged
- *       (one line naming the reason) and counted ({@link #rejectedUpdates}), and the last good
- *       SVID kept. That includes updates java-spiffe cannot decode ({@link
- *       JavaSpiffeRejections}): they reach us through {@code onError}, but the stream is still
- *       open and the next good update arrives on it, so they are not stream errors.
+ *       rotation (SPIRE rotates at one half): it covers a stream that is open but silent.
+ *   <li>Every update is decoded by java-spiffe's parsers ({@link WorkloadApiUpdates}) and
+ *       validated ({@link SvidUpdateValidator}); a bad one is rejected, logged (one line naming
+ *       the reason) and counted ({@link #rejectedUpdates}), and the last good SVID and the stream
+ *       kept: the next good update arrives on it.
  *   <li>Everything a reader sees (the SVID, bundles, rotation and rejection counts, last error) is
  *       one immutable {@link SvidSourceState} behind one volatile field, replaced whole by the
- *       loop thread on every change (as java-spiffe's {@code X509Source} does): no reader ever
+ *       loop thread on every change: no reader ever
  *       pairs one update's SVID with another's counts. A different leaf counts as a rotation.
  * </ul>
  */
 public final class WorkloadApiSvidSource implements SvidSource {
-  /** java-spiffe retries never: maxRetries -1 makes its RetryHandler give up at once. */
-  private static final ExponentialBackoffPolicy NO_JAVA_SPIFFE_RETRIES =
-      ExponentialBackoffPolicy.builder().maxRetries(-1).build();
   private static final Duration WATCHDOG_PERIOD = Duration.ofSeconds(1);
   private static final Duration MIN_WATCHDOG_SPACING = Duration.ofSeconds(5);
-  /**
-   * java-spiffe logs every broken stream at SEVERE with a stack trace; the workload's log is not
-   * the place for that. Held strongly so the level is not lost with a collected logger.
-   */
-  private static final Logger JAVA_SPIFFE_LOG = Logger.getLogger("io.spiffe.workloadapi");
-
   private final String address;
+  private final URI endpoint;
   private final Clock clock;
   private final SvidUpdateValidator validator;
   private final ReconnectBackoff backoff = new ReconnectBackoff();
@@ -80,13 +70,15 @@ public final class WorkloadApiSvidSource implements SvidSource {
 
   // Owned by the loop thread.
   private volatile WorkloadApiClient client;
+  private GrpcCall stream;
   private int generation;
   private long lastActivityNanos;
   private ScheduledFuture<?> pendingReconnect;
   private Identity warnedExpired;
 
-  private WorkloadApiSvidSource(String address, Clock clock) {
+  private WorkloadApiSvidSource(String address, URI endpoint, Clock clock) {
     this.address = address;
+    this.endpoint = endpoint;
     this.clock = clock;
     this.validator = new SvidUpdateValidator(clock);
   }
@@ -102,19 +94,27 @@ public final class WorkloadApiSvidSource implements SvidSource {
   }
 
   static WorkloadApiSvidSource start(String address, Clock clock) {
+    WorkloadApiSvidSource source = new WorkloadApiSvidSource(address, endpoint(address), clock);
+    source.loop.execute(source::connect);
+    source.loop.scheduleWithFixedDelay(source::watchdog, WATCHDOG_PERIOD.toMillis(),
+        WATCHDOG_PERIOD.toMillis(), TimeUnit.MILLISECONDS);
+    return source;
+  }
+
+  /**
+   * {@code address} as a Workload API endpoint (java-spiffe's rules: {@code unix:///path} or
+   * {@code tcp://ip:port}).
+   *
+   * @throws IllegalArgumentException when it is none
+   */
+  static URI endpoint(String address) {
     try {
-      Address.parseAddress(address);
+      return Address.parseAddress(address);
     } catch (SocketEndpointAddressException e) {
       throw new IllegalArgumentException(ConfigKeys.ENDPOINT_SOCKET.describe() + ": \"" + address
           + "\" is not a Workload API address (" + e.getMessage() + "); write e.g."
           + " unix:///spiffe-workload-api/spire-agent.sock", e);
     }
-    JAVA_SPIFFE_LOG.setLevel(LanyardLog.isDebug() ? Level.INFO : Level.OFF);
-    WorkloadApiSvidSource source = new WorkloadApiSvidSource(address, clock);
-    source.loop.execute(source::connect);
-    source.loop.scheduleWithFixedDelay(source::watchdog, WATCHDOG_PERIOD.toMillis(),
-        WATCHDOG_PERIOD.toMillis(), TimeUnit.MILLISECONDS);
-    return source;
   }
 
   @Override
@@ -187,22 +187,13 @@ public final class WorkloadApiSvidSource implements SvidSource {
     pendingReconnect = null;
     closeClient();
     lastActivityNanos = System.nanoTime();
-    ExecutorService grpcThreads =
-        Executors.newCachedThreadPool(DaemonThreads.factory("lanyard-workload-api-grpc"));
     try {
-      WorkloadApiClient newClient = DefaultWorkloadApiClient.newClient(
-          DefaultWorkloadApiClient.ClientOptions.builder()
-              .spiffeSocketPath(address)
-              .exponentialBackoffPolicy(NO_JAVA_SPIFFE_RETRIES)
-              .executorService(grpcThreads)
-              .build());
+      WorkloadApiClient newClient = WorkloadApiClient.create(endpoint,
+          DaemonThreads.factory("lanyard-workload-api-io"));
       client = newClient;
-      newClient.watchX509Context(new StreamWatcher(thisGeneration));
+      stream = newClient.watchX509(new StreamWatcher(thisGeneration));
       LanyardLog.debug("watching X.509-SVIDs from the Workload API at " + address);
-    } catch (Exception e) {
-      if (client == null) {
-        grpcThreads.shutdownNow();
-      }
+    } catch (RuntimeException | LinkageError e) {
       onStreamError(thisGeneration, e);
     }
   }
@@ -215,18 +206,6 @@ public final class WorkloadApiSvidSource implements SvidSource {
     reconnectLater();
   }
 
-  /**
-   * An update java-spiffe threw on, which cost the stream: a rejection ({@code last_error} says
-   * which, never the bare status line, not even for a moment) and a reconnect.
-   */
-  private void onLostStream(int errorGeneration, InvalidSvidException rejection) {
-    if (closed || errorGeneration != generation) {
-      return;
-    }
-    reject(rejection);
-    reconnectLater();
-  }
-
   private void reconnectLater() {
     closeClient();
     Duration delay = backoff.nextDelay(state.identity() != null);
@@ -235,15 +214,17 @@ public final class WorkloadApiSvidSource implements SvidSource {
     pendingReconnect = loop.schedule(this::connect, delay.toMillis(), TimeUnit.MILLISECONDS);
   }
 
-  private void accept(int updateGeneration, X509Context context) {
+  private void accept(int updateGeneration, Workload.X509SVIDResponse update) {
     if (closed || updateGeneration != generation) {
       return;
     }
     lastActivityNanos = System.nanoTime();
-    X509Svid svid = context.getDefaultSvid();
-    TrustBundles bundles = TrustBundles.from(context.getX509BundleSet());
     Identity identity;
+    TrustBundles bundles;
     try {
+      X509Context context = WorkloadApiUpdates.x509Context(update);
+      X509Svid svid = context.getDefaultSvid();
+      bundles = TrustBundles.from(context.getX509BundleSet());
       if (svid == null) {
         throw new InvalidSvidException(InvalidSvidException.Reason.NO_SVID,
             "the update holds no X.509-SVID");
@@ -273,9 +254,8 @@ public final class WorkloadApiSvidSource implements SvidSource {
   }
 
   /**
-   * A bad update: the SVID and the backoff stay as they are (and the stream, unless gRPC closed
-   * it). The same rejection again, as after each reconnect when it cost the stream, is counted
-   * but logged once.
+   * A bad update: the SVID, the backoff and the stream stay as they are. The same rejection
+   * again, as the SPIRE Agent sends on each new stream, is counted but logged once.
    */
   private void reject(InvalidSvidException e) {
     String error = "rejected an X.509-SVID update (" + e.reason().code() + "): " + e.getMessage();
@@ -325,13 +305,14 @@ public final class WorkloadApiSvidSource implements SvidSource {
 
   private void closeClient() {
     WorkloadApiClient toClose = client;
+    GrpcCall toCancel = stream;
     client = null;
+    stream = null;
+    if (toCancel != null) {
+      toCancel.cancel();
+    }
     if (toClose != null) {
-      try {
-        toClose.close();
-      } catch (Exception e) {
-        LanyardLog.debug("closing the Workload API client: " + e);
-      }
+      toClose.close();
     }
   }
 
@@ -347,7 +328,7 @@ public final class WorkloadApiSvidSource implements SvidSource {
   static String describe(Throwable error) {
     Throwable root = error;
     for (Throwable t = error; t != null; t = t.getCause()) {
-      if (t.getClass().getSimpleName().startsWith("Status")) {
+      if (t instanceof WorkloadApiException || t.getClass().getSimpleName().startsWith("Status")) {
         return t.getMessage();
       }
       root = t;
@@ -355,8 +336,8 @@ public final class WorkloadApiSvidSource implements SvidSource {
     return root.getClass().getSimpleName() + ": " + root.getMessage();
   }
 
-  /** Stream callbacks arrive on gRPC threads; they hand over to the loop thread. */
-  private final class StreamWatcher implements Watcher<X509Context> {
+  /** Stream callbacks arrive on the client's I/O thread; they hand over to the loop thread. */
+  private final class StreamWatcher implements WorkloadApiClient.X509Listener {
     private final int watcherGeneration;
 
     StreamWatcher(int watcherGeneration) {
@@ -364,21 +345,24 @@ public final class WorkloadApiSvidSource implements SvidSource {
     }
 
     @Override
-    public void onUpdate(X509Context update) {
+    public void onUpdate(Workload.X509SVIDResponse update) {
       onLoop(() -> accept(watcherGeneration, update));
     }
 
     @Override
-    public void onError(Throwable error) {
-      Optional<InvalidSvidException> rejectedUpdate = JavaSpiffeRejections.of(error);
-      Optional<InvalidSvidException> lostStream = JavaSpiffeRejections.lostStreamTo(error);
-      if (rejectedUpdate.isPresent()) {
-        onLoop(() -> onRejectedUpdate(watcherGeneration, rejectedUpdate.get()));
-      } else if (lostStream.isPresent()) {
-        onLoop(() -> onLostStream(watcherGeneration, lostStream.get()));
-      } else {
-        onLoop(() -> onStreamError(watcherGeneration, error));
-      }
+    public void onUndecodable(InvalidProtocolBufferException error) {
+      InvalidSvidException rejection = new InvalidSvidException(
+          InvalidSvidException.Reason.MALFORMED_UPDATE,
+          "the message is no X509SVIDResponse: " + error.getMessage(), error);
+      onLoop(() -> onRejectedUpdate(watcherGeneration, rejection));
+    }
+
+    @Override
+    public void onClose(GrpcStatus status) {
+      WorkloadApiException error = new WorkloadApiException(status.isOk()
+          ? new GrpcStatus(GrpcStatus.UNAVAILABLE, "the Workload API ended the X.509-SVID stream")
+          : status);
+      onLoop(() -> onStreamError(watcherGeneration, error));
     }
   }
 }

@@ -10,8 +10,8 @@ import java.util.List;
  * The X.509-SVID updates real SPIRE never sends, for {@link WorkloadApiDouble}: each is one good
  * update from {@code ca} with exactly one thing wrong, and knows the reason code Lanyard must
  * reject it with (the {@code reason} label of {@code lanyard_svid_updates_rejected_total}). Each
- * is rejected with the stream kept; an update whose SPIFFE ID java-spiffe cannot parse costs the
- * stream ({@code TestPki.SvidFlaw.MALFORMED_SPIFFE_ID}, tested on its own).
+ * is rejected with the stream kept, as is an update whose SPIFFE ID java-spiffe cannot parse
+ * ({@code TestPki.SvidFlaw.MALFORMED_SPIFFE_ID}, tested on its own).
  */
 public enum BadSvidUpdate {
   /** No X.509-SVID at all. */

@@ -30,6 +30,7 @@ import java.util.Set;
 import java.util.concurrent.CopyOnWriteArraySet;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.UnaryOperator;
 
 /**
  * A test double of the SPIFFE Workload API's X.509-SVID stream on a unix domain socket, for what
@@ -55,10 +56,11 @@ public final class WorkloadApiDouble implements AutoCloseable {
   private final AtomicInteger sent = new AtomicInteger();
   private volatile Workload.X509SVIDResponse latest;
 
-  private WorkloadApiDouble(Path socket) throws IOException {
+  private WorkloadApiDouble(Path socket, UnaryOperator<NettyServerBuilder> tuning)
+      throws IOException {
     this.socket = socket;
     this.eventLoop = new EpollEventLoopGroup(1);
-    this.server = NettyServerBuilder.forAddress(new DomainSocketAddress(socket.toString()))
+    this.server = tuning.apply(NettyServerBuilder.forAddress(new DomainSocketAddress(socket.toString())))
         .channelType(EpollServerDomainSocketChannel.class)
         .bossEventLoopGroup(eventLoop)
         .workerEventLoopGroup(eventLoop)
@@ -71,9 +73,17 @@ public final class WorkloadApiDouble implements AutoCloseable {
 
   /** Serves on {@code socket} (a path that must not exist yet; removed again by {@link #close}). */
   public static WorkloadApiDouble start(Path socket) {
+    return start(socket, UnaryOperator.identity());
+  }
+
+  /**
+   * Serves on {@code socket} with grpc-java's server {@code tuning} applied, e.g. keep-alive PINGs
+   * or a maximum connection age (GOAWAY), for tests of how a client takes them.
+   */
+  public static WorkloadApiDouble start(Path socket, UnaryOperator<NettyServerBuilder> tuning) {
     try {
       Files.createDirectories(socket.getParent());
-      return new WorkloadApiDouble(socket);
+      return new WorkloadApiDouble(socket, tuning);
     } catch (IOException e) {
       throw new UncheckedIOException("cannot serve a Workload API double on " + socket, e);
     }

@@ -16,6 +16,13 @@ import net.bytebuddy.implementation.bytecode.assign.Assigner;
  * reflection so one advice serves every (shaded) copy of Netty.
  */
 public final class NettySslContextBuilderInstrumentation implements Instrumentation {
+  /**
+   * The application's Netty package, joined at run time: the agent jar relocates its own Netty to
+   * {@code dev.lanyard.shaded.io.netty}, and the shade plugin rewrites every string literal that
+   * starts with {@code io.netty} along with it, which would make this hook miss the application's.
+   */
+  private static final String NETTY = String.join(".", "io", "netty");
+
   @Override
   public String name() {
     return "netty-ssl-context-builder";
@@ -23,8 +30,8 @@ public final class NettySslContextBuilderInstrumentation implements Instrumentat
 
   @Override
   public Set<String> typeNames() {
-    return Set.of("io.netty.handler.ssl.SslContextBuilder",
-        "io.grpc.netty.shaded.io.netty.handler.ssl.SslContextBuilder");
+    return Set.of(NETTY + ".handler.ssl.SslContextBuilder",
+        "io.grpc.netty.shaded." + NETTY + ".handler.ssl.SslContextBuilder");
   }
 
   @Override

@@ -1,0 +1,145 @@
+package dev.lanyard.tls.workloadapi;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.handler.codec.http2.Http2Headers;
+import java.util.List;
+
+/**
+ * One gRPC call on one HTTP/2 stream, as its response arrives: response headers, then messages,
+ * then trailers with the status (or all in one "trailers-only" HEADERS frame). Everything here
+ * runs on the connection's event loop; {@link Listener#onClose} is called exactly once.
+ */
+public final class GrpcCall {
+  /** What a call reports; called on the connection's thread, must be quick and must not block. */
+  public interface Listener {
+    void onMessage(byte[] message);
+
+    void onClose(GrpcStatus status);
+  }
+
+  private final String method;
+  private final Listener listener;
+  private final GrpcDeframer deframer;
+  private boolean headersSeen;
+  private boolean closed;
+  /** Set by the connection once the call's stream exists; cancels it. */
+  private volatile Runnable canceller;
+  private volatile boolean cancelRequested;
+
+  GrpcCall(String method, Listener listener, int maxMessage) {
+    this.method = method;
+    this.listener = listener;
+    this.deframer = new GrpcDeframer(maxMessage);
+  }
+
+  /** The full method name, e.g. {@code /SpiffeWorkloadAPI/FetchX509SVID}. */
+  public String method() {
+    return method;
+  }
+
+  /** Ends the call (RST_STREAM CANCEL); its listener hears nothing more. Any thread. */
+  public void cancel() {
+    cancelRequested = true;
+    Runnable cancel = canceller;
+    if (cancel != null) {
+      cancel.run();
+    }
+  }
+
+  boolean cancelRequested() {
+    return cancelRequested;
+  }
+
+  void canceller(Runnable cancel) {
+    this.canceller = cancel;
+    if (cancelRequested) {
+      cancel.run();
+    }
+  }
+
+  boolean isClosed() {
+    return closed;
+  }
+
+  /** Response headers or trailers; true when the call is over. */
+  boolean onHeaders(Http2Headers headers, boolean endStream) {
+    if (closed) {
+      return true;
+    }
+    if (!headersSeen) {
+      headersSeen = true;
+      GrpcStatus refusal = checkResponseHeaders(headers);
+      if (refusal != null) {
+        close(refusal);
+        return true;
+      }
+      if (!endStream) {
+        return false;
+      }
+    }
+    if (!endStream) {
+      close(new GrpcStatus(GrpcStatus.INTERNAL, "the Workload API sent a second HEADERS frame"
+          + " that does not end the stream"));
+      return true;
+    }
+    GrpcStatus status = GrpcStatus.fromTrailers(headers.get("grpc-status"),
+        headers.get("grpc-message"));
+    if (status.isOk() && !deframer.atMessageBoundary()) {
+      status = new GrpcStatus(GrpcStatus.INTERNAL, "the response ended inside a message");
+    }
+    close(status);
+    return true;
+  }
+
+  /** Response body bytes, read whole; true when the call is over (a refused message). */
+  boolean onData(ByteBuf data) {
+    if (closed) {
+      return true;
+    }
+    if (!headersSeen) {
+      close(new GrpcStatus(GrpcStatus.INTERNAL, "the Workload API sent DATA before headers"));
+      return true;
+    }
+    List<byte[]> messages;
+    try {
+      messages = deframer.feed(data);
+    } catch (WorkloadApiException e) {
+      close(e.status());
+      return true;
+    }
+    for (byte[] message : messages) {
+      listener.onMessage(message);
+    }
+    return false;
+  }
+
+  /** Ends the call with {@code status} unless it ended already. */
+  void close(GrpcStatus status) {
+    if (closed) {
+      return;
+    }
+    closed = true;
+    if (!cancelRequested) {
+      listener.onClose(status);
+    }
+  }
+
+  /**
+   * gRPC's answer to a response that is not gRPC (its PROTOCOL-HTTP2.md): an HTTP status other
+   * than 200 or another content type; null when the headers are a gRPC response's.
+   */
+  private static GrpcStatus checkResponseHeaders(Http2Headers headers) {
+    CharSequence status = headers.status();
+    if (status == null || !"200".contentEquals(status)) {
+      return new GrpcStatus(status != null && "403".contentEquals(status)
+          ? GrpcStatus.PERMISSION_DENIED : GrpcStatus.UNKNOWN,
+          "the Workload API answered HTTP status " + status + " (gRPC needs 200)");
+    }
+    CharSequence contentType = headers.get("content-type");
+    if (contentType == null || !contentType.toString().startsWith("application/grpc")) {
+      return new GrpcStatus(GrpcStatus.UNKNOWN, "the Workload API answered content-type "
+          + contentType + " (gRPC needs application/grpc)");
+    }
+    return null;
+  }
+}

@@ -1,0 +1,257 @@
+package dev.lanyard.tls.workloadapi;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.handler.codec.http2.AbstractHttp2ConnectionHandlerBuilder;
+import io.netty.handler.codec.http2.DefaultHttp2Headers;
+import io.netty.handler.codec.http2.Http2ConnectionAdapter;
+import io.netty.handler.codec.http2.Http2ConnectionDecoder;
+import io.netty.handler.codec.http2.Http2ConnectionEncoder;
+import io.netty.handler.codec.http2.Http2ConnectionHandler;
+import io.netty.handler.codec.http2.Http2Error;
+import io.netty.handler.codec.http2.Http2Exception;
+import io.netty.handler.codec.http2.Http2FrameAdapter;
+import io.netty.handler.codec.http2.Http2Headers;
+import io.netty.handler.codec.http2.Http2Settings;
+import io.netty.handler.codec.http2.Http2Stream;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The client end of one HTTP/2 connection to the Workload API, with gRPC calls on its streams.
+ * Netty's codec does HTTP/2 itself: HPACK, SETTINGS, PING answers, WINDOW_UPDATE (the local flow
+ * controller returns a stream's and the connection's window once half of it is read, and every
+ * byte counts as read as soon as it is handed to the call, so a stream that lives for days never
+ * stalls), GOAWAY (streams above its last ID are closed, the others run to their end). This class
+ * maps streams to {@link GrpcCall}s and HTTP/2 endings to gRPC statuses. Event loop only.
+ */
+final class GrpcConnectionHandler extends Http2ConnectionHandler {
+  private final String target;
+  private final Map<Integer, GrpcCall> calls = new HashMap<>();
+  private ChannelHandlerContext context;
+  private volatile String goAway;
+
+  private GrpcConnectionHandler(Http2ConnectionDecoder decoder, Http2ConnectionEncoder encoder,
+      Http2Settings settings, String target) {
+    super(decoder, encoder, settings);
+    this.target = target;
+    connection().addListener(new Http2ConnectionAdapter() {
+      @Override
+      public void onStreamClosed(Http2Stream stream) {
+        GrpcCall call = calls.remove(stream.id());
+        if (call != null) {
+          call.close(new GrpcStatus(GrpcStatus.UNAVAILABLE, goAway != null
+              ? "the Workload API at " + target + " is going away (" + goAway + ")"
+              : "the Workload API at " + target + " closed the stream without a status"));
+        }
+      }
+    });
+  }
+
+  static GrpcConnectionHandler create(String target) {
+    return new Builder(target).build();
+  }
+
+  /** Whether new calls may go on this connection (it is open and received no GOAWAY). */
+  boolean acceptsCalls() {
+    return goAway == null && context != null && context.channel().isActive();
+  }
+
+  /**
+   * Opens a stream for {@code call}: request headers ({@code workload.spiffe.io: true}, which the
+   * SPIRE Agent requires of every call, and {@code grpc-timeout} when there is a deadline), then
+   * {@code request} as one message that ends the stream's sending half.
+   */
+  void start(GrpcCall call, byte[] request, long timeoutNanos) {
+    if (call.cancelRequested()) {
+      return;
+    }
+    if (!acceptsCalls()) {
+      call.close(new GrpcStatus(GrpcStatus.UNAVAILABLE, goAway != null
+          ? "the Workload API at " + target + " is going away (" + goAway + ")"
+          : "the connection to the Workload API at " + target + " is closed"));
+      return;
+    }
+    int streamId = connection().local().incrementAndGetNextStreamId();
+    Http2Headers headers = new DefaultHttp2Headers()
+        .method("POST").scheme("http").authority("localhost").path(call.method())
+        .set("content-type", "application/grpc")
+        .set("te", "trailers")
+        .set("user-agent", "lanyard-workload-api")
+        .set("workload.spiffe.io", "true");
+    if (timeoutNanos > 0) {
+      headers.set("grpc-timeout", GrpcTimeout.encode(timeoutNanos));
+    }
+    calls.put(streamId, call);
+    call.canceller(() -> context.executor().execute(() -> reset(streamId)));
+    ChannelHandlerContext ctx = context;
+    ChannelFutureListener failed = written -> {
+      if (!written.isSuccess() && calls.remove(streamId) == call) {
+        call.close(new GrpcStatus(GrpcStatus.UNAVAILABLE, "cannot send " + call.method()
+            + " to the Workload API at " + target + ": " + written.cause()));
+      }
+    };
+    encoder().writeHeaders(ctx, streamId, headers, 0, false, ctx.newPromise()).addListener(failed);
+    ByteBuf body = Unpooled.wrappedBuffer(GrpcDeframer.frame(request));
+    encoder().writeData(ctx, streamId, body, 0, true, ctx.newPromise()).addListener(failed);
+    // This handler's flush, not ctx.flush(): DATA waits in the flow controller until it runs.
+    flushQuietly(ctx);
+    if (timeoutNanos > 0) {
+      ctx.executor().schedule(() -> deadlineReached(streamId, call), timeoutNanos,
+          TimeUnit.NANOSECONDS);
+    }
+  }
+
+  private void deadlineReached(int streamId, GrpcCall call) {
+    if (calls.get(streamId) == call) {
+      call.close(new GrpcStatus(GrpcStatus.DEADLINE_EXCEEDED,
+          "no answer from the Workload API at " + target + " within the deadline"));
+      reset(streamId);
+    }
+  }
+
+  private void reset(int streamId) {
+    GrpcCall call = calls.remove(streamId);
+    if (call == null) {
+      return;
+    }
+    call.close(new GrpcStatus(GrpcStatus.CANCELLED, "cancelled by Lanyard"));
+    Http2Stream stream = connection().stream(streamId);
+    if (stream != null && context.channel().isActive()) {
+      resetStream(context, streamId, Http2Error.CANCEL.code(), context.newPromise());
+      flushQuietly(context);
+    }
+  }
+
+  @Override
+  public void handlerAdded(ChannelHandlerContext ctx) throws Exception {
+    this.context = ctx;
+    super.handlerAdded(ctx);
+  }
+
+  @Override
+  public void channelInactive(ChannelHandlerContext ctx) throws Exception {
+    for (GrpcCall call : new ArrayList<>(calls.values())) {
+      call.close(new GrpcStatus(GrpcStatus.UNAVAILABLE,
+          "the connection to the Workload API at " + target + " closed"));
+    }
+    calls.clear();
+    super.channelInactive(ctx);
+  }
+
+  private final class FrameListener extends Http2FrameAdapter {
+    @Override
+    public int onDataRead(ChannelHandlerContext ctx, int streamId, ByteBuf data, int padding,
+        boolean endOfStream) {
+      int processed = data.readableBytes() + padding;
+      GrpcCall call = calls.get(streamId);
+      if (call != null && call.onData(data)) {
+        calls.remove(streamId);
+        resetIfOpen(ctx, streamId);
+      } else if (call != null && endOfStream) {
+        calls.remove(streamId);
+        call.close(new GrpcStatus(GrpcStatus.INTERNAL,
+            "the Workload API ended the stream without trailers"));
+      }
+      return processed;
+    }
+
+    @Override
+    public void onHeadersRead(ChannelHandlerContext ctx, int streamId, Http2Headers headers,
+        int padding, boolean endOfStream) {
+      GrpcCall call = calls.get(streamId);
+      if (call != null && call.onHeaders(headers, endOfStream)) {
+        calls.remove(streamId);
+        if (!endOfStream) {
+          resetIfOpen(ctx, streamId);
+        }
+      }
+    }
+
+    @Override
+    public void onHeadersRead(ChannelHandlerContext ctx, int streamId, Http2Headers headers,
+        int streamDependency, short weight, boolean exclusive, int padding, boolean endOfStream) {
+      onHeadersRead(ctx, streamId, headers, padding, endOfStream);
+    }
+
+    @Override
+    public void onRstStreamRead(ChannelHandlerContext ctx, int streamId, long errorCode) {
+      GrpcCall call = calls.remove(streamId);
+      if (call != null) {
+        call.close(new GrpcStatus(statusOfReset(errorCode), "the Workload API at " + target
+            + " reset the stream (HTTP/2 " + errorName(errorCode) + ")"));
+      }
+    }
+
+    @Override
+    public void onGoAwayRead(ChannelHandlerContext ctx, int lastStreamId, long errorCode,
+        ByteBuf debugData) {
+      goAway = "HTTP/2 GOAWAY " + errorName(errorCode) + ", last stream " + lastStreamId
+          + (debugData.isReadable() ? ", " + debugData.toString(StandardCharsets.UTF_8) : "");
+    }
+  }
+
+  private void resetIfOpen(ChannelHandlerContext ctx, int streamId) {
+    Http2Stream stream = connection().stream(streamId);
+    if (stream != null && stream.state() != Http2Stream.State.CLOSED) {
+      resetStream(ctx, streamId, Http2Error.CANCEL.code(), ctx.newPromise());
+      flushQuietly(ctx);
+    }
+  }
+
+  private void flushQuietly(ChannelHandlerContext ctx) {
+    try {
+      flush(ctx);
+    } catch (Exception e) {
+      ctx.fireExceptionCaught(e);
+    }
+  }
+
+  /** gRPC's mapping of HTTP/2 error codes to statuses (PROTOCOL-HTTP2.md). */
+  static int statusOfReset(long errorCode) {
+    if (errorCode == Http2Error.REFUSED_STREAM.code()) {
+      return GrpcStatus.UNAVAILABLE;
+    }
+    if (errorCode == Http2Error.CANCEL.code()) {
+      return GrpcStatus.CANCELLED;
+    }
+    if (errorCode == Http2Error.ENHANCE_YOUR_CALM.code()) {
+      return GrpcStatus.RESOURCE_EXHAUSTED;
+    }
+    return GrpcStatus.INTERNAL;
+  }
+
+  private static String errorName(long errorCode) {
+    Http2Error error = Http2Error.valueOf(errorCode);
+    return error == null ? "error " + errorCode : error.name();
+  }
+
+  private static final class Builder
+      extends AbstractHttp2ConnectionHandlerBuilder<GrpcConnectionHandler, Builder> {
+    private final String target;
+
+    Builder(String target) {
+      this.target = target;
+      server(false);
+      initialSettings(Http2Settings.defaultSettings().pushEnabled(false));
+    }
+
+    @Override
+    public GrpcConnectionHandler build() {
+      return super.build();
+    }
+
+    @Override
+    protected GrpcConnectionHandler build(Http2ConnectionDecoder decoder,
+        Http2ConnectionEncoder encoder, Http2Settings settings) throws Http2Exception {
+      GrpcConnectionHandler handler = new GrpcConnectionHandler(decoder, encoder, settings, target);
+      frameListener(handler.new FrameListener());
+      return handler;
+    }
+  }
+}
