@@ -31,6 +31,9 @@ final class KubeOptions {
       config = Config.autoConfigure(context);
     }
     ClientKeyAlgorithm.fill(config);
+    // fabric8 retries a refused connection ten times with backoff (26 s measured); a CLI answers
+    // at once, as kubectl does, and the user runs it again.
+    config.setRequestRetryBackoffLimit(0);
     return new KubernetesClientBuilder().withConfig(config).build();
   }
 }
