@@ -173,7 +173,7 @@ class CliOnKubeApiServerIT {
         .serverSideApply();
     Run after = cli("", "check");
 
-    assertThat(before.exit()).isEqualTo(1);
+    assertThat(before.exit()).as(before.out() + before.err()).isEqualTo(1);
     assertThat(before.lines())
         .anySatisfy(
             line ->
@@ -206,7 +206,7 @@ class CliOnKubeApiServerIT {
         .contains(
             "✖ SPIRE Agent socket directory /run/spire/agent-sockets: no DaemonSet mounts hostPath"
                 + " /run/spire/agent-sockets (the SPIRE Agent serves its socket there)");
-    assertThat(none.exit()).isEqualTo(1);
+    assertThat(none.exit()).as(none.err()).isEqualTo(1);
     assertThat(notReady.lines())
         .contains(
             "✖ SPIRE Agent socket directory /run/spire/agent-sockets: DaemonSet spire/spire-agent"
@@ -263,7 +263,7 @@ class CliOnKubeApiServerIT {
                         "✖ webhook reachable from the API server: a dry-run pod in namespace shop"
                             + " was refused: ")
                     .contains("failed calling webhook \"inject.lanyard.dev\""));
-    assertThat(refused.exit()).isEqualTo(1);
+    assertThat(refused.exit()).as(refused.err()).isEqualTo(1);
   }
 
   @Test
@@ -334,7 +334,7 @@ class CliOnKubeApiServerIT {
         .contains(
             "✖ SVID of pod/pending container app: pod is Pending",
             "✔ version of pod/pending: " + current + ", as the webhook");
-    assertThat(same.exit()).isEqualTo(1);
+    assertThat(same.exit()).as(same.err()).isEqualTo(1);
     assertThat(skewed.lines())
         .contains(
             "✖ version of pod/pending: injected by Lanyard " + current + ", the webhook is 9.9.9",
@@ -346,7 +346,7 @@ class CliOnKubeApiServerIT {
   void aClusterWithoutLanyardFailsTheInstallationLine() {
     Run run = cli("", "check", "--lanyard-namespace", "nowhere");
 
-    assertThat(run.exit()).isEqualTo(1);
+    assertThat(run.exit()).as(run.err()).isEqualTo(1);
     assertThat(run.lines())
         .anySatisfy(
             line ->
@@ -354,6 +354,32 @@ class CliOnKubeApiServerIT {
                     .startsWith("✖ Lanyard installation: no Lanyard injector configuration in namespace nowhere"));
     assertThat(cli("", "check").lines())
         .contains("✔ Lanyard installation: ConfigMap lanyard-system/lanyard-webhook is valid");
+  }
+
+  @Test
+  void aUserWhoMayReadNothingGetsFailedLinesNotACrash() {
+    Path kubeconfig =
+        kube.server()
+            .writeKubeconfig(
+                directory.resolve("nobody.kubeconfig"),
+                kube.server().issueClientCertificate("nobody", null));
+
+    Run pre = cliAs(kubeconfig, "check", "--pre");
+    Run installed = cliAs(kubeconfig, "check");
+
+    assertThat(pre.exit()).as(pre.err()).isEqualTo(1);
+    assertThat(pre.err()).isEmpty();
+    assertThat(pre.lines())
+        .contains("✔ Kubernetes v1.35.4 (native sidecars need 1.29+)")
+        .anySatisfy(line -> assertThat(line).startsWith(
+            "✖ SPIRE Agent socket: the API server did not answer what this check reads: ")
+            .contains("forbidden").contains("nobody"))
+        .contains("    fix: check that your kubeconfig's user may read it (kubectl auth can-i list"
+            + " ...) and run lanyard check again");
+    assertThat(installed.exit()).as(installed.err()).isEqualTo(1);
+    assertThat(installed.lines())
+        .anySatisfy(line -> assertThat(line).startsWith("✖ Lanyard installation: ")
+            .contains("forbidden"));
   }
 
   // --- the cluster -------------------------------------------------------------------------
@@ -468,11 +494,19 @@ class CliOnKubeApiServerIT {
     }
   }
 
-  /** The CLI in-process, as a user runs it against this cluster. */
+  /** The CLI in-process, as a user runs it against this cluster, with admin credentials. */
   private static Run cli(String stdin, String... args) {
+    return run(kube.server().kubeconfig(), stdin, args);
+  }
+
+  private static Run cliAs(Path kubeconfig, String... args) {
+    return run(kubeconfig, "", args);
+  }
+
+  private static Run run(Path kubeconfig, String stdin, String... args) {
     List<String> withKubeconfig = new ArrayList<>(List.of(args));
     withKubeconfig.add("--kubeconfig");
-    withKubeconfig.add(kube.server().kubeconfig().toString());
+    withKubeconfig.add(kubeconfig.toString());
     StringWriter out = new StringWriter();
     StringWriter err = new StringWriter();
     CommandLine commandLine = LanyardCli.commandLine();

@@ -8,6 +8,7 @@ import dev.lanyard.webhook.inject.InvalidConfigException;
 import io.fabric8.kubernetes.api.model.Namespace;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
 import java.io.PrintWriter;
 import java.time.Clock;
 import java.time.Duration;
@@ -15,6 +16,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import java.util.function.Supplier;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -130,23 +132,31 @@ final class CheckCommand implements Callable<Integer> {
                   "--socket-type " + socketType + " is neither csi nor hostPath (the chart's"
                       + " injector.socket.type)");
         };
-    return List.of(
-        checks.kubernetesVersion(),
-        checks.socket(new InjectorConfig.Socket(type, csiDriver, hostPath, "")),
-        checks.clusterSpiffeIdCrdInstalled()
-            ? ClusterSpiffeIdCheck.crdPresent()
-            : ClusterSpiffeIdCheck.crdMissing());
+    List<CheckResult> results = new ArrayList<>();
+    results.add(attempt("Kubernetes version", checks::kubernetesVersion));
+    results.add(
+        attempt(
+            "SPIRE Agent socket",
+            () -> checks.socket(new InjectorConfig.Socket(type, csiDriver, hostPath, ""))));
+    results.add(
+        attempt(
+            "ClusterSPIFFEID",
+            () ->
+                checks.clusterSpiffeIdCrdInstalled()
+                    ? ClusterSpiffeIdCheck.crdPresent()
+                    : ClusterSpiffeIdCheck.crdMissing()));
+    return results;
   }
 
   private List<CheckResult> installed(KubernetesClient client, ClusterChecks checks) {
     List<CheckResult> results = new ArrayList<>();
-    results.add(checks.kubernetesVersion());
+    results.add(attempt("Kubernetes version", checks::kubernetesVersion));
     LanyardInstall install;
     InjectorConfig config;
     try {
       install = LanyardInstall.find(client, lanyardNamespace);
       config = InjectorConfigLoader.fromYaml(install.where(), install.injectorYaml());
-    } catch (UserError | InvalidConfigException e) {
+    } catch (UserError | InvalidConfigException | KubernetesClientException e) {
       results.add(
           CheckResult.fail(
               "Lanyard installation",
@@ -156,12 +166,21 @@ final class CheckCommand implements Callable<Integer> {
       return results;
     }
     results.add(CheckResult.pass("Lanyard installation: " + install.where() + " is valid"));
-    results.add(checks.socket(config.socket()));
-    results.add(checks.deployment(install));
-    List<Namespace> labelled = checks.labelledNamespaces(config);
-    results.add(checks.admission(install, config, labelled));
-    results.addAll(checks.caBundles(install, caMinRemaining));
-    results.addAll(checks.clusterSpiffeIds(config, labelled));
+    results.add(attempt("SPIRE Agent socket", () -> checks.socket(config.socket())));
+    results.add(attempt("webhook Deployment", () -> checks.deployment(install)));
+    List<Namespace> labelled;
+    try {
+      labelled = checks.labelledNamespaces(config);
+    } catch (KubernetesClientException e) {
+      results.add(unreadable("namespaces labelled for injection", e));
+      return results;
+    }
+    results.add(
+        attempt(
+            "webhook reachable from the API server",
+            () -> checks.admission(install, config, labelled)));
+    results.addAll(attemptAll("caBundle", () -> checks.caBundles(install, caMinRemaining)));
+    results.addAll(attemptAll("ClusterSPIFFEID", () -> checks.clusterSpiffeIds(config, labelled)));
     return results;
   }
 
@@ -178,6 +197,35 @@ final class CheckCommand implements Callable<Integer> {
           "no injected pods in " + selection.describe(client) + "; nothing to check with --proxy");
     }
     return results;
+  }
+
+  /** One check, or a ✖ line when the API server would not answer what it needs. */
+  private static CheckResult attempt(String subject, Supplier<CheckResult> check) {
+    try {
+      return check.get();
+    } catch (KubernetesClientException e) {
+      return unreadable(subject, e);
+    }
+  }
+
+  private static List<CheckResult> attemptAll(
+      String subject, Supplier<List<CheckResult>> checks) {
+    try {
+      return checks.get();
+    } catch (KubernetesClientException e) {
+      return List.of(unreadable(subject, e));
+    }
+  }
+
+  private static CheckResult unreadable(String subject, KubernetesClientException e) {
+    return CheckResult.fail(
+        subject,
+        "the API server did not answer what this check reads: "
+            + (e.getStatus() != null && e.getStatus().getMessage() != null
+                ? e.getStatus().getMessage()
+                : e.getMessage()),
+        "check that your kubeconfig's user may read it (kubectl auth can-i list ...) and run"
+            + " lanyard check again");
   }
 
   /** The chart's appVersion on the webhook's pods: what it writes into lanyard.dev/status. */

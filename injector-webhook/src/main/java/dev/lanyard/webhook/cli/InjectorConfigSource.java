@@ -4,6 +4,7 @@ import dev.lanyard.webhook.inject.InjectorConfig;
 import dev.lanyard.webhook.inject.InjectorConfigLoader;
 import dev.lanyard.webhook.inject.InvalidConfigException;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
 import java.nio.file.Path;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Option;
@@ -54,7 +55,16 @@ final class InjectorConfigSource {
             : new Loaded(InjectorConfigLoader.defaults(), "the built-in defaults");
       }
       try (KubernetesClient client = kube.client()) {
-        return fromCluster(client, lanyardNamespace);
+        try {
+          return fromCluster(client, lanyardNamespace);
+        } catch (KubernetesClientException e) {
+          throw new UserError(
+              "cannot read the injector configuration from the cluster at "
+                  + client.getMasterUrl()
+                  + ": "
+                  + e.getMessage()
+                  + "; pass --config FILE or --offline to work without a cluster");
+        }
       }
     } catch (InvalidConfigException e) {
       throw new UserError(e.getMessage());

@@ -31,6 +31,11 @@ final class KubeOptions {
       config = Config.autoConfigure(context);
     }
     ClientKeyAlgorithm.fill(config);
+    // fabric8 retries a refused connection or a 5xx ten times from 1 s doubling (26 s measured for
+    // a closed port); a CLI answers within a second or two, and two quick retries still ride out
+    // a busy API server's momentary 503.
+    config.setRequestRetryBackoffLimit(2);
+    config.setRequestRetryBackoffInterval(250);
     return new KubernetesClientBuilder().withConfig(config).build();
   }
 }

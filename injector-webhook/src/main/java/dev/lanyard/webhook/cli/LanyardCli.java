@@ -5,8 +5,8 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
 /**
- * {@code bin/lanyard}: inject, check-inject, identities, audit, check, version. All injection goes through the
- * same PodInjector as the webhook.
+ * {@code bin/lanyard}: inject, check-inject, identities, audit, check, version. All injection goes
+ * through the same PodInjector as the webhook.
  */
 @Command(
     name = "lanyard",

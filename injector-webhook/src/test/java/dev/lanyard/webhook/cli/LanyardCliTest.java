@@ -217,6 +217,32 @@ class LanyardCliTest {
   }
 
   @Test
+  void withoutAClusterInjectSaysHowToWorkOffline() throws Exception {
+    Path kubeconfig =
+        Files.writeString(
+            directory.resolve("kubeconfig"),
+            """
+            apiVersion: v1
+            kind: Config
+            clusters: [{name: gone, cluster: {server: "https://127.0.0.1:1"}}]
+            users: [{name: me, user: {token: t}}]
+            contexts: [{name: gone, context: {cluster: gone, user: me}}]
+            current-context: gone
+            """);
+
+    Run run =
+        run(DEPLOYMENT_AND_SERVICE, "inject", "-f", "-", "--kubeconfig", kubeconfig.toString());
+
+    assertThat(run.exitCode()).isEqualTo(1);
+    assertThat(run.err())
+        .startsWith("lanyard inject: cannot read the injector configuration from the cluster at"
+            + " https://127.0.0.1:1/: ")
+        .endsWith("; pass --config FILE or --offline to work without a cluster\n")
+        .doesNotContain("\tat ");
+    assertThat(run.out()).isEmpty();
+  }
+
+  @Test
   void versionNamesTheImages() {
     Run run = run("", "version");
 

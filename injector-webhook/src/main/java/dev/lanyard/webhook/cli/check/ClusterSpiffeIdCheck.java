@@ -68,7 +68,8 @@ public final class ClusterSpiffeIdCheck {
             .filter(
                 pod ->
                     selecting.stream()
-                        .noneMatch(id -> LabelSelectorMatch.matches(id.podSelector(), pod.labels())))
+                        .noneMatch(
+                            id -> LabelSelectorMatch.matches(id.podSelector(), pod.labels())))
             .map(PodLabels::name)
             .toList();
     if (!unmatched.isEmpty()) {

@@ -39,7 +39,9 @@ public final class SocketCheck {
     if (agent.isEmpty()) {
       return CheckResult.fail(
           "SPIRE Agent socket directory " + socketDir,
-          "no DaemonSet mounts hostPath " + socketDir + " (the SPIRE Agent serves its socket there)",
+          "no DaemonSet mounts hostPath "
+              + socketDir
+              + " (the SPIRE Agent serves its socket there)",
           "deploy the SPIRE Agent as a DaemonSet with its socket directory on hostPath "
               + socketDir
               + ", or set injector.socket.hostPath to the directory your agents use");
