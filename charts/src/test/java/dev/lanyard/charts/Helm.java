@@ -33,9 +33,6 @@ final class Helm {
     return dir;
   }
 
-  /** What {@code helm template} renders for (Chart.yaml's kubeVersion needs 1.29+): the test apiserver's. */
-  static final String KUBE_VERSION = "1.35.4";
-
   static Command.Result lint(Map<String, String> values) {
     List<String> command = new ArrayList<>(List.of(helm(), "lint", "--strict", chartDir().toString()));
     command.addAll(setFlags(values));
