@@ -130,6 +130,9 @@ class WorkloadApiBadUpdatesTest {
       System.setErr(new PrintStream(log, true, UTF_8));
       api.send(BadSvidUpdate.KEY_DOES_NOT_MATCH.response(ca, good, ID));
       await(() -> source.rejectedUpdates().containsKey("key_does_not_match"), "key_does_not_match");
+      // The state is published before the WARN line is written: wait for the line too, while
+      // System.err is still ours, or the reader above never runs.
+      await(() -> !seenWhileLogging.isEmpty(), "the key_does_not_match WARN line");
 
       assertThat(seenWhileLogging).singleElement().satisfiesAnyOf(
           seen -> assertThat(seen).startsWith("count=0 "),
