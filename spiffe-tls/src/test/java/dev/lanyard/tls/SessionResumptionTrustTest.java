@@ -143,8 +143,10 @@ class SessionResumptionTrustTest {
             + " the peer SVID was valid; after expiry: %s, then %s%n", protocol, role,
         resumedBeforeExpiry, fullBeforeExpiry, afterExpiry,
         last == null ? "no trust decision" : last.outcome() + " " + last.rule());
+    // Behaviour, not a rate: resumption happens while the peer is valid (how often depends on the
+    // machine's load), and never after its expiry (below).
     assertThat(resumedBeforeExpiry).as("resumption works while the peer is valid")
-        .isGreaterThan(3);
+        .isPositive();
     assertThat(afterExpiry).as("connections started after the peer's notAfter")
         .isNotEmpty().containsOnly("failed");
     assertThat(lastSucceeded).isFalse();
