@@ -9,13 +9,11 @@ import dev.lanyard.tls.PlaintextConnections;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.OutputStream;
 import java.io.PushbackInputStream;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.net.SocketTimeoutException;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -169,33 +167,9 @@ public final class ConnectionHandler {
           + " has an audit record and is counted in lanyard_plaintext_connections_total)");
     }
     if (first >= 'A' && first <= 'Z') {
-      refuseHttp(connection, in, decision.refusalMessage());
+      HttpRefusal.answer(connection, in, "403 Forbidden", decision.refusalMessage());
     }
     closeQuietly(connection);
-  }
-
-  /** Answers an HTTP request with 403 and the reason, then lets the client read it. */
-  private static void refuseHttp(Socket connection, InputStream in, String message) {
-    byte[] body = (message + "\n").getBytes(StandardCharsets.UTF_8);
-    String head = "HTTP/1.1 403 Forbidden\r\nContent-Type: text/plain; charset=utf-8\r\n"
-        + "Content-Length: " + body.length + "\r\nConnection: close\r\n\r\n";
-    try {
-      OutputStream out = connection.getOutputStream();
-      out.write(head.getBytes(StandardCharsets.US_ASCII));
-      out.write(body);
-      out.flush();
-      connection.shutdownOutput();
-      // Read what the client sent until it closes (at most a second): closing with unread bytes
-      // would reset the connection before the client read the answer.
-      connection.setSoTimeout(1000);
-      byte[] sink = new byte[4096];
-      long deadline = System.nanoTime() + 1_000_000_000L;
-      while (System.nanoTime() < deadline && in.read(sink) >= 0) {
-        // discard
-      }
-    } catch (IOException e) {
-      LanyardLog.debug("answering a refused plaintext client: " + e);
-    }
   }
 
   private void relay(Socket client, InputStream clientIn, int appPort) throws IOException {

@@ -7,12 +7,10 @@ import dev.lanyard.tls.LanyardTls;
 import dev.lanyard.tls.PeerDecision;
 import dev.lanyard.tls.PlaintextConnections;
 import java.io.IOException;
-import java.io.OutputStream;
 import java.io.PushbackInputStream;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.net.SocketTimeoutException;
-import java.nio.charset.StandardCharsets;
 import java.security.cert.CertificateException;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -189,24 +187,7 @@ final class OriginatedConnection {
   private void refuse(PushbackInputStream fromApp, int first, String message) {
     LanyardLog.warn(message);
     if (first >= 'A' && first <= 'Z') {
-      byte[] body = (message + "\n").getBytes(StandardCharsets.UTF_8);
-      String head = "HTTP/1.1 502 Bad Gateway\r\nContent-Type: text/plain; charset=utf-8\r\n"
-          + "Content-Length: " + body.length + "\r\nConnection: close\r\n\r\n";
-      try {
-        OutputStream out = app.getOutputStream();
-        out.write(head.getBytes(StandardCharsets.US_ASCII));
-        out.write(body);
-        out.flush();
-        app.shutdownOutput();
-        app.setSoTimeout(1000);
-        byte[] sink = new byte[4096];
-        long deadline = System.nanoTime() + 1_000_000_000L;
-        while (System.nanoTime() < deadline && fromApp.read(sink) >= 0) {
-          // discard the request, so closing does not reset the connection before it is read
-        }
-      } catch (IOException e) {
-        LanyardLog.debug("answering a refused call: " + e);
-      }
+      HttpRefusal.answer(app, fromApp, "502 Bad Gateway", message);
     }
     ConnectionHandler.closeQuietly(app);
   }
