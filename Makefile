@@ -28,13 +28,18 @@ release: tools    ## the release artifacts and their SHA-256 checksums in $(RELE
 test: tools       ## everything CI runs: unit tests and the real-component integration tests
 	$(MVN) verify
 
-# On the newest JDK, what runs inside a workload's JVM and hooks that JDK's TLS: the javaagent and
-# the modules it is built from (testkit, config, spiffe-tls, the compat apps), their unit tests,
-# and the javaagent's integration tests. Everything else runs once, in `make test` on JDK 17: the
-# sidecar, webhook, chart, demo and images run on JDK 17 in their images (the jre17 base), and
-# spiffe-tls's and the kit's own integration tests repeat what the javaagent's run on 25 anyway
-# (README, "What each CI pass covers").
-NEWEST_JDK_ITS := dev/lanyard/agent/**/*IT
+# On the newest JDK, what hooks that JDK's own classes: the javaagent and the modules it is built
+# from (testkit, config, spiffe-tls, the compat apps) with their unit tests, and the javaagent's
+# integration tests whose outcome depends on the JDK's internals: every client and server through
+# the JSSE hooks (JavaagentMatrixIT, ServerClientAuthIT), the trust decisions inside them
+# (PeerVerificationMatrixIT), the hooks failing or arriving late (HookFailureIT, EarlyCapturedTlsIT),
+# the socket hooks of the plaintext upgrade (Plaintext*IT), the source-file launcher
+# (SourceFileModeIT) and the agent's class isolation (JavaagentPackagingIT). The rest of the
+# javaagent's ITs (rotation, outages, JWT, refusals, secure naming, admin) test Lanyard's own logic
+# above those hooks and run once, on JDK 17, in `make test`, with the sidecar, webhook, chart, demo
+# and images (README, "What each CI pass covers").
+NEWEST_JDK_ITS := JavaagentMatrixIT,ServerClientAuthIT,PeerVerificationMatrixIT,HookFailureIT
+NEWEST_JDK_ITS := $(NEWEST_JDK_ITS),EarlyCapturedTlsIT,Plaintext*IT,SourceFileModeIT,JavaagentPackagingIT
 test-newest-jdk: tools  ## the javaagent (and what it is built from) on the newest installed JDK
 	@test -n "$(NEWEST_JDK)" || { echo "no newer JDK under /usr/lib/jvm"; exit 1; }
 	JAVA_HOME=$(NEWEST_JDK) $(MVN) verify -pl javaagent -am -Dlanyard.jdkNeutralITs.skip=true \
