@@ -15,10 +15,12 @@ import io.fabric8.kubernetes.api.model.IntOrString;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.Probe;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.function.Function;
 
 /**
@@ -60,10 +62,11 @@ final class ProbeRewrite {
         continue;
       }
       Map<String, AppProbe> moved = new LinkedHashMap<>();
+      Set<Integer> lanyardPorts = lanyardPorts(container);
       for (AppProbes.Probe kind : AppProbes.Probe.values()) {
         Probe probe = probe(container, kind);
         if (probe != null) {
-          original(container, kind, probe, modes.get(), warnings)
+          original(container, kind, probe, modes.get(), lanyardPorts, warnings)
               .ifPresent(found -> moved.put(AppProbes.path(name, kind), found));
         }
       }
@@ -122,16 +125,32 @@ final class ProbeRewrite {
     }
   }
 
+  /**
+   * The admin and health ports the container set itself: the javaagent never upgrades its own
+   * ports, so a probe of one is served as written.
+   */
+  private static Set<Integer> lanyardPorts(Container container) {
+    Set<Integer> ports = new HashSet<>();
+    for (String name : List.of(ConfigKeys.ADMIN_ADDRESS.env(), ConfigKeys.HEALTH_ADDRESS.env())) {
+      PodParts.env(container, name)
+          .map(EnvVar::getValue)
+          .flatMap(AdminPorts::portOf)
+          .ifPresent(ports::add);
+    }
+    return ports;
+  }
+
   private static Optional<AppProbe> original(
       Container container,
       AppProbes.Probe kind,
       Probe probe,
       UpgradeModes modes,
+      Set<Integer> lanyardPorts,
       List<InjectionWarning> warnings) {
     int timeout = probe.getTimeoutSeconds() == null ? 1 : probe.getTimeoutSeconds();
     HTTPGetAction get = probe.getHttpGet();
     if (get != null && get.getHost() == null) {
-      Optional<Integer> port = strictPort(container, get.getPort(), modes);
+      Optional<Integer> port = strictPort(container, get.getPort(), modes, lanyardPorts);
       if (port.isEmpty()) {
         return Optional.empty();
       }
@@ -149,7 +168,7 @@ final class ProbeRewrite {
       return Optional.of(AppProbe.httpGet(port.get(), get.getPath(), headers, timeout));
     }
     if (probe.getTcpSocket() != null && probe.getTcpSocket().getHost() == null) {
-      return strictPort(container, probe.getTcpSocket().getPort(), modes)
+      return strictPort(container, probe.getTcpSocket().getPort(), modes, lanyardPorts)
           .map(port -> AppProbe.tcpSocket(port, timeout));
     }
     if (probe.getGrpc() != null && probe.getGrpc().getPort() != null
@@ -173,9 +192,10 @@ final class ProbeRewrite {
 
   /** The probe's port as a number, when that port is strict; a name unknown to the container: empty. */
   private static Optional<Integer> strictPort(
-      Container container, IntOrString port, UpgradeModes modes) {
+      Container container, IntOrString port, UpgradeModes modes, Set<Integer> lanyardPorts) {
     Optional<Integer> number = resolve(container, port);
-    return number.filter(value -> modes.modeFor(value) == UpgradeModes.Mode.STRICT);
+    return number.filter(value -> modes.modeFor(value) == UpgradeModes.Mode.STRICT
+        && !lanyardPorts.contains(value));
   }
 
   private static Optional<Integer> resolve(Container container, IntOrString port) {

@@ -194,6 +194,23 @@ class ProbeRewriteTest {
   }
 
   @Test
+  void aProbeOfTheJavaagentsOwnHealthPortStaysEvenWhenEveryPortIsStrict() {
+    Container jvm = jvm("*=strict");
+    jvm.getEnv().add(new EnvVarBuilder().withName("LANYARD_HEALTH_ADDRESS")
+        .withValue("0.0.0.0:17000").build());
+    Probe own = new ProbeBuilder().withNewHttpGet().withPath("/ready").withNewPort(17000)
+        .endHttpGet().build();
+    jvm.setReadinessProbe(own);
+    jvm.setLivenessProbe(tcp(8080));
+
+    Container app = app(inject(pod("orders", jvm)).pod(), "app");
+
+    assertThat(app.getReadinessProbe()).isEqualTo(new ProbeBuilder(own).build());
+    assertThat(app.getLivenessProbe().getHttpGet().getPath()).isEqualTo("/app-health/app/livez");
+    assertThat(app.getLivenessProbe().getHttpGet().getPort().getIntVal()).isEqualTo(17000);
+  }
+
+  @Test
   void aHealthPortTurnedOffKeepsTheProbesAndSaysSo() {
     Container jvm = jvm("8080=strict");
     jvm.getEnv().add(new EnvVarBuilder().withName("LANYARD_HEALTH_ADDRESS").withValue("off")
