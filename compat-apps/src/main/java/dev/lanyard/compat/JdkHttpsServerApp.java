@@ -44,6 +44,14 @@ public final class JdkHttpsServerApp {
       server = HttpServer.create(address, 0);
     }
     server.createContext("/", exchange -> respond(settings.app(), exchange));
+    // GET /status/<code> answers that status: a health path that fails, for probe tests.
+    server.createContext("/status/", exchange -> {
+      try (exchange) {
+        String code = exchange.getRequestURI().getPath().substring("/status/".length());
+        exchange.sendResponseHeaders(code.matches("[1-5][0-9][0-9]") ? Integer.parseInt(code)
+            : 400, -1);
+      }
+    });
     server.setExecutor(Executors.newCachedThreadPool());
     server.start();
     return server.getAddress().getPort();

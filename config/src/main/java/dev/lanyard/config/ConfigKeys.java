@@ -123,6 +123,14 @@ public final class ConfigKeys {
   public static final ConfigKey UPGRADE_OUTBOUND = ConfigKey.of("LANYARD_UPGRADE_OUTBOUND");
 
   /**
+   * javaagent, written by the webhook: the application's kubelet probes on strict {@link
+   * #UPGRADE_INBOUND} ports, moved to {@code /app-health/<container>/<livez|readyz|startupz>} on
+   * the health port ({@link #HEALTH_ADDRESS}), which runs them against the application's own
+   * listener; see {@link AppProbes}. Default: none.
+   */
+  public static final ConfigKey APP_PROBES = ConfigKey.of("LANYARD_APP_PROBES");
+
+  /**
    * Comma list of {@code host-glob=audience}: outbound HTTPS requests to a host matching the glob
    * carry {@code Authorization: Bearer <JWT-SVID for audience>}, unless the application set an
    * Authorization header itself. Never sent to another host, never over plain HTTP. The first
@@ -208,7 +216,7 @@ public final class ConfigKeys {
   /** All keys above, in declaration order (for documentation and diagnostics). */
   public static final List<ConfigKey> ALL = Collections.unmodifiableList(Arrays.asList(
       ALLOWED_PEERS, STARTUP, MESH_HOSTS, EXTERNAL_HOSTS, MESH_CIDRS, SERVER_IDS, ADMIN_ADDRESS, LOG,
-      AUDIT, ENDPOINT_SOCKET, PLAIN_PORTS, UPGRADE_INBOUND, UPGRADE_OUTBOUND,
+      AUDIT, ENDPOINT_SOCKET, PLAIN_PORTS, UPGRADE_INBOUND, UPGRADE_OUTBOUND, APP_PROBES,
       JWT_AUDIENCES, INBOUND_JWT_AUDIENCE, POD_NAME,
       POD_NAMESPACE, NODE_NAME, SERVICE_ACCOUNT, HEALTH_ADDRESS, METRICS_ADDRESS, INBOUND, OUTBOUND,
       OUTBOUND_PROXY,

@@ -28,13 +28,18 @@ public final class PodAnnotations {
   public static final String AUDIT = "lanyard.dev/audit";
   /** Secure naming: {@code host-glob=spiffe-id-pattern,...}, which IDs a mesh host may present. */
   public static final String SERVER_IDS = "lanyard.dev/server-ids";
+  /**
+   * {@code false}: the webhook leaves the kubelet probes on strict upgraded ports as they are
+   * (they then fail); default: rewritten to the javaagent's health port.
+   */
+  public static final String REWRITE_PROBES = "lanyard.dev/rewrite-probes";
   /** Written by the webhook: JSON, what was injected. */
   public static final String STATUS = "lanyard.dev/status";
 
   /** Every name above ({@link #RUNTIME_PREFIX} as written, ending in a dot). */
   public static final List<String> ALL = Collections.unmodifiableList(Arrays.asList(INJECT, MODE,
       CONTAINERS, RUNTIME_PREFIX, ALLOWED_PEERS, STARTUP, INBOUND, JWT_AUDIENCES,
-      INBOUND_JWT_AUDIENCE, AUDIT, SERVER_IDS, STATUS));
+      INBOUND_JWT_AUDIENCE, AUDIT, SERVER_IDS, STATUS, REWRITE_PROBES));
 
   private PodAnnotations() {}
 }

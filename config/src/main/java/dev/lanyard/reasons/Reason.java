@@ -150,6 +150,8 @@ public enum Reason {
   UNKNOWN_CONTAINER("lanyard.dev/containers names a container the pod does not have"),
   METRICS_PORT_TAKEN("an app container declares Lanyard's metrics port: the pod gets no metrics"
       + " port"),
+  PROBE_NOT_REWRITTEN("a kubelet probe of a strict upgraded port cannot be moved to the"
+      + " javaagent's health port: the kubelet's plaintext will be refused"),
 
   // Admission requests the webhook answered without judging a pod.
   NOT_A_POD_CREATE("not the creation of a pod: allowed unchanged"),

@@ -34,6 +34,7 @@ class ConfigKeysTest {
         Map.entry("LANYARD_PLAIN_PORTS", "lanyard.plain.ports"),
         Map.entry("LANYARD_UPGRADE_INBOUND", "lanyard.upgrade.inbound"),
         Map.entry("LANYARD_UPGRADE_OUTBOUND", "lanyard.upgrade.outbound"),
+        Map.entry("LANYARD_APP_PROBES", "lanyard.app.probes"),
         Map.entry("LANYARD_POD_NAME", "lanyard.pod.name"),
         Map.entry("LANYARD_POD_NAMESPACE", "lanyard.pod.namespace"),
         Map.entry("LANYARD_NODE_NAME", "lanyard.node.name"),

@@ -49,6 +49,10 @@ final class AgentRuntime {
       tls.config().healthAddress().ifPresent(address -> lanyardPorts.add(address.getPort()));
       inbound = new InboundUpgrades(tls.config().inboundUpgrade(), lanyardPorts,
           new ConnectionHandler(context, plaintext));
+      // The health port probes the application itself, not its strict listener.
+      InboundUpgrades upgraded = inbound;
+      tls.appProbeTargets(port -> upgraded.appAddress(port).orElseGet(
+          () -> new java.net.InetSocketAddress(java.net.InetAddress.getLoopbackAddress(), port)));
     }
     OutboundUpgrades outbound = null;
     if (tls.config().outboundUpgrade().enabled()) {

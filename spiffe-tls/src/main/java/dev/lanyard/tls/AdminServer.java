@@ -18,6 +18,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.Queue;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -33,7 +34,9 @@ import java.util.concurrent.RejectedExecutionException;
  *       that sends one byte and holds the connection costs a socket, never a thread;
  *   <li>each connection has a deadline ({@link #READ_TIMEOUT} to send its head, then as long to
  *       read the answer) after which it is closed;
- *   <li>complete requests are answered on {@link #WORKERS} worker threads;
+ *   <li>complete requests are answered on {@link #WORKERS} worker threads; an answer that waits
+ *       on the application (the health port's {@code /app-health} probes) completes on its own
+ *       threads ({@link Handler#handleLater}), so it never delays another answer;
  *   <li>at most {@link #MAX_CONNECTIONS} connections are open: one more closes the oldest that has
  *       not finished its head, so held connections cannot lock others out;
  *   <li>a head longer than {@link #MAX_HEAD_BYTES} is answered 431.
@@ -50,6 +53,20 @@ public final class AdminServer implements AutoCloseable {
   /** What a server answers: the admin endpoints, or the health port's readiness alone. */
   interface Handler {
     AdminEndpoints.Response handle(String method, String path, String rawQuery);
+
+    /**
+     * An answer that waits on something else (an application probe), completed off the worker
+     * threads so that it never delays another answer; {@code null}: {@link #handle} answers.
+     */
+    default CompletableFuture<AdminEndpoints.Response> handleLater(String method, String path,
+        String rawQuery) {
+      return null;
+    }
+
+    /** How much longer than {@link #READ_TIMEOUT} the answer to {@code path} may take. */
+    default Duration answerTime(String path) {
+      return Duration.ZERO;
+    }
   }
 
   private final String name;
@@ -295,23 +312,41 @@ public final class AdminServer implements AutoCloseable {
       }
       HttpRequestHead parsed = request.get();
       state = State.ANSWERING;
+      deadline = System.nanoTime() + readTimeoutNanos + handler.answerTime(parsed.path).toNanos();
       key.interestOps(0);
       try {
         workers.execute(() -> {
-          AdminEndpoints.Response response;
+          CompletableFuture<AdminEndpoints.Response> later = null;
+          AdminEndpoints.Response response = null;
           try {
-            response = handler.handle(parsed.method, parsed.path, parsed.rawQuery);
+            later = handler.handleLater(parsed.method, parsed.path, parsed.rawQuery);
+            if (later == null) {
+              response = handler.handle(parsed.method, parsed.path, parsed.rawQuery);
+            }
           } catch (RuntimeException e) {
-            LanyardLog.warn(name + " failed on " + parsed.path + ": " + e);
-            response = AdminEndpoints.Response.text(500, "internal error\n");
+            response = failed(parsed, e);
           }
-          output = encode(response);
-          answered.add(this);
-          selector.wakeup();
+          if (later == null) {
+            answered(response);
+            return;
+          }
+          later.whenComplete((answer, failure) ->
+              answered(failure == null ? answer : failed(parsed, failure)));
         });
       } catch (RejectedExecutionException e) {
         close(); // closing down
       }
+    }
+
+    private AdminEndpoints.Response failed(HttpRequestHead request, Throwable e) {
+      LanyardLog.warn(name + " failed on " + request.path + ": " + e);
+      return AdminEndpoints.Response.text(500, "internal error\n");
+    }
+
+    private void answered(AdminEndpoints.Response response) {
+      output = encode(response);
+      answered.add(this);
+      selector.wakeup();
     }
 
     private void respond(AdminEndpoints.Response response) {

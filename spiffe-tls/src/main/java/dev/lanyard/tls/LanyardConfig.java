@@ -5,6 +5,7 @@ import dev.lanyard.config.CommaList;
 import dev.lanyard.config.ConfigKey;
 import dev.lanyard.config.ConfigKeys;
 import dev.lanyard.config.HostGlobs;
+import dev.lanyard.config.AppProbes;
 import dev.lanyard.config.UpgradeModes;
 import dev.lanyard.config.JwtAudiences;
 import dev.lanyard.config.MeshCidrs;
@@ -43,6 +44,7 @@ public final class LanyardConfig {
   private final String workloadApiAddress;
   private final Set<Integer> plainPorts;
   private final UpgradeModes inboundUpgrade;
+  private final AppProbes appProbes;
   private final UpgradeModes outboundUpgrade;
   private final Attestation attestation;
   private final JwtAudiences jwtAudiences;
@@ -90,6 +92,7 @@ public final class LanyardConfig {
         UpgradeModes.OFF);
     this.outboundUpgrade = parse(ConfigKeys.UPGRADE_OUTBOUND, env, sys, UpgradeModes::parse,
         UpgradeModes.OFF);
+    this.appProbes = parse(ConfigKeys.APP_PROBES, env, sys, AppProbes::parse, AppProbes.NONE);
     this.attestation = Attestation.fromEnv(env, sys);
     this.jwtAudiences = parse(ConfigKeys.JWT_AUDIENCES, env, sys, JwtAudiences::parse,
         JwtAudiences.NONE);
@@ -237,6 +240,14 @@ public final class LanyardConfig {
   /** {@code LANYARD_UPGRADE_INBOUND}: plain server ports upgraded to mTLS in the JVM. */
   public UpgradeModes inboundUpgrade() {
     return inboundUpgrade;
+  }
+
+  /**
+   * {@code LANYARD_APP_PROBES}: the application's kubelet probes the health port runs (the
+   * webhook moved them off strict ports).
+   */
+  public AppProbes appProbes() {
+    return appProbes;
   }
 
   /** {@code LANYARD_UPGRADE_OUTBOUND}: plain connections to mesh destinations sent as mTLS. */

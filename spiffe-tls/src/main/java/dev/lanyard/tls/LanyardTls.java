@@ -4,6 +4,7 @@ import dev.lanyard.config.ConfigKeys;
 import dev.lanyard.config.StartupPolicy;
 import java.io.IOException;
 import java.io.PrintStream;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.security.GeneralSecurityException;
 import java.security.KeyStore;
@@ -14,6 +15,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.function.IntFunction;
 import java.util.function.Supplier;
 import javax.net.ssl.KeyManager;
 import javax.net.ssl.SSLContext;
@@ -66,6 +68,9 @@ public final class LanyardTls implements AutoCloseable {
   private final JwtSender jwtSender;
   private final JwtVerifier jwtVerifier;
   private volatile Supplier<Map<String, Object>> identityExtras = Map::of;
+  private volatile IntFunction<InetSocketAddress> appAddresses =
+      port -> new InetSocketAddress(InetAddress.getLoopbackAddress(), port);
+  private final AppProbeRunner appProbes;
 
   private LanyardTls(Builder builder) {
     this.config = builder.config;
@@ -96,6 +101,7 @@ public final class LanyardTls implements AutoCloseable {
     this.endpoints = new AdminEndpoints(source, config.peerPolicy(), config.meshHosts(),
         recentPeers, auditLog, metrics, clock);
     endpoints.identityExtras(() -> identityExtras.get());
+    this.appProbes = new AppProbeRunner(config.appProbes(), port -> appAddresses.apply(port));
     if (builder.startAdmin) {
       startAdminServers();
     }
@@ -232,7 +238,8 @@ public final class LanyardTls implements AutoCloseable {
       return null;
     }
     try {
-      return AdminServer.startHealth(address.get(), endpoints);
+      return AdminServer.start("lanyard-health", address.get(),
+          new HealthPort(endpoints, appProbes), AdminServer.READ_TIMEOUT);
     } catch (IOException | RuntimeException e) {
       // As for the admin endpoint: the probe then fails, which says more than a workload that
       // does not start.
@@ -265,6 +272,15 @@ public final class LanyardTls implements AutoCloseable {
    */
   public void identityExtras(Supplier<Map<String, Object>> extras) {
     this.identityExtras = Objects.requireNonNull(extras, "extras");
+  }
+
+  /**
+   * Where the application really listens on a port its {@code LANYARD_APP_PROBES} probe (the
+   * javaagent: the loopback port behind an upgraded listener, which a strict listener's
+   * plaintext refusal does not stand in front of). Default: loopback, same port.
+   */
+  public void appProbeTargets(IntFunction<InetSocketAddress> targets) {
+    this.appAddresses = Objects.requireNonNull(targets, "targets");
   }
 
   /**
@@ -391,6 +407,7 @@ public final class LanyardTls implements AutoCloseable {
     if (healthServer != null) {
       healthServer.close();
     }
+    appProbes.close();
     if (jwtSource != null) {
       jwtSource.close();
     }

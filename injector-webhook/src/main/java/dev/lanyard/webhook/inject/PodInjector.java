@@ -1,7 +1,9 @@
 package dev.lanyard.webhook.inject;
 
 import dev.lanyard.reasons.Reason;
+import dev.lanyard.config.AppProbes;
 import io.fabric8.kubernetes.api.model.Container;
+import io.fabric8.kubernetes.api.model.EnvVar;
 import io.fabric8.kubernetes.api.model.Pod;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -272,16 +274,48 @@ public final class PodInjector {
         OperatorSettings.intoJavaagentContainer(
             PodParts.container(pod, name).orElseThrow(), config, env);
       }
+      // Planned before Lanyard's own readiness probe is added: that one is never rewritten.
+      Map<String, AppProbes> probeRewrites =
+          ProbeRewrite.plan(pod, javaagentContainers, warnings);
+      List<String> readiness = JavaagentReadiness.wanted(pod, javaagentContainers);
       Map<String, Integer> healthPorts =
           AdminPorts.allocateHealth(
               pod,
               config,
               settings,
               adminPorts,
-              JavaagentReadiness.wanted(pod, javaagentContainers));
+              javaagentContainers.stream()
+                  .filter(
+                      name ->
+                          readiness.contains(name)
+                              || (probeRewrites.containsKey(name)
+                                  && ownHealthAddress(pod, name).isEmpty()))
+                  .toList());
       healthPorts.forEach(
-          (name, port) ->
-              JavaagentReadiness.into(PodParts.container(pod, name).orElseThrow(), port, env));
+          (name, port) -> {
+            Container container = PodParts.container(pod, name).orElseThrow();
+            if (readiness.contains(name)) {
+              JavaagentReadiness.into(container, port, env);
+            } else {
+              env.literal(container, LanyardNames.LANYARD_HEALTH_ADDRESS, "0.0.0.0:" + port, "");
+            }
+          });
+      probeRewrites.forEach(
+          (name, probes) -> {
+            Container container = PodParts.container(pod, name).orElseThrow();
+            Optional<Integer> port =
+                Optional.ofNullable(healthPorts.get(name))
+                    .or(
+                        () ->
+                            ownHealthAddress(pod, name)
+                                .map(EnvVar::getValue)
+                                .flatMap(AdminPorts::portOf));
+            if (port.isPresent()) {
+              ProbeRewrite.apply(container, probes, port.get(), env);
+            } else {
+              warnings.add(ProbeRewrite.healthPortOff(container));
+            }
+          });
     }
     if (sidecar) {
       Container sidecarContainer = SidecarInjection.addSidecar(
@@ -326,6 +360,12 @@ public final class PodInjector {
         new InjectionStatus(
             config.version(), modes, runtimes, adminPorts, initContainers, volumes);
     PodParts.annotations(pod).put(LanyardNames.STATUS, status.toJson());
+  }
+
+  /** The {@code LANYARD_HEALTH_ADDRESS} a container sets itself (null value: a valueFrom). */
+  private static Optional<EnvVar> ownHealthAddress(Pod pod, String name) {
+    return PodParts.container(pod, name)
+        .flatMap(c -> PodParts.env(c, LanyardNames.LANYARD_HEALTH_ADDRESS));
   }
 
   private static List<String> javaagentNames(List<ContainerReport> plans) {

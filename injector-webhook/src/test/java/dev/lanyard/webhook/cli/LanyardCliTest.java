@@ -78,6 +78,38 @@ class LanyardCliTest {
   }
 
   @Test
+  void injectShowsAProbeOfAStrictPortMovedToTheHealthPortAndItsOriginal() {
+    Run run =
+        run(
+            """
+            apiVersion: v1
+            kind: Pod
+            metadata: {name: orders, namespace: shop}
+            spec:
+              containers:
+                - name: orders
+                  image: eclipse-temurin:21
+                  ports: [{name: http, containerPort: 8080}]
+                  env: [{name: LANYARD_UPGRADE_INBOUND, value: "8080=strict"}]
+                  readinessProbe: {httpGet: {path: /health, port: http}}
+            """,
+            "inject",
+            "-f",
+            "-",
+            "--offline");
+
+    assertThat(run.exitCode()).isEqualTo(0);
+    JsonNode container =
+        Manifests.read(new StringReader(run.out()), "output").get(0).at("/spec/containers/0");
+    assertThat(container.at("/readinessProbe/httpGet").toString())
+        .isEqualTo("{\"path\":\"/app-health/orders/readyz\",\"port\":15022,\"scheme\":\"HTTP\"}");
+    assertThat(container.path("env").toString())
+        .contains("LANYARD_APP_PROBES")
+        .contains("{\\\"/app-health/orders/readyz\\\":{\\\"httpGet\\\":{\\\"path\\\":"
+            + "\\\"/health\\\",\\\"port\\\":8080");
+  }
+
+  @Test
   void injectingTheOutputAgainChangesNothing() {
     String once = run(DEPLOYMENT_AND_SERVICE, "inject", "-f", "-", "--offline").out();
 

@@ -11,6 +11,7 @@ import java.nio.channels.ServerSocketChannel;
 import java.util.Collections;
 import java.util.IdentityHashMap;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import javax.net.ssl.SSLServerSocket;
 
@@ -88,6 +89,23 @@ public final class InboundUpgrades {
     LanyardLog.info("port " + listener.port() + " is served with mTLS by Lanyard ("
         + listener.mode().label() + ", LANYARD_UPGRADE_INBOUND); " + server.getClass().getName()
         + " listens on 127.0.0.1:" + appPort + " behind it");
+  }
+
+  /**
+   * Where the application listens behind Lanyard's listener on {@code port}: its loopback port,
+   * which the health port's application probes use ({@code LANYARD_APP_PROBES}); a strict
+   * listener would refuse their plaintext. Empty when no upgraded listener serves that port.
+   */
+  public Optional<InetSocketAddress> appAddress(int port) {
+    synchronized (listeners) {
+      for (UpgradeListener listener : listeners.values()) {
+        if (listener.started() && listener.port() == port && listener.appPort() > 0) {
+          return Optional.of(new InetSocketAddress(InetAddress.getLoopbackAddress(),
+              listener.appPort()));
+        }
+      }
+    }
+    return Optional.empty();
   }
 
   public void closed(Object server) {

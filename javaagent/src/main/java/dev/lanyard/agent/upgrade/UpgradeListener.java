@@ -20,6 +20,7 @@ final class UpgradeListener {
   private final UpgradeModes.Mode mode;
   private final ConnectionHandler handler;
   private volatile boolean started;
+  private volatile int appPort;
   private volatile boolean closed;
   private volatile Thread accepting;
 
@@ -52,6 +53,11 @@ final class UpgradeListener {
     return mode;
   }
 
+  /** The application's loopback port behind this listener; 0 before {@link #start}. */
+  int appPort() {
+    return appPort;
+  }
+
   boolean started() {
     return started;
   }
@@ -61,6 +67,7 @@ final class UpgradeListener {
       return;
     }
     started = true;
+    this.appPort = appPort;
     Thread accept = new Thread(() -> acceptLoop(appPort), "lanyard-upgrade-accept-" + port());
     accept.setDaemon(true);
     accepting = accept;
