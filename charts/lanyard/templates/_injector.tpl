@@ -31,6 +31,8 @@ defaults:
   externalHosts: {{ $i.defaults.externalHosts | default "" | quote }}
   meshHosts: {{ $i.defaults.meshHosts | default "" | quote }}
   plainPorts: {{ $i.defaults.plainPorts | default "" | quote }}
+  upgradeInbound: {{ $i.defaults.upgradeInbound | default "" | quote }}
+  upgradeOutbound: {{ $i.defaults.upgradeOutbound | default "" | quote }}
 metrics:
   enabled: {{ $i.metrics.enabled }}
   port: {{ int $i.metrics.port }}

@@ -7,6 +7,11 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.lanyard.testkit.Command;
 import dev.lanyard.webhook.inject.InjectorConfig;
 import dev.lanyard.webhook.inject.InjectorConfigLoader;
+import dev.lanyard.webhook.inject.PodInjector;
+import dev.lanyard.webhook.inject.RequestContext;
+import io.fabric8.kubernetes.api.model.EnvVar;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.PodBuilder;
 import java.nio.file.Files;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -83,6 +88,8 @@ class ChartMetricsAndSettingsTest {
             Map.entry("injector.sidecar.timeouts.handshake", "1500ms"),
             Map.entry("injector.defaults.meshHosts", "*.internal.example.org"),
             Map.entry("injector.defaults.plainPorts", "8443\\,9443"),
+            Map.entry("injector.defaults.upgradeInbound", "8080=strict\\,9090=off\\,permissive"),
+            Map.entry("injector.defaults.upgradeOutbound", "permissive"),
             Map.entry("injector.metrics.port", "15090"),
             Map.entry("injector.metrics.scrapeAnnotations", "false")))
         .injectorConfig());
@@ -95,7 +102,31 @@ class ChartMetricsAndSettingsTest {
         .isEqualTo(new InjectorConfig.SidecarTimeouts("20s", "2m", "1500ms"));
     assertThat(set.defaults().meshHosts()).isEqualTo("*.internal.example.org");
     assertThat(set.defaults().plainPorts()).isEqualTo("8443,9443");
+    assertThat(set.defaults().upgradeInbound()).isEqualTo("8080=strict,9090=off,permissive");
+    assertThat(set.defaults().upgradeOutbound()).isEqualTo("permissive");
+    assertThat(defaults.defaults().upgradeInbound()).as("off by default").isEmpty();
+    assertThat(defaults.defaults().upgradeOutbound()).as("off by default").isEmpty();
     assertThat(set.metrics()).isEqualTo(new InjectorConfig.Metrics(true, 15090, false));
+  }
+
+  @Test
+  void theUpgradeDefaultsReachEveryJvmPodWithoutAnAnnotation() {
+    InjectorConfig config = InjectorConfigLoader.fromYaml("upgrade render", Helm.template(
+        Map.of("injector.defaults.upgradeInbound", "permissive",
+            "injector.defaults.upgradeOutbound", "8080=strict")).injectorConfig());
+    Pod pod = new PodBuilder().withNewMetadata().withName("orders").withNamespace("shop")
+        .endMetadata().withNewSpec().addNewContainer().withName("api")
+        .withImage("eclipse-temurin:21-jre").addNewPort().withContainerPort(8080).endPort()
+        .endContainer().endSpec().build();
+
+    Pod injected = new PodInjector(config).inject(pod, RequestContext.of("shop")).pod();
+
+    Map<String, String> env = new java.util.HashMap<>();
+    for (EnvVar variable : injected.getSpec().getContainers().get(0).getEnv()) {
+      env.put(variable.getName(), variable.getValue());
+    }
+    assertThat(env).containsEntry("LANYARD_UPGRADE_INBOUND", "8080=permissive")
+        .containsEntry("LANYARD_UPGRADE_OUTBOUND", "8080=strict");
   }
 
   @Test
@@ -104,6 +135,7 @@ class ChartMetricsAndSettingsTest {
         "injector.sidecar.jvmFlags[0]", "Xmx64m",
         "injector.sidecar.timeouts.drain", "10 seconds",
         "injector.defaults.plainPorts", "http",
+        "injector.defaults.upgradeInbound", "8080:strict",
         "injector.sidecar.outbound", "postgres:5432",
         "injector.metrics.port", "80",
         "metrics.podMonitor.interval", "often",

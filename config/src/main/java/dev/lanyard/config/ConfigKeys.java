@@ -110,17 +110,21 @@ public final class ConfigKeys {
    * javaagent: the ports this JVM serves in plain HTTP (or plain TCP) that get mTLS in front of
    * them inside the JVM: {@code <port>=off|permissive|strict} entries and one {@code *=<mode>}
    * (or a bare mode) for every other port; see {@link UpgradeModes}. Default {@code off}: no
-   * socket is touched.
+   * socket is touched. Set by the pod annotation {@code lanyard.dev/upgrade-inbound}, whose bare
+   * mode the webhook narrows to each container's declared ports.
    */
-  public static final ConfigKey UPGRADE_INBOUND = ConfigKey.of("LANYARD_UPGRADE_INBOUND");
+  public static final ConfigKey UPGRADE_INBOUND = ConfigKey.of("LANYARD_UPGRADE_INBOUND",
+      PodAnnotations.UPGRADE_INBOUND, "injector.defaults.upgradeInbound");
 
   /**
    * javaagent: the destination ports whose plain connections to mesh destinations go out as mTLS
    * from inside the JVM (SVID presented, the server judged by secure naming): the same grammar as
    * {@link #UPGRADE_INBOUND}; {@code permissive} falls back to plaintext when the destination
-   * does not speak TLS, {@code strict} never does. Default {@code off}.
+   * does not speak TLS, {@code strict} never does. Default {@code off}. Set by the pod
+   * annotation {@code lanyard.dev/upgrade-outbound}, as written.
    */
-  public static final ConfigKey UPGRADE_OUTBOUND = ConfigKey.of("LANYARD_UPGRADE_OUTBOUND");
+  public static final ConfigKey UPGRADE_OUTBOUND = ConfigKey.of("LANYARD_UPGRADE_OUTBOUND",
+      PodAnnotations.UPGRADE_OUTBOUND, "injector.defaults.upgradeOutbound");
 
   /**
    * javaagent, written by the webhook: the application's kubelet probes on strict {@link

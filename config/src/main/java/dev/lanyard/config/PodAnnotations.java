@@ -33,13 +33,20 @@ public final class PodAnnotations {
    * (they then fail); default: rewritten to the javaagent's health port.
    */
   public static final String REWRITE_PROBES = "lanyard.dev/rewrite-probes";
+   * Plain ports of the pod's JVM containers served with mTLS by the javaagent ({@code
+   * LANYARD_UPGRADE_INBOUND}); a bare mode means each container's declared ports.
+   */
+  public static final String UPGRADE_INBOUND = "lanyard.dev/upgrade-inbound";
+  /** Destination ports whose plain calls go out as mTLS ({@code LANYARD_UPGRADE_OUTBOUND}). */
+  public static final String UPGRADE_OUTBOUND = "lanyard.dev/upgrade-outbound";
   /** Written by the webhook: JSON, what was injected. */
   public static final String STATUS = "lanyard.dev/status";
 
   /** Every name above ({@link #RUNTIME_PREFIX} as written, ending in a dot). */
   public static final List<String> ALL = Collections.unmodifiableList(Arrays.asList(INJECT, MODE,
       CONTAINERS, RUNTIME_PREFIX, ALLOWED_PEERS, STARTUP, INBOUND, JWT_AUDIENCES,
-      INBOUND_JWT_AUDIENCE, AUDIT, SERVER_IDS, STATUS, REWRITE_PROBES));
+      INBOUND_JWT_AUDIENCE, AUDIT, SERVER_IDS, UPGRADE_INBOUND, UPGRADE_OUTBOUND, STATUS,
+      REWRITE_PROBES));
 
   private PodAnnotations() {}
 }

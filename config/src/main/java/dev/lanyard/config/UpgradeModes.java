@@ -41,20 +41,24 @@ public final class UpgradeModes {
   }
 
   /** Nothing is upgraded (the default). */
-  public static final UpgradeModes OFF = new UpgradeModes(Collections.emptyMap(), Mode.OFF);
+  public static final UpgradeModes OFF =
+      new UpgradeModes(Collections.emptyMap(), Mode.OFF, false);
 
   private final Map<Integer, Mode> ports;
   private final Mode otherPorts;
+  private final boolean otherPortsBare;
 
-  private UpgradeModes(Map<Integer, Mode> ports, Mode otherPorts) {
+  private UpgradeModes(Map<Integer, Mode> ports, Mode otherPorts, boolean otherPortsBare) {
     this.ports = ports;
     this.otherPorts = otherPorts;
+    this.otherPortsBare = otherPortsBare;
   }
 
   /** Parses the whole value; every error names the entry, the rule and an example. */
   public static UpgradeModes parse(String text) {
     Map<Integer, Mode> ports = new TreeMap<>();
     Mode otherPorts = null;
+    boolean bare = false;
     for (String part : text.split(",")) {
       String item = part.trim();
       if (item.isEmpty()) {
@@ -69,6 +73,7 @@ public final class UpgradeModes {
               + " port (a bare mode or *=mode) is given twice; keep one, e.g. 8080=strict,permissive");
         }
         otherPorts = mode;
+        bare = equals < 0;
         continue;
       }
       int port = port(target);
@@ -85,7 +90,26 @@ public final class UpgradeModes {
       return OFF;
     }
     return new UpgradeModes(Collections.unmodifiableMap(ports),
-        otherPorts == null ? Mode.OFF : otherPorts);
+        otherPorts == null ? Mode.OFF : otherPorts, bare);
+  }
+
+  /** The ports listed with a mode of their own, in port order ({@code *} is not one). */
+  public Map<Integer, Mode> portModes() {
+    return ports;
+  }
+
+  /** The mode of every port not listed: the {@code *} entry's, or the bare mode, else off. */
+  public Mode otherPorts() {
+    return otherPorts;
+  }
+
+  /**
+   * Whether the mode of the other ports was written as a bare mode ({@code strict}) rather than
+   * {@code *=strict}. The workload reads both alike; the webhook narrows a bare mode to the ports
+   * a container declares and keeps {@code *=} as every port the JVM binds.
+   */
+  public boolean otherPortsBare() {
+    return otherPortsBare;
   }
 
   /** The mode of {@code port}: its own entry, else the {@code *} entry, else off. */

@@ -26,6 +26,8 @@ public final class WorkloadValues {
     parsers.put(ConfigKeys.JWT_AUDIENCES, JwtAudiences::parse);
     parsers.put(ConfigKeys.INBOUND_JWT_AUDIENCE, JwtAudiences::checkAudience);
     parsers.put(ConfigKeys.INBOUND, InboundPorts::parse);
+    parsers.put(ConfigKeys.UPGRADE_INBOUND, UpgradeModes::parse);
+    parsers.put(ConfigKeys.UPGRADE_OUTBOUND, UpgradeModes::parse);
     // The chart's cluster-wide settings (injector.defaults.plainPorts, injector.sidecar.*).
     parsers.put(ConfigKeys.PLAIN_PORTS, WorkloadValues::checkPorts);
     parsers.put(ConfigKeys.OUTBOUND, WorkloadValues::checkOutbound);

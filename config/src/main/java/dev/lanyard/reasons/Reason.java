@@ -146,6 +146,8 @@ public enum Reason {
   INBOUND_WITHOUT_SIDECAR("lanyard.dev/inbound is set but no container uses the sidecar"),
   INBOUND_JWT_WITHOUT_SIDECAR("lanyard.dev/inbound-jwt-audience is set but no container uses"
       + " the sidecar"),
+  UPGRADE_WITHOUT_JAVAAGENT("lanyard.dev/upgrade-inbound or lanyard.dev/upgrade-outbound is set"
+      + " but no container gets the javaagent, the only one that upgrades plain ports"),
   ENV_KEPT("the container sets a variable Lanyard would set; the container's value is kept"),
   UNKNOWN_CONTAINER("lanyard.dev/containers names a container the pod does not have"),
   METRICS_PORT_TAKEN("an app container declares Lanyard's metrics port: the pod gets no metrics"

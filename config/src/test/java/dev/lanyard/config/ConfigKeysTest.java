@@ -59,6 +59,12 @@ class ConfigKeysTest {
     assertThat(ConfigKeys.ALLOWED_PEERS.chartValue()).contains("injector.defaults.allowedPeers");
     assertThat(ConfigKeys.INBOUND.annotation()).contains("lanyard.dev/inbound");
     assertThat(ConfigKeys.MESH_CIDRS.annotation()).isEmpty();
+    assertThat(ConfigKeys.UPGRADE_INBOUND.annotation()).contains("lanyard.dev/upgrade-inbound");
+    assertThat(ConfigKeys.UPGRADE_INBOUND.chartValue())
+        .contains("injector.defaults.upgradeInbound");
+    assertThat(ConfigKeys.UPGRADE_OUTBOUND.annotation()).contains("lanyard.dev/upgrade-outbound");
+    assertThat(ConfigKeys.UPGRADE_OUTBOUND.chartValue())
+        .contains("injector.defaults.upgradeOutbound");
     assertThat(ConfigKeys.MESH_CIDRS.chartValue()).contains("injector.defaults.meshCidrs");
     assertThat(ConfigKeys.ALL).allSatisfy(key -> key.annotation()
         .ifPresent(annotation -> assertThat(PodAnnotations.ALL).contains(annotation)));

@@ -33,6 +33,20 @@ class UpgradeModesTest {
   }
 
   @Test
+  void itTellsABareModeFromAStarEntryWhichTheWorkloadReadsAlike() {
+    UpgradeModes bare = UpgradeModes.parse("8080=off, Strict");
+    UpgradeModes star = UpgradeModes.parse("8080=off,*=strict");
+
+    assertThat(bare.otherPortsBare()).isTrue();
+    assertThat(star.otherPortsBare()).isFalse();
+    assertThat(UpgradeModes.parse("8080=strict").otherPortsBare()).isFalse();
+    assertThat(bare.otherPorts()).isEqualTo(Mode.STRICT).isEqualTo(star.otherPorts());
+    assertThat(bare.portModes()).containsExactly(java.util.Map.entry(8080, Mode.OFF))
+        .isEqualTo(star.portModes());
+    assertThat(bare).hasToString(star.toString());
+  }
+
+  @Test
   void offEverywhereTouchesNoSocket() {
     assertThat(UpgradeModes.OFF.enabled()).isFalse();
     assertThat(UpgradeModes.parse("off").enabled()).isFalse();

@@ -29,6 +29,18 @@ class WorkloadValuesTest {
   }
 
   @Test
+  void theUpgradeAnnotationsAreJudgedByUpgradeModes() {
+    assertThat(WorkloadValues.problem(ConfigKeys.UPGRADE_INBOUND, "8080=strict,9090=off"))
+        .isEmpty();
+    assertThat(WorkloadValues.problem(ConfigKeys.UPGRADE_OUTBOUND, "permissive")).isEmpty();
+    assertThat(WorkloadValues.problem(ConfigKeys.UPGRADE_INBOUND, "8080=stric"))
+        .contains("entry \"8080=stric\": mode \"stric\" is not one of off, permissive, strict;"
+            + " write e.g. 8080=strict,*=permissive");
+    assertThat(WorkloadValues.problem(ConfigKeys.UPGRADE_OUTBOUND, "http=strict"))
+        .contains(messageOf(() -> UpgradeModes.parse("http=strict")));
+  }
+
+  @Test
   void keysTheWebhookDoesNotSetAreNotJudged() {
     assertThat(WorkloadValues.problem(ConfigKeys.LOG, "loud")).isEmpty();
   }

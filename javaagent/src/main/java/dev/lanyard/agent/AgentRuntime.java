@@ -44,10 +44,8 @@ final class AgentRuntime {
     Supplier<javax.net.ssl.SSLContext> context = new Memo<>(hooks::newListenerContext);
     InboundUpgrades inbound = null;
     if (tls.config().inboundUpgrade().enabled()) {
-      Set<Integer> lanyardPorts = new java.util.HashSet<>();
-      tls.config().adminAddress().ifPresent(address -> lanyardPorts.add(address.getPort()));
-      tls.config().healthAddress().ifPresent(address -> lanyardPorts.add(address.getPort()));
-      inbound = new InboundUpgrades(tls.config().inboundUpgrade(), lanyardPorts,
+      inbound = new InboundUpgrades(tls.config().inboundUpgrade(),
+          InboundUpgrades.lanyardPorts(tls.config()),
           new ConnectionHandler(context, plaintext));
       // The health port probes the application itself, not its strict listener.
       InboundUpgrades upgraded = inbound;

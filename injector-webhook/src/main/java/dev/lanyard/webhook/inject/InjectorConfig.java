@@ -178,11 +178,17 @@ public record InjectorConfig(
    * default (the same trust domain only; {@code wait=30s,then=fail}; no secure-naming
    * statement). An annotation always wins. {@code meshCidrs} (the cluster's service and pod
    * CIDRs, {@code LANYARD_MESH_CIDRS}) and {@code externalHosts} ({@code LANYARD_EXTERNAL_HOSTS})
-   * are cluster facts, set for every injected container; they have no annotation.
+   * are cluster facts, set for every injected container; they have no annotation. {@code
+   * upgradeInbound} and {@code upgradeOutbound} are the plain-port upgrade modes of every
+   * javaagent container without {@code lanyard.dev/upgrade-inbound} / {@code -outbound} (empty:
+   * off).
    */
   public record Defaults(String allowedPeers, String startup, String serverIds, String meshCidrs,
-      String externalHosts, String meshHosts, String plainPorts) {
+      String externalHosts, String meshHosts, String plainPorts, String upgradeInbound,
+      String upgradeOutbound) {
     public Defaults {
+      upgradeInbound = upgradeInbound == null ? "" : upgradeInbound.trim();
+      upgradeOutbound = upgradeOutbound == null ? "" : upgradeOutbound.trim();
       meshHosts = meshHosts == null ? "" : meshHosts.trim();
       plainPorts = plainPorts == null ? "" : plainPorts.trim();
       allowedPeers = allowedPeers == null ? "" : allowedPeers.trim();
@@ -210,6 +216,14 @@ public record InjectorConfig(
 
     Optional<String> startupIfSet() {
       return startup.isEmpty() ? Optional.empty() : Optional.of(startup);
+    }
+
+    Optional<String> upgradeInboundIfSet() {
+      return upgradeInbound.isEmpty() ? Optional.empty() : Optional.of(upgradeInbound);
+    }
+
+    Optional<String> upgradeOutboundIfSet() {
+      return upgradeOutbound.isEmpty() ? Optional.empty() : Optional.of(upgradeOutbound);
     }
   }
 

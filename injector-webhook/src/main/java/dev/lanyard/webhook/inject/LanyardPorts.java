@@ -5,10 +5,12 @@ import io.fabric8.kubernetes.api.model.ContainerPort;
 import io.fabric8.kubernetes.api.model.EnvVar;
 import io.fabric8.kubernetes.api.model.Pod;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 
 /**
  * The one place that knows which ports Lanyard's own listeners take in a pod. All containers of a
@@ -114,5 +116,19 @@ final class LanyardPorts {
         .flatMap(c -> PodParts.env(c, LanyardNames.LANYARD_ADMIN_ADDRESS))
         .map(EnvVar::getValue)
         .flatMap(AdminPorts::portOf);
+  }
+
+  /**
+   * The ports Lanyard's own listeners take in this pod: every admin endpoint, and with the sidecar
+   * its fixed listeners and the metrics port (without one, the metrics port is a javaagent's only
+   * when no app container declares it, see {@link MetricsPort}).
+   */
+  static Set<Integer> inPod(InjectorConfig config, boolean sidecar,
+      Map<String, Integer> adminPorts) {
+    Set<Integer> ports = new HashSet<>(adminPorts.values());
+    if (sidecar) {
+      ports.addAll(sidecarPorts(config).keySet());
+    }
+    return ports;
   }
 }

@@ -258,6 +258,9 @@ public final class PodInjector {
         }
       }
     }
+    if (javaagentContainers.isEmpty()) {
+      UpgradeInjection.warnWithoutJavaagent(pod, warnings);
+    }
     if (!javaagentContainers.isEmpty()) {
       JavaagentInjection.addJar(pod, config);
       volumes.add(LanyardNames.JAVAAGENT_VOLUME);
@@ -273,6 +276,13 @@ public final class PodInjector {
             warnings);
         OperatorSettings.intoJavaagentContainer(
             PodParts.container(pod, name).orElseThrow(), config, env);
+        // Before probe handling, which reads the LANYARD_UPGRADE_INBOUND set here.
+        UpgradeInjection.intoJavaagentContainer(
+            pod,
+            PodParts.container(pod, name).orElseThrow(),
+            config,
+            LanyardPorts.inPod(config, sidecar, adminPorts),
+            env);
       }
       // Planned before Lanyard's own readiness probe is added: that one is never rewritten.
       Map<String, AppProbes> probeRewrites =

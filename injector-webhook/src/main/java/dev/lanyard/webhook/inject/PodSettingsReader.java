@@ -149,6 +149,10 @@ final class PodSettingsReader {
     check(problems, "defaults.externalHosts", ConfigKeys.EXTERNAL_HOSTS, defaults.externalHosts());
     check(problems, "defaults.meshHosts", ConfigKeys.MESH_HOSTS, defaults.meshHosts());
     check(problems, "defaults.plainPorts", ConfigKeys.PLAIN_PORTS, defaults.plainPorts());
+    check(problems, "defaults.upgradeInbound", ConfigKeys.UPGRADE_INBOUND,
+        defaults.upgradeInbound());
+    check(problems, "defaults.upgradeOutbound", ConfigKeys.UPGRADE_OUTBOUND,
+        defaults.upgradeOutbound());
     return problems;
   }
 

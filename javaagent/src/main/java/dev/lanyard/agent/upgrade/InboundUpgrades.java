@@ -1,6 +1,7 @@
 package dev.lanyard.agent.upgrade;
 
 import dev.lanyard.config.UpgradeModes;
+import dev.lanyard.tls.LanyardConfig;
 import dev.lanyard.tls.LanyardLog;
 import java.io.IOException;
 import java.net.InetAddress;
@@ -9,6 +10,7 @@ import java.net.ServerSocket;
 import java.net.SocketAddress;
 import java.nio.channels.ServerSocketChannel;
 import java.util.Collections;
+import java.util.HashSet;
 import java.util.IdentityHashMap;
 import java.util.Map;
 import java.util.Optional;
@@ -39,6 +41,19 @@ public final class InboundUpgrades {
     this.config = config;
     this.lanyardPorts = Set.copyOf(lanyardPorts);
     this.handler = handler;
+  }
+
+  /**
+   * The ports of Lanyard's own listeners in this JVM: admin endpoint, health port and metrics
+   * port (the webhook sets all three; a {@code *=strict} must not put mTLS in front of the port
+   * the kubelet and Prometheus call in plain HTTP).
+   */
+  public static Set<Integer> lanyardPorts(LanyardConfig config) {
+    Set<Integer> ports = new HashSet<>();
+    config.adminAddress().ifPresent(address -> ports.add(address.getPort()));
+    config.healthAddress().ifPresent(address -> ports.add(address.getPort()));
+    config.metricsAddress().ifPresent(address -> ports.add(address.getPort()));
+    return ports;
   }
 
   public SocketAddress beforeBind(Object server, SocketAddress requested) throws IOException {

@@ -4,12 +4,15 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.lanyard.config.UpgradeModes;
+import dev.lanyard.tls.LanyardConfig;
 import java.net.BindException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.SocketAddress;
 import java.nio.channels.ServerSocketChannel;
+import java.util.Map;
+import java.util.Properties;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
 
@@ -78,6 +81,19 @@ class InboundUpgradesTest {
       InetSocketAddress any = new InetSocketAddress(freePort());
       assertThat(upgrades.beforeBind(tls, any)).isSameAs(any);
     }
+  }
+
+  @Test
+  void lanyardsOwnListenersAdminHealthAndMetricsAreNeverUpgraded() {
+    // The webhook sets all three in a JVM container; *=strict (a container that declares no
+    // port) must not put mTLS in front of the metrics port Prometheus scrapes in plain HTTP.
+    LanyardConfig config = LanyardConfig.fromEnv(Map.of(
+        "LANYARD_ADMIN_ADDRESS", "127.0.0.1:15000",
+        "LANYARD_HEALTH_ADDRESS", "0.0.0.0:15022",
+        "LANYARD_METRICS_ADDRESS", "0.0.0.0:15020",
+        "LANYARD_UPGRADE_INBOUND", "*=strict"), new Properties());
+
+    assertThat(InboundUpgrades.lanyardPorts(config)).containsExactlyInAnyOrder(15000, 15022, 15020);
   }
 
   @Test
