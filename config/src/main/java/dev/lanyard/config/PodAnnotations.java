@@ -33,6 +33,7 @@ public final class PodAnnotations {
    * (they then fail); default: rewritten to the javaagent's health port.
    */
   public static final String REWRITE_PROBES = "lanyard.dev/rewrite-probes";
+  /**
    * Plain ports of the pod's JVM containers served with mTLS by the javaagent ({@code
    * LANYARD_UPGRADE_INBOUND}); a bare mode means each container's declared ports.
    */
