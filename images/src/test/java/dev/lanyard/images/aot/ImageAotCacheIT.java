@@ -61,7 +61,7 @@ class ImageAotCacheIT {
     // JDK_JAVA_OPTIONS: the launcher reads it whatever the command, so the webhook's sidecar
     // command (/usr/bin/java <jvmFlags> -jar ...) gets the cache as the entrypoint does.
     assertThat(sidecar.env()).containsEntry("JDK_JAVA_OPTIONS", "-XX:AOTCache=/opt/lanyard/lanyard-sidecar.aot"
-        + " --enable-native-access=ALL-UNNAMED --sun-misc-unsafe-memory-access=allow");
+        + " --enable-native-access=ALL-UNNAMED --sun-misc-unsafe-memory-access=allow -Dio.netty.noUnsafe=false");
     assertThat(webhook.env()).containsEntry("JDK_JAVA_OPTIONS", "-XX:AOTCache=/opt/lanyard/lanyard-webhook.aot");
     for (ImageFileSystem image : List.of(sidecar, webhook)) {
       assertThat(image.entrypoint().get(0)).isEqualTo("/usr/bin/java");
