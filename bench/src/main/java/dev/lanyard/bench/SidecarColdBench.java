@@ -36,7 +36,8 @@ public final class SidecarColdBench {
   private static final String IMAGE_ROOT = "images/target/aot/sidecar/root";
   private static final Path JDK17 = Path.of("/usr/lib/jvm/java-17-openjdk-amd64/bin/java");
   private static final List<String> JDK25_FLAGS = Stream.concat(
-      Stream.of("--enable-native-access=ALL-UNNAMED", "--sun-misc-unsafe-memory-access=allow"),
+      Stream.of("--enable-native-access=ALL-UNNAMED", "--sun-misc-unsafe-memory-access=allow",
+          "-Dio.netty.noUnsafe=false"),
       SidecarBench.DOCUMENTED_FLAGS.stream()).toList();
 
   record Jvm(String name, Path java, List<String> flags) {}
