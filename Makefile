@@ -14,7 +14,7 @@ build:            ## compile and package every module, no tests (and no images: 
 
 # Jib, no daemon: docker-archive tarballs in images/target/images (docs/INSTALL.md, "Building the images").
 images:           ## build the webhook, sidecar, javaagent and demo images (and their Debian bases, cached)
-	scripts/build-images.sh busybox jre17 python3
+	scripts/build-images.sh busybox jre17 jre25 python3
 	$(MVN) -q package -DskipTests -pl images -am
 	@ls -l images/target/images
 

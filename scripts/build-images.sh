@@ -8,7 +8,9 @@
 #   pause    the pod sandbox: install-tools.sh's static pause binary, nothing else
 #   busybox  Debian's busybox-static with its applets linked in /bin: the test workloads' image
 #   coredns  install-tools.sh's static CoreDNS: the cluster DNS
-#   jre17    debootstrap minbase + openjdk-17-jre-headless, trimmed: the base of the JVM images
+#   jre17    debootstrap minbase + openjdk-17-jre-headless, trimmed: the base of the demo JVM images
+#   jre25    debootstrap minbase + a jlink runtime of the host's Temurin 25 (the modules the sidecar
+#            and webhook use) in /opt/java/openjdk: their base, JDK 25 for their AOT caches (JEP 483/515)
 #   python3  debootstrap minbase + python3-minimal and its standard library, trimmed: the notifier's base
 #
 # Usage: scripts/build-images.sh [NAME...]   (all when none given)
@@ -23,6 +25,12 @@ SUITE=bookworm
 MIRROR=${LANYARD_DEBIAN_MIRROR:-http://deb.debian.org/debian}
 JRE_PACKAGE=openjdk-17-jre-headless
 PYTHON_PACKAGES=python3-minimal,libpython3-stdlib
+# The JDK the sidecar and webhook images run (and their AOT caches are trained with: same build).
+TEMURIN25=${LANYARD_TEMURIN25:-/usr/lib/jvm/temurin-25-jdk-amd64}
+# What the sidecar and webhook jars use (jdeps --ignore-missing-deps --print-module-deps over both,
+# plus jdk.crypto.ec for the JDK TLS fallback and jdk.management for the JVM metrics); nothing else.
+JRE25_MODULES=java.base,java.desktop,java.logging,java.management,java.naming,java.net.http,java.security.jgss,java.sql,jdk.crypto.ec,jdk.jfr,jdk.management,jdk.unsupported
+JRE25_HOME=/opt/java/openjdk
 SELF_HASH=$(sha256sum "${BASH_SOURCE[0]}" | cut -c1-16)
 mkdir -p "$IMAGES" "$STAMPS" "$LOGS"
 
@@ -146,7 +154,7 @@ build_coredns() {
 # non-root user 65532 the images run as. Prints nothing; the rootfs is ready for archive().
 debian_rootfs() {
   local log=$1 rootfs=$2 packages=$3
-  run "$log" $SUDO debootstrap --variant=minbase --include="$packages" "$SUITE" "$rootfs" "$MIRROR"
+  run "$log" $SUDO debootstrap --variant=minbase ${packages:+--include="$packages"} "$SUITE" "$rootfs" "$MIRROR"
   # Trim what a runtime never reads: docs (the copyright files stay), man pages, locales, apt's
   # package lists and caches, logs, and the build host's name and resolver.
   run "$log" $SUDO find "$rootfs/usr/share/doc" -mindepth 1 ! -name copyright ! -type d -delete
@@ -173,6 +181,26 @@ build_jre17() {
   local java_home; java_home=$(dirname "$(dirname "$($SUDO chroot "$rootfs" readlink -f /usr/bin/java)")")
   archive jre17 "lanyard.local/jre17:${version//[~+:]/_}" "$rootfs" \
     "{\"Env\":[$(json_strings "$BASE_PATH" "JAVA_HOME=$java_home")],\"User\":\"65532:65532\",\"WorkingDir\":\"/home/nonroot\"}"
+}
+
+# Debian minbase (glibc for the JVM and BoringSSL's natives) plus a jlink image of Temurin 25 made
+# from its run-time image (JEP 493: Temurin 25 ships no jmods), stripped; no Debian JRE.
+build_jre25() {
+  local log=$1 rootfs="$WORK/jre25"
+  debian_rootfs "$log" "$rootfs" ""
+  # --generate-cds-archive: the JDK's default CDS archive for these modules (what a JVM maps when
+  # it has no application AOT cache, as Debian's JRE 17 does).
+  run "$log" "$TEMURIN25/bin/jlink" --add-modules "$JRE25_MODULES" --strip-debug --no-man-pages \
+    --no-header-files --generate-cds-archive --output "$WORK/jre25-runtime"
+  $SUDO mkdir -p "$rootfs$(dirname "$JRE25_HOME")"
+  $SUDO cp -a "$WORK/jre25-runtime" "$rootfs$JRE25_HOME"
+  $SUDO chown -R 0:0 "$rootfs$JRE25_HOME"
+  # /usr/bin/java as on the jre17 base: the webhook writes the sidecar's command with that path.
+  $SUDO ln -s "$JRE25_HOME/bin/java" "$rootfs/usr/bin/java"
+  $SUDO chroot "$rootfs" dpkg-query -W >"$IMAGES/jre25.packages"
+  local version; version=$(awk -F'"' '/^JAVA_RUNTIME_VERSION=/ { print $2 }' "$TEMURIN25/release")
+  archive jre25 "lanyard.local/jre25:${version//[~+:]/_}" "$rootfs" \
+    "{\"Env\":[$(json_strings "PATH=$JRE25_HOME/bin:${BASE_PATH#PATH=}" "JAVA_HOME=$JRE25_HOME")],\"User\":\"65532:65532\",\"WorkingDir\":\"/home/nonroot\"}"
 }
 
 # The interpreter (python3-minimal) and the standard library modules beyond it that the notifier
@@ -209,6 +237,12 @@ if want jre17; then
   command -v debootstrap >/dev/null || fail "debootstrap is missing (apt-get install debootstrap)"
   # Keyed by the versions of the JRE and its runtime that the mirror offers.
   image jre17 "$SUITE $MIRROR $(candidate_versions "$JRE_PACKAGE" libc6 ca-certificates-java)" build_jre17
+fi
+if want jre25; then
+  command -v debootstrap >/dev/null || fail "debootstrap is missing (apt-get install debootstrap)"
+  require_file "$TEMURIN25/bin/jlink" "Temurin 25 (LANYARD_TEMURIN25 names another JDK 25 home)"
+  # Keyed by the Temurin build, the modules, and the Debian base the mirror offers.
+  image jre25 "$SUITE $MIRROR $(grep -h '^JAVA_RUNTIME_VERSION=' "$TEMURIN25/release") $JRE25_MODULES $(candidate_versions libc6 zlib1g)" build_jre25
 fi
 if want python3; then
   command -v debootstrap >/dev/null || fail "debootstrap is missing (apt-get install debootstrap)"
