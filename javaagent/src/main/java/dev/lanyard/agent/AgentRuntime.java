@@ -34,11 +34,11 @@ final class AgentRuntime {
       hooks.jwt(new JwtRequestHeaders(tls.jwtSender()));
     }
     this.socketHooks = tls.config().inboundUpgrade().enabled()
-        || tls.config().outboundUpgrade().enabled() ? socketUpgrades(tls) : null;
+        || tls.config().outboundUpgrade().enabled() ? socketUpgrades(tls, coverage) : null;
   }
 
   /** {@code LANYARD_UPGRADE_INBOUND} and {@code LANYARD_UPGRADE_OUTBOUND}. */
-  private SocketUpgrades socketUpgrades(LanyardTls tls) {
+  private SocketUpgrades socketUpgrades(LanyardTls tls, TlsCoverage coverage) {
     PlaintextConnections plaintext = new PlaintextConnections(tls.metrics(), tls.auditLog(),
         () -> tls.svidSource().current().map(identity -> identity.spiffeId().toString()));
     Supplier<javax.net.ssl.SSLContext> context = new Memo<>(hooks::newListenerContext);
@@ -48,7 +48,9 @@ final class AgentRuntime {
       tls.config().adminAddress().ifPresent(address -> lanyardPorts.add(address.getPort()));
       tls.config().healthAddress().ifPresent(address -> lanyardPorts.add(address.getPort()));
       inbound = new InboundUpgrades(tls.config().inboundUpgrade(), lanyardPorts,
-          new ConnectionHandler(context, plaintext));
+          new ConnectionHandler(context, plaintext),
+          new dev.lanyard.agent.upgrade.UnupgradedPorts(tls.metrics().registry(),
+              coverage::uncovered));
     }
     OutboundUpgrades outbound = null;
     if (tls.config().outboundUpgrade().enabled()) {
