@@ -102,6 +102,10 @@
  *       {@code HttpClients.createDefault()} (pool sized to {@code --concurrency})</td><td>
  *       {@code ClientTlsStrategyBuilder.setSslContext(..)}</td><td>{@code HttpClientContext
  *       .getSSLSession()}</td></tr>
+ *   <tr><td>{@link dev.lanyard.compat.ApacheHttpClient4App}</td><td>TLS of
+ *       {@code HttpClients.custom()} (4.5.x; pool sized to {@code --concurrency})</td><td>
+ *       {@code new SSLConnectionSocketFactory(sslContext)}</td><td>the connection's
+ *       {@code ManagedHttpClientConnection.getSSLSession()}</td></tr>
  *   <tr><td>{@link dev.lanyard.compat.OkHttpClientApp}</td><td>{@code new OkHttpClient()}</td>
  *       <td>{@code sslSocketFactory(factory, trustManager)}</td><td>
  *       {@code Response.handshake().peerCertificates()}</td></tr>

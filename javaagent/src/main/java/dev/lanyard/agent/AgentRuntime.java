@@ -34,11 +34,11 @@ final class AgentRuntime {
       hooks.jwt(new JwtRequestHeaders(tls.jwtSender()));
     }
     this.socketHooks = tls.config().inboundUpgrade().enabled()
-        || tls.config().outboundUpgrade().enabled() ? socketUpgrades(tls) : null;
+        || tls.config().outboundUpgrade().enabled() ? socketUpgrades(tls, coverage) : null;
   }
 
   /** {@code LANYARD_UPGRADE_INBOUND} and {@code LANYARD_UPGRADE_OUTBOUND}. */
-  private SocketUpgrades socketUpgrades(LanyardTls tls) {
+  private SocketUpgrades socketUpgrades(LanyardTls tls, TlsCoverage coverage) {
     PlaintextConnections plaintext = new PlaintextConnections(tls.metrics(), tls.auditLog(),
         () -> tls.svidSource().current().map(identity -> identity.spiffeId().toString()));
     Supplier<javax.net.ssl.SSLContext> context = new Memo<>(hooks::newListenerContext);
@@ -46,7 +46,9 @@ final class AgentRuntime {
     if (tls.config().inboundUpgrade().enabled()) {
       inbound = new InboundUpgrades(tls.config().inboundUpgrade(),
           InboundUpgrades.lanyardPorts(tls.config()),
-          new ConnectionHandler(context, plaintext));
+          new ConnectionHandler(context, plaintext),
+          new dev.lanyard.agent.upgrade.UnupgradedPorts(tls.metrics().registry(),
+              coverage::uncovered));
       // The health port probes the application itself, not its strict listener.
       InboundUpgrades upgraded = inbound;
       tls.appProbeTargets(port -> upgraded.appAddress(port).orElseGet(

@@ -18,6 +18,7 @@ import dev.lanyard.agent.instrumentation.JettySniHostCheckInstrumentation;
 import dev.lanyard.agent.instrumentation.NettySslContextBuilderInstrumentation;
 import dev.lanyard.agent.instrumentation.OkHttpChainCleanerInstrumentation;
 import dev.lanyard.agent.instrumentation.ServerBindInstrumentation;
+import dev.lanyard.agent.instrumentation.UnhookedServerBindInstrumentation;
 import dev.lanyard.agent.instrumentation.ServerClientAuthInstrumentation;
 import dev.lanyard.agent.instrumentation.SslContextInitInstrumentation;
 import dev.lanyard.tls.LanyardConfig;
@@ -68,6 +69,7 @@ public final class InstrumentationInstaller {
     // Server sockets are touched only when LANYARD_UPGRADE_INBOUND upgrades some port.
     if (config.inboundUpgrade().enabled()) {
       hooks.add(new ServerBindInstrumentation());
+      hooks.add(new UnhookedServerBindInstrumentation());
     }
     // Client sockets only when LANYARD_UPGRADE_OUTBOUND upgrades some destination port.
     if (config.outboundUpgrade().enabled()) {

@@ -64,6 +64,19 @@ public final class SocketBridge {
     }
   }
 
+  public static void unhookedBind(Object server, SocketAddress requested, String transport) {
+    SocketHooks current = hooks;
+    if (current == null || requested == null) {
+      return;
+    }
+    try {
+      current.unhookedBind(server, requested, transport);
+    } catch (Throwable t) {
+      HookFailures.report("unhookedBind", "a port bound through " + transport + " that"
+          + " LANYARD_UPGRADE_INBOUND names may serve plaintext without the WARN line", t);
+    }
+  }
+
   public static void afterBind(Object server, Throwable failure) {
     SocketHooks current = hooks;
     if (current == null) {

@@ -18,6 +18,13 @@ public interface SocketHooks {
    */
   SocketAddress beforeBind(Object server, SocketAddress requested) throws IOException;
 
+  /**
+   * A server ({@code server}) binds {@code requested} through {@code transport}, a path the bind
+   * hook cannot redirect (NIO2 {@code AsynchronousServerSocketChannel}, Netty's native epoll):
+   * Lanyard says so when the port is one it was asked to upgrade.
+   */
+  default void unhookedBind(Object server, SocketAddress requested, String transport) {}
+
   /** {@code server}'s bind returned ({@code failure} null) or threw. */
   void afterBind(Object server, Throwable failure);
 

@@ -36,11 +36,34 @@ public final class InboundUpgrades {
   private final Map<Object, UpgradeListener> listeners =
       Collections.synchronizedMap(new IdentityHashMap<>());
 
+  private final UnupgradedPorts unupgraded;
+
   public InboundUpgrades(UpgradeModes config, Set<Integer> lanyardPorts,
-      ConnectionHandler handler) {
+      ConnectionHandler handler, UnupgradedPorts unupgraded) {
     this.config = config;
     this.lanyardPorts = Set.copyOf(lanyardPorts);
     this.handler = handler;
+    this.unupgraded = unupgraded;
+  }
+
+  /**
+   * A bind the hook cannot redirect ({@code transport}): said loudly when the port is one this
+   * JVM would have upgraded (same rules as {@link #beforeBind}).
+   */
+  public void unhookedBind(Object server, SocketAddress requested, String transport) {
+    if (!(requested instanceof InetSocketAddress)) {
+      return;
+    }
+    InetSocketAddress address = (InetSocketAddress) requested;
+    int port = address.getPort();
+    if (port == 0 || address.isUnresolved() || address.getAddress().isLoopbackAddress()
+        || lanyardPorts.contains(port)) {
+      return;
+    }
+    UpgradeModes.Mode mode = config.modeFor(port);
+    if (mode != UpgradeModes.Mode.OFF) {
+      unupgraded.bound(port, mode.label(), server, transport);
+    }
   }
 
   /**

@@ -28,6 +28,13 @@ public final class SocketUpgrades implements SocketHooks {
   }
 
   @Override
+  public void unhookedBind(Object server, SocketAddress requested, String transport) {
+    if (inbound != null) {
+      inbound.unhookedBind(server, requested, transport);
+    }
+  }
+
+  @Override
   public void closed(Object server) {
     if (inbound != null) {
       inbound.closed(server);

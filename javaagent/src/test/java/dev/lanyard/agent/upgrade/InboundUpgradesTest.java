@@ -21,6 +21,11 @@ import org.junit.jupiter.api.Test;
  * the decisions are called as the bind advice calls them).
  */
 class InboundUpgradesTest {
+  private static UnupgradedPorts unupgraded() {
+    return new UnupgradedPorts(new io.prometheus.metrics.model.registry.PrometheusRegistry(),
+        (what, why) -> { });
+  }
+
   private static int freePort() throws Exception {
     try (ServerSocket probe = new ServerSocket(0)) {
       return probe.getLocalPort();
@@ -31,7 +36,7 @@ class InboundUpgradesTest {
   void anUpgradedPortIsHeldByLanyardAndTheApplicationGetsLoopback() throws Exception {
     int port = freePort();
     InboundUpgrades upgrades = new InboundUpgrades(UpgradeModes.parse(port + "=strict"),
-        Set.of(), new ConnectionHandler(null, null));
+        Set.of(), new ConnectionHandler(null, null), unupgraded());
     try (ServerSocketChannel app = ServerSocketChannel.open()) {
       SocketAddress instead = upgrades.beforeBind(app, new InetSocketAddress(port));
 
@@ -50,7 +55,7 @@ class InboundUpgradesTest {
   void aFailedApplicationBindReleasesThePort() throws Exception {
     int port = freePort();
     InboundUpgrades upgrades = new InboundUpgrades(UpgradeModes.parse("permissive"), Set.of(),
-        new ConnectionHandler(null, null));
+        new ConnectionHandler(null, null), unupgraded());
     Object app = new Object();
     upgrades.beforeBind(app, new InetSocketAddress(port));
 
@@ -65,7 +70,7 @@ class InboundUpgradesTest {
     int admin = freePort();
     InboundUpgrades upgrades = new InboundUpgrades(
         UpgradeModes.parse(port + "=off,*=strict"), Set.of(admin),
-        new ConnectionHandler(null, null));
+        new ConnectionHandler(null, null), unupgraded());
     Object app = new Object();
     InetSocketAddress loopback = new InetSocketAddress(InetAddress.getLoopbackAddress(), 8080);
     InetSocketAddress ephemeral = new InetSocketAddress(0);
@@ -100,7 +105,7 @@ class InboundUpgradesTest {
   void aPortTakenByAnotherProcessFailsTheApplicationsBind() throws Exception {
     try (ServerSocket other = new ServerSocket(0)) {
       InboundUpgrades upgrades = new InboundUpgrades(UpgradeModes.parse("strict"), Set.of(),
-          new ConnectionHandler(null, null));
+          new ConnectionHandler(null, null), unupgraded());
 
       assertThatThrownBy(() -> upgrades.beforeBind(new Object(),
           new InetSocketAddress(other.getLocalPort()))).isInstanceOf(BindException.class);

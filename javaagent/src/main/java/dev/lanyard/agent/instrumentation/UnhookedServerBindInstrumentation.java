@@ -1,0 +1,79 @@
+package dev.lanyard.agent.instrumentation;
+
+import static net.bytebuddy.matcher.ElementMatchers.named;
+import static net.bytebuddy.matcher.ElementMatchers.takesArgument;
+import static net.bytebuddy.matcher.ElementMatchers.takesArguments;
+
+import dev.lanyard.agent.bootstrap.SocketBridge;
+import java.net.SocketAddress;
+import java.util.Set;
+import net.bytebuddy.agent.builder.AgentBuilder;
+import net.bytebuddy.asm.Advice;
+
+/**
+ * The server binds {@link ServerBindInstrumentation} cannot redirect, made visible
+ * ({@code LANYARD_UPGRADE_INBOUND}): NIO2's {@code AsynchronousServerSocketChannel} binds in
+ * {@code sun.nio.ch.AsynchronousServerSocketChannelImpl.bind}, and Netty's native epoll transport
+ * ({@code EpollServerSocketChannel.doBind}, also gRPC's shaded copy) binds in native code. Neither
+ * goes through {@code ServerSocketChannelImpl.bind}, so a port they bind serves plaintext; after
+ * a successful bind of such a port Lanyard logs one WARN line, counts it and lists it in
+ * {@code /identity}.
+ */
+public final class UnhookedServerBindInstrumentation implements Instrumentation {
+  static final String NIO2 = "sun.nio.ch.AsynchronousServerSocketChannelImpl";
+  /**
+   * Built at run time: the agent jar relocates its own Netty and the shade plugin rewrites every
+   * string literal starting with {@code io.netty}, which would make this hook miss the
+   * application's (as in {@link NettySslContextBuilderInstrumentation}).
+   */
+  private static final String NETTY = String.join(".", "io", "netty");
+  static final String NETTY_EPOLL = NETTY + ".channel.epoll.EpollServerSocketChannel";
+  static final String GRPC_SHADED_EPOLL = "io.grpc.netty.shaded." + NETTY_EPOLL;
+
+  @Override
+  public String name() {
+    return "unhooked-server-bind";
+  }
+
+  @Override
+  public Set<String> typeNames() {
+    return Set.of(NIO2, NETTY_EPOLL, GRPC_SHADED_EPOLL);
+  }
+
+  @Override
+  public AgentBuilder.Transformer transformer() {
+    return Instrumentation.adviceTransformer()
+        .advice(named("bind").and(takesArguments(2)).and(takesArgument(0, SocketAddress.class))
+                .and(takesArgument(1, int.class)),
+            UnhookedServerBindInstrumentation.class.getName() + "$Nio2BindAdvice")
+        .advice(named("doBind").and(takesArguments(1))
+                .and(takesArgument(0, SocketAddress.class)),
+            UnhookedServerBindInstrumentation.class.getName() + "$EpollBindAdvice");
+  }
+
+  /** {@code AsynchronousServerSocketChannelImpl.bind} returned. */
+  public static final class Nio2BindAdvice {
+    private Nio2BindAdvice() {}
+
+    @Advice.OnMethodExit(onThrowable = Throwable.class, suppress = Throwable.class)
+    public static void exit(@Advice.This Object server, @Advice.Argument(0) SocketAddress local,
+        @Advice.Thrown Throwable failure) {
+      if (failure == null) {
+        SocketBridge.unhookedBind(server, local, "nio2");
+      }
+    }
+  }
+
+  /** Netty's {@code EpollServerSocketChannel.doBind} returned. */
+  public static final class EpollBindAdvice {
+    private EpollBindAdvice() {}
+
+    @Advice.OnMethodExit(onThrowable = Throwable.class, suppress = Throwable.class)
+    public static void exit(@Advice.This Object server, @Advice.Argument(0) SocketAddress local,
+        @Advice.Thrown Throwable failure) {
+      if (failure == null) {
+        SocketBridge.unhookedBind(server, local, "netty-epoll");
+      }
+    }
+  }
+}

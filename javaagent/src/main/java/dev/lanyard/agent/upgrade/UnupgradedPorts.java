@@ -1,0 +1,51 @@
+package dev.lanyard.agent.upgrade;
+
+import dev.lanyard.tls.LanyardLog;
+import io.prometheus.metrics.core.metrics.Counter;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.BiConsumer;
+
+/**
+ * Ports {@code LANYARD_UPGRADE_INBOUND} names that a server bound through a transport the bind
+ * hook cannot redirect (NIO2 {@code AsynchronousServerSocketChannel}, Netty's native epoll), so
+ * they serve plaintext: one WARN line per port, {@code lanyard_inbound_not_upgraded_binds_total
+ * {port,transport}}, and an {@code uncovered} entry in {@code /identity}. Seen, not fixed: the
+ * operator must switch the server to the JDK NIO transport (or serve TLS in the app).
+ */
+public final class UnupgradedPorts {
+  private final Counter binds;
+  private final BiConsumer<String, String> uncovered;
+  private final Set<Integer> warned = ConcurrentHashMap.newKeySet();
+
+  public UnupgradedPorts(PrometheusRegistry registry, BiConsumer<String, String> uncovered) {
+    this.binds = Counter.builder()
+        .name("lanyard_inbound_not_upgraded_binds_total")
+        .help("Binds of ports LANYARD_UPGRADE_INBOUND names through a transport Lanyard cannot"
+            + " put mTLS in front of (nio2, netty-epoll): these ports serve plaintext")
+        .labelNames("port", "transport")
+        .register(registry);
+    this.uncovered = uncovered;
+  }
+
+  /** {@code server} bound {@code port} (whose mode is {@code mode}) through {@code transport}. */
+  void bound(int port, String mode, Object server, String transport) {
+    binds.labelValues(Integer.toString(port), transport).inc();
+    if (!warned.add(port)) {
+      return;
+    }
+    String why = "port " + port + " is NOT upgraded to mTLS (LANYARD_UPGRADE_INBOUND says " + mode
+        + "): " + server.getClass().getName() + " binds it through " + describe(transport)
+        + ", which Lanyard's bind hook cannot put a listener in front of, so it serves plaintext;"
+        + " use the JDK NIO transport (ServerSocketChannel; Netty: NioIoHandler /"
+        + " NioServerSocketChannel) or serve TLS in the application";
+    LanyardLog.warn(why);
+    uncovered.accept("port " + port + " (" + transport + ")", why);
+  }
+
+  private static String describe(String transport) {
+    return transport.equals("nio2") ? "NIO2 AsynchronousServerSocketChannel"
+        : transport.equals("netty-epoll") ? "Netty's native epoll transport" : transport;
+  }
+}

@@ -1,0 +1,44 @@
+package dev.lanyard.agent;
+
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.epoll.Epoll;
+import io.netty.channel.epoll.EpollIoHandler;
+import io.netty.channel.epoll.EpollServerSocketChannel;
+import java.net.InetSocketAddress;
+import java.nio.channels.AsynchronousServerSocketChannel;
+import java.util.concurrent.CountDownLatch;
+
+/**
+ * A server that binds its ports the ways {@code LANYARD_UPGRADE_INBOUND}'s bind hook cannot
+ * redirect. Usage: {@code UnhookedBindServer nio2|epoll|grpc-shaded <port>...}: binds each port
+ * (on the wildcard address) with NIO2's {@code AsynchronousServerSocketChannel}, Netty's native
+ * epoll transport or a {@code grpc-netty-shaded} server at its defaults, prints {@code LISTENING ports=...} and waits.
+ */
+public final class UnhookedBindServer {
+  private UnhookedBindServer() {}
+
+  public static void main(String[] args) throws Exception {
+    String transport = args[0];
+    for (int i = 1; i < args.length; i++) {
+      int port = Integer.parseInt(args[i]);
+      if (transport.equals("nio2")) {
+        AsynchronousServerSocketChannel.open().bind(new InetSocketAddress(port));
+      } else if (transport.equals("grpc-shaded")) {
+        // grpc-netty-shaded's default on Linux: its bundled epoll transport.
+        io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder.forPort(port).build().start();
+      } else {
+        Epoll.ensureAvailability();
+        EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, EpollIoHandler.newFactory());
+        new ServerBootstrap().group(group).channel(EpollServerSocketChannel.class)
+            .childHandler(new ChannelInboundHandlerAdapter())
+            .bind(port).sync();
+      }
+    }
+    System.out.println("LISTENING transport=" + transport);
+    System.out.flush();
+    new CountDownLatch(1).await();
+  }
+}

@@ -1,0 +1,89 @@
+package dev.lanyard.agent;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.lanyard.agent.Mesh.Workload;
+import dev.lanyard.testkit.FreePorts;
+import dev.lanyard.testkit.JvmProcess;
+import dev.lanyard.testkit.SpireExtension;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+/**
+ * Issue 19, the binds the inbound hook cannot redirect, made visible: a server that binds a port
+ * {@code LANYARD_UPGRADE_INBOUND} names (strict) through NIO2's {@code
+ * AsynchronousServerSocketChannel} or Netty's native epoll transport serves plaintext there, and
+ * Lanyard says so: one WARN line naming the port, the class and the fix, a count in {@code
+ * lanyard_inbound_not_upgraded_binds_total{port,transport}}, and an {@code uncovered} entry in
+ * {@code /identity}. A port the operator left off, bound the same way, gets none of these.
+ */
+class UnhookedServerBindIT {
+  @RegisterExtension
+  static final SpireExtension spire =
+      SpireExtension.builder().svidTtl(Duration.ofMinutes(10)).build();
+
+  @ParameterizedTest(name = "{0}")
+  @CsvSource({
+      "nio2, 5981, nio2, sun.nio.ch.UnixAsynchronousServerSocketChannelImpl,"
+          + " NIO2 AsynchronousServerSocketChannel",
+      "epoll, 5982, netty-epoll, io.netty.channel.epoll.EpollServerSocketChannel,"
+          + " Netty's native epoll transport",
+      "grpc-shaded, 5983, netty-epoll,"
+          + " io.grpc.netty.shaded.io.netty.channel.epoll.EpollServerSocketChannel,"
+          + " Netty's native epoll transport"})
+  void aStrictPortBoundWhereTheHookCannotReachIsReportedAsNotUpgraded(String server, int gid,
+      String transport, String serverClass, String described) throws Exception {
+    Workload workload = Workload.register(spire.cluster(), gid, "/ns/shop/sa/" + server);
+    workload.awaitSvid(spire.cluster());
+    int strict = FreePorts.next();
+    int off = FreePorts.next();
+    String admin = "127.0.0.1:" + FreePorts.next();
+    try (JvmProcess process = JvmProcess.builder(server)
+        .classpath(childClasspath())
+        .mainClass(UnhookedBindServer.class.getName())
+        .args(server, Integer.toString(strict), Integer.toString(off))
+        .env("SPIFFE_ENDPOINT_SOCKET", spire.cluster().workloadApiAddress())
+        .env("LANYARD_STARTUP", "wait=20s,then=fail")
+        .env("LANYARD_UPGRADE_INBOUND", strict + "=strict")
+        .env("LANYARD_ADMIN_ADDRESS", admin)
+        .gid(workload.gid()).javaagent(Mesh.AGENT_JAR)
+        .start()) {
+      process.awaitOutput("LISTENING transport=", Duration.ofSeconds(60));
+      String warning = "lanyard: WARN port " + strict + " is NOT upgraded to mTLS"
+          + " (LANYARD_UPGRADE_INBOUND says strict): " + serverClass + " binds it through "
+          + described + ", which Lanyard's bind hook cannot put a listener in front of, so it"
+          + " serves plaintext; use the JDK NIO transport";
+      process.awaitOutput(Pattern.quote(warning), Duration.ofSeconds(10));
+
+      assertThat(process.output().split(Pattern.quote(warning), -1)).as(process.output())
+          .hasSize(2);
+      assertThat(process.output()).as("the port left off is not reported")
+          .doesNotContain("port " + off + " is NOT upgraded");
+      String metrics = Admin.get(admin, "/metrics").body();
+      assertThat(metrics).contains("lanyard_inbound_not_upgraded_binds_total{port=\"" + strict
+          + "\",transport=\"" + transport + "\"} 1.0")
+          .doesNotContain("port=\"" + off + "\",transport=");
+      assertThat(Admin.get(admin, "/identity").body())
+          .contains("\"what\":\"port " + strict + " (" + transport + ")\"")
+          .doesNotContain("port " + off + " (");
+    }
+  }
+
+  /**
+   * The server's classpath, from this test's own: its classes, Netty with the epoll library, and
+   * grpc-netty-shaded with gRPC and Guava (java-spiffe's); nothing of Lanyard's but the agent jar.
+   */
+  private static String childClasspath() {
+    String classpath = System.getProperty("surefire.test.class.path",
+        System.getProperty("java.class.path"));
+    return java.util.Arrays.stream(classpath.split(java.io.File.pathSeparator))
+        .filter(entry -> entry.endsWith("test-classes") || entry.contains("/io/netty/")
+            || entry.contains("/io/grpc/") || entry.contains("/com/google/")
+            || entry.contains("/io/perfmark/"))
+        .collect(java.util.stream.Collectors.joining(java.io.File.pathSeparator));
+  }
+}
