@@ -33,13 +33,15 @@ test: tools       ## everything CI runs: unit tests and the real-component integ
 # integration tests whose outcome depends on the JDK's internals: every client and server through
 # the JSSE hooks (JavaagentMatrixIT, ServerClientAuthIT), the trust decisions inside them
 # (PeerVerificationMatrixIT), the hooks failing or arriving late (HookFailureIT, EarlyCapturedTlsIT),
-# the socket hooks of the plaintext upgrade (Plaintext*IT), the source-file launcher
+# the socket hooks of the plaintext upgrade (PlaintextUpgradeIT, PlaintextOutboundIT, and the binds
+# they cannot reach, UnhookedServerBindIT), the source-file launcher
 # (SourceFileModeIT) and the agent's class isolation (JavaagentPackagingIT). The rest of the
 # javaagent's ITs (rotation, outages, JWT, refusals, secure naming, admin) test Lanyard's own logic
 # above those hooks and run once, on JDK 17, in `make test`, with the sidecar, webhook, chart, demo
 # and images (README, "What each CI pass covers").
 NEWEST_JDK_ITS := JavaagentMatrixIT,ServerClientAuthIT,PeerVerificationMatrixIT,HookFailureIT
-NEWEST_JDK_ITS := $(NEWEST_JDK_ITS),EarlyCapturedTlsIT,Plaintext*IT,SourceFileModeIT,JavaagentPackagingIT
+NEWEST_JDK_ITS := $(NEWEST_JDK_ITS),EarlyCapturedTlsIT,PlaintextUpgradeIT,PlaintextOutboundIT
+NEWEST_JDK_ITS := $(NEWEST_JDK_ITS),UnhookedServerBindIT,SourceFileModeIT,JavaagentPackagingIT
 test-newest-jdk: tools  ## the javaagent (and what it is built from) on the newest installed JDK
 	@test -n "$(NEWEST_JDK)" || { echo "no newer JDK under /usr/lib/jvm"; exit 1; }
 	JAVA_HOME=$(NEWEST_JDK) $(MVN) verify -pl javaagent -am -Dlanyard.jdkNeutralITs.skip=true \
