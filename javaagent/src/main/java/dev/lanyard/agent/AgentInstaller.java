@@ -40,7 +40,7 @@ public final class AgentInstaller {
     // The socket hooks decide from the configuration alone which binds and connects to upgrade;
     // the runtime they take TLS from is handed over once it has started.
     PendingRuntime pending = new PendingRuntime(config.startupPolicy().waitFor());
-    if (SocketUpgradeHooks.enabled(config)) {
+    if (config.inboundUpgrade().enabled() || config.outboundUpgrade().enabled()) {
       SocketBridge.install(SocketUpgradeHooks.create(config, pending));
     }
     if (lateAttach) {

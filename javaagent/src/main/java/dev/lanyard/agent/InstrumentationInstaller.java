@@ -81,7 +81,7 @@ public final class InstrumentationInstaller {
    * main on their own, the TLS hooks later (see {@code AgentInstaller}).
    */
   public static boolean isSocketHook(Instrumentation hook) {
-    return hook instanceof ServerBindInstrumentation || hook instanceof ClientConnectInstrumentation;
+    return hook.hooksSockets();
   }
 
   /** The HTTP clients' JWT-SVID hooks. */

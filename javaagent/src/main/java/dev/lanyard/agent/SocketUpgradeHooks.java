@@ -21,10 +21,6 @@ import javax.net.ssl.SSLContext;
 final class SocketUpgradeHooks {
   private SocketUpgradeHooks() {}
 
-  static boolean enabled(LanyardConfig config) {
-    return config.inboundUpgrade().enabled() || config.outboundUpgrade().enabled();
-  }
-
   static SocketUpgrades create(LanyardConfig config, PendingRuntime runtime) {
     Supplier<SSLContext> context = new Memo<>(() -> runtime.await().listenerContext());
     Supplier<PlaintextConnections> plaintext = new Memo<>(() -> {
