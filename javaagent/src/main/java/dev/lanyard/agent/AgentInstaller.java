@@ -37,38 +37,30 @@ public final class AgentInstaller {
         message -> LanyardLog.warn(message), LanyardLog::debug, coverage::uncovered);
     List<dev.lanyard.agent.instrumentation.Instrumentation> hooks =
         InstrumentationInstaller.all(config);
+    // The socket hooks decide from the configuration alone which binds and connects to upgrade;
+    // the runtime they take TLS from is handed over once it has started.
+    PendingRuntime pending = new PendingRuntime(config.startupPolicy().waitFor());
+    if (config.inboundUpgrade().enabled() || config.outboundUpgrade().enabled()) {
+      SocketBridge.install(SocketUpgradeHooks.create(config, pending, coverage));
+    }
     if (lateAttach) {
       // Attached to a running JVM: its TLS classes are loaded already, so hook them right now.
-      AgentRuntime runtime = start(config, installer, coverage);
+      AgentRuntime runtime = start(config, installer, coverage, pending);
       installer.install(instrumentation, hooks);
       runtime.tls().startAdminServers();
       StartupWatch.start(runtime, version);
       return;
     }
-    Set<String> hooked = InstrumentationInstaller.hookedInternalNames(hooks);
+    List<dev.lanyard.agent.instrumentation.Instrumentation> tlsHooks = withoutSocketHooks(hooks);
+    Set<String> hooked = InstrumentationInstaller.hookedInternalNames(tlsHooks);
     List<String> loadedEarly = loadedTypes(instrumentation, hooked);
-    if (loadedEarly.isEmpty() && hooksSockets(config)) {
-      // The deferred transformer cannot gate socket classes: Lanyard's own start (gRPC, the
-      // admin endpoint) loads java.net.Socket and the NIO channels too, and waiting for a class
-      // the application's thread is loading would deadlock both until the wait runs out, after
-      // which binds and connects would pass without the hooks (seen: HttpURLConnection in clear
-      // text after 30 s). So the hooks go in before main, as for early TLS classes.
-      long began = System.nanoTime();
-      AgentRuntime runtime =
-          startWhileInstalling(config, installer, coverage, instrumentation, hooks);
-      runtime.tls().startAdminServers();
-      LanyardLog.info("socket hooks for " + upgradeKeys(config) + " installed before main in "
-          + (System.nanoTime() - began) / 1_000_000 + " ms");
-      StartupWatch.start(runtime, version);
-      return;
-    }
     if (!loadedEarly.isEmpty()) {
       // Something used TLS before this premain (typically another -javaagent listed before
       // Lanyard's). Those classes are loaded already, so the deferred transformer could not make
       // main wait for the hooks: install them here, before main, as a late attach would.
       long began = System.nanoTime();
       AgentRuntime runtime =
-          startWhileInstalling(config, installer, coverage, instrumentation, hooks);
+          startWhileInstalling(config, installer, coverage, instrumentation, hooks, pending);
       runtime.tls().startAdminServers();
       LanyardLog.info("TLS classes were loaded before the javaagent (" + String.join(", ",
           loadedEarly) + "; another -javaagent listed before Lanyard's?): hooks installed before"
@@ -87,6 +79,18 @@ public final class AgentInstaller {
       StartupWatch.start(runtime, version);
       return;
     }
+    if (tlsHooks.size() < hooks.size()) {
+      // The deferred transformer cannot gate socket classes: Lanyard's own start (the Workload
+      // API client, the admin endpoint) loads java.net.Socket and the NIO channels too, and
+      // waiting for a class the application's thread is loading would deadlock both (seen:
+      // HttpURLConnection in clear text after 30 s). So only the bind and connect hooks go in
+      // before main, here, on their own; they need nothing of the runtime until an upgraded
+      // connection arrives. The TLS hooks and the runtime follow in the background, as below.
+      long began = System.nanoTime();
+      installer.installNamed(instrumentation, socketHooks(hooks));
+      LanyardLog.info("socket hooks for " + upgradeKeys(config) + " installed before main in "
+          + (System.nanoTime() - began) / 1_000_000 + " ms");
+    }
     // At JVM start, premain only registers the deferred transformer; the SVID source, the admin
     // endpoint and ByteBuddy start on a daemon thread while the application's main runs. A hooked
     // TLS class that loads before they are ready waits for them (see DeferredTransformer).
@@ -99,14 +103,16 @@ public final class AgentInstaller {
     Thread thread = new Thread(() -> {
       long began = System.nanoTime();
       try {
-        AgentRuntime runtime = start(config, installer, coverage);
-        deferred.ready(installer.build(instrumentation, hooks));
+        AgentRuntime runtime = start(config, installer, coverage, pending);
+        deferred.ready(installer.build(instrumentation, tlsHooks));
         retransformLoaded(instrumentation, hooked, coverage);
         runtime.tls().startAdminServers();
         LanyardLog.debug("started in the background in " + (System.nanoTime() - began) / 1_000_000
             + " ms");
         StartupWatch.start(runtime, version);
       } catch (Throwable t) {
+        // Upgraded connections are refused from now on (never passed in clear text).
+        pending.failed(t);
         // then=fail stops the JVM here; then=degrade runs on without Lanyard, and TLS classes no
         // longer wait for hooks that will not come.
         StartupFailure.agentFailed(t);
@@ -118,8 +124,28 @@ public final class AgentInstaller {
     thread.start();
   }
 
-  private static boolean hooksSockets(LanyardConfig config) {
-    return config.inboundUpgrade().enabled() || config.outboundUpgrade().enabled();
+  /** The hooks without the bind and connect hooks of the plaintext upgrade. */
+  private static List<dev.lanyard.agent.instrumentation.Instrumentation> withoutSocketHooks(
+      List<dev.lanyard.agent.instrumentation.Instrumentation> hooks) {
+    List<dev.lanyard.agent.instrumentation.Instrumentation> tls = new ArrayList<>();
+    for (dev.lanyard.agent.instrumentation.Instrumentation hook : hooks) {
+      if (!InstrumentationInstaller.isSocketHook(hook)) {
+        tls.add(hook);
+      }
+    }
+    return tls;
+  }
+
+  /** Only the bind and connect hooks of the plaintext upgrade. */
+  private static List<dev.lanyard.agent.instrumentation.Instrumentation> socketHooks(
+      List<dev.lanyard.agent.instrumentation.Instrumentation> hooks) {
+    List<dev.lanyard.agent.instrumentation.Instrumentation> sockets = new ArrayList<>();
+    for (dev.lanyard.agent.instrumentation.Instrumentation hook : hooks) {
+      if (InstrumentationInstaller.isSocketHook(hook)) {
+        sockets.add(hook);
+      }
+    }
+    return sockets;
   }
 
   private static String upgradeKeys(LanyardConfig config) {
@@ -135,11 +161,17 @@ public final class AgentInstaller {
 
   /** The runtime, with the bridge pointing at its hooks. */
   private static AgentRuntime start(LanyardConfig config, InstrumentationInstaller installer,
-      TlsCoverage coverage) {
-    AgentRuntime runtime = AgentRuntime.start(config, coverage);
+      TlsCoverage coverage, PendingRuntime pending) {
+    AgentRuntime runtime;
+    try {
+      runtime = AgentRuntime.start(config, coverage);
+    } catch (RuntimeException | Error e) {
+      pending.failed(e);
+      throw e;
+    }
     runtime.coverage(installer::hookedTypes);
     LanyardBridge.install(runtime.hooks());
-    runtime.socketHooks().ifPresent(SocketBridge::install);
+    pending.started(runtime);
     return runtime;
   }
 
@@ -150,12 +182,12 @@ public final class AgentInstaller {
    */
   private static AgentRuntime startWhileInstalling(LanyardConfig config,
       InstrumentationInstaller installer, TlsCoverage coverage, Instrumentation instrumentation,
-      List<dev.lanyard.agent.instrumentation.Instrumentation> hooks) {
+      List<dev.lanyard.agent.instrumentation.Instrumentation> hooks, PendingRuntime pending) {
     java.util.concurrent.CompletableFuture<AgentRuntime> runtime =
         new java.util.concurrent.CompletableFuture<>();
     Thread thread = new Thread(() -> {
       try {
-        runtime.complete(start(config, installer, coverage));
+        runtime.complete(start(config, installer, coverage, pending));
       } catch (Throwable t) {
         runtime.completeExceptionally(t);
       }

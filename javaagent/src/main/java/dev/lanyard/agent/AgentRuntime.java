@@ -1,12 +1,6 @@
 package dev.lanyard.agent;
 
-import dev.lanyard.agent.bootstrap.SocketHooks;
 import dev.lanyard.agent.bootstrap.TlsHooks;
-import dev.lanyard.agent.upgrade.ConnectionHandler;
-import dev.lanyard.agent.upgrade.InboundUpgrades;
-import dev.lanyard.agent.upgrade.OutboundUpgrades;
-import dev.lanyard.agent.upgrade.SocketUpgrades;
-import dev.lanyard.tls.PlaintextConnections;
 import dev.lanyard.tls.Identity;
 import dev.lanyard.tls.LanyardConfig;
 import dev.lanyard.tls.LanyardTls;
@@ -19,7 +13,6 @@ import java.util.function.Supplier;
 final class AgentRuntime {
   private final LanyardTls tls;
   private final AgentTlsHooks hooks;
-  private final SocketUpgrades socketHooks;
   private volatile Supplier<Set<String>> coverage = Set::of;
 
   private AgentRuntime(LanyardTls tls, TlsCoverage coverage) {
@@ -30,66 +23,15 @@ final class AgentRuntime {
         new SessionCaches(tls.sessionPolicy()), coverage);
     tls.identityExtras(coverage::identityFields);
     hooks.refusals(tls::refusedByPeer);
-    if (tls.jwtSender().enabled()) {
+    // Only with LANYARD_JWT_AUDIENCES: otherwise no JWT class is loaded at all.
+    if (!tls.config().jwtAudiences().isEmpty()) {
       hooks.jwt(new JwtRequestHeaders(tls.jwtSender()));
     }
-    this.socketHooks = tls.config().inboundUpgrade().enabled()
-        || tls.config().outboundUpgrade().enabled() ? socketUpgrades(tls, coverage) : null;
   }
 
-  /** {@code LANYARD_UPGRADE_INBOUND} and {@code LANYARD_UPGRADE_OUTBOUND}. */
-  private SocketUpgrades socketUpgrades(LanyardTls tls, TlsCoverage coverage) {
-    PlaintextConnections plaintext = new PlaintextConnections(tls.metrics(), tls.auditLog(),
-        () -> tls.svidSource().current().map(identity -> identity.spiffeId().toString()));
-    Supplier<javax.net.ssl.SSLContext> context = new Memo<>(hooks::newListenerContext);
-    InboundUpgrades inbound = null;
-    if (tls.config().inboundUpgrade().enabled()) {
-      inbound = new InboundUpgrades(tls.config().inboundUpgrade(),
-          InboundUpgrades.lanyardPorts(tls.config()),
-          new ConnectionHandler(context, plaintext),
-          new dev.lanyard.agent.upgrade.UnupgradedPorts(tls.metrics().registry(),
-              coverage::uncovered));
-      // The health port probes the application itself, not its strict listener.
-      InboundUpgrades upgraded = inbound;
-      tls.appProbeTargets(port -> upgraded.appAddress(port).orElseGet(
-          () -> new java.net.InetSocketAddress(java.net.InetAddress.getLoopbackAddress(), port)));
-    }
-    OutboundUpgrades outbound = null;
-    if (tls.config().outboundUpgrade().enabled()) {
-      outbound = new OutboundUpgrades(tls.config().outboundUpgrade(),
-          tls.config().meshDestinations(), context, plaintext);
-    }
-    return new SocketUpgrades(inbound, outbound);
-  }
-
-  /** The socket hooks when {@code LANYARD_UPGRADE_INBOUND} or {@code _OUTBOUND} upgrades a port. */
-  Optional<SocketHooks> socketHooks() {
-    return Optional.ofNullable(socketHooks);
-  }
-
-  /** Computes once, on first use (the listeners' context waits for the first connection). */
-  private static final class Memo<T> implements Supplier<T> {
-    private final Supplier<T> compute;
-    private volatile T value;
-
-    Memo(Supplier<T> compute) {
-      this.compute = compute;
-    }
-
-    @Override
-    public T get() {
-      T current = value;
-      if (current == null) {
-        synchronized (this) {
-          current = value;
-          if (current == null) {
-            current = compute.get();
-            value = current;
-          }
-        }
-      }
-      return current;
-    }
+  /** The context of Lanyard's listeners and originators ({@link SocketUpgradeHooks}). */
+  javax.net.ssl.SSLContext listenerContext() {
+    return hooks.newListenerContext();
   }
 
   /** Starts the SVID source in the background and the admin endpoint; never waits for SPIRE. */

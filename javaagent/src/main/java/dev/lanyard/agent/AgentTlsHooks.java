@@ -38,7 +38,8 @@ final class AgentTlsHooks implements TlsHooks {
   private final X509TrustManager jvmDefaultTrust = new LazyJvmTrustManager();
   private final EarlyContexts earlyContexts = new EarlyContexts();
   private final TlsCoverage coverage;
-  private volatile JwtRequestHeaders jwt = JwtRequestHeaders.DISABLED;
+  /** Null unless {@code LANYARD_JWT_AUDIENCES} is set: no JWT class loads without it. */
+  private volatile JwtRequestHeaders jwt;
   private volatile PeerRefusals refusals = (address, spiffeId, message) -> java.util.Optional.empty();
 
   AgentTlsHooks(X509ExtendedKeyManager svidKeyManager,
@@ -77,27 +78,36 @@ final class AgentTlsHooks implements TlsHooks {
 
   @Override
   public Object jdkHttpRequest(Object request) throws Exception {
-    return jwt.jdkHttpRequest(request);
+    JwtRequestHeaders headers = jwt;
+    return headers == null ? request : headers.jdkHttpRequest(request);
   }
 
   @Override
   public void urlConnectionHeaders(java.net.URL url, Object requestHeaders) throws Exception {
-    jwt.urlConnectionHeaders(url, requestHeaders);
+    JwtRequestHeaders headers = jwt;
+    if (headers != null) {
+      headers.urlConnectionHeaders(url, requestHeaders);
+    }
   }
 
   @Override
   public Object okHttpRequest(Object request) throws Exception {
-    return jwt.okHttpRequest(request);
+    JwtRequestHeaders headers = jwt;
+    return headers == null ? request : headers.okHttpRequest(request);
   }
 
   @Override
   public Object apacheRequest(Object request, Object connection) throws Exception {
-    return jwt.apacheRequest(request, connection);
+    JwtRequestHeaders headers = jwt;
+    return headers == null ? null : headers.apacheRequest(request, connection);
   }
 
   @Override
   public void apacheRequestDone(Object request, Object header) throws Exception {
-    jwt.apacheRequestDone(request, header);
+    JwtRequestHeaders headers = jwt;
+    if (headers != null) {
+      headers.apacheRequestDone(request, header);
+    }
   }
 
   @Override

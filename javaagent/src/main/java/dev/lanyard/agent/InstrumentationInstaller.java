@@ -78,6 +78,14 @@ public final class InstrumentationInstaller {
     return List.copyOf(hooks);
   }
 
+  /**
+   * Whether {@code hook} is a bind or connect hook of the plaintext upgrade: these go in before
+   * main on their own, the TLS hooks later (see {@code AgentInstaller}).
+   */
+  public static boolean isSocketHook(Instrumentation hook) {
+    return hook.hooksSockets();
+  }
+
   /** The HTTP clients' JWT-SVID hooks. */
   public static List<Instrumentation> jwt() {
     return List.of(
@@ -119,6 +127,26 @@ public final class InstrumentationInstaller {
     return agentBuilder(instrumentation, hooks).installOn(instrumentation);
   }
 
+  /**
+   * As {@link #install}, but retransforms only the loaded classes the hooks name instead of
+   * matching every loaded class (premain installs the socket hooks this way: it runs before main).
+   */
+  public ResettableClassFileTransformer installNamed(
+      java.lang.instrument.Instrumentation instrumentation, List<Instrumentation> hooks) {
+    Set<String> names = new java.util.HashSet<>();
+    for (Instrumentation hook : hooks) {
+      names.addAll(hook.typeNames());
+    }
+    List<Class<?>> loaded = new ArrayList<>();
+    for (Class<?> type : instrumentation.getAllLoadedClasses()) {
+      if (names.contains(type.getName()) && instrumentation.isModifiableClass(type)) {
+        loaded.add(type);
+      }
+    }
+    return agentBuilder(instrumentation, hooks, loaded.toArray(Class<?>[]::new))
+        .installOn(instrumentation);
+  }
+
   /** The internal names (a/b/C) of every type the hooks match. */
   public static Set<String> hookedInternalNames(List<Instrumentation> hooks) {
     Set<String> names = new java.util.HashSet<>();
@@ -132,10 +160,18 @@ public final class InstrumentationInstaller {
 
   private AgentBuilder agentBuilder(
       java.lang.instrument.Instrumentation instrumentation, List<Instrumentation> hooks) {
+    return agentBuilder(instrumentation, hooks, null);
+  }
+
+  /** {@code only}: the loaded classes to retransform; null: every loaded class that matches. */
+  private AgentBuilder agentBuilder(java.lang.instrument.Instrumentation instrumentation,
+      List<Instrumentation> hooks, Class<?>[] only) {
     ClassLoader agentLoader = InstrumentationInstaller.class.getClassLoader();
-    AgentBuilder builder = new AgentBuilder.Default()
-        .disableClassFormatChanges()
-        .with(AgentBuilder.RedefinitionStrategy.RETRANSFORMATION)
+    AgentBuilder.RedefinitionListenable.WithoutBatchStrategy retransforming =
+        new AgentBuilder.Default()
+            .disableClassFormatChanges()
+            .with(AgentBuilder.RedefinitionStrategy.RETRANSFORMATION);
+    AgentBuilder builder = (only == null ? retransforming : retransforming.redefineOnly(only))
         .with(AgentBuilder.TypeStrategy.Default.DECORATE)
         .with(AgentBuilder.InitializationStrategy.NoOp.INSTANCE)
         .with(new Listener())

@@ -18,8 +18,6 @@ import java.util.function.BiPredicate;
  * reflection (methods looked up once per class); the JDK's through its public API directly.
  */
 final class JwtRequestHeaders {
-  static final JwtRequestHeaders DISABLED = new JwtRequestHeaders(null);
-
   private static final String AUTHORIZATION = "Authorization";
 
   private final JwtSender sender;

@@ -65,7 +65,8 @@ public final class LanyardTls implements AutoCloseable {
   private boolean adminStarted;
   private final Clock clock;
   private final JwtSvidSource jwtSource;
-  private final JwtSender jwtSender;
+  /** Made on first use: a workload without {@code LANYARD_JWT_AUDIENCES} loads no JWT class. */
+  private volatile JwtSender jwtSender;
   private final JwtVerifier jwtVerifier;
   private volatile Supplier<Map<String, Object>> identityExtras = Map::of;
   private volatile IntFunction<InetSocketAddress> appAddresses =
@@ -90,9 +91,8 @@ public final class LanyardTls implements AutoCloseable {
     this.keyManager = new LanyardKeyManager(firstSvid);
     this.trustManager = trustManager(webPki, SpiffePeerListener.NONE);
     this.jwtSource = builder.jwtSource != null ? builder.jwtSource
-        : config.usesJwt() ? WorkloadApiJwtSource.start(config.workloadApiAddress()) : null;
-    this.jwtSender = new JwtSender(config.jwtAudiences(), jwtSource, auditLog,
-        JwtSender.DEFAULT_WAIT);
+        : config.usesJwt() ? WorkloadApiJwtSource.startAsSource(config.workloadApiAddress())
+            : null;
     this.jwtVerifier = config.inboundJwtAudience().isPresent()
         ? new JwtVerifier(config.inboundJwtAudience().get(), jwtSource,
             new JwtValidator(config.peerPolicy(), clock, JwtValidator.DEFAULT_CLOCK_SKEW), source,
@@ -365,7 +365,18 @@ public final class LanyardTls implements AutoCloseable {
    * request, if it gets one. Always present; {@link JwtSender#enabled()} is false when unset.
    */
   public JwtSender jwtSender() {
-    return jwtSender;
+    JwtSender sender = jwtSender;
+    if (sender == null) {
+      synchronized (this) {
+        sender = jwtSender;
+        if (sender == null) {
+          sender = new JwtSender(config.jwtAudiences(), jwtSource, auditLog,
+              JwtSender.DEFAULT_WAIT);
+          jwtSender = sender;
+        }
+      }
+    }
+    return sender;
   }
 
   /** Inbound JWT-SVID checks ({@code LANYARD_INBOUND_JWT_AUDIENCE}); empty when unset. */

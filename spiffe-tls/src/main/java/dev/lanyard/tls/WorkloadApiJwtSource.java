@@ -56,6 +56,15 @@ public final class WorkloadApiJwtSource implements JwtSvidSource {
    *
    * @throws IllegalArgumentException when {@code address} is not a Workload API address
    */
+  /**
+   * As {@link #start(String)}, typed as {@link LanyardTls}'s field: were it assigned a {@code
+   * WorkloadApiJwtSource}, the verifier would load {@link JwtSvidSource} with {@code LanyardTls}
+   * even in a workload that uses no JWT.
+   */
+  static JwtSvidSource startAsSource(String address) {
+    return start(address);
+  }
+
   public static WorkloadApiJwtSource start(String address) {
     return start(address, Clock.systemUTC());
   }

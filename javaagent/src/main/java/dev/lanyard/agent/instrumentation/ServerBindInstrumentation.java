@@ -26,6 +26,11 @@ public final class ServerBindInstrumentation implements Instrumentation {
   }
 
   @Override
+  public boolean hooksSockets() {
+    return true;
+  }
+
+  @Override
   public Set<String> typeNames() {
     return Set.of("sun.nio.ch.ServerSocketChannelImpl", "java.net.ServerSocket");
   }

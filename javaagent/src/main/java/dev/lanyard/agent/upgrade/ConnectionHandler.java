@@ -51,13 +51,28 @@ public final class ConnectionHandler {
   private static final int TLS_HANDSHAKE_RECORD = 0x16;
 
   private final Supplier<SSLContext> context;
-  private final PlaintextConnections plaintext;
+  private final Supplier<PlaintextConnections> plaintext;
   private final ExecutorService threads =
       Executors.newCachedThreadPool(DaemonThreads.factory("lanyard-upgrade"));
   private final Semaphore open = new Semaphore(MAX_CONNECTIONS);
   private final Set<String> refusedSources = ConcurrentHashMap.newKeySet();
 
   public ConnectionHandler(Supplier<SSLContext> context, PlaintextConnections plaintext) {
+    this(() -> plaintext, context);
+  }
+
+  /**
+   * As the constructor; {@code plaintext} is asked at the first plaintext connection: the
+   * javaagent builds this handler before main, before the metrics and audit log it counts into
+   * exist.
+   */
+  public static ConnectionHandler deferred(Supplier<SSLContext> context,
+      Supplier<PlaintextConnections> plaintext) {
+    return new ConnectionHandler(plaintext, context);
+  }
+
+  private ConnectionHandler(Supplier<PlaintextConnections> plaintext,
+      Supplier<SSLContext> context) {
     this.context = context;
     this.plaintext = plaintext;
   }
@@ -156,7 +171,7 @@ public final class ConnectionHandler {
       int appPort, int first) throws IOException {
     InetSocketAddress source = (InetSocketAddress) connection.getRemoteSocketAddress();
     String sourceIp = source.getAddress().getHostAddress();
-    PeerDecision decision = plaintext.record(port, sourceIp, source.getPort(), !strict);
+    PeerDecision decision = plaintext.get().record(port, sourceIp, source.getPort(), !strict);
     if (!strict) {
       connection.setSoTimeout(0);
       relay(connection, in, appPort);

@@ -50,11 +50,11 @@ final class OriginatedConnection {
   /** Starts connections; one per JVM. */
   static final class Factory {
     private final Supplier<SSLContext> context;
-    private final PlaintextConnections plaintext;
+    private final Supplier<PlaintextConnections> plaintext;
     private final ExecutorService threads =
         Executors.newCachedThreadPool(DaemonThreads.factory("lanyard-originate"));
 
-    Factory(Supplier<SSLContext> context, PlaintextConnections plaintext) {
+    Factory(Supplier<SSLContext> context, Supplier<PlaintextConnections> plaintext) {
       this.context = context;
       this.plaintext = plaintext;
     }
@@ -120,7 +120,7 @@ final class OriginatedConnection {
               + rootMessage(e));
           return;
         }
-        PeerDecision decision = factory.plaintext.recordOutbound(host, destination.getPort(),
+        PeerDecision decision = factory.plaintext.get().recordOutbound(host, destination.getPort(),
             mode == UpgradeModes.Mode.PERMISSIVE, rootMessage(e));
         if (mode != UpgradeModes.Mode.PERMISSIVE) {
           refuse(fromApp, first, decision.refusalMessage());

@@ -28,6 +28,22 @@ public final class OutboundUpgrades {
   public OutboundUpgrades(UpgradeModes config, MeshDestinations destinations,
       java.util.function.Supplier<javax.net.ssl.SSLContext> context,
       dev.lanyard.tls.PlaintextConnections plaintext) {
+    this(config, destinations, () -> plaintext, context);
+  }
+
+  /**
+   * As the constructor; {@code plaintext} is asked at the first fallback (the javaagent builds
+   * this before main, see {@link ConnectionHandler#deferred}).
+   */
+  public static OutboundUpgrades deferred(UpgradeModes config, MeshDestinations destinations,
+      java.util.function.Supplier<javax.net.ssl.SSLContext> context,
+      java.util.function.Supplier<dev.lanyard.tls.PlaintextConnections> plaintext) {
+    return new OutboundUpgrades(config, destinations, plaintext, context);
+  }
+
+  private OutboundUpgrades(UpgradeModes config, MeshDestinations destinations,
+      java.util.function.Supplier<dev.lanyard.tls.PlaintextConnections> plaintext,
+      java.util.function.Supplier<javax.net.ssl.SSLContext> context) {
     this.config = config;
     this.destinations = destinations;
     this.connections = new OriginatedConnection.Factory(context, plaintext);

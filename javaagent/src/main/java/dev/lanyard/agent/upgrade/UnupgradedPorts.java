@@ -3,6 +3,8 @@ package dev.lanyard.agent.upgrade;
 import dev.lanyard.tls.LanyardLog;
 import io.prometheus.metrics.core.metrics.Counter;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.BiConsumer;
@@ -15,23 +17,54 @@ import java.util.function.BiConsumer;
  * operator must switch the server to the JDK NIO transport (or serve TLS in the app).
  */
 public final class UnupgradedPorts {
-  private final Counter binds;
   private final BiConsumer<String, String> uncovered;
   private final Set<Integer> warned = ConcurrentHashMap.newKeySet();
+  /** Binds counted before {@link #attach} gave the registry (premain runs before the runtime). */
+  private final List<String[]> early = new ArrayList<>();
+  private Counter binds;
 
   public UnupgradedPorts(PrometheusRegistry registry, BiConsumer<String, String> uncovered) {
-    this.binds = Counter.builder()
+    this(uncovered);
+    attach(registry);
+  }
+
+  private UnupgradedPorts(BiConsumer<String, String> uncovered) {
+    this.uncovered = uncovered;
+  }
+
+  /** Warns and lists at once; counts in the registry once {@link #attach} gives it. */
+  public static UnupgradedPorts untilAttached(BiConsumer<String, String> uncovered) {
+    return new UnupgradedPorts(uncovered);
+  }
+
+  /** Registers the counter in {@code registry} and counts the binds seen before. */
+  public synchronized void attach(PrometheusRegistry registry) {
+    if (binds != null) {
+      return;
+    }
+    binds = Counter.builder()
         .name("lanyard_inbound_not_upgraded_binds_total")
         .help("Binds of ports LANYARD_UPGRADE_INBOUND names through a transport Lanyard cannot"
             + " put mTLS in front of (nio2, netty-epoll): these ports serve plaintext")
         .labelNames("port", "transport")
         .register(registry);
-    this.uncovered = uncovered;
+    for (String[] bind : early) {
+      binds.labelValues(bind).inc();
+    }
+    early.clear();
+  }
+
+  private synchronized void count(int port, String transport) {
+    if (binds == null) {
+      early.add(new String[] {Integer.toString(port), transport});
+    } else {
+      binds.labelValues(Integer.toString(port), transport).inc();
+    }
   }
 
   /** {@code server} bound {@code port} (whose mode is {@code mode}) through {@code transport}. */
   void bound(int port, String mode, Object server, String transport) {
-    binds.labelValues(Integer.toString(port), transport).inc();
+    count(port, transport);
     if (!warned.add(port)) {
       return;
     }

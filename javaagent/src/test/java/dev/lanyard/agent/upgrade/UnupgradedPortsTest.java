@@ -52,6 +52,25 @@ class UnupgradedPortsTest {
         .flatMap(snapshot -> snapshot.getDataPoints().stream())).isEmpty();
   }
 
+  @Test
+  void bindsSeenBeforeTheRuntimeStartedAreListedAtOnceAndCountedOnceItHas() {
+    // Premain puts the bind hook in before the runtime (and its metrics registry) exists.
+    UnupgradedPorts early = UnupgradedPorts.untilAttached(
+        (what, why) -> uncovered.add(what + ": " + why));
+    InboundUpgrades beforeRuntime = new InboundUpgrades(UpgradeModes.parse("strict"), Set.of(),
+        new ConnectionHandler(null, null), early);
+
+    beforeRuntime.unhookedBind(new Object(), new InetSocketAddress(8080), "netty-epoll");
+    beforeRuntime.unhookedBind(new Object(), new InetSocketAddress(8080), "netty-epoll");
+
+    assertThat(uncovered).singleElement().asString().startsWith("port 8080 (netty-epoll)");
+    assertThat(count("8080", "netty-epoll")).isZero();
+    early.attach(registry);
+    assertThat(count("8080", "netty-epoll")).isEqualTo(2);
+    beforeRuntime.unhookedBind(new Object(), new InetSocketAddress(8080), "netty-epoll");
+    assertThat(count("8080", "netty-epoll")).isEqualTo(3);
+  }
+
   private double count(String port, String transport) {
     return registry.scrape().stream()
         .filter(snapshot -> snapshot instanceof CounterSnapshot)

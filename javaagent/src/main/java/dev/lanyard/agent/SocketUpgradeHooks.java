@@ -1,0 +1,55 @@
+package dev.lanyard.agent;
+
+import dev.lanyard.agent.upgrade.ConnectionHandler;
+import dev.lanyard.agent.upgrade.InboundUpgrades;
+import dev.lanyard.agent.upgrade.OutboundUpgrades;
+import dev.lanyard.agent.upgrade.SocketUpgrades;
+import dev.lanyard.agent.upgrade.UnupgradedPorts;
+import dev.lanyard.tls.LanyardConfig;
+import dev.lanyard.tls.PlaintextConnections;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.util.function.Supplier;
+import javax.net.ssl.SSLContext;
+
+/**
+ * The socket hooks of {@code LANYARD_UPGRADE_INBOUND} and {@code LANYARD_UPGRADE_OUTBOUND}, built
+ * from the configuration alone so that premain can put them in before main without waiting for
+ * the runtime (SVID source, metrics, audit log): which binds and connects are upgraded is decided
+ * from the configuration; the listener's TLS context and the plaintext counters are taken from the
+ * runtime when the first upgraded connection needs them.
+ */
+final class SocketUpgradeHooks {
+  private SocketUpgradeHooks() {}
+
+  static SocketUpgrades create(LanyardConfig config, PendingRuntime runtime,
+      TlsCoverage coverage) {
+    Supplier<SSLContext> context = new Memo<>(() -> runtime.await().listenerContext());
+    Supplier<PlaintextConnections> plaintext = new Memo<>(() -> {
+      AgentRuntime started = runtime.await();
+      return new PlaintextConnections(started.tls().metrics(), started.tls().auditLog(),
+          () -> started.identity().map(identity -> identity.spiffeId().toString()));
+    });
+    InboundUpgrades inbound = null;
+    if (config.inboundUpgrade().enabled()) {
+      // Binds the hook cannot redirect are warned about at once; their metric once it exists.
+      UnupgradedPorts unupgraded = UnupgradedPorts.untilAttached(coverage::uncovered);
+      InboundUpgrades upgrades = new InboundUpgrades(config.inboundUpgrade(),
+          InboundUpgrades.lanyardPorts(config), ConnectionHandler.deferred(context, plaintext),
+          unupgraded);
+      runtime.whenStarted(started -> {
+        unupgraded.attach(started.tls().metrics().registry());
+        // The health port probes the application itself, not its strict listener.
+        started.tls().appProbeTargets(port -> upgrades.appAddress(port).orElseGet(
+            () -> new InetSocketAddress(InetAddress.getLoopbackAddress(), port)));
+      });
+      inbound = upgrades;
+    }
+    OutboundUpgrades outbound = null;
+    if (config.outboundUpgrade().enabled()) {
+      outbound = OutboundUpgrades.deferred(config.outboundUpgrade(), config.meshDestinations(),
+          context, plaintext);
+    }
+    return new SocketUpgrades(inbound, outbound);
+  }
+}
