@@ -38,7 +38,8 @@ test: tools       ## everything CI runs: unit tests and the real-component integ
 # (SourceFileModeIT) and the agent's class isolation (JavaagentPackagingIT). The rest of the
 # javaagent's ITs (rotation, outages, JWT, refusals, secure naming, admin) test Lanyard's own logic
 # above those hooks and run once, on JDK 17, in `make test`, with the sidecar, webhook, chart, demo
-# and images (README, "What each CI pass covers").
+# and images; the sidecar and webhook images run Temurin 25 on the node (README, "What each CI
+# pass covers").
 NEWEST_JDK_ITS := JavaagentMatrixIT,ServerClientAuthIT,PeerVerificationMatrixIT,HookFailureIT
 NEWEST_JDK_ITS := $(NEWEST_JDK_ITS),EarlyCapturedTlsIT,PlaintextUpgradeIT,PlaintextOutboundIT
 NEWEST_JDK_ITS := $(NEWEST_JDK_ITS),UnhookedServerBindIT,SourceFileModeIT,JavaagentPackagingIT
