@@ -10,6 +10,14 @@ import java.util.concurrent.CompletableFuture;
  * run against the application by {@link AppProbeRunner} without holding a worker thread.
  */
 final class HealthPort implements AdminServer.Handler {
+  /**
+   * Typed as the interface so that verifying {@link LanyardTls} loads neither this class nor
+   * {@code AdminServer.Handler} while the health port is off (the agent loads only what is used).
+   */
+  static AdminServer.Handler handler(AdminEndpoints endpoints, AppProbeRunner appProbes) {
+    return new HealthPort(endpoints, appProbes);
+  }
+
   private final AdminEndpoints endpoints;
   private final AppProbeRunner probes;
 

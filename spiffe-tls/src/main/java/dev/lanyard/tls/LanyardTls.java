@@ -239,7 +239,7 @@ public final class LanyardTls implements AutoCloseable {
     }
     try {
       return AdminServer.start("lanyard-health", address.get(),
-          new HealthPort(endpoints, appProbes), AdminServer.READ_TIMEOUT);
+          HealthPort.handler(endpoints, appProbes), AdminServer.READ_TIMEOUT);
     } catch (IOException | RuntimeException e) {
       // As for the admin endpoint: the probe then fails, which says more than a workload that
       // does not start.
