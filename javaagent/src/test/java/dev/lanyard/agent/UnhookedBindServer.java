@@ -21,6 +21,20 @@ public final class UnhookedBindServer {
   private UnhookedBindServer() {}
 
   public static void main(String[] args) throws Exception {
+    try {
+      bindAll(args);
+    } catch (Exception e) {
+      // Netty's and gRPC's event loop threads are not daemons: exit, as a server failing to bind
+      // its port would, instead of idling with them.
+      e.printStackTrace();
+      System.exit(3);
+    }
+    System.out.println("LISTENING transport=" + args[0]);
+    System.out.flush();
+    new CountDownLatch(1).await();
+  }
+
+  private static void bindAll(String[] args) throws Exception {
     String transport = args[0];
     for (int i = 1; i < args.length; i++) {
       int port = Integer.parseInt(args[i]);
@@ -37,8 +51,5 @@ public final class UnhookedBindServer {
             .bind(port).sync();
       }
     }
-    System.out.println("LISTENING transport=" + transport);
-    System.out.flush();
-    new CountDownLatch(1).await();
   }
 }

@@ -1,6 +1,7 @@
 package dev.lanyard.agent;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.lanyard.agent.Mesh.Workload;
 import dev.lanyard.testkit.FreePorts;
@@ -14,12 +15,13 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
 /**
- * Issue 19, the binds the inbound hook cannot redirect, made visible: a server that binds a port
- * {@code LANYARD_UPGRADE_INBOUND} names (strict) through NIO2's {@code
- * AsynchronousServerSocketChannel} or Netty's native epoll transport serves plaintext there, and
- * Lanyard says so: one WARN line naming the port, the class and the fix, a count in {@code
- * lanyard_inbound_not_upgraded_binds_total{port,transport}}, and an {@code uncovered} entry in
- * {@code /identity}. A port the operator left off, bound the same way, gets none of these.
+ * Issue 19, the binds the inbound hook cannot redirect (NIO2's {@code
+ * AsynchronousServerSocketChannel}, Netty's native epoll transport, gRPC's shaded copy of it):
+ * a {@code strict} port bound that way is refused before it serves plaintext (fail closed: the
+ * application's bind throws with the reason and the fix); a {@code permissive} one binds, serves
+ * plaintext, and Lanyard says so: one WARN line naming the port, the class and the fix, a count in
+ * {@code lanyard_inbound_not_upgraded_binds_total{port,transport}}, and an {@code uncovered} entry
+ * in {@code /identity}. A port the operator left off, bound the same way, gets none of these.
  */
 class UnhookedServerBindIT {
   @RegisterExtension
@@ -35,26 +37,26 @@ class UnhookedServerBindIT {
       "grpc-shaded, 5983, netty-epoll,"
           + " io.grpc.netty.shaded.io.netty.channel.epoll.EpollServerSocketChannel,"
           + " Netty's native epoll transport"})
-  void aStrictPortBoundWhereTheHookCannotReachIsReportedAsNotUpgraded(String server, int gid,
+  void aPermissivePortBoundWhereTheHookCannotReachIsReportedAsNotUpgraded(String server, int gid,
       String transport, String serverClass, String described) throws Exception {
     Workload workload = Workload.register(spire.cluster(), gid, "/ns/shop/sa/" + server);
     workload.awaitSvid(spire.cluster());
-    int strict = FreePorts.next();
+    int permissive = FreePorts.next();
     int off = FreePorts.next();
     String admin = "127.0.0.1:" + FreePorts.next();
     try (JvmProcess process = JvmProcess.builder(server)
         .classpath(childClasspath())
         .mainClass(UnhookedBindServer.class.getName())
-        .args(server, Integer.toString(strict), Integer.toString(off))
+        .args(server, Integer.toString(permissive), Integer.toString(off))
         .env("SPIFFE_ENDPOINT_SOCKET", spire.cluster().workloadApiAddress())
         .env("LANYARD_STARTUP", "wait=20s,then=fail")
-        .env("LANYARD_UPGRADE_INBOUND", strict + "=strict")
+        .env("LANYARD_UPGRADE_INBOUND", permissive + "=permissive")
         .env("LANYARD_ADMIN_ADDRESS", admin)
         .gid(workload.gid()).javaagent(Mesh.AGENT_JAR)
         .start()) {
       process.awaitOutput("LISTENING transport=", Duration.ofSeconds(60));
-      String warning = "lanyard: WARN port " + strict + " is NOT upgraded to mTLS"
-          + " (LANYARD_UPGRADE_INBOUND says strict): " + serverClass + " binds it through "
+      String warning = "lanyard: WARN port " + permissive + " is NOT upgraded to mTLS"
+          + " (LANYARD_UPGRADE_INBOUND says permissive): " + serverClass + " binds it through "
           + described + ", which Lanyard's bind hook cannot put a listener in front of, so it"
           + " serves plaintext; use the JDK NIO transport";
       process.awaitOutput(Pattern.quote(warning), Duration.ofSeconds(10));
@@ -64,12 +66,58 @@ class UnhookedServerBindIT {
       assertThat(process.output()).as("the port left off is not reported")
           .doesNotContain("port " + off + " is NOT upgraded");
       String metrics = Admin.get(admin, "/metrics").body();
-      assertThat(metrics).contains("lanyard_inbound_not_upgraded_binds_total{port=\"" + strict
+      assertThat(metrics).contains("lanyard_inbound_not_upgraded_binds_total{port=\"" + permissive
           + "\",transport=\"" + transport + "\"} 1.0")
           .doesNotContain("port=\"" + off + "\",transport=");
       assertThat(Admin.get(admin, "/identity").body())
-          .contains("\"what\":\"port " + strict + " (" + transport + ")\"")
+          .contains("\"what\":\"port " + permissive + " (" + transport + ")\"")
           .doesNotContain("port " + off + " (");
+    }
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @CsvSource({
+      "nio2, 5984, sun.nio.ch.UnixAsynchronousServerSocketChannelImpl,"
+          + " NIO2 AsynchronousServerSocketChannel",
+      "epoll, 5985, io.netty.channel.epoll.EpollServerSocketChannel,"
+          + " Netty's native epoll transport",
+      "grpc-shaded, 5986,"
+          + " io.grpc.netty.shaded.io.netty.channel.epoll.EpollServerSocketChannel,"
+          + " Netty's native epoll transport"})
+  void aStrictPortBoundWhereTheHookCannotReachIsRefusedBeforeItServesPlaintext(String server,
+      int gid, String serverClass, String described) throws Exception {
+    Workload workload = Workload.register(spire.cluster(), gid, "/ns/shop/sa/strict-" + server);
+    workload.awaitSvid(spire.cluster());
+    int off = FreePorts.next();
+    int strict = FreePorts.next();
+    try (JvmProcess process = JvmProcess.builder("strict-" + server)
+        .classpath(childClasspath())
+        .mainClass(UnhookedBindServer.class.getName())
+        .args(server, Integer.toString(off), Integer.toString(strict))
+        .env("SPIFFE_ENDPOINT_SOCKET", spire.cluster().workloadApiAddress())
+        .env("LANYARD_STARTUP", "wait=20s,then=fail")
+        .env("LANYARD_UPGRADE_INBOUND", strict + "=strict")
+        .env("LANYARD_ADMIN_ADDRESS", "off")
+        .gid(workload.gid()).javaagent(Mesh.AGENT_JAR)
+        .start()) {
+      String refusal = "refused to bind port " + strict + ": LANYARD_UPGRADE_INBOUND says strict,"
+          + " but " + serverClass + " binds it through " + described + ", which Lanyard's bind"
+          + " hook cannot put a listener in front of, so it would serve plaintext; use the JDK NIO"
+          + " transport";
+      int exit = process.awaitExit(Duration.ofSeconds(60));
+
+      assertThat(exit).as(process.output()).isNotZero();
+      assertThat(process.output()).as("the application's own failure names the reason")
+          .contains("BindException: lanyard: " + refusal)
+          .contains("lanyard: WARN " + refusal)
+          .doesNotContain("LISTENING")
+          .as("the port left off binds and is not reported")
+          .doesNotContain("port " + off + " is NOT upgraded")
+          .doesNotContain("refused to bind port " + off);
+      try (java.net.Socket probe = new java.net.Socket()) {
+        assertThatThrownBy(() -> probe.connect(new java.net.InetSocketAddress("127.0.0.1", strict),
+            1000)).as("nothing serves the strict port").isInstanceOf(java.io.IOException.class);
+      }
     }
   }
 

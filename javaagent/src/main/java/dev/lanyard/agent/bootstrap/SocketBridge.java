@@ -64,6 +64,28 @@ public final class SocketBridge {
     }
   }
 
+  public static void beforeUnhookedBind(Object server, SocketAddress requested, String transport)
+      throws IOException {
+    SocketHooks current = hooks;
+    if (current == null || requested == null) {
+      return;
+    }
+    try {
+      current.beforeUnhookedBind(server, requested, transport);
+    } catch (IOException e) {
+      throw e;
+    } catch (Throwable t) {
+      HookFailures.report("beforeUnhookedBind", "binds through " + transport + " of ports"
+          + " LANYARD_UPGRADE_INBOUND names fail (fail closed: never plaintext on a strict port)", t);
+      BindException refused = new BindException("lanyard: could not check the bind of "
+          + requested + " through " + transport + " against LANYARD_UPGRADE_INBOUND: Lanyard's"
+          + " hook failed with " + t + "; the bind is refused rather than served in clear text;"
+          + " restart the workload");
+      refused.initCause(t);
+      throw refused;
+    }
+  }
+
   public static void unhookedBind(Object server, SocketAddress requested, String transport) {
     SocketHooks current = hooks;
     if (current == null || requested == null) {

@@ -25,6 +25,16 @@ public interface SocketHooks {
    */
   default void unhookedBind(Object server, SocketAddress requested, String transport) {}
 
+  /**
+   * A server ({@code server}) is about to bind {@code requested} through {@code transport}, a
+   * path the bind hook cannot redirect.
+   *
+   * @throws IOException when the port is {@code strict}: it would serve plaintext, so the bind is
+   *     refused with the reason (fail closed), never served in clear text
+   */
+  default void beforeUnhookedBind(Object server, SocketAddress requested, String transport)
+      throws IOException {}
+
   /** {@code server}'s bind returned ({@code failure} null) or threw. */
   void afterBind(Object server, Throwable failure);
 

@@ -15,9 +15,10 @@ import net.bytebuddy.asm.Advice;
  * ({@code LANYARD_UPGRADE_INBOUND}): NIO2's {@code AsynchronousServerSocketChannel} binds in
  * {@code sun.nio.ch.AsynchronousServerSocketChannelImpl.bind}, and Netty's native epoll transport
  * ({@code EpollServerSocketChannel.doBind}, also gRPC's shaded copy) binds in native code. Neither
- * goes through {@code ServerSocketChannelImpl.bind}, so a port they bind serves plaintext; after
- * a successful bind of such a port Lanyard logs one WARN line, counts it and lists it in
- * {@code /identity}.
+ * goes through {@code ServerSocketChannelImpl.bind}, so a port they bind would serve plaintext:
+ * a {@code strict} port's bind is refused before it happens (the application gets a {@code
+ * BindException} with the reason); after a successful bind of a {@code permissive} port Lanyard
+ * logs one WARN line, counts it and lists it in {@code /identity}.
  */
 public final class UnhookedServerBindInstrumentation implements Instrumentation {
   static final String NIO2 = "sun.nio.ch.AsynchronousServerSocketChannelImpl";
@@ -55,6 +56,13 @@ public final class UnhookedServerBindInstrumentation implements Instrumentation 
   public static final class Nio2BindAdvice {
     private Nio2BindAdvice() {}
 
+    /** A strict port is refused here, before it serves plaintext (not suppressed: fail closed). */
+    @Advice.OnMethodEnter
+    public static void enter(@Advice.This Object server, @Advice.Argument(0) SocketAddress local)
+        throws java.io.IOException {
+      SocketBridge.beforeUnhookedBind(server, local, "nio2");
+    }
+
     @Advice.OnMethodExit(onThrowable = Throwable.class, suppress = Throwable.class)
     public static void exit(@Advice.This Object server, @Advice.Argument(0) SocketAddress local,
         @Advice.Thrown Throwable failure) {
@@ -67,6 +75,13 @@ public final class UnhookedServerBindInstrumentation implements Instrumentation 
   /** Netty's {@code EpollServerSocketChannel.doBind} returned. */
   public static final class EpollBindAdvice {
     private EpollBindAdvice() {}
+
+    /** A strict port is refused here, before it serves plaintext (not suppressed: fail closed). */
+    @Advice.OnMethodEnter
+    public static void enter(@Advice.This Object server, @Advice.Argument(0) SocketAddress local)
+        throws java.io.IOException {
+      SocketBridge.beforeUnhookedBind(server, local, "netty-epoll");
+    }
 
     @Advice.OnMethodExit(onThrowable = Throwable.class, suppress = Throwable.class)
     public static void exit(@Advice.This Object server, @Advice.Argument(0) SocketAddress local,

@@ -50,20 +50,41 @@ public final class InboundUpgrades {
    * A bind the hook cannot redirect ({@code transport}): said loudly when the port is one this
    * JVM would have upgraded (same rules as {@link #beforeBind}).
    */
-  public void unhookedBind(Object server, SocketAddress requested, String transport) {
-    if (!(requested instanceof InetSocketAddress)) {
-      return;
+  /**
+   * Before a bind the hook cannot redirect: a {@code strict} port is refused (it would serve
+   * plaintext); other modes bind and are reported by {@link #unhookedBind} once bound.
+   */
+  public void beforeUnhookedBind(Object server, SocketAddress requested, String transport)
+      throws java.net.BindException {
+    int port = reportablePort(requested);
+    if (port > 0 && config.modeFor(port) == UpgradeModes.Mode.STRICT) {
+      throw unupgraded.refused(port, server, transport);
     }
-    InetSocketAddress address = (InetSocketAddress) requested;
-    int port = address.getPort();
-    if (port == 0 || address.isUnresolved() || address.getAddress().isLoopbackAddress()
-        || lanyardPorts.contains(port)) {
+  }
+
+  public void unhookedBind(Object server, SocketAddress requested, String transport) {
+    int port = reportablePort(requested);
+    if (port <= 0) {
       return;
     }
     UpgradeModes.Mode mode = config.modeFor(port);
     if (mode != UpgradeModes.Mode.OFF) {
       unupgraded.bound(port, mode.label(), server, transport);
     }
+  }
+
+  /** The port of {@code requested}, or -1 where no upgrade applies (as in {@link #beforeBind}). */
+  private int reportablePort(SocketAddress requested) {
+    if (!(requested instanceof InetSocketAddress)) {
+      return -1;
+    }
+    InetSocketAddress address = (InetSocketAddress) requested;
+    int port = address.getPort();
+    if (port == 0 || address.isUnresolved() || address.getAddress().isLoopbackAddress()
+        || lanyardPorts.contains(port)) {
+      return -1;
+    }
+    return port;
   }
 
   /**

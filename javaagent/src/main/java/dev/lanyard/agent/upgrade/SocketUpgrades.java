@@ -28,6 +28,14 @@ public final class SocketUpgrades implements SocketHooks {
   }
 
   @Override
+  public void beforeUnhookedBind(Object server, SocketAddress requested, String transport)
+      throws java.io.IOException {
+    if (inbound != null) {
+      inbound.beforeUnhookedBind(server, requested, transport);
+    }
+  }
+
+  @Override
   public void unhookedBind(Object server, SocketAddress requested, String transport) {
     if (inbound != null) {
       inbound.unhookedBind(server, requested, transport);

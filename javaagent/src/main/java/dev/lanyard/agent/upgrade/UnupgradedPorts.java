@@ -62,6 +62,24 @@ public final class UnupgradedPorts {
     }
   }
 
+  /**
+   * {@code server} is about to bind the strict {@code port} through {@code transport}: the
+   * refusal for the application (one WARN line per port says the same), since a strict port must
+   * never serve plaintext.
+   */
+  java.net.BindException refused(int port, Object server, String transport) {
+    String why = "lanyard: refused to bind port " + port + ": LANYARD_UPGRADE_INBOUND says strict,"
+        + " but " + server.getClass().getName() + " binds it through " + describe(transport)
+        + ", which Lanyard's bind hook cannot put a listener in front of, so it would serve"
+        + " plaintext; use the JDK NIO transport (ServerSocketChannel; Netty: NioIoHandler /"
+        + " NioServerSocketChannel), serve TLS in the application, or set " + port
+        + "=permissive while migrating";
+    if (warned.add(port)) {
+      LanyardLog.warn(why.substring("lanyard: ".length()));
+    }
+    return new java.net.BindException(why);
+  }
+
   /** {@code server} bound {@code port} (whose mode is {@code mode}) through {@code transport}. */
   void bound(int port, String mode, Object server, String transport) {
     count(port, transport);

@@ -1,6 +1,7 @@
 package dev.lanyard.agent.upgrade;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.lanyard.config.UpgradeModes;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
@@ -70,6 +71,27 @@ class UnupgradedPortsTest {
     assertThat(count(runtimeRegistry, "8080", "netty-epoll")).isEqualTo(2);
     beforeRuntime.unhookedBind(new Object(), new InetSocketAddress(8080), "netty-epoll");
     assertThat(count(runtimeRegistry, "8080", "netty-epoll")).isEqualTo(3);
+  }
+
+  @Test
+  void aStrictPortIsRefusedBeforeItBindsAndOtherModesBind() throws Exception {
+    assertThatThrownBy(() -> upgrades.beforeUnhookedBind(new Object(),
+        new InetSocketAddress(8080), "netty-epoll"))
+        .isInstanceOf(java.net.BindException.class)
+        .hasMessage("lanyard: refused to bind port 8080: LANYARD_UPGRADE_INBOUND says strict, but"
+            + " java.lang.Object binds it through Netty's native epoll transport, which Lanyard's"
+            + " bind hook cannot put a listener in front of, so it would serve plaintext; use the"
+            + " JDK NIO transport (ServerSocketChannel; Netty: NioIoHandler /"
+            + " NioServerSocketChannel), serve TLS in the application, or set"
+            + " 8080=permissive while migrating");
+
+    upgrades.beforeUnhookedBind(new Object(), new InetSocketAddress(9000), "nio2");
+    upgrades.beforeUnhookedBind(new Object(), new InetSocketAddress(8443), "nio2");
+    upgrades.beforeUnhookedBind(new Object(),
+        new InetSocketAddress(InetAddress.getLoopbackAddress(), 8080), "nio2");
+    upgrades.beforeUnhookedBind(new Object(), new InetSocketAddress(9901), "nio2");
+    upgrades.beforeUnhookedBind(new Object(), new InetSocketAddress(0), "nio2");
+    assertThat(uncovered).as("a refused bind serves nothing, so nothing is uncovered").isEmpty();
   }
 
   private double count(String port, String transport) {
