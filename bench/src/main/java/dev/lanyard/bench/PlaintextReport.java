@@ -113,6 +113,7 @@ final class PlaintextReport {
         .append("… |\n")
         .append("| SPIRE | ").append(spireVersion)
         .append(" (real server and SPIRE Agent, SVID TTL 30 min) |\n")
+        .append("| niceness of the bench and its children | ").append(niceness()).append(" |\n")
         .append("| load average 1/5/15 min, start | ").append(Machine.loadText(loadAtStart)).append(" |\n")
         .append("| load average 1 min, each round | ").append(roundLoads.stream()
             .map(v -> Stats.format(v, 2)).collect(Collectors.joining(", "))).append(" |\n")
@@ -214,6 +215,17 @@ final class PlaintextReport {
         : difference < 0 ? "in-process adds less" : "sidecars add less";
     md.append("| ").append(what).append(" | ").append(signed(up, decimals)).append(" | ")
         .append(signed(sc, decimals)).append(" | ").append(verdict).append(" |\n");
+  }
+
+  /** This process's nice value (its children inherit it), from {@code /proc/self/stat}; "?" unread. */
+  static String niceness() {
+    try {
+      String stat = Files.readString(Path.of("/proc/self/stat"));
+      // Fields after the parenthesised command name: state is field 3, nice is field 19.
+      return stat.substring(stat.lastIndexOf(')') + 2).split(" ")[16];
+    } catch (IOException | RuntimeException e) {
+      return "?";
+    }
   }
 
   /** "median (min–max)" with a sign on the median: an addition can be negative under noise. */
