@@ -204,7 +204,8 @@ final class AgentBenchProcesses implements AutoCloseable {
         .replace(BENCH_CLASSES.toString(), "bench/target/classes");
   }
 
-  private String compatClasspath() {
+  /** The snapshot of the compat apps' classes plus their runtime jars. */
+  String compatClasspath() {
     try {
       return compatClasses + ":" + Files.readString(BUILT_COMPAT.resolve("classpath.txt")).trim();
     } catch (IOException e) {

@@ -18,6 +18,8 @@ import java.util.concurrent.atomic.AtomicLong;
  *
  * and at the end (also when killed)
  * {@code SUMMARY ok=<n> failed=<m> p50_us=<..> p99_us=<..> elapsed_ms=<..> per_second=<..>}.
+ * With {@code --warmup-requests W} the first W requests sent are left out of p50 and p99 (not of
+ * the counts): warm latency of a JVM whose JIT has seen the request path.
  * The exit code is 0 when no request failed and 1 otherwise.
  *
  * <p>Normally one client (with its connection pool) serves every request. With
@@ -28,7 +30,7 @@ import java.util.concurrent.atomic.AtomicLong;
 public final class ClientRunner {
   /** Options every client app accepts besides the TLS ones and its target. */
   public static final List<String> OPTIONS =
-      List.of("requests", "interval-ms", "concurrency", "timeout-ms");
+      List.of("requests", "interval-ms", "concurrency", "timeout-ms", "warmup-requests");
 
   /** Flags every client app accepts. */
   public static final List<String> FLAGS = List.of("new-connection-per-request");
@@ -60,15 +62,20 @@ public final class ClientRunner {
   /** The loop settings. */
   public record Settings(
       int requests, int intervalMillis, int concurrency, int timeoutMillis,
-      boolean newConnectionPerRequest) {
+      boolean newConnectionPerRequest, int warmupRequests) {
+    public Settings(int requests, int intervalMillis, int concurrency, int timeoutMillis,
+        boolean newConnectionPerRequest) {
+      this(requests, intervalMillis, concurrency, timeoutMillis, newConnectionPerRequest, 0);
+    }
+
     public static Settings from(AppArgs args) {
       Settings settings = new Settings(args.intValue("requests", 1), args.intValue("interval-ms", 0),
           args.intValue("concurrency", 1), args.intValue("timeout-ms", 30_000),
-          args.flag("new-connection-per-request"));
+          args.flag("new-connection-per-request"), args.intValue("warmup-requests", 0));
       if (settings.requests < 0 || settings.intervalMillis < 0 || settings.concurrency < 1
-          || settings.timeoutMillis < 1) {
-        throw new AppArgs.UsageException(args.app() + ": --requests and --interval-ms must be >= 0,"
-            + " --concurrency and --timeout-ms >= 1");
+          || settings.timeoutMillis < 1 || settings.warmupRequests < 0) {
+        throw new AppArgs.UsageException(args.app() + ": --requests, --interval-ms and"
+            + " --warmup-requests must be >= 0, --concurrency and --timeout-ms >= 1");
       }
       return settings;
     }
@@ -78,6 +85,7 @@ public final class ClientRunner {
   private final PrintStream out;
   private final LatencyHistogram latencies = new LatencyHistogram();
   private final AtomicLong issued = new AtomicLong();
+  private final AtomicLong sent = new AtomicLong();
   private final AtomicLong ok = new AtomicLong();
   private final AtomicLong failed = new AtomicLong();
   private final AtomicBoolean summaryPrinted = new AtomicBoolean();
@@ -150,10 +158,13 @@ public final class ClientRunner {
       if (client == null) {
         client = factory.create();
       }
+      boolean warmup = sent.incrementAndGet() <= settings.warmupRequests;
       long start = System.nanoTime();
       Response response = client.send();
       long micros = (System.nanoTime() - start) / 1_000;
-      latencies.record(micros);
+      if (!warmup) {
+        latencies.record(micros);
+      }
       ok.incrementAndGet();
       print("OK status=" + response.status() + " server_peer=" + response.serverPeer() + " body="
           + Failures.oneLine(response.body()));

@@ -82,6 +82,26 @@ class SupportTest {
   }
 
   @Test
+  void warmupRequestsAreLeftOutOfThePercentilesButNotTheCounts() {
+    ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+    PrintStream out = new PrintStream(bytes, true, StandardCharsets.UTF_8);
+    int[] calls = {0};
+    // The first request takes at least 300 ms, the others none: only the warm-up is slow.
+    ClientRunner runner = new ClientRunner(new ClientRunner.Settings(4, 0, 1, 1000, false, 1), out);
+    int exit = runner.run(() -> () -> {
+      if (++calls[0] == 1) {
+        Thread.sleep(300);
+      }
+      return new ClientRunner.Response(200, "none", "ok");
+    });
+    String text = bytes.toString(StandardCharsets.UTF_8);
+    assertThat(exit).isZero();
+    assertThat(text).contains("SUMMARY ok=4 failed=0");
+    long p99 = Long.parseLong(text.replaceAll("(?s).*p99_us=(\\d+).*", "$1").strip());
+    assertThat(p99).as(text).isLessThan(300_000);
+  }
+
+  @Test
   void latencyPercentilesAreWithinHalfAPercent() {
     LatencyHistogram histogram = new LatencyHistogram();
     for (int micros = 1; micros <= 10_000; micros++) {
