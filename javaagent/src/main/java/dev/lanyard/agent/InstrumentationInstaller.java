@@ -18,6 +18,7 @@ import dev.lanyard.agent.instrumentation.JettySniHostCheckInstrumentation;
 import dev.lanyard.agent.instrumentation.NettySslContextBuilderInstrumentation;
 import dev.lanyard.agent.instrumentation.OkHttpChainCleanerInstrumentation;
 import dev.lanyard.agent.instrumentation.ServerBindInstrumentation;
+import dev.lanyard.agent.instrumentation.UnhookedClientConnectInstrumentation;
 import dev.lanyard.agent.instrumentation.UnhookedServerBindInstrumentation;
 import dev.lanyard.agent.instrumentation.ServerClientAuthInstrumentation;
 import dev.lanyard.agent.instrumentation.SslContextInitInstrumentation;
@@ -74,6 +75,7 @@ public final class InstrumentationInstaller {
     // Client sockets only when LANYARD_UPGRADE_OUTBOUND upgrades some destination port.
     if (config.outboundUpgrade().enabled()) {
       hooks.add(new ClientConnectInstrumentation());
+      hooks.add(new UnhookedClientConnectInstrumentation());
     }
     return List.copyOf(hooks);
   }

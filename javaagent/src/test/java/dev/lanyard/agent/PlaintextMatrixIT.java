@@ -10,9 +10,7 @@ import dev.lanyard.testkit.AuditRecords;
 import dev.lanyard.testkit.JvmProcess;
 import dev.lanyard.testkit.SpireCluster;
 import dev.lanyard.testkit.SpireExtension;
-import java.net.Inet4Address;
 import java.net.InetAddress;
-import java.net.NetworkInterface;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -88,7 +86,7 @@ class PlaintextMatrixIT {
     }
     Path hosts = Files.writeString(dir.resolve("hosts"), "127.0.0.1 " + HOST + "\n");
     hostsFile = "-Djdk.net.hosts.file=" + hosts;
-    nonLoopback = nonLoopbackAddress();
+    nonLoopback = PlaintextOutboundIT.nonLoopbackAddress();
   }
 
   @ParameterizedTest(name = "{0}")
@@ -199,19 +197,5 @@ class PlaintextMatrixIT {
       }
     }
     return allowed;
-  }
-
-  /** This machine's first IPv4 address that is neither loopback nor link-local. */
-  private static InetAddress nonLoopbackAddress() throws Exception {
-    for (NetworkInterface nic : Collections.list(NetworkInterface.getNetworkInterfaces())) {
-      for (InetAddress address : Collections.list(nic.getInetAddresses())) {
-        if (address instanceof Inet4Address && !address.isLoopbackAddress()
-            && !address.isLinkLocalAddress()) {
-          return address;
-        }
-      }
-    }
-    throw new AssertionError("this machine has no IPv4 address besides loopback, which the"
-        + " Reactor Netty client needs (Netty's resolver ignores -Djdk.net.hosts.file)");
   }
 }

@@ -171,7 +171,8 @@ class PlaintextOutboundIT {
   }
 
   /** This machine's first IPv4 address that is neither loopback nor link-local. */
-  private static InetAddress nonLoopbackAddress() throws Exception {
+  /** This machine's first IPv4 address that is not loopback: a mesh destination by the IP rule. */
+  static InetAddress nonLoopbackAddress() throws Exception {
     for (NetworkInterface nic : java.util.Collections.list(
         NetworkInterface.getNetworkInterfaces())) {
       for (InetAddress address : java.util.Collections.list(nic.getInetAddresses())) {
@@ -182,7 +183,7 @@ class PlaintextOutboundIT {
       }
     }
     throw new AssertionError("this machine has no IPv4 address besides loopback, which the"
-        + " Reactor Netty case needs (Netty's resolver ignores -Djdk.net.hosts.file)");
+        + " Netty cases need (Netty's resolver ignores -Djdk.net.hosts.file)");
   }
 
   private static List<JsonNode> records(String output, String action, String result) {

@@ -121,6 +121,58 @@ class UnhookedServerBindIT {
     }
   }
 
+  @org.junit.jupiter.params.ParameterizedTest(name = "{0}")
+  @org.junit.jupiter.params.provider.CsvSource({"strict, 5987", "permissive, 5988"})
+  void aMeshDestinationReachedThroughEpollIsRefusedWhenStrictAndReportedWhenPermissive(
+      String mode, int gid) throws Exception {
+    Workload workload = Workload.register(spire.cluster(), gid, "/ns/shop/sa/epoll-" + mode);
+    workload.awaitSvid(spire.cluster());
+    // A non-loopback address: a mesh destination by the IP rule (Netty resolves it itself).
+    java.net.InetAddress address = PlaintextOutboundIT.nonLoopbackAddress();
+    try (java.net.ServerSocket destination = new java.net.ServerSocket(0, 10, address)) {
+      destination.setSoTimeout(1);
+      int port = destination.getLocalPort();
+      String where = address.getHostAddress() + ":" + port;
+      try (JvmProcess process = JvmProcess.builder("epoll-" + mode)
+          .classpath(childClasspath())
+          .mainClass(UnhookedConnectClient.class.getName())
+          .args(address.getHostAddress(), Integer.toString(port))
+          .env("SPIFFE_ENDPOINT_SOCKET", spire.cluster().workloadApiAddress())
+          .env("LANYARD_STARTUP", "wait=20s,then=fail")
+          .env("LANYARD_UPGRADE_OUTBOUND", port + "=" + mode)
+          .env("LANYARD_ADMIN_ADDRESS", "off")
+          .gid(workload.gid()).javaagent(Mesh.AGENT_JAR)
+          .start()) {
+        int exit = process.awaitExit(Duration.ofSeconds(60));
+        String connects = "io.netty.channel.epoll.EpollSocketChannel connects to " + where
+            + " through Netty's native epoll transport, which Lanyard's connect hook cannot"
+            + " carry as mTLS";
+        if (mode.equals("strict")) {
+          assertThat(exit).as(process.output()).isEqualTo(3);
+          assertThat(process.output()).as("the application's connect fails with the reason")
+              .contains("ConnectException: lanyard: refused to connect to " + where
+                  + ": LANYARD_UPGRADE_OUTBOUND says strict, but " + connects
+                  + ", so it would leave in clear text; use the JDK NIO transport")
+              .contains("lanyard: WARN refused to connect to " + where)
+              .doesNotContain("SENT");
+          assertThatThrownBy(destination::accept).as("no connection reached the destination")
+              .isInstanceOf(java.net.SocketTimeoutException.class);
+        } else {
+          assertThat(exit).as(process.output()).isZero();
+          assertThat(process.output()).contains("SENT")
+              .contains("lanyard: WARN connection to " + where + " is NOT upgraded to mTLS"
+                  + " (LANYARD_UPGRADE_OUTBOUND says permissive): " + connects);
+          try (java.net.Socket accepted = destination.accept()) {
+            assertThat(new String(accepted.getInputStream().readAllBytes(),
+                java.nio.charset.StandardCharsets.US_ASCII))
+                .as("permissive: the bytes went in clear text, as reported")
+                .isEqualTo("plain line\n");
+          }
+        }
+      }
+    }
+  }
+
   /**
    * The server's classpath, from this test's own: its classes, Netty with the epoll library, and
    * grpc-netty-shaded with gRPC and Guava (java-spiffe's); nothing of Lanyard's but the agent jar.

@@ -102,7 +102,14 @@ class SessionRotationRaceTest {
     }
     long lastRotation = System.nanoTime();
     Duration settled = SessionPolicy.WATCH_AFTER_ROTATION.plusMillis(500);
-    Thread.sleep(settled.toMillis() + 1_500);
+    // Enough connections started after the watch for the stale check to mean something: on a
+    // loaded machine they come slowly, so wait for a count (bounded), not for a fixed time.
+    long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+    Thread.sleep(settled.toMillis());
+    while (startedAfter(starts, lastRotation + settled.toNanos()) <= 5
+        && System.nanoTime() < deadline) {
+      Thread.sleep(100);
+    }
     running.set(false);
     loop.join(30_000);
 
@@ -122,5 +129,9 @@ class SessionRotationRaceTest {
     assertThat(failures).isEmpty();
     assertThat(afterWatch).isGreaterThan(5);
     assertThat(stale).as("connections that resumed a session of a previous server SVID").isEmpty();
+  }
+
+  private static long startedAfter(List<long[]> starts, long nanos) {
+    return starts.stream().filter(start -> start[0] - nanos > 0).count();
   }
 }

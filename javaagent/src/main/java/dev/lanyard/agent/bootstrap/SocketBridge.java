@@ -86,6 +86,29 @@ public final class SocketBridge {
     }
   }
 
+  public static void beforeUnhookedConnect(Object channel, SocketAddress remote,
+      String transport) throws IOException {
+    SocketHooks current = hooks;
+    if (current == null || remote == null) {
+      return;
+    }
+    try {
+      current.beforeUnhookedConnect(channel, remote, transport);
+    } catch (IOException e) {
+      throw e;
+    } catch (Throwable t) {
+      HookFailures.report("beforeUnhookedConnect", "connections through " + transport + " to"
+          + " destinations LANYARD_UPGRADE_OUTBOUND names fail (fail closed: never plaintext to a"
+          + " strict mesh destination)", t);
+      java.net.ConnectException refused = new java.net.ConnectException("lanyard: could not"
+          + " check the connection to " + remote + " through " + transport + " against"
+          + " LANYARD_UPGRADE_OUTBOUND: Lanyard's hook failed with " + t + "; the connection is"
+          + " refused rather than sent in clear text; restart the workload");
+      refused.initCause(t);
+      throw refused;
+    }
+  }
+
   public static void unhookedBind(Object server, SocketAddress requested, String transport) {
     SocketHooks current = hooks;
     if (current == null || requested == null) {

@@ -35,6 +35,16 @@ public interface SocketHooks {
   default void beforeUnhookedBind(Object server, SocketAddress requested, String transport)
       throws IOException {}
 
+  /**
+   * A client ({@code channel}) is about to connect to {@code remote} through {@code transport}, a
+   * path the connect hook cannot redirect.
+   *
+   * @throws IOException when {@code remote} is a mesh destination on a {@code strict} port: the
+   *     connection would leave in clear text, so it is refused with the reason (fail closed)
+   */
+  default void beforeUnhookedConnect(Object channel, SocketAddress remote, String transport)
+      throws IOException {}
+
   /** {@code server}'s bind returned ({@code failure} null) or threw. */
   void afterBind(Object server, Throwable failure);
 

@@ -23,6 +23,8 @@ public final class OutboundUpgrades {
   private final MeshDestinations destinations;
   private final OriginatedConnection.Factory connections;
   private final ConcurrentMap<String, Originator> originators = new ConcurrentHashMap<>();
+  /** Destinations reached through a transport the hook cannot redirect, already warned about. */
+  private final java.util.Set<String> warnedUnhooked = ConcurrentHashMap.newKeySet();
 
   /** {@code context}: Lanyard's listener context; {@code plaintext}: fallbacks counted there. */
   public OutboundUpgrades(UpgradeModes config, MeshDestinations destinations,
@@ -74,6 +76,44 @@ public final class OutboundUpgrades {
           ignored -> Originator.start(host, address, mode, connections));
     }
     return originator.address();
+  }
+
+  /**
+   * Before a connect the hook cannot redirect (Netty's native epoll): to a mesh destination on a
+   * {@code strict} port it is refused, since it would leave in clear text; on a {@code permissive}
+   * port it goes ahead in clear text, said once per destination (one WARN line).
+   */
+  public void beforeUnhookedConnect(Object channel, SocketAddress remote, String transport)
+      throws java.net.ConnectException {
+    if (!(remote instanceof InetSocketAddress)) {
+      return;
+    }
+    InetSocketAddress address = (InetSocketAddress) remote;
+    UpgradeModes.Mode mode = config.modeFor(address.getPort());
+    if (mode == UpgradeModes.Mode.OFF || !destinations.classify(address.getHostString()).mesh()) {
+      return;
+    }
+    String destination = address.getHostString() + ":" + address.getPort();
+    String why = channel.getClass().getName() + " connects to " + destination + " through "
+        + (transport.equals("netty-epoll") ? "Netty's native epoll transport" : transport)
+        + ", which Lanyard's connect hook cannot carry as mTLS";
+    String fix = "use the JDK NIO transport (Netty: NioIoHandler / NioSocketChannel; gRPC:"
+        + " NettyChannelBuilder.channelType(NioSocketChannel.class) with an NIO event loop"
+        + " group) or TLS in the application";
+    if (mode == UpgradeModes.Mode.STRICT) {
+      String refusal = "refused to connect to " + destination + ": LANYARD_UPGRADE_OUTBOUND says"
+          + " strict, but " + why + ", so it would leave in clear text; " + fix + ", or set "
+          + address.getPort() + "=permissive while migrating";
+      if (warnedUnhooked.add(destination)) {
+        dev.lanyard.tls.LanyardLog.warn(refusal);
+      }
+      throw new java.net.ConnectException("lanyard: " + refusal);
+    }
+    if (warnedUnhooked.add(destination)) {
+      dev.lanyard.tls.LanyardLog.warn("connection to " + destination + " is NOT upgraded to mTLS"
+          + " (LANYARD_UPGRADE_OUTBOUND says permissive): " + why + ", so it goes in clear text; "
+          + fix);
+    }
   }
 
   /** Runs {@code connect} without upgrading it (Lanyard's own connections). */

@@ -36,6 +36,14 @@ public final class SocketUpgrades implements SocketHooks {
   }
 
   @Override
+  public void beforeUnhookedConnect(Object channel, SocketAddress remote, String transport)
+      throws java.io.IOException {
+    if (outbound != null) {
+      outbound.beforeUnhookedConnect(channel, remote, transport);
+    }
+  }
+
+  @Override
   public void unhookedBind(Object server, SocketAddress requested, String transport) {
     if (inbound != null) {
       inbound.unhookedBind(server, requested, transport);
