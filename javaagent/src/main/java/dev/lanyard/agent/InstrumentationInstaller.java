@@ -145,8 +145,27 @@ public final class InstrumentationInstaller {
         loaded.add(type);
       }
     }
-    return agentBuilder(instrumentation, hooks, loaded.toArray(Class<?>[]::new))
-        .installOn(instrumentation);
+    ResettableClassFileTransformer installed =
+        agentBuilder(instrumentation, hooks, loaded.toArray(Class<?>[]::new))
+            .installOn(instrumentation);
+    // A named class loaded while ByteBuddy was installing (its own start touches sockets; on
+    // JDK 25 NioSocketImpl loads there) was neither in the list above nor seen by the transformer,
+    // which was not registered yet: retransform it now, or its connects would go in clear text.
+    List<Class<?>> late = new ArrayList<>();
+    for (Class<?> type : instrumentation.getAllLoadedClasses()) {
+      if (names.contains(type.getName()) && instrumentation.isModifiableClass(type)
+          && !loaded.contains(type)) {
+        late.add(type);
+      }
+    }
+    if (!late.isEmpty()) {
+      try {
+        instrumentation.retransformClasses(late.toArray(Class<?>[]::new));
+      } catch (java.lang.instrument.UnmodifiableClassException e) {
+        throw new IllegalStateException("cannot hook " + late + " for the plaintext upgrade", e);
+      }
+    }
+    return installed;
   }
 
   /** The internal names (a/b/C) of every type the hooks match. */
