@@ -330,51 +330,6 @@ class CaRotationIT {
     throw new AssertionError("CA " + fingerprint + (present ? " not in" : " still in")
         + " the bundle at " + admin + " after " + BUNDLE_BOUND + ": " + body);
   }
-  /** Samples a JVM's /identity serial every 250 ms: when each serial first appeared. */
-  private static final class SerialWatch implements AutoCloseable {
-    private final Map<String, Instant> firstSeen = new java.util.concurrent.ConcurrentHashMap<>();
-    private final Thread thread;
-    private volatile boolean running = true;
-
-    SerialWatch(String admin) {
-      thread = new Thread(() -> {
-        while (running) {
-          try {
-            Matcher serial = SERIAL.matcher(Admin.get(admin, "/identity").body());
-            if (serial.find()) {
-              firstSeen.putIfAbsent(serial.group(1), Instant.now());
-            }
-            Thread.sleep(250);
-          } catch (InterruptedException e) {
-            return;
-          } catch (RuntimeException e) {
-            // a slow admin answer: try again
-          }
-        }
-      }, "serial-watch");
-      thread.setDaemon(true);
-      thread.start();
-    }
-
-    /** Per serial, first seen in /identity -> first full handshake of the peer with it. */
-    Map<String, Optional<Duration>> delays(JvmProcess peer, String action) {
-      Map<String, Optional<Duration>> delays = new LinkedHashMap<>();
-      firstSeen.entrySet().stream().sorted(Map.Entry.comparingByValue()).forEach(entry -> {
-        Optional<Instant> used = AuditRecords.in(peer.output(), AuditRecords.action(action))
-            .stream().filter(node -> entry.getKey().equals(node.path("peer_serial").asText()))
-            .map(node -> Instant.parse(node.path("timestamp").asText())).min(Instant::compareTo);
-        delays.put(entry.getKey().substring(0, 8),
-            used.map(at -> Duration.between(entry.getValue(), at)));
-      });
-      return delays;
-    }
-
-    @Override
-    public void close() throws InterruptedException {
-      running = false;
-      thread.join(5_000);
-    }
-  }
 
   /**
    * Per peer serial in {@code action} audit records since {@code since}: how many full handshakes

@@ -17,9 +17,6 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -43,7 +40,6 @@ class PlaintextRotationUnderLoadIT {
   private static final Duration TRAFFIC_BOUND = Duration.ofSeconds(150);
   /** How long after a new serial shows in /identity an in-flight handshake may still carry the old. */
   private static final Duration SWITCH_GRACE = Duration.ofSeconds(2);
-  private static final Pattern SERIAL = Pattern.compile("\"serial\"\\s*:\\s*\"([0-9a-f]+)\"");
   private static final String HOST = "orders.shop";
 
   @RegisterExtension
@@ -202,61 +198,6 @@ class PlaintextRotationUnderLoadIT {
     @Override
     public void close() {
       process.close();
-    }
-  }
-
-  /** Samples a JVM's /identity serial every 250 ms: each serial and when it first appeared. */
-  private static final class SerialWatch implements AutoCloseable {
-    private final Map<String, Instant> firstSeen = new ConcurrentHashMap<>();
-    private final Thread thread;
-    private volatile boolean running = true;
-
-    SerialWatch(String admin) {
-      thread = new Thread(() -> {
-        while (running) {
-          try {
-            Matcher serial = SERIAL.matcher(Admin.get(admin, "/identity").body());
-            if (serial.find()) {
-              firstSeen.putIfAbsent(serial.group(1), Instant.now());
-            }
-            Thread.sleep(250);
-          } catch (InterruptedException e) {
-            return;
-          } catch (RuntimeException e) {
-            // a slow admin answer under load: sample again
-          }
-        }
-      }, "serial-watch");
-      thread.setDaemon(true);
-      thread.start();
-    }
-
-    Instant firstSeen(String serial) {
-      return firstSeen.get(serial);
-    }
-
-    /** The serials that replaced the one current when watching began, in order. */
-    List<String> rotated() {
-      List<String> order = inOrder();
-      return order.isEmpty() ? order : order.subList(1, order.size());
-    }
-
-    /** The serials in the order they first appeared. */
-    List<String> inOrder() {
-      return firstSeen.entrySet().stream().sorted(Map.Entry.comparingByValue())
-          .map(Map.Entry::getKey).toList();
-    }
-
-    @Override
-    public String toString() {
-      return inOrder().stream().map(serial -> serial.substring(0, Math.min(8, serial.length()))
-          + "@" + firstSeen.get(serial)).collect(Collectors.joining(", "));
-    }
-
-    @Override
-    public void close() throws InterruptedException {
-      running = false;
-      thread.join(5_000);
     }
   }
 }
