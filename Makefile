@@ -25,8 +25,14 @@ RELEASE_DIR ?= dist
 release: tools    ## the release artifacts and their SHA-256 checksums in $(RELEASE_DIR)/
 	scripts/release.sh $(RELEASE_DIR)
 
-test: tools       ## everything CI runs: unit tests and the real-component integration tests
-	$(MVN) verify
+# The tools build in the background (niced) while Maven compiles and tests: testkit's Tools and
+# Images wait for one not built yet, in the order the suite first needs them (install-tools.sh), so
+# a cold run overlaps the Go builds with the suite's idle time instead of running them first.
+test:             ## everything CI runs: unit tests and the real-component integration tests
+	scripts/install-tools.sh debian-packages
+	scripts/install-tools.sh --background
+	$(MVN) verify || { scripts/install-tools.sh --stop; exit 1; }
+	scripts/install-tools.sh --await
 
 # On the newest JDK, what hooks that JDK's own classes: the javaagent and the modules it is built
 # from (testkit, config, spiffe-tls, the compat apps) with their unit tests, and the javaagent's
