@@ -16,6 +16,10 @@
 # Usage: scripts/build-images.sh [NAME...]   (all when none given)
 set -euo pipefail
 
+# Every image this script builds (with no NAME given), in build order; --names prints them.
+ALL_IMAGES=(pause busybox coredns jre17 jre25 python3)
+if [ "${1:-}" = --names ]; then echo "${ALL_IMAGES[*]}"; exit 0; fi
+
 TOOLS=${LANYARD_TOOLS:-$HOME/.cache/lanyard/tools}
 BIN=$TOOLS/bin
 IMAGES=$TOOLS/images

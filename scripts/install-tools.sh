@@ -45,17 +45,14 @@ say() { printf 'install-tools: %s\n' "$*"; }
 BUILDER_PID=$TOOLS/builder.pid
 BUILDER_STATUS=$TOOLS/builder.status
 BUILDER_LOG=$LOGS/background.log
+# What it makes, one path under $TOOLS per line: tests wait only for these (a typo fails at once).
+BUILDER_MAKES=$TOOLS/builder.makes
 builder_alive() { [ -s "$BUILDER_PID" ] && kill -0 "$(cat "$BUILDER_PID")" 2>/dev/null; }
 case "${1:-}" in
   --background)
     shift
     if builder_alive; then say "a background build already runs (pid $(cat "$BUILDER_PID"); scripts/install-tools.sh --stop ends it)"; exit 1; fi
-    rm -f "$BUILDER_STATUS"
-    # setsid: a process group of its own, so --stop ends its go builds too.
-    nice -n "${LANYARD_TOOLS_NICE:-10}" setsid "$0" --as-builder "$@" >"$BUILDER_LOG" 2>&1 </dev/null &
-    echo $! >"$BUILDER_PID"
-    say "building in the background (pid $!, log $BUILDER_LOG); tests wait for what it has yet to build"
-    exit 0 ;;
+    BACKGROUND=1 ;;   # declared and started below, once the steps are defined
   --await)
     while builder_alive; do sleep 1; done
     status=$(cat "$BUILDER_STATUS" 2>/dev/null || echo "unknown (no $BUILDER_STATUS)")
@@ -102,6 +99,7 @@ fresh() {
 # tool NAME VERSION "BINARIES" BUILD_FUNCTION [WRAPPER_FILES...]
 tool() {
   local name=$1 version=$2 binaries=$3 build=$4; shift 4
+  if [ -n "${DECLARING:-}" ]; then printf 'bin/%s\n' $binaries; return; fi
   local stamp; stamp=$(stamp_of "$name" "$version" "$@")
   # shellcheck disable=SC2086
   if fresh "$name" "$stamp" $binaries; then
@@ -205,6 +203,7 @@ build_spire_controller_manager() {
 }
 
 install_debian_packages() {
+  [ -z "${DECLARING:-}" ] || return 0
   local missing=() package
   for package in "${DEBIAN_PACKAGES[@]}"; do
     dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q 'ok installed' || missing+=("$package")
@@ -230,30 +229,49 @@ require_command java "JDK 17 or newer"
 ONLY=" $* "
 step() { [ "$ONLY" = "  " ] || [[ "$ONLY" == *" $1 "* ]]; }
 
-# In the order the test suite first needs them (a background build lets Maven start at once):
-# SPIRE from the first module on, ghostunnel in the sidecar's, the rest in the webhook's and later.
-step debian-packages && install_debian_packages
-step spire && tool spire "$SPIRE_VERSION" "spire-server spire-agent" build_spire \
-  "$REPO/scripts/tools/spire/go.mod" "$REPO/scripts/tools/spire/go.sum"
-step ghostunnel && tool ghostunnel "$GHOSTUNNEL_VERSION" "ghostunnel" build_ghostunnel \
-  "$REPO/scripts/tools/ghostunnel/go.mod" "$REPO/scripts/tools/ghostunnel/go.sum"
-step kubernetes && tool kubernetes "$KUBERNETES_VERSION+etcd$ETCD_VERSION" "kube-apiserver kubectl etcd" \
-  build_kubernetes "$REPO/scripts/tools/kube/go.mod" "$REPO/scripts/tools/kube/go.sum"
-step helm && tool helm "$HELM_VERSION" "helm" build_helm
-step kube-node && tool kube-node "$KUBERNETES_VERSION" \
-  "kubelet kube-proxy kube-scheduler kube-controller-manager" \
-  build_kube_node "$REPO/scripts/tools/kube/go.mod" "$REPO/scripts/tools/kube/go.sum"
-step coredns && tool coredns "$COREDNS_VERSION" "coredns" build_coredns \
-  "$REPO/scripts/tools/coredns/go.mod" "$REPO/scripts/tools/coredns/go.sum" \
-  "$REPO/scripts/tools/coredns/main.go"
-step pause && tool pause "1" "pause" build_pause "$REPO/scripts/tools/pause/pause.c"
-step spire-controller-manager && tool spire-controller-manager "$SPIRE_CONTROLLER_MANAGER_VERSION" \
-  "$SCM_MANIFESTS spire-controller-manager" build_spire_controller_manager \
-  "$REPO/scripts/tools/spire-controller-manager/go.mod" \
-  "$REPO/scripts/tools/spire-controller-manager/go.sum" \
-  "$REPO/scripts/tools/spire-controller-manager/tools.go"
+all_steps() {
+  # In the order the test suite first needs them (a background build lets Maven start at once):
+  # SPIRE from the first module on, ghostunnel in the sidecar's, the rest in the webhook's and later.
+  step debian-packages && install_debian_packages
+  step spire && tool spire "$SPIRE_VERSION" "spire-server spire-agent" build_spire \
+    "$REPO/scripts/tools/spire/go.mod" "$REPO/scripts/tools/spire/go.sum"
+  step ghostunnel && tool ghostunnel "$GHOSTUNNEL_VERSION" "ghostunnel" build_ghostunnel \
+    "$REPO/scripts/tools/ghostunnel/go.mod" "$REPO/scripts/tools/ghostunnel/go.sum"
+  step kubernetes && tool kubernetes "$KUBERNETES_VERSION+etcd$ETCD_VERSION" "kube-apiserver kubectl etcd" \
+    build_kubernetes "$REPO/scripts/tools/kube/go.mod" "$REPO/scripts/tools/kube/go.sum"
+  step helm && tool helm "$HELM_VERSION" "helm" build_helm
+  step kube-node && tool kube-node "$KUBERNETES_VERSION" \
+    "kubelet kube-proxy kube-scheduler kube-controller-manager" \
+    build_kube_node "$REPO/scripts/tools/kube/go.mod" "$REPO/scripts/tools/kube/go.sum"
+  step coredns && tool coredns "$COREDNS_VERSION" "coredns" build_coredns \
+    "$REPO/scripts/tools/coredns/go.mod" "$REPO/scripts/tools/coredns/go.sum" \
+    "$REPO/scripts/tools/coredns/main.go"
+  step pause && tool pause "1" "pause" build_pause "$REPO/scripts/tools/pause/pause.c"
+  step spire-controller-manager && tool spire-controller-manager "$SPIRE_CONTROLLER_MANAGER_VERSION" \
+    "$SCM_MANIFESTS spire-controller-manager" build_spire_controller_manager \
+    "$REPO/scripts/tools/spire-controller-manager/go.mod" \
+    "$REPO/scripts/tools/spire-controller-manager/go.sum" \
+    "$REPO/scripts/tools/spire-controller-manager/tools.go"
 
-# The node's images (pause, busybox, coredns, the JRE base), each cached by its inputs.
-step images && LANYARD_TOOLS="$TOOLS" "$REPO/scripts/build-images.sh"
+  # The node's images (pause, busybox, coredns, the JRE base), each cached by its inputs.
+  if step images; then
+    if [ -n "${DECLARING:-}" ]; then
+      printf 'images/%s.ref\n' $("$REPO/scripts/build-images.sh" --names)
+    else
+      LANYARD_TOOLS="$TOOLS" "$REPO/scripts/build-images.sh"
+    fi
+  fi
+}
+
+if [ -n "${BACKGROUND:-}" ]; then
+  rm -f "$BUILDER_STATUS"
+  DECLARING=1 all_steps >"$BUILDER_MAKES"
+  # setsid: a process group of its own, so --stop ends its go builds too.
+  nice -n "${LANYARD_TOOLS_NICE:-10}" setsid "$0" --as-builder "$@" >"$BUILDER_LOG" 2>&1 </dev/null &
+  echo $! >"$BUILDER_PID"
+  say "building in the background (pid $!, log $BUILDER_LOG); tests wait for what it has yet to build"
+  exit 0
+fi
+all_steps
 
 say "all tools ready in $BIN ($(( $(date +%s) - START ))s)"

@@ -11,8 +11,9 @@ import java.util.Optional;
  * {@code scripts/install-tools.sh --background}, seen from the tests: {@code make test} starts the
  * Maven suite while the tools are still building (a cold CI run overlaps the two), so a test that
  * needs a tool or image the build has yet to make waits for it here instead of failing. The build
- * writes its pid to {@code builder.pid} beside {@code bin/} and removes it when it ends; every
- * binary and image appears whole (by a rename), so its presence means it is ready.
+ * writes its pid to {@code builder.pid} beside {@code bin/} (removed when it ends) and what it makes
+ * to {@code builder.makes}; only those are waited for, so a name it never makes fails at once.
+ * Every binary and image appears whole (by a rename), so its presence means it is ready.
  */
 final class BackgroundToolBuild {
   /** Longer than a cold build of every tool on two cores takes (about 40 minutes). */
@@ -30,7 +31,7 @@ final class BackgroundToolBuild {
       return;
     }
     Optional<ProcessHandle> builder = running(toolsRoot);
-    if (builder.isEmpty()) {
+    if (builder.isEmpty() || !declared(toolsRoot, file)) {
       return;
     }
     Path log = toolsRoot.resolve("logs").resolve("background.log");
@@ -49,6 +50,18 @@ final class BackgroundToolBuild {
     System.err.printf("testkit: %s %s after %d s%n", file.getFileName(),
         Files.exists(file) ? "ready" : "NOT built: the background build ended; see " + log,
         Duration.between(began, Instant.now()).toSeconds());
+  }
+
+  /** Whether the build declared it makes {@code file} ({@code builder.makes}, paths under the root). */
+  static boolean declared(Path toolsRoot, Path file) {
+    try {
+      Path wanted = file.toAbsolutePath().normalize();
+      return Files.readAllLines(toolsRoot.resolve("builder.makes")).stream()
+          .map(String::strip).filter(line -> !line.isEmpty())
+          .anyMatch(line -> toolsRoot.resolve(line).toAbsolutePath().normalize().equals(wanted));
+    } catch (IOException e) {
+      return false;
+    }
   }
 
   /** The background build, if its pid file names a live {@code install-tools.sh} process. */

@@ -26,7 +26,7 @@ class BackgroundToolBuildTest {
   @Test
   void waitsForAToolTheRunningBuildMakesLater() throws Exception {
     Path tool = tools.resolve("bin").resolve("spire-server");
-    startBuilder("sleep 2; mkdir -p bin; printf x > bin/spire-server.new;"
+    startBuilder("bin/spire-server", "sleep 2; mkdir -p bin; printf x > bin/spire-server.new;"
         + " mv bin/spire-server.new bin/spire-server; sleep 30");
 
     Instant began = Instant.now();
@@ -41,7 +41,7 @@ class BackgroundToolBuildTest {
   @Test
   void returnsWhenTheBuildEndsWithoutMakingIt() throws Exception {
     Path tool = tools.resolve("bin").resolve("kubelet");
-    startBuilder("sleep 1; exit 1");
+    startBuilder("bin/kubelet", "sleep 1; exit 1");
 
     BackgroundToolBuild.awaitIfBuilding(tools, tool);
 
@@ -67,7 +67,8 @@ class BackgroundToolBuildTest {
 
   @Test
   void toolsRequireWaitsForTheBackgroundBuild() throws Exception {
-    startBuilder("sleep 1; mkdir -p bin; printf '#!/bin/sh\\n' > bin/helm.new; chmod +x bin/helm.new;"
+    startBuilder("bin/helm", "sleep 1; mkdir -p bin; printf '#!/bin/sh\\n' > bin/helm.new;"
+        + " chmod +x bin/helm.new;"
         + " mv bin/helm.new bin/helm; sleep 30");
     String previous = System.getProperty("lanyard.tools");
     System.setProperty("lanyard.tools", tools.toString());
@@ -82,8 +83,23 @@ class BackgroundToolBuildTest {
     }
   }
 
-  /** Runs {@code body} from a script named install-tools.sh in the tools root, as builder.pid. */
-  private void startBuilder(String body) throws Exception {
+  @Test
+  void aToolTheBuildDoesNotMakeIsNotWaitedFor() throws Exception {
+    startBuilder("bin/spire-server", "sleep 30");
+    Instant began = Instant.now();
+
+    BackgroundToolBuild.awaitIfBuilding(tools, tools.resolve("bin").resolve("no-such-tool"));
+
+    assertThat(Duration.between(began, Instant.now())).isLessThan(Duration.ofSeconds(5));
+    assertThat(builder.isAlive()).isTrue();
+  }
+
+  /**
+   * Runs {@code body} from a script named install-tools.sh in the tools root, as builder.pid,
+   * declaring that it makes {@code makes} (builder.makes).
+   */
+  private void startBuilder(String makes, String body) throws Exception {
+    Files.writeString(tools.resolve("builder.makes"), makes + "\n");
     Path script = tools.resolve("install-tools.sh");
     Files.writeString(script, "#!/bin/bash\ncd \"$(dirname \"$0\")\"\n" + body + "\n");
     builder = new ProcessBuilder("bash", script.toString()).start();
