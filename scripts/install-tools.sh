@@ -72,6 +72,10 @@ case "${1:-}" in
     exit 0 ;;
   --as-builder)
     shift
+    # setsid gave this build a scheduler autogroup of its own (kernel.sched_autogroup_enabled), and
+    # CFS shares the CPU between autogroups before it looks at a process's nice: rank the group
+    # below the tests too, or it takes half the machine from them.
+    echo "${LANYARD_TOOLS_NICE:-10}" >/proc/self/autogroup 2>/dev/null || true
     trap 'exit 143' TERM INT   # so the status below says it was stopped
     trap 'echo $? >"$BUILDER_STATUS"; rm -f "$BUILDER_PID"' EXIT ;;
 esac
