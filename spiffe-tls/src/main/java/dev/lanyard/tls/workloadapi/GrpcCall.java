@@ -18,6 +18,8 @@ public final class GrpcCall {
   }
 
   private final String method;
+  /** Who answers, for messages ("the Workload API"). */
+  private final String peer;
   private final Listener listener;
   private final GrpcDeframer deframer;
   private boolean headersSeen;
@@ -27,9 +29,14 @@ public final class GrpcCall {
   private volatile boolean cancelRequested;
 
   GrpcCall(String method, Listener listener, int maxMessage) {
+    this(method, listener, maxMessage, "the Workload API");
+  }
+
+  GrpcCall(String method, Listener listener, int maxMessage, String peer) {
     this.method = method;
+    this.peer = peer;
     this.listener = listener;
-    this.deframer = new GrpcDeframer(maxMessage);
+    this.deframer = new GrpcDeframer(maxMessage, peer);
   }
 
   /** The full method name, e.g. {@code /SpiffeWorkloadAPI/FetchX509SVID}. */
@@ -68,7 +75,7 @@ public final class GrpcCall {
     }
     if (!headersSeen) {
       headersSeen = true;
-      GrpcStatus refusal = checkResponseHeaders(headers);
+      GrpcStatus refusal = checkResponseHeaders(headers, peer);
       if (refusal != null) {
         close(refusal);
         return true;
@@ -78,7 +85,7 @@ public final class GrpcCall {
       }
     }
     if (!endStream) {
-      close(new GrpcStatus(GrpcStatus.INTERNAL, "the Workload API sent a second HEADERS frame"
+      close(new GrpcStatus(GrpcStatus.INTERNAL, peer + " sent a second HEADERS frame"
           + " that does not end the stream"));
       return true;
     }
@@ -97,7 +104,7 @@ public final class GrpcCall {
       return true;
     }
     if (!headersSeen) {
-      close(new GrpcStatus(GrpcStatus.INTERNAL, "the Workload API sent DATA before headers"));
+      close(new GrpcStatus(GrpcStatus.INTERNAL, peer + " sent DATA before headers"));
       return true;
     }
     List<byte[]> messages;
@@ -128,16 +135,16 @@ public final class GrpcCall {
    * gRPC's answer to a response that is not gRPC (its PROTOCOL-HTTP2.md): an HTTP status other
    * than 200 or another content type; null when the headers are a gRPC response's.
    */
-  private static GrpcStatus checkResponseHeaders(Http2Headers headers) {
+  private static GrpcStatus checkResponseHeaders(Http2Headers headers, String peer) {
     CharSequence status = headers.status();
     if (status == null || !"200".contentEquals(status)) {
       return new GrpcStatus(status != null && "403".contentEquals(status)
           ? GrpcStatus.PERMISSION_DENIED : GrpcStatus.UNKNOWN,
-          "the Workload API answered HTTP status " + status + " (gRPC needs 200)");
+          peer + " answered HTTP status " + status + " (gRPC needs 200)");
     }
     CharSequence contentType = headers.get("content-type");
     if (contentType == null || !contentType.toString().startsWith("application/grpc")) {
-      return new GrpcStatus(GrpcStatus.UNKNOWN, "the Workload API answered content-type "
+      return new GrpcStatus(GrpcStatus.UNKNOWN, peer + " answered content-type "
           + contentType + " (gRPC needs application/grpc)");
     }
     return null;

@@ -23,7 +23,8 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The client end of one HTTP/2 connection to the Workload API, with gRPC calls on its streams.
+ * The client end of one HTTP/2 connection to a gRPC server (the Workload API, or an application's
+ * plaintext server for a health check, {@link GrpcUnaryClient}), with gRPC calls on its streams.
  * Netty's codec does HTTP/2 itself: HPACK, SETTINGS, PING answers, WINDOW_UPDATE (the local flow
  * controller returns a stream's and the connection's window once half of it is read, and every
  * byte counts as read as soon as it is handed to the call, so a stream that lives for days never
@@ -31,30 +32,49 @@ import java.util.concurrent.TimeUnit;
  * maps streams to {@link GrpcCall}s and HTTP/2 endings to gRPC statuses. Event loop only.
  */
 final class GrpcConnectionHandler extends Http2ConnectionHandler {
-  private final String target;
+  /** The Workload API's headers: the SPIRE Agent refuses a call without workload.spiffe.io. */
+  static final Map<String, String> WORKLOAD_API_HEADERS =
+      Map.of("user-agent", "lanyard-workload-api", "workload.spiffe.io", "true");
+
+  /** Who is at the other end, for messages: "the Workload API at /run/spire/agent.sock". */
+  private final String peer;
+  private final String authority;
+  private final Map<String, String> callHeaders;
   private final Map<Integer, GrpcCall> calls = new HashMap<>();
   private ChannelHandlerContext context;
   private volatile String goAway;
 
   private GrpcConnectionHandler(Http2ConnectionDecoder decoder, Http2ConnectionEncoder encoder,
-      Http2Settings settings, String target) {
+      Http2Settings settings, String peer, String authority, Map<String, String> callHeaders) {
     super(decoder, encoder, settings);
-    this.target = target;
+    this.peer = peer;
+    this.authority = authority;
+    this.callHeaders = callHeaders;
     connection().addListener(new Http2ConnectionAdapter() {
       @Override
       public void onStreamClosed(Http2Stream stream) {
         GrpcCall call = calls.remove(stream.id());
         if (call != null) {
           call.close(new GrpcStatus(GrpcStatus.UNAVAILABLE, goAway != null
-              ? "the Workload API at " + target + " is going away (" + goAway + ")"
-              : "the Workload API at " + target + " closed the stream without a status"));
+              ? peer + " is going away (" + goAway + ")"
+              : peer + " closed the stream without a status"));
         }
       }
     });
   }
 
+  /** A connection to the Workload API at {@code target} (a socket path, or host:port). */
   static GrpcConnectionHandler create(String target) {
-    return new Builder(target).build();
+    return create("the Workload API at " + target, "localhost", WORKLOAD_API_HEADERS);
+  }
+
+  /**
+   * A connection to {@code peer} (named so in every status), whose calls carry {@code :authority}
+   * {@code authority} and {@code callHeaders} besides gRPC's own.
+   */
+  static GrpcConnectionHandler create(String peer, String authority,
+      Map<String, String> callHeaders) {
+    return new Builder(peer, authority, callHeaders).build();
   }
 
   /** Whether new calls may go on this connection (it is open and received no GOAWAY). */
@@ -63,8 +83,9 @@ final class GrpcConnectionHandler extends Http2ConnectionHandler {
   }
 
   /**
-   * Opens a stream for {@code call}: request headers ({@code workload.spiffe.io: true}, which the
-   * SPIRE Agent requires of every call, and {@code grpc-timeout} when there is a deadline), then
+   * Opens a stream for {@code call}: request headers (the connection's call headers, e.g. {@code
+   * workload.spiffe.io: true}, which the SPIRE Agent requires of every call, and {@code
+   * grpc-timeout} when there is a deadline), then
    * {@code request} as one message that ends the stream's sending half.
    */
   void start(GrpcCall call, byte[] request, long timeoutNanos) {
@@ -73,17 +94,16 @@ final class GrpcConnectionHandler extends Http2ConnectionHandler {
     }
     if (!acceptsCalls()) {
       call.close(new GrpcStatus(GrpcStatus.UNAVAILABLE, goAway != null
-          ? "the Workload API at " + target + " is going away (" + goAway + ")"
-          : "the connection to the Workload API at " + target + " is closed"));
+          ? peer + " is going away (" + goAway + ")"
+          : "the connection to " + peer + " is closed"));
       return;
     }
     int streamId = connection().local().incrementAndGetNextStreamId();
     Http2Headers headers = new DefaultHttp2Headers()
-        .method("POST").scheme("http").authority("localhost").path(call.method())
+        .method("POST").scheme("http").authority(authority).path(call.method())
         .set("content-type", "application/grpc")
-        .set("te", "trailers")
-        .set("user-agent", "lanyard-workload-api")
-        .set("workload.spiffe.io", "true");
+        .set("te", "trailers");
+    callHeaders.forEach(headers::set);
     if (timeoutNanos > 0) {
       headers.set("grpc-timeout", GrpcTimeout.encode(timeoutNanos));
     }
@@ -93,7 +113,7 @@ final class GrpcConnectionHandler extends Http2ConnectionHandler {
     ChannelFutureListener failed = written -> {
       if (!written.isSuccess() && calls.remove(streamId) == call) {
         call.close(new GrpcStatus(GrpcStatus.UNAVAILABLE, "cannot send " + call.method()
-            + " to the Workload API at " + target + ": " + written.cause()));
+            + " to " + peer + ": " + written.cause()));
       }
     };
     encoder().writeHeaders(ctx, streamId, headers, 0, false, ctx.newPromise()).addListener(failed);
@@ -110,7 +130,7 @@ final class GrpcConnectionHandler extends Http2ConnectionHandler {
   private void deadlineReached(int streamId, GrpcCall call) {
     if (calls.get(streamId) == call) {
       call.close(new GrpcStatus(GrpcStatus.DEADLINE_EXCEEDED,
-          "no answer from the Workload API at " + target + " within the deadline"));
+          "no answer from " + peer + " within the deadline"));
       reset(streamId);
     }
   }
@@ -138,7 +158,7 @@ final class GrpcConnectionHandler extends Http2ConnectionHandler {
   public void channelInactive(ChannelHandlerContext ctx) throws Exception {
     for (GrpcCall call : new ArrayList<>(calls.values())) {
       call.close(new GrpcStatus(GrpcStatus.UNAVAILABLE,
-          "the connection to the Workload API at " + target + " closed"));
+          "the connection to " + peer + " closed"));
     }
     calls.clear();
     super.channelInactive(ctx);
@@ -156,7 +176,7 @@ final class GrpcConnectionHandler extends Http2ConnectionHandler {
       } else if (call != null && endOfStream) {
         calls.remove(streamId);
         call.close(new GrpcStatus(GrpcStatus.INTERNAL,
-            "the Workload API ended the stream without trailers"));
+            peer + " ended the stream without trailers"));
       }
       return processed;
     }
@@ -183,7 +203,7 @@ final class GrpcConnectionHandler extends Http2ConnectionHandler {
     public void onRstStreamRead(ChannelHandlerContext ctx, int streamId, long errorCode) {
       GrpcCall call = calls.remove(streamId);
       if (call != null) {
-        call.close(new GrpcStatus(statusOfReset(errorCode), "the Workload API at " + target
+        call.close(new GrpcStatus(statusOfReset(errorCode), peer
             + " reset the stream (HTTP/2 " + errorName(errorCode) + ")"));
       }
     }
@@ -233,10 +253,14 @@ final class GrpcConnectionHandler extends Http2ConnectionHandler {
 
   private static final class Builder
       extends AbstractHttp2ConnectionHandlerBuilder<GrpcConnectionHandler, Builder> {
-    private final String target;
+    private final String peer;
+    private final String authority;
+    private final Map<String, String> callHeaders;
 
-    Builder(String target) {
-      this.target = target;
+    Builder(String peer, String authority, Map<String, String> callHeaders) {
+      this.peer = peer;
+      this.authority = authority;
+      this.callHeaders = callHeaders;
       server(false);
       initialSettings(Http2Settings.defaultSettings().pushEnabled(false));
     }
@@ -249,7 +273,8 @@ final class GrpcConnectionHandler extends Http2ConnectionHandler {
     @Override
     protected GrpcConnectionHandler build(Http2ConnectionDecoder decoder,
         Http2ConnectionEncoder encoder, Http2Settings settings) throws Http2Exception {
-      GrpcConnectionHandler handler = new GrpcConnectionHandler(decoder, encoder, settings, target);
+      GrpcConnectionHandler handler = new GrpcConnectionHandler(decoder, encoder, settings, peer,
+          authority, callHeaders);
       frameListener(handler.new FrameListener());
       return handler;
     }
