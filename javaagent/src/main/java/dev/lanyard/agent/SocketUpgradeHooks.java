@@ -47,8 +47,10 @@ final class SocketUpgradeHooks {
     }
     OutboundUpgrades outbound = null;
     if (config.outboundUpgrade().enabled()) {
-      outbound = OutboundUpgrades.deferred(config.outboundUpgrade(), config.meshDestinations(),
-          context, plaintext);
+      OutboundUpgrades upgrades = OutboundUpgrades.deferred(config.outboundUpgrade(),
+          config.meshDestinations(), context, plaintext);
+      runtime.whenStarted(started -> upgrades.attach(started.tls().metrics().registry()));
+      outbound = upgrades;
     }
     return new SocketUpgrades(inbound, outbound);
   }

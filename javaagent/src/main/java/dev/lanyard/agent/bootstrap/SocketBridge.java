@@ -109,6 +109,21 @@ public final class SocketBridge {
     }
   }
 
+  /**
+   * As {@link #beforeUnhookedConnect}, for advice that must hand the refusal to the application
+   * through a future or a completion handler (NIO2) instead of throwing it: the refusal, or null
+   * when the connect may go ahead.
+   */
+  public static IOException unhookedConnectRefusal(Object channel, SocketAddress remote,
+      String transport) {
+    try {
+      beforeUnhookedConnect(channel, remote, transport);
+      return null;
+    } catch (IOException refused) {
+      return refused;
+    }
+  }
+
   public static void unhookedBind(Object server, SocketAddress requested, String transport) {
     SocketHooks current = hooks;
     if (current == null || requested == null) {
