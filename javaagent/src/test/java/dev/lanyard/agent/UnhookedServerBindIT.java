@@ -16,7 +16,9 @@ import org.junit.jupiter.params.provider.CsvSource;
 
 /**
  * Issue 19, the binds the inbound hook cannot redirect (NIO2's {@code
- * AsynchronousServerSocketChannel}, Netty's native epoll transport, gRPC's shaded copy of it):
+ * AsynchronousServerSocketChannel}, Netty's native epoll transport and gRPC's shaded copy of it
+ * when the application chooses epoll itself; a framework's own detection is steered to NIO, see
+ * {@link NativeTransportSteeringIT}):
  * a {@code strict} port bound that way is refused before it serves plaintext (fail closed: the
  * application's bind throws with the reason and the fix); a {@code permissive} one binds, serves
  * plaintext, and Lanyard says so: one WARN line naming the port, the class and the fix, a count in
@@ -34,7 +36,7 @@ class UnhookedServerBindIT {
           + " NIO2 AsynchronousServerSocketChannel",
       "epoll, 5982, netty-epoll, io.netty.channel.epoll.EpollServerSocketChannel,"
           + " Netty's native epoll transport",
-      "grpc-shaded, 5983, netty-epoll,"
+      "grpc-shaded-epoll, 5983, netty-epoll,"
           + " io.grpc.netty.shaded.io.netty.channel.epoll.EpollServerSocketChannel,"
           + " Netty's native epoll transport"})
   void aPermissivePortBoundWhereTheHookCannotReachIsReportedAsNotUpgraded(String server, int gid,
@@ -81,7 +83,7 @@ class UnhookedServerBindIT {
           + " NIO2 AsynchronousServerSocketChannel",
       "epoll, 5985, io.netty.channel.epoll.EpollServerSocketChannel,"
           + " Netty's native epoll transport",
-      "grpc-shaded, 5986,"
+      "grpc-shaded-epoll, 5986,"
           + " io.grpc.netty.shaded.io.netty.channel.epoll.EpollServerSocketChannel,"
           + " Netty's native epoll transport"})
   void aStrictPortBoundWhereTheHookCannotReachIsRefusedBeforeItServesPlaintext(String server,

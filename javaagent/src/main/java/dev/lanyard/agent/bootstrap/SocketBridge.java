@@ -124,6 +124,27 @@ public final class SocketBridge {
     }
   }
 
+  /**
+   * Whether {@code availability.isAvailable()} (Netty's {@code Epoll}, io_uring), which returned
+   * true, should answer false to its caller so that it chooses the JDK NIO transport. Never
+   * throws: on a failure the native transport stays, and binds and connects through it meet the
+   * unhooked-transport checks (refused when strict).
+   */
+  public static boolean steerToNio(Class<?> availability) {
+    SocketHooks current = hooks;
+    if (current == null) {
+      return false;
+    }
+    try {
+      return current.steerToNio(availability);
+    } catch (Throwable t) {
+      HookFailures.report("steerToNio", "frameworks that detect Netty's native transports keep"
+          + " choosing them: their binds and connects are refused on strict ports, reported on"
+          + " permissive ones", t);
+      return false;
+    }
+  }
+
   public static void unhookedBind(Object server, SocketAddress requested, String transport) {
     SocketHooks current = hooks;
     if (current == null || requested == null) {
