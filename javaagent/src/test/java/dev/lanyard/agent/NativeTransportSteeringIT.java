@@ -32,8 +32,9 @@ import org.junit.jupiter.api.io.TempDir;
  * transport and its sockets are upgraded: on a strict port the server is served over mTLS (a
  * relay in the middle sees only TLS records, each side's Lanyard records the other's SPIFFE ID)
  * and a plaintext client is refused; a client at its defaults calls a mesh destination over mTLS.
- * Lanyard says once per {@code Epoll} class that it steered a framework, and lists it in {@code
- * /identity}. Epoll chosen by the application itself stays refused ({@link UnhookedServerBindIT}).
+ * Reactor Netty with Netty's native epoll library on its class path does the same. Lanyard says
+ * once per {@code Epoll} class that it steered a framework, and lists it in {@code /identity}.
+ * Epoll chosen by the application itself stays refused ({@link UnhookedServerBindIT}).
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class NativeTransportSteeringIT {
@@ -140,6 +141,62 @@ class NativeTransportSteeringIT {
                 .isEqualTo(client.spiffeId()));
       }
     }
+  }
+
+  @Test
+  void aReactorNettyClientWithTheNativeEpollLibraryCallsAMeshDestinationOverMtls()
+      throws Exception {
+    // Reactor Netty resolves names with Netty's own DNS client (not the JVM's hosts file): it
+    // calls this machine's own non-loopback address, a mesh destination by the IP address rule.
+    java.net.InetAddress address = PlaintextOutboundIT.nonLoopbackAddress();
+    try (Upgraded upgraded = Upgraded.start(spire.cluster(), server, "JdkHttpsServerApp",
+        "strict");
+        TlsRecordRelay wire = TlsRecordRelay.start(upgraded.port(), address)) {
+      Map<String, String> env = new LinkedHashMap<>(Mesh.env(
+          "LANYARD_UPGRADE_OUTBOUND", wire.port() + "=strict", "LANYARD_AUDIT", "all",
+          "LANYARD_ADMIN_ADDRESS", "off"));
+      env.putAll(AuditRecords.DOWNWARD_API);
+      // The compat apps leave Netty's native epoll jar out; with it, Reactor Netty's default
+      // LoopResources pick epoll (DefaultLoopEpoll asks Epoll.isAvailable()).
+      try (JvmProcess process = JvmProcess.builder("reactor-netty-epoll")
+          .classpath(Mesh.compatClasspath() + java.io.File.pathSeparator + nativeEpollJars())
+          .mainClass("dev.lanyard.compat.ReactorNettyClientApp")
+          .args("--url", "http://" + address.getHostAddress() + ":" + wire.port() + "/hello",
+              "--requests", "2", "--tls", "plain")
+          .env("SPIFFE_ENDPOINT_SOCKET", spire.cluster().workloadApiAddress())
+          .env("LANYARD_STARTUP", "wait=20s,then=fail")
+          .env(env)
+          .gid(client.gid()).javaagent(Mesh.AGENT_JAR)
+          .start()) {
+        int exit = process.awaitExit(Duration.ofSeconds(90));
+
+        assertThat(process.output()).as("exit " + exit + "\n" + process.output())
+            .contains("OK status=200 server_peer=none body=peer=none")
+            .contains("lanyard: steered reactor.netty.resources.DefaultLoopEpoll to the JDK NIO"
+                + " transport: it asked io.netty.channel.epoll.Epoll.isAvailable() and Lanyard"
+                + " answered false");
+        assertThat(wire.violations()).as("bytes on the wire that were not TLS records").isEmpty();
+        assertThat(records(process.output(), "tls.connect", "allowed"))
+            .anySatisfy(record -> assertThat(record.path("peer_spiffe_id").asText())
+                .isEqualTo(server.spiffeId()));
+        assertThat(records(upgraded.process().output(), "tls.accept", "allowed"))
+            .anySatisfy(record -> assertThat(record.path("peer_spiffe_id").asText())
+                .isEqualTo(client.spiffeId()));
+      }
+    }
+  }
+
+  /** Netty's epoll classes and native library, from this test's class path (spiffe-tls's). */
+  private static String nativeEpollJars() {
+    String classpath = System.getProperty("surefire.test.class.path",
+        System.getProperty("java.class.path"));
+    String jars = java.util.Arrays.stream(classpath.split(java.io.File.pathSeparator))
+        .filter(entry -> entry.contains("/netty-transport-native-epoll/")
+            || entry.contains("/netty-transport-classes-epoll/"))
+        .collect(java.util.stream.Collectors.joining(java.io.File.pathSeparator));
+    assertThat(jars).as("Netty's epoll jars on the test class path")
+        .contains("netty-transport-native-epoll");
+    return jars;
   }
 
   /** The compat gRPC client, plaintext, under Lanyard with {@code LANYARD_UPGRADE_OUTBOUND}. */

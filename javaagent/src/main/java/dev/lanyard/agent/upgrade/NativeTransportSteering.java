@@ -12,6 +12,9 @@ import java.util.function.BiConsumer;
  * {@code /identity} ({@code native_transports_steered}).
  */
 public final class NativeTransportSteering {
+  private static final StackWalker CALLERS =
+      StackWalker.getInstance(StackWalker.Option.RETAIN_CLASS_REFERENCE);
+
   private final String upgradeKeys;
   private final BiConsumer<String, String> steered;
   private final Set<String> said = ConcurrentHashMap.newKeySet();
@@ -25,12 +28,10 @@ public final class NativeTransportSteering {
     this.steered = steered;
   }
 
-  private static final StackWalker CALLERS =
-      StackWalker.getInstance(StackWalker.Option.RETAIN_CLASS_REFERENCE);
-
   /**
-   * {@code availability.isAvailable()} returned true: false for a caller outside Netty's own
-   * transport package (said once per class), as it was for Netty's own feature checks there.
+   * {@code availability.isAvailable()} returned true: whether to answer false. Yes for a caller
+   * outside {@code availability}'s package (a framework choosing its transport; said once per
+   * class); no for Netty's own checks inside it (features of a transport already in use).
    */
   public boolean steer(Class<?> availability) {
     // The frame after isAvailable's own; reflection frames are hidden (gRPC asks reflectively).
@@ -51,10 +52,10 @@ public final class NativeTransportSteering {
     if (said.add(availability)) {
       LanyardLog.info("steered " + askedBy + " to the JDK NIO transport: it asked " + availability
           + ".isAvailable() and Lanyard answered false, because the plaintext upgrade ("
-          + upgradeKeys + ") carries sockets as mTLS only on the JDK's own transport; NIO costs"
-          + " some throughput per core next to " + transport(availability) + " (docs/ARCHITECTURE.md);"
-          + " an event loop the application builds on " + transport(availability) + " itself is"
-          + " not upgraded (refused on strict ports)");
+          + upgradeKeys + ") carries sockets as mTLS only on the JDK's own transport (NIO's"
+          + " cost next to " + transport(availability) + ": docs/ARCHITECTURE.md); an event loop"
+          + " the application builds on " + transport(availability) + " itself is not upgraded"
+          + " (refused on strict ports)");
       steered.accept(availability, askedBy);
     }
     return true;
