@@ -41,6 +41,8 @@ class NativeTransportSteeringIT {
   private static final String HOST = "orders.shop";
   private static final String SHADED_EPOLL = "io.grpc.netty.shaded.io.netty.channel.epoll.Epoll";
   private static final String SHADED_UTILS = "io.grpc.netty.shaded.io.grpc.netty.Utils";
+  /** Longer than the other ITs' 20 s: first SVIDs took 13-20 s here at load 30-50. */
+  private static final String STARTUP = "wait=60s,then=fail";
 
   @RegisterExtension
   static final SpireExtension spire =
@@ -116,7 +118,8 @@ class NativeTransportSteeringIT {
 
   @Test
   void aGrpcShadedClientAtItsDefaultsCallsAMeshDestinationOverMtls() throws Exception {
-    try (Upgraded upgraded = Upgraded.start(spire.cluster(), server, "GrpcServerApp", "strict");
+    try (Upgraded upgraded = Upgraded.start(spire.cluster(), server, "GrpcServerApp", "strict",
+        "LANYARD_STARTUP", STARTUP);
         TlsRecordRelay wire = TlsRecordRelay.start(upgraded.port())) {
       Map<String, String> env = new LinkedHashMap<>(Mesh.env(
           "LANYARD_UPGRADE_OUTBOUND", wire.port() + "=strict", "LANYARD_AUDIT", "all",
@@ -150,7 +153,7 @@ class NativeTransportSteeringIT {
     // calls this machine's own non-loopback address, a mesh destination by the IP address rule.
     java.net.InetAddress address = PlaintextOutboundIT.nonLoopbackAddress();
     try (Upgraded upgraded = Upgraded.start(spire.cluster(), server, "JdkHttpsServerApp",
-        "strict");
+        "strict", "LANYARD_STARTUP", STARTUP);
         TlsRecordRelay wire = TlsRecordRelay.start(upgraded.port(), address)) {
       Map<String, String> env = new LinkedHashMap<>(Mesh.env(
           "LANYARD_UPGRADE_OUTBOUND", wire.port() + "=strict", "LANYARD_AUDIT", "all",
@@ -164,7 +167,7 @@ class NativeTransportSteeringIT {
           .args("--url", "http://" + address.getHostAddress() + ":" + wire.port() + "/hello",
               "--requests", "2", "--tls", "plain")
           .env("SPIFFE_ENDPOINT_SOCKET", spire.cluster().workloadApiAddress())
-          .env("LANYARD_STARTUP", "wait=20s,then=fail")
+          .env("LANYARD_STARTUP", STARTUP)
           .env(env)
           .gid(client.gid()).javaagent(Mesh.AGENT_JAR)
           .start()) {
@@ -202,7 +205,8 @@ class NativeTransportSteeringIT {
   /** The compat gRPC client, plaintext, under Lanyard with {@code LANYARD_UPGRADE_OUTBOUND}. */
   private ClientRun meshGrpcCall(String target, int upgradedPort) {
     Map<String, String> env = new LinkedHashMap<>(Mesh.env(
-        "LANYARD_UPGRADE_OUTBOUND", upgradedPort + "=strict", "LANYARD_AUDIT", "all"));
+        "LANYARD_UPGRADE_OUTBOUND", upgradedPort + "=strict", "LANYARD_AUDIT", "all",
+        "LANYARD_STARTUP", STARTUP));
     env.putAll(AuditRecords.DOWNWARD_API);
     try (JvmProcess process = Mesh.app("GrpcClientApp", spire.cluster(), client, "GrpcClientApp",
         env, "--target", target, "--requests", "2", "--tls", "plain").jvmArg(hostsFile).start()) {
@@ -228,7 +232,7 @@ class NativeTransportSteeringIT {
         .mainClass(main.getName())
         .args(args)
         .env("SPIFFE_ENDPOINT_SOCKET", spire.cluster().workloadApiAddress())
-        .env("LANYARD_STARTUP", "wait=20s,then=fail")
+        .env("LANYARD_STARTUP", STARTUP)
         .env(env)
         .gid(workload.gid()).javaagent(Mesh.AGENT_JAR);
   }
