@@ -49,6 +49,7 @@ test:             ## everything CI runs: unit tests and the real-component integ
 NEWEST_JDK_ITS := JavaagentMatrixIT,ServerClientAuthIT,PeerVerificationMatrixIT,HookFailureIT
 NEWEST_JDK_ITS := $(NEWEST_JDK_ITS),EarlyCapturedTlsIT,PlaintextUpgradeIT,PlaintextOutboundIT
 NEWEST_JDK_ITS := $(NEWEST_JDK_ITS),UnhookedServerBindIT,SourceFileModeIT,JavaagentPackagingIT
+NEWEST_JDK_ITS := $(NEWEST_JDK_ITS),NativeTransportSteeringIT
 test-newest-jdk: tools  ## the javaagent (and what it is built from) on the newest installed JDK
 	@test -n "$(NEWEST_JDK)" || { echo "no newer JDK under /usr/lib/jvm"; exit 1; }
 	JAVA_HOME=$(NEWEST_JDK) $(MVN) verify -pl javaagent -am -Dlanyard.jdkNeutralITs.skip=true \

@@ -88,7 +88,7 @@ public final class AgentInstaller {
       // connection arrives. The TLS hooks and the runtime follow in the background, as below.
       long began = System.nanoTime();
       installer.installNamed(instrumentation, socketHooks(hooks));
-      LanyardLog.info("socket hooks for " + upgradeKeys(config) + " installed before main in "
+      LanyardLog.info("socket hooks for " + SocketUpgradeHooks.upgradeKeys(config) + " installed before main in "
           + (System.nanoTime() - began) / 1_000_000 + " ms");
     }
     // At JVM start, premain only registers the deferred transformer; the SVID source, the admin
@@ -146,17 +146,6 @@ public final class AgentInstaller {
       }
     }
     return sockets;
-  }
-
-  private static String upgradeKeys(LanyardConfig config) {
-    List<String> keys = new ArrayList<>();
-    if (config.inboundUpgrade().enabled()) {
-      keys.add(dev.lanyard.config.ConfigKeys.UPGRADE_INBOUND.env());
-    }
-    if (config.outboundUpgrade().enabled()) {
-      keys.add(dev.lanyard.config.ConfigKeys.UPGRADE_OUTBOUND.env());
-    }
-    return String.join(" and ", keys);
   }
 
   /** The runtime, with the bridge pointing at its hooks. */

@@ -15,6 +15,7 @@ import dev.lanyard.agent.instrumentation.OkHttpJwtInstrumentation;
 import dev.lanyard.agent.instrumentation.PeerAlertInstrumentation;
 import dev.lanyard.agent.instrumentation.Instrumentation;
 import dev.lanyard.agent.instrumentation.JettySniHostCheckInstrumentation;
+import dev.lanyard.agent.instrumentation.NativeTransportInstrumentation;
 import dev.lanyard.agent.instrumentation.NettySslContextBuilderInstrumentation;
 import dev.lanyard.agent.instrumentation.OkHttpChainCleanerInstrumentation;
 import dev.lanyard.agent.instrumentation.ServerBindInstrumentation;
@@ -72,6 +73,9 @@ public final class InstrumentationInstaller {
       hooks.add(new ServerBindInstrumentation());
       hooks.add(new UnhookedServerBindInstrumentation());
     }
+    // Frameworks that would pick Netty's native transports (which no socket hook reaches) are
+    // steered to NIO, whose sockets the hooks upgrade.
+    hooks.add(new NativeTransportInstrumentation());
     // Client sockets only when LANYARD_UPGRADE_OUTBOUND upgrades some destination port.
     if (config.outboundUpgrade().enabled()) {
       hooks.add(new ClientConnectInstrumentation());
