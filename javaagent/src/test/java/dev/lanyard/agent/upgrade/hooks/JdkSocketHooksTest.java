@@ -250,15 +250,15 @@ class JdkSocketHooksTest {
         "call afterBind " + server + " ok");
     assertThat(lines).anyMatch(line -> line.matches("channel bound /127\\.0\\.0\\.1:\\d+"));
     assertThat(lines).containsSubsequence(
-        "call beforeConnect sun.nio.ch.SocketChannelImpl mesh.test/<unresolved>:80",
+        "call beforeConnect sun.nio.ch.SocketChannelImpl mesh.test/10.255.255.1:80",
         "channel connect returned true to /127.0.0.1:" + port(lines),
-        "call beforeConnect sun.nio.ch.SocketChannelImpl mesh.test/<unresolved>:80",
+        "call beforeConnect sun.nio.ch.SocketChannelImpl mesh.test/10.255.255.1:80",
         "adaptor connected to /127.0.0.1:" + port(lines),
-        "call beforeConnect java.net.Socket mesh.test/<unresolved>:80",
+        "call beforeConnect java.net.Socket mesh.test/10.255.255.1:80",
         "socket connected to /127.0.0.1:" + port(lines),
-        "call beforeConnect java.net.Socket refused.test/<unresolved>:81",
+        "call beforeConnect java.net.Socket refused.test/10.255.255.2:81",
         "socket connect threw java.io.IOException: lanyard test: refused"
-            + " refused.test/<unresolved>:81",
+            + " refused.test/10.255.255.2:81",
         "call beforeBind java.net.ServerSocket /127.0.0.1:" + port(lines),
         "call afterBind java.net.ServerSocket java.net.BindException",
         "call closed java.net.ServerSocket",

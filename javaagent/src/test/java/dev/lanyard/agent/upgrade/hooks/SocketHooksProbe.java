@@ -19,10 +19,13 @@ import java.nio.channels.SocketChannel;
  * classes, records every bridge call, exercises each hooked method and prints what it saw.
  */
 public final class SocketHooksProbe {
-  /** A destination the hooks send to the probe's own loopback server instead. */
-  static final InetSocketAddress MESH = InetSocketAddress.createUnresolved("mesh.test", 80);
+  /**
+   * A destination the hooks send to the probe's own loopback server instead: resolved, as an
+   * application's is (JDK 25's socket adaptor refuses an unresolved one before the hooked method).
+   */
+  static final InetSocketAddress MESH = resolved("mesh.test", 1, 80);
   /** A destination whose connect the hooks refuse. */
-  static final InetSocketAddress REFUSED = InetSocketAddress.createUnresolved("refused.test", 81);
+  static final InetSocketAddress REFUSED = resolved("refused.test", 2, 81);
   /** A bind the hooks move to a loopback ephemeral port. */
   static final InetSocketAddress UPGRADED = new InetSocketAddress("0.0.0.0", 1);
 
@@ -90,6 +93,15 @@ public final class SocketHooksProbe {
       }
     }
     System.out.println("done");
+  }
+
+  private static InetSocketAddress resolved(String host, int last, int port) {
+    try {
+      byte[] address = {10, (byte) 255, (byte) 255, (byte) last};
+      return new InetSocketAddress(InetAddress.getByAddress(host, address), port);
+    } catch (java.net.UnknownHostException e) {
+      throw new IllegalArgumentException(e);
+    }
   }
 
   /** Records each call; moves {@link #UPGRADED} binds and {@link #MESH} connects. */
