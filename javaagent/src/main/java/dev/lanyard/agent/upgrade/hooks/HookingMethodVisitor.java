@@ -70,6 +70,11 @@ final class HookingMethodVisitor extends MethodVisitor {
           super.visitMethodInsn(Opcodes.INVOKESTATIC, hook.bridge(), hook.exitMethod(),
               Type.getMethodDescriptor(returnType, returnType), false);
           break;
+        case FILTER_RETURN_WITH_CLASS:
+          super.visitLdcInsn(Type.getObjectType(hook.owner()));
+          super.visitMethodInsn(Opcodes.INVOKESTATIC, hook.bridge(), hook.exitMethod(),
+              Type.getMethodDescriptor(returnType, returnType, Type.getType(Class.class)), false);
+          break;
         default:
           break;
       }

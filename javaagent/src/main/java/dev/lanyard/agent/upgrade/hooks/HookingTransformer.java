@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Consumer;
 import net.bytebuddy.jar.asm.ClassReader;
 import net.bytebuddy.jar.asm.ClassVisitor;
 import net.bytebuddy.jar.asm.ClassWriter;
@@ -42,6 +43,7 @@ public final class HookingTransformer implements ClassFileTransformer {
   private final int feature;
   private final Report report;
   private final Set<String> reported = ConcurrentHashMap.newKeySet();
+  private final Consumer<Module> readsBridge;
 
   /**
    * {@code ignored}: a class loader whose classes are never hooked (the javaagent's own);
@@ -50,6 +52,17 @@ public final class HookingTransformer implements ClassFileTransformer {
    */
   public HookingTransformer(Collection<MethodHook> hooks, ClassLoader ignored, int feature,
       Report report) {
+    this(hooks, ignored, feature, report, module -> { });
+  }
+
+  /**
+   * As above; {@code readsBridge} is given the named module of each library class about to be
+   * hooked, to give it a read edge to the bridge's module (a class on the class path reads every
+   * module already; java.base gets its edge before the install).
+   */
+  public HookingTransformer(Collection<MethodHook> hooks, ClassLoader ignored, int feature,
+      Report report, Consumer<Module> readsBridge) {
+    this.readsBridge = readsBridge;
     for (MethodHook hook : hooks) {
       hooksByOwner.computeIfAbsent(hook.owner(), owner -> new ArrayList<>()).add(hook);
     }
@@ -75,6 +88,9 @@ public final class HookingTransformer implements ClassFileTransformer {
       return null;
     }
     try {
+      if (!hooks.get(0).jdkClass() && module != null && module.isNamed()) {
+        readsBridge.accept(module);
+      }
       byte[] hooked = hook(classfile, hooks);
       if (reported.add(className)) {
         report.hooked(className.replace('/', '.'));

@@ -74,7 +74,12 @@ public final class JdkSocketHooks {
     instrumentation.redefineModule(Object.class.getModule(), Set.of(bridge), Map.of(), Map.of(),
         Set.of(), Map.of());
     HookingTransformer transformer = new HookingTransformer(hooks,
-        JdkSocketHooks.class.getClassLoader(), Runtime.version().feature(), report);
+        JdkSocketHooks.class.getClassLoader(), Runtime.version().feature(), report, module -> {
+          if (!module.canRead(bridge)) {
+            instrumentation.redefineModule(module, Set.of(bridge), Map.of(), Map.of(), Set.of(),
+                Map.of());
+          }
+        });
     // Registered before the loaded classes are listed: a class loading in between is transformed
     // as it loads, and one loaded before is in the list.
     instrumentation.addTransformer(transformer, true);

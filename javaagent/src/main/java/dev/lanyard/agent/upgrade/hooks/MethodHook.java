@@ -19,7 +19,12 @@ public final class MethodHook {
     /** {@code bridge(Object this)V}, on a return and on a throw alike. */
     THIS,
     /** {@code bridge(R returned)R} on each return (R the method's return type); a throw passes. */
-    FILTER_RETURN
+    FILTER_RETURN,
+    /**
+     * {@code bridge(R returned, Class<?> owner)R}, as {@link #FILTER_RETURN} with the hooked
+     * class (for a bridge that asks who called it, like a static {@code isAvailable()}'s).
+     */
+    FILTER_RETURN_WITH_CLASS
   }
 
   private final String owner;

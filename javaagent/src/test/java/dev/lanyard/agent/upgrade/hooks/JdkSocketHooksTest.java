@@ -166,7 +166,11 @@ class JdkSocketHooksTest {
             .onExit(MethodHook.Exit.THIS_AND_THROWN, "afterBind"),
         MethodHook.library(owner, "close", "(Z)V", bridge).onExit(MethodHook.Exit.THIS, "closed"),
         MethodHook.library(owner, "isAvailable", "()Z", bridge)
-            .onExit(MethodHook.Exit.FILTER_RETURN, "available")), null, feature(), reports);
+            .onExit(MethodHook.Exit.FILTER_RETURN, "available"),
+        // The shape of a static isAvailable() whose bridge asks who called (native transports).
+        MethodHook.library(owner, "isSupported", "()Z", bridge)
+            .onExit(MethodHook.Exit.FILTER_RETURN_WITH_CLASS, "supported")),
+        null, feature(), reports);
     byte[] hooked = transformer.transform(null, getClass().getClassLoader(), owner, null, null,
         testClass(owner));
     assertThat(reports.notFound).isEmpty();
@@ -201,6 +205,11 @@ class JdkSocketHooksTest {
     assertThat(Bridge.calls).containsExactly("closed", "closed");
 
     assertThat(fake.getMethod("isAvailable").invoke(null)).isEqualTo(false);
+    Bridge.calls.clear();
+    assertThat(fake.getMethod("isSupported").invoke(null)).isEqualTo(false);
+    assertThat(Bridge.calls).containsExactly("supported true by " + Fake.class.getName()
+        + " of the hooked class's loader: " + (Bridge.asked == fake));
+    assertThat(Bridge.asked).isSameAs(fake);
   }
 
   /**
@@ -428,6 +437,15 @@ class JdkSocketHooksTest {
     public static boolean available(boolean available) {
       return false;
     }
+
+    static volatile Class<?> asked;
+
+    public static boolean supported(boolean supported, Class<?> owner) {
+      asked = owner;
+      calls.add("supported " + supported + " by " + owner.getName() + " of the hooked class's"
+          + " loader: " + (owner.getClassLoader() != Fake.class.getClassLoader()));
+      return false;
+    }
   }
 
   /** A stand-in with a handler of its own, a throw path and a boolean return. */
@@ -456,6 +474,10 @@ class JdkSocketHooksTest {
     }
 
     public static boolean isAvailable() {
+      return true;
+    }
+
+    public static boolean isSupported() {
       return true;
     }
   }
