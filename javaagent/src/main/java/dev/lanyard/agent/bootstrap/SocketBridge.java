@@ -130,6 +130,14 @@ public final class SocketBridge {
    * throws: on a failure the native transport stays, and binds and connects through it meet the
    * unhooked-transport checks (refused when strict).
    */
+  /**
+   * A native transport's {@code isAvailable()} returned {@code available} (upgrade.hooks'
+   * NativeTransportHooks): false for a framework Lanyard steers to NIO, else unchanged.
+   */
+  public static boolean nativeTransportAvailable(boolean available, Class<?> availability) {
+    return available && !steerToNio(availability);
+  }
+
   public static boolean steerToNio(Class<?> availability) {
     SocketHooks current = hooks;
     if (current == null) {

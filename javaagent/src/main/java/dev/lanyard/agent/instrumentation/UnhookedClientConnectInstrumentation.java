@@ -14,10 +14,10 @@ import net.bytebuddy.agent.builder.AgentBuilder;
 import net.bytebuddy.asm.Advice;
 
 /**
- * The client connects {@link ClientConnectInstrumentation} cannot redirect ({@code
+ * The client connects {@code upgrade.hooks.JdkSocketHooks} cannot redirect ({@code
  * LANYARD_UPGRADE_OUTBOUND}): Netty's native epoll transport connects in native code ({@code
  * AbstractEpollChannel.doConnect}, also gRPC's shaded copy, when the application chose epoll
- * itself; {@link NativeTransportInstrumentation} steers frameworks' own choice to NIO), and NIO2's
+ * itself; {@code upgrade.hooks.NativeTransportHooks} steer frameworks' own choice to NIO), and NIO2's
  * {@code AsynchronousSocketChannel} in {@code UnixAsynchronousSocketChannelImpl.implConnect};
  * neither goes through {@code SocketChannelImpl.connect}, so such a connection would go out in
  * clear text. To a mesh destination on a {@code strict} port it is refused before it starts (the
