@@ -67,6 +67,7 @@ class AppProbesGrpcStrictIT {
         assertThat(direct.statusCode()).as("the kubelet's plaintext on the strict port")
             .isEqualTo(403);
 
+        Mesh.awaitListening(health, Duration.ofSeconds(30));
         HttpResponse<String> ready = get(health, "/app-health/app/readyz");
         assertThat(ready.statusCode()).as(ready.body() + "\n" + app.output()).isEqualTo(200);
         assertThat(ready.body()).startsWith("ok: gRPC health check of service \"\" on port " + port
