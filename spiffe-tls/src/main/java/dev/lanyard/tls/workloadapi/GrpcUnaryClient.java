@@ -88,7 +88,7 @@ public final class GrpcUnaryClient implements AutoCloseable {
     connect.addListener(done -> {
       if (!done.isSuccess()) {
         call.close(new GrpcStatus(GrpcStatus.UNAVAILABLE, "cannot connect to " + peer + ": "
-            + describe(done.cause())));
+            + WorkloadApiClient.describe(done.cause())));
         return;
       }
       channel.pipeline().get(GrpcConnectionHandler.class).start(call, request, nanos);
@@ -107,15 +107,6 @@ public final class GrpcUnaryClient implements AutoCloseable {
     } finally {
       channel.close();
     }
-  }
-
-  private static String describe(Throwable cause) {
-    Throwable root = cause;
-    while (root.getCause() != null && root.getCause() != root) {
-      root = root.getCause();
-    }
-    String message = root.getMessage();
-    return message == null ? root.getClass().getSimpleName() : message;
   }
 
   /** Closes every connection and stops the client's thread. */

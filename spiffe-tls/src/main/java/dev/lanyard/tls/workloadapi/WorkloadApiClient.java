@@ -213,7 +213,8 @@ public final class WorkloadApiClient implements AutoCloseable {
     }
   }
 
-  private static String describe(Throwable cause) {
+  /** The root cause's message (or its type): what a connect or call failure names. */
+  static String describe(Throwable cause) {
     Throwable root = cause;
     while (root.getCause() != null && root.getCause() != root) {
       root = root.getCause();
