@@ -69,6 +69,7 @@ class GrpcProbesOnNodeIT {
     Container app = pod.getSpec().getContainers().get(0);
     assertThat(app.getImage()).as("the image as built, unchanged")
         .isEqualTo(Images.built("compat-grpc-java-health").reference());
+    assertThat(app.getCommand()).as("the image's own entrypoint starts it").isNullOrEmpty();
     assertThat(env(app, "LANYARD_UPGRADE_INBOUND")).as("the annotation scoped to the declared port")
         .isEqualTo(GRPC_PORT + "=strict");
     int health = healthPort(app);

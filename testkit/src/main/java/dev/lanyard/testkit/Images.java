@@ -46,7 +46,8 @@ public final class Images {
 
   /**
    * One of the project's images ({@code webhook}, {@code sidecar}, {@code javaagent},
-   * {@code demo-workloads}, {@code demo-notifier}): {@code NAME.tar} in the directory the
+   * {@code demo-workloads}, {@code demo-notifier}, the test image {@code compat-grpc-java-health}):
+   * {@code NAME.tar} in the directory the
    * {@value #BUILT_DIR_PROPERTY} system property names, {@code images/target/images} by default.
    */
   public static Image built(String name) {
