@@ -139,6 +139,11 @@ class GrpcProbesOnNodeIT {
     assertThat(control("/set?service=" + SERVICE + "&status=SERVING"))
         .isEqualTo("\"" + SERVICE + "\" is SERVING\n");
     Pod readyAgain = node().awaitReady(NS, POD, Duration.ofSeconds(60));
+    assertThat(node().kubectl("-n", NS, "logs", POD).orThrow())
+        .as("the reason the kubelet's event leaves out, in the container's log, once each way")
+        .containsOnlyOnce("lanyard: WARN application probe /app-health/app/readyz fails (the"
+            + " kubelet gets 503): failed: gRPC health check of service \"" + SERVICE + "\"")
+        .containsOnlyOnce("lanyard: application probe /app-health/app/readyz passes again");
     assertThat(status(readyAgain).getRestartCount()).as("readiness never restarts").isZero();
     assertThat(status(readyAgain).getContainerID()).isEqualTo(status(pod).getContainerID());
   }

@@ -39,6 +39,8 @@ final class AppProbeRunner {
   private final AppProbes probes;
   private final IntFunction<InetSocketAddress> targets;
   private final ThreadPoolExecutor threads;
+  private final AppProbeTransitions transitions =
+      new AppProbeTransitions(LanyardLog::warn, LanyardLog::info);
   /** Made at the first gRPC probe (its class and thread only then); closed with the runner. */
   private GrpcHealthCheck grpc;
   private boolean closed;
@@ -65,12 +67,14 @@ final class AppProbeRunner {
     CompletableFuture<AdminEndpoints.Response> answer = new CompletableFuture<>();
     try {
       threads.execute(() -> {
+        AdminEndpoints.Response response;
         try {
-          answer.complete(check(probe));
+          response = check(probe);
         } catch (RuntimeException e) {
-          answer.complete(AdminEndpoints.Response.text(503, "probe " + path + " failed: " + e
-              + "\n"));
+          response = AdminEndpoints.Response.text(503, "probe " + path + " failed: " + e + "\n");
         }
+        transitions.record(path, response);
+        answer.complete(response);
       });
     } catch (RejectedExecutionException e) {
       answer.complete(AdminEndpoints.Response.text(503, "not run: " + MAX_IN_FLIGHT
