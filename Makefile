@@ -25,8 +25,14 @@ RELEASE_DIR ?= dist
 release: tools    ## the release artifacts and their SHA-256 checksums in $(RELEASE_DIR)/
 	scripts/release.sh $(RELEASE_DIR)
 
-test: tools       ## everything CI runs: unit tests and the real-component integration tests
-	$(MVN) verify
+# The tools build in the background (niced) while Maven compiles and tests: testkit's Tools and
+# Images wait for one not built yet, in the order the suite first needs them (install-tools.sh), so
+# a cold run overlaps the Go builds with the suite's idle time instead of running them first.
+test:             ## everything CI runs: unit tests and the real-component integration tests
+	scripts/install-tools.sh debian-packages
+	scripts/install-tools.sh --background
+	$(MVN) verify || { scripts/install-tools.sh --stop; exit 1; }
+	scripts/install-tools.sh --await
 
 # On the newest JDK, what hooks that JDK's own classes: the javaagent and the modules it is built
 # from (testkit, config, spiffe-tls, the compat apps) with their unit tests, and the javaagent's
@@ -34,7 +40,8 @@ test: tools       ## everything CI runs: unit tests and the real-component integ
 # the JSSE hooks (JavaagentMatrixIT, ServerClientAuthIT), the trust decisions inside them
 # (PeerVerificationMatrixIT), the hooks failing or arriving late (HookFailureIT, EarlyCapturedTlsIT),
 # the socket hooks of the plaintext upgrade (PlaintextUpgradeIT, PlaintextOutboundIT, and the binds
-# they cannot reach, UnhookedServerBindIT), the source-file launcher
+# they cannot reach, UnhookedServerBindIT; their premain install on ASM, PremainSocketHooksIT; the
+# frameworks steered off Netty's native transports, NativeTransportSteeringIT), the source-file launcher
 # (SourceFileModeIT) and the agent's class isolation (JavaagentPackagingIT). The rest of the
 # javaagent's ITs (rotation, outages, JWT, refusals, secure naming, admin) test Lanyard's own logic
 # above those hooks and run once, on JDK 17, in `make test`, with the sidecar, webhook, chart, demo
@@ -43,6 +50,7 @@ test: tools       ## everything CI runs: unit tests and the real-component integ
 NEWEST_JDK_ITS := JavaagentMatrixIT,ServerClientAuthIT,PeerVerificationMatrixIT,HookFailureIT
 NEWEST_JDK_ITS := $(NEWEST_JDK_ITS),EarlyCapturedTlsIT,PlaintextUpgradeIT,PlaintextOutboundIT
 NEWEST_JDK_ITS := $(NEWEST_JDK_ITS),UnhookedServerBindIT,SourceFileModeIT,JavaagentPackagingIT
+NEWEST_JDK_ITS := $(NEWEST_JDK_ITS),NativeTransportSteeringIT,PremainSocketHooksIT
 test-newest-jdk: tools  ## the javaagent (and what it is built from) on the newest installed JDK
 	@test -n "$(NEWEST_JDK)" || { echo "no newer JDK under /usr/lib/jvm"; exit 1; }
 	JAVA_HOME=$(NEWEST_JDK) $(MVN) verify -pl javaagent -am -Dlanyard.jdkNeutralITs.skip=true \

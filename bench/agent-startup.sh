@@ -43,7 +43,8 @@ JAVA
 javac -d "$work/classes" "$work/Idle.java"
 export SPIFFE_ENDPOINT_SOCKET="unix:$work/no-agent.sock"
 export LANYARD_ADMIN_ADDRESS=off
-upgrade="LANYARD_UPGRADE_INBOUND=18080=permissive"
+# UPGRADE: the variables of the "upgrade" variants (default: inbound only).
+upgrade=${UPGRADE:-LANYARD_UPGRADE_INBOUND=18080=permissive}
 
 declare -A cmd
 cmd[hello]="java -cp $work/classes dev.lanyard.bench.Hello"

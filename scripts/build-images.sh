@@ -16,6 +16,10 @@
 # Usage: scripts/build-images.sh [NAME...]   (all when none given)
 set -euo pipefail
 
+# Every image this script builds (with no NAME given), in build order; --names prints them.
+ALL_IMAGES=(pause busybox coredns jre17 jre25 python3)
+if [ "${1:-}" = --names ]; then echo "${ALL_IMAGES[*]}"; exit 0; fi
+
 TOOLS=${LANYARD_TOOLS:-$HOME/.cache/lanyard/tools}
 BIN=$TOOLS/bin
 IMAGES=$TOOLS/images
@@ -83,7 +87,8 @@ archive() {
   tar --create --file "$IMAGES/$name.tar.new" --directory "$out" --sort=name --mtime=@0 \
     --owner=0 --group=0 manifest.json "$config_id.json" "$diff_id"
   mv "$IMAGES/$name.tar.new" "$IMAGES/$name.tar"
-  echo "$ref" >"$IMAGES/$name.ref"
+  echo "$ref" >"$IMAGES/$name.ref.new"
+  mv "$IMAGES/$name.ref.new" "$IMAGES/$name.ref"
 }
 
 # image NAME KEY BUILD_FUNCTION: builds unless NAME.tar exists with the same key (inputs' hash).
@@ -99,6 +104,8 @@ image() {
   local log="$LOGS/image-$name.log"
   : >"$log"
   say "$name: building, log in $log ..."
+  # A stale image goes first, so a test waiting on a background build waits for the new one.
+  rm -f "$IMAGES/$name.tar" "$IMAGES/$name.ref"
   "$build" "$log"
   echo "$stamp" >"$STAMPS/image-$name"
   say "$name: built $(cat "$IMAGES/$name.ref") in $(( $(date +%s) - began ))s," \

@@ -6,6 +6,13 @@
 # Usage: install-tools.sh            every tool, the Debian packages and the images
 #        install-tools.sh NAME...    only the named tools (spire, kubernetes, kube-node, coredns,
 #                                    pause, helm, ghostunnel, spire-controller-manager)
+#        install-tools.sh --background [NAME...]
+#                                    the same, niced (LANYARD_TOOLS_NICE, 10) in its own process
+#                                    group, returning at once: `make test` runs the Maven suite
+#                                    meanwhile, and testkit's Tools and Images wait for a tool or
+#                                    image this build has yet to make (builder.pid, logs/background.log)
+#        install-tools.sh --await    waits for that background build; exits with its status
+#        install-tools.sh --stop     ends that background build (and its go builds) if it runs
 #
 # Why wrapper Go modules (scripts/tools/*): the Go module proxy here refuses the version lists of
 # SPIRE and ghostunnel, so `go install pkg@v` fails; a module that requires them builds fine, and
@@ -34,6 +41,45 @@ mkdir -p "$BIN" "$STAMPS" "$LOGS"
 START=$(date +%s)
 say() { printf 'install-tools: %s\n' "$*"; }
 
+# The background build: its pid (also its process group) while it runs, then its exit status.
+BUILDER_PID=$TOOLS/builder.pid
+BUILDER_STATUS=$TOOLS/builder.status
+BUILDER_LOG=$LOGS/background.log
+# What it makes, one path under $TOOLS per line: tests wait only for these (a typo fails at once).
+BUILDER_MAKES=$TOOLS/builder.makes
+builder_alive() { [ -s "$BUILDER_PID" ] && kill -0 "$(cat "$BUILDER_PID")" 2>/dev/null; }
+case "${1:-}" in
+  --background)
+    shift
+    if builder_alive; then say "a background build already runs (pid $(cat "$BUILDER_PID"); scripts/install-tools.sh --stop ends it)"; exit 1; fi
+    BACKGROUND=1 ;;   # declared and started below, once the steps are defined
+  --await)
+    while builder_alive; do sleep 1; done
+    status=$(cat "$BUILDER_STATUS" 2>/dev/null || echo "unknown (no $BUILDER_STATUS)")
+    if [ "$status" != 0 ]; then
+      say "FAILED: the background build ended with status $status; last lines of $BUILDER_LOG:"
+      tail -n 25 "$BUILDER_LOG" 2>/dev/null | sed 's/^/    /'
+      exit 1
+    fi
+    say "the background build has finished ($(tail -n 1 "$BUILDER_LOG"))"
+    exit 0 ;;
+  --stop)
+    if builder_alive; then
+      say "stopping the background build (pid $(cat "$BUILDER_PID"))"
+      kill -TERM -- "-$(cat "$BUILDER_PID")" 2>/dev/null || true
+    fi
+    rm -f "$BUILDER_PID"
+    exit 0 ;;
+  --as-builder)
+    shift
+    # setsid gave this build a scheduler autogroup of its own (kernel.sched_autogroup_enabled), and
+    # CFS shares the CPU between autogroups before it looks at a process's nice: rank the group
+    # below the tests too, or it takes half the machine from them.
+    echo "${LANYARD_TOOLS_NICE:-10}" >/proc/self/autogroup 2>/dev/null || true
+    trap 'exit 143' TERM INT   # so the status below says it was stopped
+    trap 'echo $? >"$BUILDER_STATUS"; rm -f "$BUILDER_PID"' EXIT ;;
+esac
+
 source "$REPO/scripts/lib/logged-run.sh"
 
 require_command() {
@@ -57,6 +103,7 @@ fresh() {
 # tool NAME VERSION "BINARIES" BUILD_FUNCTION [WRAPPER_FILES...]
 tool() {
   local name=$1 version=$2 binaries=$3 build=$4; shift 4
+  if [ -n "${DECLARING:-}" ]; then printf 'bin/%s\n' $binaries; return; fi
   local stamp; stamp=$(stamp_of "$name" "$version" "$@")
   # shellcheck disable=SC2086
   if fresh "$name" "$stamp" $binaries; then
@@ -67,7 +114,17 @@ tool() {
   local log="$LOGS/$name.log"
   : >"$log"
   say "$name $version: building ($binaries), log in $log ..."
-  ( "$build" "$log" )   # a subshell: builds cd into their wrapper module
+  # A stale binary goes first, so a test waiting on a background build waits for the new one; the
+  # build writes into a staging bin/ and each binary appears whole, by a rename (same file system).
+  local binary stage="$TOOLS/staging/$name/bin"
+  for binary in $binaries; do rm -rf "${BIN:?}/$binary"; done
+  rm -rf "$TOOLS/staging/$name"; mkdir -p "$stage"
+  ( BIN=$stage; "$build" "$log" )   # a subshell: builds cd into their wrapper module
+  for binary in $binaries; do
+    mkdir -p "$(dirname "$BIN/$binary")"
+    mv "$stage/$binary" "$BIN/$binary"
+  done
+  rm -rf "$TOOLS/staging/$name"
   echo "$stamp" >"$STAMPS/$name"
   say "$name $version: built in $(( $(date +%s) - began ))s"
 }
@@ -150,6 +207,7 @@ build_spire_controller_manager() {
 }
 
 install_debian_packages() {
+  [ -z "${DECLARING:-}" ] || return 0
   local missing=() package
   for package in "${DEBIAN_PACKAGES[@]}"; do
     dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q 'ok installed' || missing+=("$package")
@@ -175,28 +233,49 @@ require_command java "JDK 17 or newer"
 ONLY=" $* "
 step() { [ "$ONLY" = "  " ] || [[ "$ONLY" == *" $1 "* ]]; }
 
-step debian-packages && install_debian_packages
-step spire && tool spire "$SPIRE_VERSION" "spire-server spire-agent" build_spire \
-  "$REPO/scripts/tools/spire/go.mod" "$REPO/scripts/tools/spire/go.sum"
-step kubernetes && tool kubernetes "$KUBERNETES_VERSION+etcd$ETCD_VERSION" "kube-apiserver kubectl etcd" \
-  build_kubernetes "$REPO/scripts/tools/kube/go.mod" "$REPO/scripts/tools/kube/go.sum"
-step kube-node && tool kube-node "$KUBERNETES_VERSION" \
-  "kubelet kube-proxy kube-scheduler kube-controller-manager" \
-  build_kube_node "$REPO/scripts/tools/kube/go.mod" "$REPO/scripts/tools/kube/go.sum"
-step coredns && tool coredns "$COREDNS_VERSION" "coredns" build_coredns \
-  "$REPO/scripts/tools/coredns/go.mod" "$REPO/scripts/tools/coredns/go.sum" \
-  "$REPO/scripts/tools/coredns/main.go"
-step pause && tool pause "1" "pause" build_pause "$REPO/scripts/tools/pause/pause.c"
-step helm && tool helm "$HELM_VERSION" "helm" build_helm
-step ghostunnel && tool ghostunnel "$GHOSTUNNEL_VERSION" "ghostunnel" build_ghostunnel \
-  "$REPO/scripts/tools/ghostunnel/go.mod" "$REPO/scripts/tools/ghostunnel/go.sum"
-step spire-controller-manager && tool spire-controller-manager "$SPIRE_CONTROLLER_MANAGER_VERSION" \
-  "spire-controller-manager $SCM_MANIFESTS" build_spire_controller_manager \
-  "$REPO/scripts/tools/spire-controller-manager/go.mod" \
-  "$REPO/scripts/tools/spire-controller-manager/go.sum" \
-  "$REPO/scripts/tools/spire-controller-manager/tools.go"
+all_steps() {
+  # In the order the test suite first needs them (a background build lets Maven start at once):
+  # SPIRE from the first module on, ghostunnel in the sidecar's, the rest in the webhook's and later.
+  step debian-packages && install_debian_packages
+  step spire && tool spire "$SPIRE_VERSION" "spire-server spire-agent" build_spire \
+    "$REPO/scripts/tools/spire/go.mod" "$REPO/scripts/tools/spire/go.sum"
+  step ghostunnel && tool ghostunnel "$GHOSTUNNEL_VERSION" "ghostunnel" build_ghostunnel \
+    "$REPO/scripts/tools/ghostunnel/go.mod" "$REPO/scripts/tools/ghostunnel/go.sum"
+  step kubernetes && tool kubernetes "$KUBERNETES_VERSION+etcd$ETCD_VERSION" "kube-apiserver kubectl etcd" \
+    build_kubernetes "$REPO/scripts/tools/kube/go.mod" "$REPO/scripts/tools/kube/go.sum"
+  step helm && tool helm "$HELM_VERSION" "helm" build_helm
+  step kube-node && tool kube-node "$KUBERNETES_VERSION" \
+    "kubelet kube-proxy kube-scheduler kube-controller-manager" \
+    build_kube_node "$REPO/scripts/tools/kube/go.mod" "$REPO/scripts/tools/kube/go.sum"
+  step coredns && tool coredns "$COREDNS_VERSION" "coredns" build_coredns \
+    "$REPO/scripts/tools/coredns/go.mod" "$REPO/scripts/tools/coredns/go.sum" \
+    "$REPO/scripts/tools/coredns/main.go"
+  step pause && tool pause "1" "pause" build_pause "$REPO/scripts/tools/pause/pause.c"
+  step spire-controller-manager && tool spire-controller-manager "$SPIRE_CONTROLLER_MANAGER_VERSION" \
+    "$SCM_MANIFESTS spire-controller-manager" build_spire_controller_manager \
+    "$REPO/scripts/tools/spire-controller-manager/go.mod" \
+    "$REPO/scripts/tools/spire-controller-manager/go.sum" \
+    "$REPO/scripts/tools/spire-controller-manager/tools.go"
 
-# The node's images (pause, busybox, coredns, the JRE base), each cached by its inputs.
-step images && LANYARD_TOOLS="$TOOLS" "$REPO/scripts/build-images.sh"
+  # The node's images (pause, busybox, coredns, the JRE base), each cached by its inputs.
+  if step images; then
+    if [ -n "${DECLARING:-}" ]; then
+      printf 'images/%s.ref\n' $("$REPO/scripts/build-images.sh" --names)
+    else
+      LANYARD_TOOLS="$TOOLS" "$REPO/scripts/build-images.sh"
+    fi
+  fi
+}
+
+if [ -n "${BACKGROUND:-}" ]; then
+  rm -f "$BUILDER_STATUS"
+  DECLARING=1 all_steps >"$BUILDER_MAKES"
+  # setsid: a process group of its own, so --stop ends its go builds too.
+  nice -n "${LANYARD_TOOLS_NICE:-10}" setsid "$0" --as-builder "$@" >"$BUILDER_LOG" 2>&1 </dev/null &
+  echo $! >"$BUILDER_PID"
+  say "building in the background (pid $!, log $BUILDER_LOG); tests wait for what it has yet to build"
+  exit 0
+fi
+all_steps
 
 say "all tools ready in $BIN ($(( $(date +%s) - START ))s)"

@@ -75,6 +75,11 @@
  *       {@code Grpc.TRANSPORT_ATTR_SSL_SESSION} in a {@code ServerInterceptor}</td></tr>
  * </table>
  *
+ * <p>{@link dev.lanyard.compat.GrpcHealthServerApp} is no TLS server: a plaintext gRPC-java server
+ * with only the standard health service (grpc-services' {@code HealthStatusManager}), whose
+ * statuses a test changes through a loopback control port, for the kubelet's {@code grpc} probes
+ * on a strict upgraded port ({@code AppProbesGrpcStrictIT}).
+ *
  * <h2>Clients</h2>
  *
  * <p>Options: {@code --url https://host:port/path} ({@link dev.lanyard.compat.GrpcClientApp}:

@@ -9,13 +9,14 @@ import java.util.Objects;
 
 /**
  * One of the application's own kubelet probes, as the webhook moved it into {@link AppProbes}:
- * a plain HTTP GET (path and headers) or a TCP connect, to a port given as a number, with the
- * probe's timeout. The javaagent runs it against the application's real listener.
+ * a plain HTTP GET (path and headers), a TCP connect or a gRPC health check ({@code
+ * grpc.health.v1.Health/Check} of a service name), to a port given as a number, with the probe's
+ * timeout. The javaagent runs it against the application's real listener.
  */
 public final class AppProbe {
   /** What the probe does. */
   public enum Kind {
-    HTTP_GET("httpGet"), TCP_SOCKET("tcpSocket");
+    HTTP_GET("httpGet"), TCP_SOCKET("tcpSocket"), GRPC("grpc");
 
     private final String jsonName;
 
@@ -33,10 +34,11 @@ public final class AppProbe {
   private final int port;
   private final String path;
   private final List<Map.Entry<String, String>> headers;
+  private final String service;
   private final int timeoutSeconds;
 
   private AppProbe(Kind kind, int port, String path, List<Map.Entry<String, String>> headers,
-      int timeoutSeconds) {
+      String service, int timeoutSeconds) {
     if (port < 1 || port > 65535) {
       throw new IllegalArgumentException("port " + port + " is not a port (1-65535)");
     }
@@ -48,6 +50,7 @@ public final class AppProbe {
     this.port = port;
     this.path = path;
     this.headers = Collections.unmodifiableList(new ArrayList<>(headers));
+    this.service = service;
     this.timeoutSeconds = timeoutSeconds;
   }
 
@@ -58,12 +61,21 @@ public final class AppProbe {
   public static AppProbe httpGet(int port, String path, List<Map.Entry<String, String>> headers,
       int timeoutSeconds) {
     return new AppProbe(Kind.HTTP_GET, port, path == null || path.isEmpty() ? "/" : path,
-        headers, timeoutSeconds);
+        headers, null, timeoutSeconds);
   }
 
   /** A TCP connect. */
   public static AppProbe tcpSocket(int port, int timeoutSeconds) {
-    return new AppProbe(Kind.TCP_SOCKET, port, null, List.of(), timeoutSeconds);
+    return new AppProbe(Kind.TCP_SOCKET, port, null, List.of(), null, timeoutSeconds);
+  }
+
+  /**
+   * A gRPC health check of {@code service} (the kubelet's {@code grpc.service}; absent or empty
+   * means {@code ""}, the server as a whole), over plaintext HTTP/2 as the kubelet makes it.
+   */
+  public static AppProbe grpc(int port, String service, int timeoutSeconds) {
+    return new AppProbe(Kind.GRPC, port, null, List.of(), service == null ? "" : service,
+        timeoutSeconds);
   }
 
   /** One header, for {@link #httpGet}. */
@@ -79,9 +91,14 @@ public final class AppProbe {
     return port;
   }
 
-  /** The HTTP path (with query); {@code null} for a TCP probe. */
+  /** The HTTP path (with query); {@code null} for a TCP or gRPC probe. */
   public String path() {
     return path;
+  }
+
+  /** The gRPC health service name ({@code ""}: the server); {@code null} unless a gRPC probe. */
+  public String service() {
+    return service;
   }
 
   public List<Map.Entry<String, String>> headers() {
@@ -99,16 +116,24 @@ public final class AppProbe {
     }
     AppProbe that = (AppProbe) other;
     return kind == that.kind && port == that.port && Objects.equals(path, that.path)
-        && headers.equals(that.headers) && timeoutSeconds == that.timeoutSeconds;
+        && headers.equals(that.headers) && Objects.equals(service, that.service)
+        && timeoutSeconds == that.timeoutSeconds;
   }
 
   @Override
   public int hashCode() {
-    return Objects.hash(kind, port, path, headers, timeoutSeconds);
+    return Objects.hash(kind, port, path, headers, service, timeoutSeconds);
   }
 
   @Override
   public String toString() {
-    return kind == Kind.HTTP_GET ? "httpGet http://<app>:" + port + path : "tcpSocket :" + port;
+    switch (kind) {
+      case HTTP_GET:
+        return "httpGet http://<app>:" + port + path;
+      case GRPC:
+        return "grpc :" + port + " service \"" + service + "\"";
+      default:
+        return "tcpSocket :" + port;
+    }
   }
 }

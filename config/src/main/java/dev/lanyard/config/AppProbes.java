@@ -17,7 +17,8 @@ import java.util.Optional;
  * <pre>{@code
  * {"/app-health/app/readyz":{"httpGet":{"path":"/health","port":8080,"scheme":"HTTP",
  *     "httpHeaders":[{"name":"X-Probe","value":"1"}]},"timeoutSeconds":1},
- *  "/app-health/app/livez":{"tcpSocket":{"port":8080},"timeoutSeconds":3}}
+ *  "/app-health/app/livez":{"tcpSocket":{"port":8080},"timeoutSeconds":3},
+ *  "/app-health/app/startupz":{"grpc":{"port":9090,"service":""},"timeoutSeconds":1}}
  * }</pre>
  *
  * The webhook writes it ({@link #toJson}) and the javaagent reads it ({@link #parse}), so the two
@@ -113,16 +114,27 @@ public final class AppProbes {
         ? number(members.get("timeoutSeconds"), "timeoutSeconds") : 1;
     Object http = members.get(AppProbe.Kind.HTTP_GET.jsonName());
     Object tcp = members.get(AppProbe.Kind.TCP_SOCKET.jsonName());
-    if ((http == null) == (tcp == null)) {
-      throw new IllegalArgumentException("needs exactly one of httpGet and tcpSocket");
+    Object grpc = members.get(AppProbe.Kind.GRPC.jsonName());
+    if ((http == null ? 0 : 1) + (tcp == null ? 0 : 1) + (grpc == null ? 0 : 1) != 1) {
+      throw new IllegalArgumentException("needs exactly one of httpGet, tcpSocket and grpc");
     }
     for (String name : members.keySet()) {
-      if (!name.equals("timeoutSeconds") && !name.equals("httpGet") && !name.equals("tcpSocket")) {
+      if (!name.equals("timeoutSeconds") && !name.equals("httpGet") && !name.equals("tcpSocket")
+          && !name.equals("grpc")) {
         throw new IllegalArgumentException("unknown member \"" + name + "\"");
       }
     }
     if (tcp != null) {
       return AppProbe.tcpSocket(number(members(tcp).get("port"), "tcpSocket.port"), timeout);
+    }
+    if (grpc != null) {
+      Map<String, Object> check = members(grpc);
+      Object service = check.get("service");
+      if (service != null && !(service instanceof String)) {
+        throw new IllegalArgumentException("grpc.service is not a string (the kubelet's default"
+            + " is \"\", the server as a whole)");
+      }
+      return AppProbe.grpc(number(check.get("port"), "grpc.port"), (String) service, timeout);
     }
     Map<String, Object> get = members(http);
     Object scheme = get.get("scheme");
@@ -191,6 +203,9 @@ public final class AppProbes {
         out.append("\"path\":").append(JsonText.quote(probe.path())).append(',');
       }
       out.append("\"port\":").append(probe.port());
+      if (probe.kind() == AppProbe.Kind.GRPC) {
+        out.append(",\"service\":").append(JsonText.quote(probe.service()));
+      }
       if (probe.kind() == AppProbe.Kind.HTTP_GET) {
         out.append(",\"scheme\":\"HTTP\"");
         if (!probe.headers().isEmpty()) {

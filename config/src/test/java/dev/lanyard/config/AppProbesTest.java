@@ -47,6 +47,31 @@ class AppProbesTest {
   }
 
   @Test
+  void aGrpcProbeKeepsItsServiceAndAnAbsentServiceIsTheServer() {
+    Map<String, AppProbe> probes = new LinkedHashMap<>();
+    probes.put(AppProbes.path("app", AppProbes.Probe.READINESS),
+        AppProbe.grpc(9090, "orders.v1.Orders", 2));
+    probes.put(AppProbes.path("app", AppProbes.Probe.LIVENESS), AppProbe.grpc(9090, null, 1));
+    AppProbes written = AppProbes.of(probes);
+
+    String json = written.toJson();
+
+    assertThat(json).isEqualTo("{\"/app-health/app/readyz\":{\"grpc\":{\"port\":9090,"
+        + "\"service\":\"orders.v1.Orders\"},\"timeoutSeconds\":2},"
+        + "\"/app-health/app/livez\":{\"grpc\":{\"port\":9090,\"service\":\"\"},"
+        + "\"timeoutSeconds\":1}}");
+    assertThat(AppProbes.parse(json)).isEqualTo(written);
+    AppProbe byHand = AppProbes.parse("{\"/app-health/app/startupz\":{\"grpc\":{\"port\":9090}}}")
+        .get("/app-health/app/startupz").orElseThrow();
+    assertThat(byHand.kind()).isEqualTo(AppProbe.Kind.GRPC);
+    assertThat(byHand.service()).isEmpty();
+    assertThat(byHand.path()).isNull();
+    assertThat(byHand).isEqualTo(AppProbe.grpc(9090, "", 1));
+    assertThat(byHand).isNotEqualTo(AppProbe.grpc(9090, "other", 1))
+        .isNotEqualTo(AppProbe.tcpSocket(9090, 1));
+  }
+
+  @Test
   void emptyOrBlankIsNone() {
     assertThat(AppProbes.parse("")).isSameAs(AppProbes.NONE);
     assertThat(AppProbes.parse("{}")).isSameAs(AppProbes.NONE);
@@ -64,8 +89,17 @@ class AppProbesTest {
         + "{\"port\":8443,\"scheme\":\"HTTPS\"}}}"))
         .hasMessageContaining("httpGet.scheme HTTPS is not HTTP (HTTPS probes are not rewritten)");
     assertThatThrownBy(() -> AppProbes.parse("{\"/app-health/app/readyz\":{\"grpc\":"
-        + "{\"port\":9090}}}"))
-        .hasMessageContaining("needs exactly one of httpGet and tcpSocket");
+        + "{\"port\":9090},\"tcpSocket\":{\"port\":9090}}}"))
+        .hasMessageContaining("needs exactly one of httpGet, tcpSocket and grpc");
+    assertThatThrownBy(() -> AppProbes.parse("{\"/app-health/app/readyz\":{\"timeoutSeconds\":1}}"))
+        .hasMessageContaining("needs exactly one of httpGet, tcpSocket and grpc");
+    assertThatThrownBy(() -> AppProbes.parse("{\"/app-health/app/readyz\":{\"grpc\":"
+        + "{\"port\":\"grpc\"}}}"))
+        .hasMessageContaining("grpc.port is missing or not a whole number");
+    assertThatThrownBy(() -> AppProbes.parse("{\"/app-health/app/readyz\":{\"grpc\":"
+        + "{\"port\":9090,\"service\":7}}}"))
+        .hasMessageContaining("grpc.service is not a string (the kubelet's default is \"\", the"
+            + " server as a whole)");
     assertThatThrownBy(() -> AppProbes.parse("{\"/ready\":{\"tcpSocket\":{\"port\":1}}}"))
         .hasMessageContaining("path \"/ready\" does not start with /app-health/<container>/");
     assertThatThrownBy(() -> AppProbes.parse("{\"/app-health/a/livez\":{\"tcpSocket\":"

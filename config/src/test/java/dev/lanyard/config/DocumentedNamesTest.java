@@ -29,7 +29,8 @@ class DocumentedNamesTest {
   private static final Pattern ANNOTATION = Pattern.compile("\\blanyard\\.dev/[a-z0-9.-]*[a-z0-9.]");
   private static final Pattern METRIC_IN_DOCS = Pattern.compile("\\blanyard_[a-z0-9_]*[a-z0-9]\\b");
   private static final Pattern METRIC_IN_CODE =
-      Pattern.compile("\\.name\\(\\s*\"(lanyard_[a-z0-9_]+)\"");
+      // A Prometheus builder's .name("..."), or the javaagent's EarlyCounter, which builds one.
+      Pattern.compile("(?:\\.name\\(|new EarlyCounter\\()\\s*\"(lanyard_[a-z0-9_]+)\"");
   /** Variables the docs name that configure the build and tests, not a Lanyard process. */
   private static final Map<String, String> NOT_CONFIGURATION = Map.of(
       "LANYARD_TOOLS", "scripts/install-tools.sh: where the pinned tools are built",

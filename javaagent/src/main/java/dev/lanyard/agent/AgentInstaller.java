@@ -2,6 +2,9 @@ package dev.lanyard.agent;
 
 import dev.lanyard.agent.bootstrap.LanyardBridge;
 import dev.lanyard.agent.bootstrap.SocketBridge;
+import dev.lanyard.agent.upgrade.hooks.JdkSocketHooks;
+import dev.lanyard.agent.upgrade.hooks.MethodHook;
+import dev.lanyard.agent.upgrade.hooks.NativeTransportHooks;
 import dev.lanyard.tls.LanyardConfig;
 import dev.lanyard.tls.LanyardLog;
 import java.io.File;
@@ -42,6 +45,21 @@ public final class AgentInstaller {
     PendingRuntime pending = new PendingRuntime(config.startupPolicy().waitFor());
     if (config.inboundUpgrade().enabled() || config.outboundUpgrade().enabled()) {
       SocketBridge.install(SocketUpgradeHooks.create(config, pending, coverage));
+      // Before main on every path, and without ByteBuddy: the deferred transformer below cannot
+      // gate socket classes. Lanyard's own start (the Workload API client, the admin endpoint)
+      // loads java.net.Socket and the NIO channels too, and waiting for a class the
+      // application's thread is loading would deadlock both (seen: HttpURLConnection in clear
+      // text after 30 s). They need nothing of the runtime until an upgraded connection arrives.
+      long began = System.nanoTime();
+      // With them, frameworks that would pick Netty's native transports (which no socket hook
+      // reaches) by detection are steered to NIO, whose sockets the hooks upgrade.
+      List<MethodHook> socketHooks = new ArrayList<>(JdkSocketHooks.of(
+          config.inboundUpgrade().enabled(), config.outboundUpgrade().enabled()));
+      socketHooks.addAll(NativeTransportHooks.all());
+      JdkSocketHooks.install(instrumentation, socketHooks, SocketHookReport.of(installer, coverage));
+      LanyardLog.info("socket hooks for " + SocketUpgradeHooks.upgradeKeys(config) + " installed "
+          + (lateAttach ? "" : "before main ") + "in " + (System.nanoTime() - began) / 1_000_000
+          + " ms");
     }
     if (lateAttach) {
       // Attached to a running JVM: its TLS classes are loaded already, so hook them right now.
@@ -51,8 +69,7 @@ public final class AgentInstaller {
       StartupWatch.start(runtime, version);
       return;
     }
-    List<dev.lanyard.agent.instrumentation.Instrumentation> tlsHooks = withoutSocketHooks(hooks);
-    Set<String> hooked = InstrumentationInstaller.hookedInternalNames(tlsHooks);
+    Set<String> hooked = InstrumentationInstaller.hookedInternalNames(hooks);
     List<String> loadedEarly = loadedTypes(instrumentation, hooked);
     if (!loadedEarly.isEmpty()) {
       // Something used TLS before this premain (typically another -javaagent listed before
@@ -79,18 +96,6 @@ public final class AgentInstaller {
       StartupWatch.start(runtime, version);
       return;
     }
-    if (tlsHooks.size() < hooks.size()) {
-      // The deferred transformer cannot gate socket classes: Lanyard's own start (the Workload
-      // API client, the admin endpoint) loads java.net.Socket and the NIO channels too, and
-      // waiting for a class the application's thread is loading would deadlock both (seen:
-      // HttpURLConnection in clear text after 30 s). So only the bind and connect hooks go in
-      // before main, here, on their own; they need nothing of the runtime until an upgraded
-      // connection arrives. The TLS hooks and the runtime follow in the background, as below.
-      long began = System.nanoTime();
-      installer.installNamed(instrumentation, socketHooks(hooks));
-      LanyardLog.info("socket hooks for " + upgradeKeys(config) + " installed before main in "
-          + (System.nanoTime() - began) / 1_000_000 + " ms");
-    }
     // At JVM start, premain only registers the deferred transformer; the SVID source, the admin
     // endpoint and ByteBuddy start on a daemon thread while the application's main runs. A hooked
     // TLS class that loads before they are ready waits for them (see DeferredTransformer).
@@ -104,7 +109,7 @@ public final class AgentInstaller {
       long began = System.nanoTime();
       try {
         AgentRuntime runtime = start(config, installer, coverage, pending);
-        deferred.ready(installer.build(instrumentation, tlsHooks));
+        deferred.ready(installer.build(instrumentation, hooks));
         retransformLoaded(instrumentation, hooked, coverage);
         runtime.tls().startAdminServers();
         LanyardLog.debug("started in the background in " + (System.nanoTime() - began) / 1_000_000
@@ -122,41 +127,6 @@ public final class AgentInstaller {
     thread.setDaemon(true);
     deferred.builtBy(thread);
     thread.start();
-  }
-
-  /** The hooks without the bind and connect hooks of the plaintext upgrade. */
-  private static List<dev.lanyard.agent.instrumentation.Instrumentation> withoutSocketHooks(
-      List<dev.lanyard.agent.instrumentation.Instrumentation> hooks) {
-    List<dev.lanyard.agent.instrumentation.Instrumentation> tls = new ArrayList<>();
-    for (dev.lanyard.agent.instrumentation.Instrumentation hook : hooks) {
-      if (!InstrumentationInstaller.isSocketHook(hook)) {
-        tls.add(hook);
-      }
-    }
-    return tls;
-  }
-
-  /** Only the bind and connect hooks of the plaintext upgrade. */
-  private static List<dev.lanyard.agent.instrumentation.Instrumentation> socketHooks(
-      List<dev.lanyard.agent.instrumentation.Instrumentation> hooks) {
-    List<dev.lanyard.agent.instrumentation.Instrumentation> sockets = new ArrayList<>();
-    for (dev.lanyard.agent.instrumentation.Instrumentation hook : hooks) {
-      if (InstrumentationInstaller.isSocketHook(hook)) {
-        sockets.add(hook);
-      }
-    }
-    return sockets;
-  }
-
-  private static String upgradeKeys(LanyardConfig config) {
-    List<String> keys = new ArrayList<>();
-    if (config.inboundUpgrade().enabled()) {
-      keys.add(dev.lanyard.config.ConfigKeys.UPGRADE_INBOUND.env());
-    }
-    if (config.outboundUpgrade().enabled()) {
-      keys.add(dev.lanyard.config.ConfigKeys.UPGRADE_OUTBOUND.env());
-    }
-    return String.join(" and ", keys);
   }
 
   /** The runtime, with the bridge pointing at its hooks. */

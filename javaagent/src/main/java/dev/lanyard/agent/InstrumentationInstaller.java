@@ -7,7 +7,6 @@ import static net.bytebuddy.matcher.ElementMatchers.nameStartsWith;
 
 import dev.lanyard.agent.bootstrap.LanyardBridge;
 import dev.lanyard.agent.instrumentation.ApacheHttpClientJwtInstrumentation;
-import dev.lanyard.agent.instrumentation.ClientConnectInstrumentation;
 import dev.lanyard.agent.instrumentation.HostnameVerifierInstrumentation;
 import dev.lanyard.agent.instrumentation.HttpUrlConnectionJwtInstrumentation;
 import dev.lanyard.agent.instrumentation.JdkHttpClientJwtInstrumentation;
@@ -17,7 +16,6 @@ import dev.lanyard.agent.instrumentation.Instrumentation;
 import dev.lanyard.agent.instrumentation.JettySniHostCheckInstrumentation;
 import dev.lanyard.agent.instrumentation.NettySslContextBuilderInstrumentation;
 import dev.lanyard.agent.instrumentation.OkHttpChainCleanerInstrumentation;
-import dev.lanyard.agent.instrumentation.ServerBindInstrumentation;
 import dev.lanyard.agent.instrumentation.UnhookedClientConnectInstrumentation;
 import dev.lanyard.agent.instrumentation.UnhookedServerBindInstrumentation;
 import dev.lanyard.agent.instrumentation.ServerClientAuthInstrumentation;
@@ -67,25 +65,16 @@ public final class InstrumentationInstaller {
     if (!config.jwtAudiences().isEmpty()) {
       hooks.addAll(jwt());
     }
-    // Server sockets are touched only when LANYARD_UPGRADE_INBOUND upgrades some port.
+    // The binds and connects the JDK socket hooks cannot redirect (those hooks are not
+    // ByteBuddy's: premain installs them, upgrade.hooks.JdkSocketHooks), only when
+    // LANYARD_UPGRADE_INBOUND upgrades some port, and LANYARD_UPGRADE_OUTBOUND some destination.
     if (config.inboundUpgrade().enabled()) {
-      hooks.add(new ServerBindInstrumentation());
       hooks.add(new UnhookedServerBindInstrumentation());
     }
-    // Client sockets only when LANYARD_UPGRADE_OUTBOUND upgrades some destination port.
     if (config.outboundUpgrade().enabled()) {
-      hooks.add(new ClientConnectInstrumentation());
       hooks.add(new UnhookedClientConnectInstrumentation());
     }
     return List.copyOf(hooks);
-  }
-
-  /**
-   * Whether {@code hook} is a bind or connect hook of the plaintext upgrade: these go in before
-   * main on their own, the TLS hooks later (see {@code AgentInstaller}).
-   */
-  public static boolean isSocketHook(Instrumentation hook) {
-    return hook.hooksSockets();
   }
 
   /** The HTTP clients' JWT-SVID hooks. */
@@ -129,45 +118,6 @@ public final class InstrumentationInstaller {
     return agentBuilder(instrumentation, hooks).installOn(instrumentation);
   }
 
-  /**
-   * As {@link #install}, but retransforms only the loaded classes the hooks name instead of
-   * matching every loaded class (premain installs the socket hooks this way: it runs before main).
-   */
-  public ResettableClassFileTransformer installNamed(
-      java.lang.instrument.Instrumentation instrumentation, List<Instrumentation> hooks) {
-    Set<String> names = new java.util.HashSet<>();
-    for (Instrumentation hook : hooks) {
-      names.addAll(hook.typeNames());
-    }
-    List<Class<?>> loaded = new ArrayList<>();
-    for (Class<?> type : instrumentation.getAllLoadedClasses()) {
-      if (names.contains(type.getName()) && instrumentation.isModifiableClass(type)) {
-        loaded.add(type);
-      }
-    }
-    ResettableClassFileTransformer installed =
-        agentBuilder(instrumentation, hooks, loaded.toArray(Class<?>[]::new))
-            .installOn(instrumentation);
-    // A named class loaded while ByteBuddy was installing (its own start touches sockets; on
-    // JDK 25 NioSocketImpl loads there) was neither in the list above nor seen by the transformer,
-    // which was not registered yet: retransform it now, or its connects would go in clear text.
-    List<Class<?>> late = new ArrayList<>();
-    for (Class<?> type : instrumentation.getAllLoadedClasses()) {
-      if (names.contains(type.getName()) && instrumentation.isModifiableClass(type)
-          && !loaded.contains(type)) {
-        late.add(type);
-      }
-    }
-    if (!late.isEmpty()) {
-      try {
-        instrumentation.retransformClasses(late.toArray(Class<?>[]::new));
-      } catch (java.lang.instrument.UnmodifiableClassException e) {
-        throw new IllegalStateException("cannot hook " + late + " for the plaintext upgrade", e);
-      }
-    }
-    return installed;
-  }
-
   /** The internal names (a/b/C) of every type the hooks match. */
   public static Set<String> hookedInternalNames(List<Instrumentation> hooks) {
     Set<String> names = new java.util.HashSet<>();
@@ -179,20 +129,12 @@ public final class InstrumentationInstaller {
     return names;
   }
 
-  private AgentBuilder agentBuilder(
-      java.lang.instrument.Instrumentation instrumentation, List<Instrumentation> hooks) {
-    return agentBuilder(instrumentation, hooks, null);
-  }
-
-  /** {@code only}: the loaded classes to retransform; null: every loaded class that matches. */
   private AgentBuilder agentBuilder(java.lang.instrument.Instrumentation instrumentation,
-      List<Instrumentation> hooks, Class<?>[] only) {
+      List<Instrumentation> hooks) {
     ClassLoader agentLoader = InstrumentationInstaller.class.getClassLoader();
-    AgentBuilder.RedefinitionListenable.WithoutBatchStrategy retransforming =
-        new AgentBuilder.Default()
-            .disableClassFormatChanges()
-            .with(AgentBuilder.RedefinitionStrategy.RETRANSFORMATION);
-    AgentBuilder builder = (only == null ? retransforming : retransforming.redefineOnly(only))
+    AgentBuilder builder = new AgentBuilder.Default()
+        .disableClassFormatChanges()
+        .with(AgentBuilder.RedefinitionStrategy.RETRANSFORMATION)
         .with(AgentBuilder.TypeStrategy.Default.DECORATE)
         .with(AgentBuilder.InitializationStrategy.NoOp.INSTANCE)
         .with(new Listener())
@@ -210,6 +152,11 @@ public final class InstrumentationInstaller {
           .asTerminalTransformation();
     }
     return builder;
+  }
+
+  /** {@code type} (a.b.C) was instrumented by a transformer of Lanyard's other than ByteBuddy's. */
+  public void hooked(String type) {
+    hooked.add(type);
   }
 
   /** Fully qualified names of the classes that were instrumented so far. */

@@ -2,6 +2,7 @@ package dev.lanyard.agent;
 
 import dev.lanyard.agent.upgrade.ConnectionHandler;
 import dev.lanyard.agent.upgrade.InboundUpgrades;
+import dev.lanyard.agent.upgrade.NativeTransportSteering;
 import dev.lanyard.agent.upgrade.OutboundUpgrades;
 import dev.lanyard.agent.upgrade.SocketUpgrades;
 import dev.lanyard.agent.upgrade.UnupgradedPorts;
@@ -9,6 +10,8 @@ import dev.lanyard.tls.LanyardConfig;
 import dev.lanyard.tls.PlaintextConnections;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.function.Supplier;
 import javax.net.ssl.SSLContext;
 
@@ -47,9 +50,24 @@ final class SocketUpgradeHooks {
     }
     OutboundUpgrades outbound = null;
     if (config.outboundUpgrade().enabled()) {
-      outbound = OutboundUpgrades.deferred(config.outboundUpgrade(), config.meshDestinations(),
-          context, plaintext);
+      OutboundUpgrades upgrades = OutboundUpgrades.deferred(config.outboundUpgrade(),
+          config.meshDestinations(), context, plaintext);
+      runtime.whenStarted(started -> upgrades.attach(started.tls().metrics().registry()));
+      outbound = upgrades;
     }
-    return new SocketUpgrades(inbound, outbound);
+    return new SocketUpgrades(inbound, outbound,
+        new NativeTransportSteering(upgradeKeys(config), coverage::steered));
+  }
+
+  /** The variables that turn the upgrade on in {@code config}, for log lines. */
+  static String upgradeKeys(LanyardConfig config) {
+    List<String> keys = new ArrayList<>();
+    if (config.inboundUpgrade().enabled()) {
+      keys.add(dev.lanyard.config.ConfigKeys.UPGRADE_INBOUND.env());
+    }
+    if (config.outboundUpgrade().enabled()) {
+      keys.add(dev.lanyard.config.ConfigKeys.UPGRADE_OUTBOUND.env());
+    }
+    return String.join(" and ", keys);
   }
 }

@@ -11,7 +11,9 @@ import java.util.concurrent.atomic.AtomicInteger;
  * What {@code /identity} says about the javaagent's reach into the JVM's TLS: the SSLContexts that
  * were initialised before the hooks and adopted at their next use ({@code early_tls_contexts}),
  * and what Lanyard knows it could not hook ({@code uncovered}: a TLS class it failed to
- * instrument, or one that loaded before the hooks were ready). Each entry is also one log line.
+ * instrument, or one that loaded before the hooks were ready), and the native transports a
+ * framework was steered away from ({@code native_transports_steered}, plaintext upgrade). Each
+ * entry is also one log line.
  * Both lists are bounded; what is left off is counted.
  */
 final class TlsCoverage {
@@ -20,8 +22,10 @@ final class TlsCoverage {
   private final Clock clock;
   private final List<Map<String, Object>> early = new ArrayList<>();
   private final List<Map<String, Object>> uncovered = new ArrayList<>();
+  private final List<Map<String, Object>> steered = new ArrayList<>();
   private final AtomicInteger earlyLeftOff = new AtomicInteger();
   private final AtomicInteger uncoveredLeftOff = new AtomicInteger();
+  private final AtomicInteger steeredLeftOff = new AtomicInteger();
 
   TlsCoverage(Clock clock) {
     this.clock = clock;
@@ -46,6 +50,18 @@ final class TlsCoverage {
     add(uncovered, uncoveredLeftOff, entry);
   }
 
+  /**
+   * {@code askedBy} asked {@code availability.isAvailable()} and was told false, so it runs on the
+   * JDK NIO transport, whose sockets the plaintext upgrade reaches.
+   */
+  void steered(String availability, String askedBy) {
+    Map<String, Object> entry = new LinkedHashMap<>();
+    entry.put("availability", availability);
+    entry.put("asked_by", askedBy);
+    entry.put("since", clock.instant().toString());
+    add(steered, steeredLeftOff, entry);
+  }
+
   /** The fields {@code /identity} ends with. */
   Map<String, Object> identityFields() {
     Map<String, Object> fields = new LinkedHashMap<>();
@@ -56,6 +72,13 @@ final class TlsCoverage {
     fields.put("uncovered", snapshot(uncovered));
     if (uncoveredLeftOff.get() > 0) {
       fields.put("uncovered_left_off", uncoveredLeftOff.get());
+    }
+    List<Map<String, Object>> steeredNow = snapshot(steered);
+    if (!steeredNow.isEmpty()) {
+      fields.put("native_transports_steered", steeredNow);
+    }
+    if (steeredLeftOff.get() > 0) {
+      fields.put("native_transports_steered_left_off", steeredLeftOff.get());
     }
     return fields;
   }

@@ -61,6 +61,7 @@ class AppProbesStrictIT {
           .isEqualTo(403);
       assertThat(direct.body()).contains("the port is strict (LANYARD_UPGRADE_INBOUND)");
 
+      Mesh.awaitListening(health, Duration.ofSeconds(30));
       HttpResponse<String> ready = get(health, "/app-health/app/readyz");
       assertThat(ready.statusCode()).as(ready.body() + "\n" + app.output()).isEqualTo(200);
       assertThat(ready.body()).startsWith("ok: GET /health on port " + port

@@ -97,6 +97,26 @@ final class Mesh {
     }
   }
 
+  /**
+   * Waits (bounded) until something accepts connections on the loopback {@code port}: a javaagent
+   * port that opens with the runtime (the health port) comes up after the application listens,
+   * later still on a busy machine (ByteBuddy now loads there, not before main).
+   */
+  static void awaitListening(int port, Duration timeout) throws InterruptedException {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    while (true) {
+      try (java.net.Socket probe = new java.net.Socket()) {
+        probe.connect(new java.net.InetSocketAddress("127.0.0.1", port), 1_000);
+        return;
+      } catch (IOException e) {
+        if (System.nanoTime() > deadline) {
+          throw new AssertionError("nothing listens on 127.0.0.1:" + port + " after " + timeout, e);
+        }
+        Thread.sleep(200);
+      }
+    }
+  }
+
   static Map<String, String> env(String... keyValues) {
     Map<String, String> env = new LinkedHashMap<>();
     for (int i = 0; i < keyValues.length; i += 2) {

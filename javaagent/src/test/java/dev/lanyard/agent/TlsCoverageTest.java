@@ -38,6 +38,18 @@ class TlsCoverageTest {
   }
 
   @Test
+  void nativeTransportsSteeredToNioAreListedOnlyOnceThereAreAny() {
+    TlsCoverage coverage = new TlsCoverage(CLOCK);
+    coverage.steered("io.grpc.netty.shaded.io.netty.channel.epoll.Epoll",
+        "io.grpc.netty.shaded.io.grpc.netty.Utils");
+
+    assertThat(coverage.identityFields().get("native_transports_steered")).isEqualTo(List.of(
+        Map.of("availability", "io.grpc.netty.shaded.io.netty.channel.epoll.Epoll",
+            "asked_by", "io.grpc.netty.shaded.io.grpc.netty.Utils",
+            "since", "2026-01-02T03:04:05Z")));
+  }
+
+  @Test
   void bothListsAreBoundedAndCountWhatIsLeftOff() {
     TlsCoverage coverage = new TlsCoverage(CLOCK);
     for (int i = 0; i < TlsCoverage.MAX_ENTRIES + 3; i++) {

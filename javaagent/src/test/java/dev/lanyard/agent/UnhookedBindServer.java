@@ -13,9 +13,10 @@ import java.util.concurrent.CountDownLatch;
 
 /**
  * A server that binds its ports the ways {@code LANYARD_UPGRADE_INBOUND}'s bind hook cannot
- * redirect. Usage: {@code UnhookedBindServer nio2|epoll|grpc-shaded <port>...}: binds each port
- * (on the wildcard address) with NIO2's {@code AsynchronousServerSocketChannel}, Netty's native
- * epoll transport or a {@code grpc-netty-shaded} server at its defaults, prints {@code LISTENING ports=...} and waits.
+ * redirect. Usage: {@code UnhookedBindServer nio2|epoll|grpc-shaded-epoll <port>...}: binds each
+ * port (on the wildcard address) with NIO2's {@code AsynchronousServerSocketChannel}, Netty's
+ * native epoll transport chosen explicitly, or a {@code grpc-netty-shaded} server told to use its
+ * bundled epoll transport, prints {@code LISTENING transport=...} and waits.
  */
 public final class UnhookedBindServer {
   private UnhookedBindServer() {}
@@ -40,9 +41,14 @@ public final class UnhookedBindServer {
       int port = Integer.parseInt(args[i]);
       if (transport.equals("nio2")) {
         AsynchronousServerSocketChannel.open().bind(new InetSocketAddress(port));
-      } else if (transport.equals("grpc-shaded")) {
-        // grpc-netty-shaded's default on Linux: its bundled epoll transport.
-        io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder.forPort(port).build().start();
+      } else if (transport.equals("grpc-shaded-epoll")) {
+        // Epoll chosen by the application itself, not by gRPC's detection: Lanyard leaves it be.
+        io.grpc.netty.shaded.io.netty.channel.EventLoopGroup group =
+            new io.grpc.netty.shaded.io.netty.channel.epoll.EpollEventLoopGroup(1);
+        io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder.forPort(port)
+            .channelType(io.grpc.netty.shaded.io.netty.channel.epoll.EpollServerSocketChannel.class)
+            .bossEventLoopGroup(group).workerEventLoopGroup(group)
+            .build().start();
       } else {
         Epoll.ensureAvailability();
         EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, EpollIoHandler.newFactory());

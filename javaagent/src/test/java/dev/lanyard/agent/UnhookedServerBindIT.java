@@ -16,7 +16,9 @@ import org.junit.jupiter.params.provider.CsvSource;
 
 /**
  * Issue 19, the binds the inbound hook cannot redirect (NIO2's {@code
- * AsynchronousServerSocketChannel}, Netty's native epoll transport, gRPC's shaded copy of it):
+ * AsynchronousServerSocketChannel}, Netty's native epoll transport and gRPC's shaded copy of it
+ * when the application chooses epoll itself; a framework's own detection is steered to NIO, see
+ * {@link NativeTransportSteeringIT}):
  * a {@code strict} port bound that way is refused before it serves plaintext (fail closed: the
  * application's bind throws with the reason and the fix); a {@code permissive} one binds, serves
  * plaintext, and Lanyard says so: one WARN line naming the port, the class and the fix, a count in
@@ -34,7 +36,7 @@ class UnhookedServerBindIT {
           + " NIO2 AsynchronousServerSocketChannel",
       "epoll, 5982, netty-epoll, io.netty.channel.epoll.EpollServerSocketChannel,"
           + " Netty's native epoll transport",
-      "grpc-shaded, 5983, netty-epoll,"
+      "grpc-shaded-epoll, 5983, netty-epoll,"
           + " io.grpc.netty.shaded.io.netty.channel.epoll.EpollServerSocketChannel,"
           + " Netty's native epoll transport"})
   void aPermissivePortBoundWhereTheHookCannotReachIsReportedAsNotUpgraded(String server, int gid,
@@ -81,7 +83,7 @@ class UnhookedServerBindIT {
           + " NIO2 AsynchronousServerSocketChannel",
       "epoll, 5985, io.netty.channel.epoll.EpollServerSocketChannel,"
           + " Netty's native epoll transport",
-      "grpc-shaded, 5986,"
+      "grpc-shaded-epoll, 5986,"
           + " io.grpc.netty.shaded.io.netty.channel.epoll.EpollServerSocketChannel,"
           + " Netty's native epoll transport"})
   void aStrictPortBoundWhereTheHookCannotReachIsRefusedBeforeItServesPlaintext(String server,
@@ -121,47 +123,58 @@ class UnhookedServerBindIT {
     }
   }
 
-  @org.junit.jupiter.params.ParameterizedTest(name = "{0}")
-  @org.junit.jupiter.params.provider.CsvSource({"strict, 5987", "permissive, 5988"})
-  void aMeshDestinationReachedThroughEpollIsRefusedWhenStrictAndReportedWhenPermissive(
-      String mode, int gid) throws Exception {
-    Workload workload = Workload.register(spire.cluster(), gid, "/ns/shop/sa/epoll-" + mode);
+  @ParameterizedTest(name = "{0} {1}")
+  @CsvSource({
+      "epoll, strict, 5987, io.netty.channel.epoll.EpollSocketChannel,"
+          + " Netty's native epoll transport",
+      "epoll, permissive, 5988, io.netty.channel.epoll.EpollSocketChannel,"
+          + " Netty's native epoll transport",
+      "nio2, strict, 5989, sun.nio.ch.UnixAsynchronousSocketChannelImpl,"
+          + " NIO2 AsynchronousSocketChannel",
+      "nio2, permissive, 5990, sun.nio.ch.UnixAsynchronousSocketChannelImpl,"
+          + " NIO2 AsynchronousSocketChannel"})
+  void aMeshDestinationReachedWhereTheHookCannotReachIsRefusedWhenStrictAndReportedWhenPermissive(
+      String transport, String mode, int gid, String clientClass, String described)
+      throws Exception {
+    Workload workload = Workload.register(spire.cluster(), gid,
+        "/ns/shop/sa/" + transport + "-" + mode);
     workload.awaitSvid(spire.cluster());
     // A non-loopback address: a mesh destination by the IP rule (Netty resolves it itself).
     java.net.InetAddress address = PlaintextOutboundIT.nonLoopbackAddress();
+    String admin = "127.0.0.1:" + FreePorts.next();
     try (java.net.ServerSocket destination = new java.net.ServerSocket(0, 10, address)) {
       destination.setSoTimeout(1);
       int port = destination.getLocalPort();
       String where = address.getHostAddress() + ":" + port;
-      try (JvmProcess process = JvmProcess.builder("epoll-" + mode)
+      try (JvmProcess process = JvmProcess.builder(transport + "-" + mode)
           .classpath(childClasspath())
           .mainClass(UnhookedConnectClient.class.getName())
-          .args(address.getHostAddress(), Integer.toString(port))
+          .args(transport, address.getHostAddress(), Integer.toString(port), admin)
           .env("SPIFFE_ENDPOINT_SOCKET", spire.cluster().workloadApiAddress())
           .env("LANYARD_STARTUP", "wait=20s,then=fail")
           .env("LANYARD_UPGRADE_OUTBOUND", port + "=" + mode)
-          .env("LANYARD_ADMIN_ADDRESS", "off")
+          .env("LANYARD_ADMIN_ADDRESS", admin)
           .gid(workload.gid()).javaagent(Mesh.AGENT_JAR)
           .start()) {
         int exit = process.awaitExit(Duration.ofSeconds(60));
-        String connects = "io.netty.channel.epoll.EpollSocketChannel connects to " + where
-            + " through Netty's native epoll transport, which Lanyard's connect hook cannot"
-            + " carry as mTLS";
+        String connects = clientClass + " connects to " + where + " through " + described
+            + ", which Lanyard's connect hook cannot carry as mTLS";
         if (mode.equals("strict")) {
           assertThat(exit).as(process.output()).isEqualTo(3);
           assertThat(process.output()).as("the application's connect fails with the reason")
               .contains("ConnectException: lanyard: refused to connect to " + where
                   + ": LANYARD_UPGRADE_OUTBOUND says strict, but " + connects
-                  + ", so it would leave in clear text; use the JDK NIO transport")
+                  + ", so it would leave in clear text; use ")
               .contains("lanyard: WARN refused to connect to " + where)
               .doesNotContain("SENT");
           assertThatThrownBy(destination::accept).as("no connection reached the destination")
               .isInstanceOf(java.net.SocketTimeoutException.class);
         } else {
           assertThat(exit).as(process.output()).isZero();
-          assertThat(process.output()).contains("SENT")
-              .contains("lanyard: WARN connection to " + where + " is NOT upgraded to mTLS"
-                  + " (LANYARD_UPGRADE_OUTBOUND says permissive): " + connects);
+          String warning = "lanyard: WARN connection to " + where + " is NOT upgraded to mTLS"
+              + " (LANYARD_UPGRADE_OUTBOUND says permissive): " + connects;
+          assertThat(process.output()).contains("SENT").contains(warning);
+          assertThat(process.output().split(Pattern.quote(warning), -1)).hasSize(2);
           try (java.net.Socket accepted = destination.accept()) {
             assertThat(new String(accepted.getInputStream().readAllBytes(),
                 java.nio.charset.StandardCharsets.US_ASCII))
@@ -169,6 +182,11 @@ class UnhookedServerBindIT {
                 .isEqualTo("plain line\n");
           }
         }
+        assertThat(process.output()).as("counted, as the client read its own /metrics")
+            .contains("NOT_UPGRADED_CONNECTS lanyard_outbound_not_upgraded_connects_total{"
+                + "destination=\"" + where + "\",result=\""
+                + (mode.equals("strict") ? "denied" : "allowed") + "\",transport=\""
+                + (transport.equals("epoll") ? "netty-epoll" : "nio2") + "\"} 1.0");
       }
     }
   }

@@ -22,10 +22,11 @@ import java.util.function.IntFunction;
 
 /**
  * Runs the application's own kubelet probes ({@code LANYARD_APP_PROBES}) for the health port:
- * an HTTP GET or a TCP connect to the address where the application really listens (behind a
- * strict upgrade, its loopback port, which no plaintext from the network reaches), within the
- * probe's timeout. {@code 200} when the application answered 2xx/3xx or accepted the connection,
- * {@code 503} naming what failed otherwise, as the kubelet would have judged it. Probes run on
+ * an HTTP GET, a TCP connect or a gRPC health check ({@link GrpcHealthCheck}) to the address
+ * where the application really listens (behind a strict upgrade, its loopback port, which no
+ * plaintext from the network reaches), within the probe's timeout. {@code 200} when the
+ * application answered 2xx/3xx, accepted the connection or answered {@code SERVING}, {@code 503}
+ * naming what failed otherwise, as the kubelet would have judged it. Probes run on
  * their own few daemon threads, so a hanging application never holds the health port's workers
  * (its {@code /ready} keeps answering).
  */
@@ -38,6 +39,9 @@ final class AppProbeRunner {
   private final AppProbes probes;
   private final IntFunction<InetSocketAddress> targets;
   private final ThreadPoolExecutor threads;
+  /** Made at the first gRPC probe (its class and thread only then); closed with the runner. */
+  private GrpcHealthCheck grpc;
+  private boolean closed;
 
   /**
    * @param targets where the application listens for a probe's port (the javaagent: the
@@ -83,12 +87,31 @@ final class AppProbeRunner {
 
   void close() {
     threads.shutdownNow();
+    synchronized (this) {
+      closed = true;
+      if (grpc != null) {
+        grpc.close();
+      }
+    }
+  }
+
+  private synchronized GrpcHealthCheck grpc() {
+    if (closed) {
+      throw new IllegalStateException("the health port is closed");
+    }
+    if (grpc == null) {
+      grpc = new GrpcHealthCheck();
+    }
+    return grpc;
   }
 
   private AdminEndpoints.Response check(AppProbe probe) {
     InetSocketAddress target = targets.apply(probe.port());
     String where = "port " + probe.port() + " (the application at " + target.getAddress()
         .getHostAddress() + ":" + target.getPort() + ")";
+    if (probe.kind() == AppProbe.Kind.GRPC) {
+      return grpc().check(probe, target, where);
+    }
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(probe.timeoutSeconds());
     try (Socket socket = new Socket()) {
       socket.connect(target, remainingMillis(deadline));

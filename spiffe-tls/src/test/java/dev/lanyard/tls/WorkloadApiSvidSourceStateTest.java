@@ -15,6 +15,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -50,6 +51,7 @@ class WorkloadApiSvidSourceStateTest {
       assertThat(source.awaitFirst(Duration.ofSeconds(10))).isTrue();
       List<SvidSourceState> before = new CopyOnWriteArrayList<>();
       CompletableFuture<SvidSourceState> firstAfter = new CompletableFuture<>();
+      CountDownLatch reading = new CountDownLatch(1);
       Thread reader = new Thread(() -> {
         long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
         while (System.nanoTime() < deadline) {
@@ -61,10 +63,14 @@ class WorkloadApiSvidSourceStateTest {
           if (before.size() < 1_000) {
             before.add(state);
           }
+          reading.countDown();
         }
         firstAfter.completeExceptionally(new AssertionError("no rejection within 10 s"));
       }, "state-reader");
       reader.start();
+      // The rejection goes out once the reader has read a state before it: on a busy machine the
+      // reader's thread may otherwise first run after the rejection (seen: no state before it).
+      assertThat(reading.await(10, TimeUnit.SECONDS)).as("the reader started").isTrue();
       api.send(BadSvidUpdate.MALFORMED_KEY.response(ca, good, ID));
       SvidSourceState after = firstAfter.get(15, TimeUnit.SECONDS);
       reader.join();

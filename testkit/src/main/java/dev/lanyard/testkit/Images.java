@@ -30,6 +30,8 @@ public final class Images {
   public static Image require(String name) {
     Path tarball = dir().resolve(name + ".tar");
     Path reference = dir().resolve(name + ".ref");
+    // The .ref is written after the tarball: once it exists, both are whole.
+    BackgroundToolBuild.awaitIfBuilding(dir().getParent(), reference);
     if (!Files.isRegularFile(tarball) || !Files.isRegularFile(reference)) {
       throw new IllegalStateException("image " + name + " not found at " + tarball
           + ". Build the images with: scripts/install-tools.sh (or scripts/build-images.sh " + name

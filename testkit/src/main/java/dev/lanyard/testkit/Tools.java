@@ -6,7 +6,8 @@ import java.nio.file.Path;
 /**
  * Finds the real binaries that {@code scripts/install-tools.sh} builds (spire-server, spire-agent,
  * kube-apiserver, etcd, kubectl, helm, ghostunnel). A missing tool is a test failure that names the
- * install command, never a skip.
+ * install command, never a skip; one that {@code install-tools.sh --background} is still building is
+ * waited for ({@link BackgroundToolBuild}).
  */
 public final class Tools {
   private Tools() {}
@@ -26,6 +27,7 @@ public final class Tools {
   /** The path of {@code name}, or an {@link IllegalStateException} saying how to install it. */
   public static Path require(String name) {
     Path tool = binDir().resolve(name);
+    BackgroundToolBuild.awaitIfBuilding(binDir().getParent(), tool);
     if (!Files.isExecutable(tool)) {
       throw new IllegalStateException(
           name + " not found at " + tool + ". Build the pinned tools with: scripts/install-tools.sh"

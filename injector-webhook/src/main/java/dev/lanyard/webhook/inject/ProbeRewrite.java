@@ -27,17 +27,19 @@ import java.util.function.Function;
  * Keeps the kubelet's probes working on strict upgraded ports, as Istio does with {@code
  * /app-health}: the kubelet is no mesh peer, so its plaintext probe of a port that {@code
  * LANYARD_UPGRADE_INBOUND} makes {@code strict} would be refused. Each liveness, readiness and
- * startup probe of a javaagent container whose {@code httpGet} or {@code tcpSocket} port (a number,
- * or a name resolved against the container's ports) is strict becomes an {@code httpGet} of {@code
- * /app-health/<container>/<livez|readyz|startupz>} on the container's Lanyard health port, keeping
+ * startup probe of a javaagent container whose {@code httpGet}, {@code tcpSocket} or {@code grpc}
+ * port (a number, or a name resolved against the container's ports) is strict becomes an {@code
+ * httpGet} of {@code /app-health/<container>/<livez|readyz|startupz>} on the container's Lanyard
+ * health port, keeping
  * its period, timeout, thresholds and initial delay; the original goes into {@code
- * LANYARD_APP_PROBES}, which the javaagent runs against the application's own listener.
+ * LANYARD_APP_PROBES}, which the javaagent runs against the application's own listener (a
+ * {@code grpc} probe as {@code grpc.health.v1.Health/Check} of its service).
  *
  * <p>Left as written: {@code exec} probes (no network), probes with an explicit {@code host} (they
  * probe another address than the pod's listener), probes on ports that are not strict (the
- * kubelet's plaintext is served there), and, with a warning, {@code grpc} probes and {@code HTTPS}
- * {@code httpGet}s on a strict port (the javaagent does not run them; see docs/ARCHITECTURE.md,
- * "Probes on strict ports"). {@code lanyard.dev/rewrite-probes: "false"} turns it off.
+ * kubelet's plaintext is served there), and, with a warning, {@code HTTPS} {@code httpGet}s on a
+ * strict port (the application terminates TLS there itself; see docs/ARCHITECTURE.md, "Probes on
+ * strict ports"). {@code lanyard.dev/rewrite-probes: "false"} turns it off.
  */
 final class ProbeRewrite {
   private ProbeRewrite() {}
@@ -94,6 +96,7 @@ final class ProbeRewrite {
       get.setScheme("HTTP");
       probe.setHttpGet(get);
       probe.setTcpSocket(null);
+      probe.setGrpc(null);
     }
     env.literal(container, ConfigKeys.APP_PROBES.env(), probes.toJson(), "");
   }
@@ -171,11 +174,10 @@ final class ProbeRewrite {
       return strictPort(container, probe.getTcpSocket().getPort(), modes, lanyardPorts)
           .map(port -> AppProbe.tcpSocket(port, timeout));
     }
-    if (probe.getGrpc() != null && probe.getGrpc().getPort() != null
-        && modes.modeFor(probe.getGrpc().getPort()) == UpgradeModes.Mode.STRICT) {
-      warnings.add(notRewritten(container, kind, "a grpc", probe.getGrpc().getPort(),
-          "the javaagent does not run gRPC health checks yet, so make that port permissive in "
-              + ConfigKeys.UPGRADE_INBOUND.env() + " or probe an HTTP or TCP port"));
+    if (probe.getGrpc() != null && probe.getGrpc().getPort() != null) {
+      // A grpc probe has no host and its port is a number (the Kubernetes API says so).
+      return strictPort(container, new IntOrString(probe.getGrpc().getPort()), modes, lanyardPorts)
+          .map(port -> AppProbe.grpc(port, probe.getGrpc().getService(), timeout));
     }
     return Optional.empty();
   }

@@ -110,6 +110,39 @@ class LanyardCliTest {
   }
 
   @Test
+  void injectShowsAGrpcProbeOfAStrictPortMovedToTheHealthPortWithItsService() {
+    Run run =
+        run(
+            """
+            apiVersion: v1
+            kind: Pod
+            metadata: {name: inventory, namespace: shop}
+            spec:
+              containers:
+                - name: inventory
+                  image: eclipse-temurin:21
+                  ports: [{name: grpc, containerPort: 9090}]
+                  env: [{name: LANYARD_UPGRADE_INBOUND, value: "9090=strict"}]
+                  livenessProbe: {grpc: {port: 9090, service: inventory.v1.Inventory}}
+            """,
+            "inject",
+            "-f",
+            "-",
+            "--offline");
+
+    assertThat(run.exitCode()).isEqualTo(0);
+    JsonNode container =
+        Manifests.read(new StringReader(run.out()), "output").get(0).at("/spec/containers/0");
+    assertThat(container.at("/livenessProbe").has("grpc")).isFalse();
+    assertThat(container.at("/livenessProbe/httpGet").toString())
+        .isEqualTo("{\"path\":\"/app-health/inventory/livez\",\"port\":15022,\"scheme\":\"HTTP\"}");
+    assertThat(container.path("env").toString())
+        .contains("{\\\"/app-health/inventory/livez\\\":{\\\"grpc\\\":{\\\"port\\\":9090,"
+            + "\\\"service\\\":\\\"inventory.v1.Inventory\\\"}");
+    assertThat(run.err()).as("no warning: it moved").doesNotContain("cannot move it");
+  }
+
+  @Test
   void injectingTheOutputAgainChangesNothing() {
     String once = run(DEPLOYMENT_AND_SERVICE, "inject", "-f", "-", "--offline").out();
 

@@ -155,25 +155,57 @@ class ProbeRewriteTest {
   }
 
   @Test
-  void grpcAndHttpsProbesOfAStrictPortStayAndTheOwnerIsWarned() {
+  void grpcProbesOfAStrictPortGoToTheHealthPortWithTheirServiceInTheEnv() {
+    Container jvm = jvm("9090=strict,8080=permissive");
+    jvm.setLivenessProbe(new ProbeBuilder().withNewGrpc().withPort(9090).endGrpc()
+        .withInitialDelaySeconds(2).withPeriodSeconds(9).withTimeoutSeconds(4)
+        .withSuccessThreshold(1).withFailureThreshold(6).build());
+    jvm.setStartupProbe(new ProbeBuilder().withNewGrpc().withPort(9090)
+        .withService("orders.v1.Orders").endGrpc().withPeriodSeconds(3).build());
+    Probe permissive = new ProbeBuilder().withNewGrpc().withPort(8080).endGrpc().build();
+    jvm.setReadinessProbe(permissive);
+
+    InjectionResult result = inject(pod("orders", jvm));
+    Container app = app(result.pod(), "app");
+
+    Probe liveness = app.getLivenessProbe();
+    assertThat(liveness.getGrpc()).as("the kubelet now asks Lanyard, over HTTP").isNull();
+    assertThat(liveness.getHttpGet().getPath()).isEqualTo("/app-health/app/livez");
+    assertThat(liveness.getHttpGet().getPort().getIntVal()).isEqualTo(15022);
+    assertThat(liveness.getHttpGet().getScheme()).isEqualTo("HTTP");
+    assertThat(List.of(liveness.getInitialDelaySeconds(), liveness.getPeriodSeconds(),
+        liveness.getTimeoutSeconds(), liveness.getSuccessThreshold(),
+        liveness.getFailureThreshold())).containsExactly(2, 9, 4, 1, 6);
+    assertThat(app.getStartupProbe().getGrpc()).isNull();
+    assertThat(app.getStartupProbe().getHttpGet().getPath()).isEqualTo("/app-health/app/startupz");
+    assertThat(app.getStartupProbe().getPeriodSeconds()).isEqualTo(3);
+    assertThat(app.getReadinessProbe()).as("a permissive port serves the kubelet's plaintext")
+        .isEqualTo(new ProbeBuilder(permissive).build());
+    assertThat(env(app, "LANYARD_APP_PROBES")).contains("{\"/app-health/app/livez\":{\"grpc\":"
+        + "{\"port\":9090,\"service\":\"\"},\"timeoutSeconds\":4},\"/app-health/app/startupz\":"
+        + "{\"grpc\":{\"port\":9090,\"service\":\"orders.v1.Orders\"},\"timeoutSeconds\":1}}");
+    assertThat(AppProbes.parse(env(app, "LANYARD_APP_PROBES").orElseThrow()).asMap())
+        .containsExactly(
+            java.util.Map.entry("/app-health/app/livez", AppProbe.grpc(9090, "", 4)),
+            java.util.Map.entry("/app-health/app/startupz",
+                AppProbe.grpc(9090, "orders.v1.Orders", 1)));
+    assertThat(result.report().warnings()).isEmpty();
+  }
+
+  @Test
+  void httpsProbesOfAStrictPortStayAndTheOwnerIsWarned() {
     Container jvm = jvm("*=strict");
-    jvm.setLivenessProbe(new ProbeBuilder().withNewGrpc().withPort(9090).endGrpc().build());
     jvm.setReadinessProbe(new ProbeBuilder().withNewHttpGet().withScheme("HTTPS")
         .withNewPort(8443).withPath("/health").endHttpGet().build());
 
     InjectionResult result = inject(pod("orders", jvm));
     Container app = app(result.pod(), "app");
 
-    assertThat(app.getLivenessProbe().getGrpc().getPort()).isEqualTo(9090);
     assertThat(app.getReadinessProbe().getHttpGet().getPort().getIntVal()).isEqualTo(8443);
     assertThat(env(app, "LANYARD_APP_PROBES")).isEmpty();
     assertThat(result.report().warnings()).extracting(InjectionWarning::reason)
         .containsOnly(Reason.PROBE_NOT_REWRITTEN);
     assertThat(result.report().warnings()).extracting(InjectionWarning::message).containsExactly(
-        "container app: its liveness probe is a grpc probe of port 9090, which is strict in"
-            + " LANYARD_UPGRADE_INBOUND, so the kubelet's plaintext will be refused there and"
-            + " Lanyard cannot move it; the javaagent does not run gRPC health checks yet, so make"
-            + " that port permissive in LANYARD_UPGRADE_INBOUND or probe an HTTP or TCP port",
         "container app: its readiness probe is an HTTPS httpGet probe of port 8443, which is"
             + " strict in LANYARD_UPGRADE_INBOUND, so the kubelet's plaintext will be refused there"
             + " and Lanyard cannot move it; the application serves TLS on that port itself, so make"

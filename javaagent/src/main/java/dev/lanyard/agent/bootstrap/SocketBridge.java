@@ -109,6 +109,50 @@ public final class SocketBridge {
     }
   }
 
+  /**
+   * As {@link #beforeUnhookedConnect}, for advice that must hand the refusal to the application
+   * through a future or a completion handler (NIO2) instead of throwing it: the refusal, or null
+   * when the connect may go ahead.
+   */
+  public static IOException unhookedConnectRefusal(Object channel, SocketAddress remote,
+      String transport) {
+    try {
+      beforeUnhookedConnect(channel, remote, transport);
+      return null;
+    } catch (IOException refused) {
+      return refused;
+    }
+  }
+
+  /**
+   * Whether {@code availability.isAvailable()} (Netty's {@code Epoll}, io_uring), which returned
+   * true, should answer false to its caller so that it chooses the JDK NIO transport. Never
+   * throws: on a failure the native transport stays, and binds and connects through it meet the
+   * unhooked-transport checks (refused when strict).
+   */
+  /**
+   * A native transport's {@code isAvailable()} returned {@code available} (upgrade.hooks'
+   * NativeTransportHooks): false for a framework Lanyard steers to NIO, else unchanged.
+   */
+  public static boolean nativeTransportAvailable(boolean available, Class<?> availability) {
+    return available && !steerToNio(availability);
+  }
+
+  public static boolean steerToNio(Class<?> availability) {
+    SocketHooks current = hooks;
+    if (current == null) {
+      return false;
+    }
+    try {
+      return current.steerToNio(availability);
+    } catch (Throwable t) {
+      HookFailures.report("steerToNio", "frameworks that detect Netty's native transports keep"
+          + " choosing them: their binds and connects are refused on strict ports, reported on"
+          + " permissive ones", t);
+      return false;
+    }
+  }
+
   public static void unhookedBind(Object server, SocketAddress requested, String transport) {
     SocketHooks current = hooks;
     if (current == null || requested == null) {

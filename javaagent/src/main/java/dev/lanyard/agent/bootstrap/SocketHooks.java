@@ -45,6 +45,15 @@ public interface SocketHooks {
   default void beforeUnhookedConnect(Object channel, SocketAddress remote, String transport)
       throws IOException {}
 
+  /**
+   * {@code availability.isAvailable()} (Netty's native transports) returned true to the code on
+   * this thread's stack. Returns whether to answer false instead, so that it chooses the JDK NIO
+   * transport, whose sockets are upgraded.
+   */
+  default boolean steerToNio(Class<?> availability) {
+    return false;
+  }
+
   /** {@code server}'s bind returned ({@code failure} null) or threw. */
   void afterBind(Object server, Throwable failure);
 

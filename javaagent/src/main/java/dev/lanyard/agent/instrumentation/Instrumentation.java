@@ -20,14 +20,6 @@ public interface Instrumentation {
 
   AgentBuilder.Transformer transformer();
 
-  /**
-   * Whether this is a bind or connect hook of the plaintext upgrade. A method, not an {@code
-   * instanceof}: asking must not load the socket hooks' classes when no upgrade is on.
-   */
-  default boolean hooksSockets() {
-    return false;
-  }
-
   /** An advice transformer that finds advice classes in the javaagent's own class loader. */
   static AgentBuilder.Transformer.ForAdvice adviceTransformer() {
     return new AgentBuilder.Transformer.ForAdvice()

@@ -11,7 +11,7 @@ import net.bytebuddy.agent.builder.AgentBuilder;
 import net.bytebuddy.asm.Advice;
 
 /**
- * The server binds {@link ServerBindInstrumentation} cannot redirect, made visible
+ * The server binds the JDK socket hooks ({@code JdkSocketHooks}) cannot redirect, made visible
  * ({@code LANYARD_UPGRADE_INBOUND}): NIO2's {@code AsynchronousServerSocketChannel} binds in
  * {@code sun.nio.ch.AsynchronousServerSocketChannelImpl.bind}, and Netty's native epoll transport
  * ({@code EpollServerSocketChannel.doBind}, also gRPC's shaded copy) binds in native code. Neither

@@ -25,6 +25,12 @@ public final class OutboundUpgrades {
   private final ConcurrentMap<String, Originator> originators = new ConcurrentHashMap<>();
   /** Destinations reached through a transport the hook cannot redirect, already warned about. */
   private final java.util.Set<String> warnedUnhooked = ConcurrentHashMap.newKeySet();
+  private final EarlyCounter unhookedConnects = new EarlyCounter(
+      "lanyard_outbound_not_upgraded_connects_total",
+      "Connections to mesh destinations LANYARD_UPGRADE_OUTBOUND names through a transport"
+          + " Lanyard cannot carry as mTLS (netty-epoll, nio2), by result: allowed (sent in clear"
+          + " text on a permissive port) or denied (refused on a strict one)",
+      "destination", "result", "transport");
 
   /** {@code context}: Lanyard's listener context; {@code plaintext}: fallbacks counted there. */
   public OutboundUpgrades(UpgradeModes config, MeshDestinations destinations,
@@ -78,10 +84,16 @@ public final class OutboundUpgrades {
     return originator.address();
   }
 
+  /** Registers {@code lanyard_outbound_not_upgraded_connects_total} and counts what came before. */
+  public void attach(io.prometheus.metrics.model.registry.PrometheusRegistry registry) {
+    unhookedConnects.attach(registry);
+  }
+
   /**
-   * Before a connect the hook cannot redirect (Netty's native epoll): to a mesh destination on a
-   * {@code strict} port it is refused, since it would leave in clear text; on a {@code permissive}
-   * port it goes ahead in clear text, said once per destination (one WARN line).
+   * Before a connect the hook cannot redirect (Netty's native epoll, NIO2): to a mesh destination
+   * on a {@code strict} port it is refused, since it would leave in clear text; on a {@code
+   * permissive} port it goes ahead in clear text, said once per destination (one WARN line).
+   * Both counted.
    */
   public void beforeUnhookedConnect(Object channel, SocketAddress remote, String transport)
       throws java.net.ConnectException {
@@ -94,13 +106,20 @@ public final class OutboundUpgrades {
       return;
     }
     String destination = address.getHostString() + ":" + address.getPort();
+    boolean nio2 = transport.equals("nio2");
     String why = channel.getClass().getName() + " connects to " + destination + " through "
-        + (transport.equals("netty-epoll") ? "Netty's native epoll transport" : transport)
+        + (nio2 ? "NIO2 AsynchronousSocketChannel"
+            : transport.equals("netty-epoll") ? "Netty's native epoll transport" : transport)
         + ", which Lanyard's connect hook cannot carry as mTLS";
-    String fix = "use the JDK NIO transport (Netty: NioIoHandler / NioSocketChannel; gRPC:"
-        + " NettyChannelBuilder.channelType(NioSocketChannel.class) with an NIO event loop"
-        + " group) or TLS in the application";
-    if (mode == UpgradeModes.Mode.STRICT) {
+    String fix = nio2
+        ? "use a SocketChannel or Socket (or an HTTP client built on them) or TLS in the"
+            + " application"
+        : "use the JDK NIO transport (Netty: NioIoHandler / NioSocketChannel; gRPC:"
+            + " NettyChannelBuilder.channelType(NioSocketChannel.class) with an NIO event loop"
+            + " group) or TLS in the application";
+    boolean strict = mode == UpgradeModes.Mode.STRICT;
+    unhookedConnects.inc(destination, strict ? "denied" : "allowed", transport);
+    if (strict) {
       String refusal = "refused to connect to " + destination + ": LANYARD_UPGRADE_OUTBOUND says"
           + " strict, but " + why + ", so it would leave in clear text; " + fix + ", or set "
           + address.getPort() + "=permissive while migrating";

@@ -8,11 +8,19 @@ import java.net.SocketAddress;
 public final class SocketUpgrades implements SocketHooks {
   private final InboundUpgrades inbound;
   private final OutboundUpgrades outbound;
+  private final NativeTransportSteering steering;
 
   /** Either may be null when its variable is off. */
-  public SocketUpgrades(InboundUpgrades inbound, OutboundUpgrades outbound) {
+  public SocketUpgrades(InboundUpgrades inbound, OutboundUpgrades outbound,
+      NativeTransportSteering steering) {
     this.inbound = inbound;
     this.outbound = outbound;
+    this.steering = steering;
+  }
+
+  @Override
+  public boolean steerToNio(Class<?> availability) {
+    return steering.steer(availability);
   }
 
   @Override

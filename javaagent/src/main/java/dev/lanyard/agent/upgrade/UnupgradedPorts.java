@@ -1,10 +1,7 @@
 package dev.lanyard.agent.upgrade;
 
 import dev.lanyard.tls.LanyardLog;
-import io.prometheus.metrics.core.metrics.Counter;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.BiConsumer;
@@ -19,9 +16,10 @@ import java.util.function.BiConsumer;
 public final class UnupgradedPorts {
   private final BiConsumer<String, String> uncovered;
   private final Set<Integer> warned = ConcurrentHashMap.newKeySet();
-  /** Binds counted before {@link #attach} gave the registry (premain runs before the runtime). */
-  private final List<String[]> early = new ArrayList<>();
-  private Counter binds;
+  private final EarlyCounter binds = new EarlyCounter("lanyard_inbound_not_upgraded_binds_total",
+      "Binds of ports LANYARD_UPGRADE_INBOUND names through a transport Lanyard cannot put mTLS"
+          + " in front of (nio2, netty-epoll): these ports serve plaintext",
+      "port", "transport");
 
   public UnupgradedPorts(PrometheusRegistry registry, BiConsumer<String, String> uncovered) {
     this(uncovered);
@@ -38,28 +36,12 @@ public final class UnupgradedPorts {
   }
 
   /** Registers the counter in {@code registry} and counts the binds seen before. */
-  public synchronized void attach(PrometheusRegistry registry) {
-    if (binds != null) {
-      return;
-    }
-    binds = Counter.builder()
-        .name("lanyard_inbound_not_upgraded_binds_total")
-        .help("Binds of ports LANYARD_UPGRADE_INBOUND names through a transport Lanyard cannot"
-            + " put mTLS in front of (nio2, netty-epoll): these ports serve plaintext")
-        .labelNames("port", "transport")
-        .register(registry);
-    for (String[] bind : early) {
-      binds.labelValues(bind).inc();
-    }
-    early.clear();
+  public void attach(PrometheusRegistry registry) {
+    binds.attach(registry);
   }
 
-  private synchronized void count(int port, String transport) {
-    if (binds == null) {
-      early.add(new String[] {Integer.toString(port), transport});
-    } else {
-      binds.labelValues(Integer.toString(port), transport).inc();
-    }
+  private void count(int port, String transport) {
+    binds.inc(Integer.toString(port), transport);
   }
 
   /**

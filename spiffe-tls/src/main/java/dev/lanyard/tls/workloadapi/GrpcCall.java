@@ -19,6 +19,8 @@ public final class GrpcCall {
   }
 
   private final String method;
+  /** Who answers, for messages ("the Workload API"). */
+  private final String peer;
   private final Listener listener;
   private final GrpcDeframer deframer;
   private boolean headersSeen;
@@ -28,9 +30,14 @@ public final class GrpcCall {
   private volatile boolean cancelRequested;
 
   GrpcCall(String method, Listener listener, int maxMessage) {
+    this(method, listener, maxMessage, "the Workload API");
+  }
+
+  GrpcCall(String method, Listener listener, int maxMessage, String peer) {
     this.method = method;
+    this.peer = peer;
     this.listener = listener;
-    this.deframer = new GrpcDeframer(maxMessage);
+    this.deframer = new GrpcDeframer(maxMessage, peer);
   }
 
   /** The full method name, e.g. {@code /SpiffeWorkloadAPI/FetchX509SVID}. */
@@ -69,7 +76,7 @@ public final class GrpcCall {
     }
     if (!headersSeen) {
       headersSeen = true;
-      GrpcStatus refusal = checkResponseHeaders(headers);
+      GrpcStatus refusal = checkResponseHeaders(headers, peer);
       if (refusal != null) {
         close(refusal);
         return true;
@@ -79,7 +86,7 @@ public final class GrpcCall {
       }
     }
     if (!endStream) {
-      close(new GrpcStatus(GrpcStatus.INTERNAL, "the Workload API sent a second HEADERS frame"
+      close(new GrpcStatus(GrpcStatus.INTERNAL, peer + " sent a second HEADERS frame"
           + " that does not end the stream"));
       return true;
     }
@@ -98,7 +105,7 @@ public final class GrpcCall {
       return true;
     }
     if (!headersSeen) {
-      close(new GrpcStatus(GrpcStatus.INTERNAL, "the Workload API sent DATA before headers"));
+      close(new GrpcStatus(GrpcStatus.INTERNAL, peer + " sent DATA before headers"));
       return true;
     }
     List<byte[]> messages;
@@ -132,16 +139,16 @@ public final class GrpcCall {
    * gRPC's answer to a response that is not gRPC (its PROTOCOL-HTTP2.md): an HTTP status other
    * than 200 or another content type; null when the headers are a gRPC response's.
    */
-  private static GrpcStatus checkResponseHeaders(HeaderList headers) {
+  private static GrpcStatus checkResponseHeaders(HeaderList headers, String peer) {
     String status = headers.status();
     if (!"200".equals(status)) {
       return new GrpcStatus("403".equals(status)
           ? GrpcStatus.PERMISSION_DENIED : GrpcStatus.UNKNOWN,
-          "the Workload API answered HTTP status " + status + " (gRPC needs 200)");
+          peer + " answered HTTP status " + status + " (gRPC needs 200)");
     }
     String contentType = headers.get("content-type");
     if (contentType == null || !contentType.startsWith("application/grpc")) {
-      return new GrpcStatus(GrpcStatus.UNKNOWN, "the Workload API answered content-type "
+      return new GrpcStatus(GrpcStatus.UNKNOWN, peer + " answered content-type "
           + contentType + " (gRPC needs application/grpc)");
     }
     return null;

@@ -17,13 +17,20 @@ public final class GrpcDeframer {
   private static final int HEADER = 5;
 
   private final int maxMessage;
+  private final String peer;
   private final byte[] header = new byte[HEADER];
   private int headerRead;
   private byte[] message;
   private int messageRead;
 
   public GrpcDeframer(int maxMessage) {
+    this(maxMessage, "the Workload API");
+  }
+
+  /** {@code peer}: who sends the messages, for the refusals ("the Workload API"). */
+  public GrpcDeframer(int maxMessage, String peer) {
     this.maxMessage = maxMessage;
+    this.peer = peer;
   }
 
   /** The messages completed by {@code data} (read whole); the rest is kept for the next call. */
@@ -59,15 +66,15 @@ public final class GrpcDeframer {
 
   private int startMessage() throws WorkloadApiException {
     if (header[0] != 0) {
-      throw new WorkloadApiException(new GrpcStatus(GrpcStatus.INTERNAL, "the Workload API sent"
+      throw new WorkloadApiException(new GrpcStatus(GrpcStatus.INTERNAL, peer + " sent"
           + " a message with compressed flag " + (header[0] & 0xff) + "; this client accepts"
           + " only uncompressed messages (flag 0)"));
     }
     long length = (header[1] & 0xffL) << 24 | (header[2] & 0xff) << 16 | (header[3] & 0xff) << 8
         | header[4] & 0xff;
     if (length > maxMessage) {
-      throw new WorkloadApiException(new GrpcStatus(GrpcStatus.RESOURCE_EXHAUSTED, "the Workload"
-          + " API sent a message of " + length + " bytes; the limit is " + maxMessage + " bytes"));
+      throw new WorkloadApiException(new GrpcStatus(GrpcStatus.RESOURCE_EXHAUSTED, peer
+          + " sent a message of " + length + " bytes; the limit is " + maxMessage + " bytes"));
     }
     return (int) length;
   }

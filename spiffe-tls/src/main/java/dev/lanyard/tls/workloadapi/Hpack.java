@@ -20,9 +20,16 @@ final class Hpack {
 
   private final Encoder encoder = new Encoder(0);
   private final Decoder decoder;
+  /** Who sends the header blocks, for the refusals. */
+  private final String peer;
 
   Hpack(int maxHeaderListSize) {
+    this(maxHeaderListSize, "the Workload API");
+  }
+
+  Hpack(int maxHeaderListSize, String peer) {
     this.decoder = new Decoder(maxHeaderListSize, DEFAULT_TABLE_SIZE);
+    this.peer = peer;
   }
 
   /** {@code namesAndValues} (name, value, ...), pseudo-headers first, as one header block. */
@@ -50,11 +57,11 @@ final class Hpack {
     } catch (IOException e) {
       decoder.endHeaderBlock();
       throw new Http2ProtocolException(Http2ErrorCodes.COMPRESSION_ERROR,
-          "the Workload API sent a header block that is not valid HPACK (" + e.getMessage() + ")");
+          peer + " sent a header block that is not valid HPACK (" + e.getMessage() + ")");
     }
     boolean truncated = decoder.endHeaderBlock();
     if (in.available() > 0) {
-      throw new Http2ProtocolException(Http2ErrorCodes.COMPRESSION_ERROR, "the Workload API sent"
+      throw new Http2ProtocolException(Http2ErrorCodes.COMPRESSION_ERROR, peer + " sent"
           + " a header block that ends inside a field (" + in.available() + " bytes left)");
     }
     headers.truncated(truncated);

@@ -8,7 +8,8 @@ import java.util.List;
 import java.util.concurrent.ThreadFactory;
 
 /**
- * One HTTP/2 connection to the Workload API on a JDK {@link SocketChannel}, with one reader thread
+ * One HTTP/2 connection to a gRPC server (the Workload API, or an application's health service for
+ * {@link GrpcUnaryClient}) on a JDK {@link SocketChannel}, with one reader thread
  * (from the client's thread factory: daemon, named) that connects, sends the preface and then
  * reads frames into the {@link Http2Session} until the connection ends. Calls started while it
  * connects wait for it; every call ends with a status when the connection does.
@@ -16,8 +17,8 @@ import java.util.concurrent.ThreadFactory;
 final class Http2Connection {
   static final int CONNECT_TIMEOUT_MILLIS = 5_000;
 
-  private final WorkloadApiEndpoint endpoint;
-  private final String target;
+  private final Connector connector;
+  private final GrpcPeer peer;
   private final Http2Session session;
   private final List<Start> waiting = new ArrayList<>();
   private State state = State.CONNECTING;
@@ -26,15 +27,26 @@ final class Http2Connection {
 
   private enum State { CONNECTING, OPEN, FAILED, CLOSED }
 
-  private Http2Connection(WorkloadApiEndpoint endpoint) {
-    this.endpoint = endpoint;
-    this.target = endpoint.target();
-    this.session = new Http2Session(target, this::write);
+  /** How the connection's socket is made: a connected, blocking channel. */
+  @FunctionalInterface
+  interface Connector {
+    SocketChannel connect(int timeoutMillis) throws IOException;
   }
 
-  /** Starts connecting on a new thread from {@code threads}. */
+  private Http2Connection(Connector connector, GrpcPeer peer) {
+    this.connector = connector;
+    this.peer = peer;
+    this.session = new Http2Session(peer, this::write);
+  }
+
+  /** A connection to the Workload API at {@code endpoint}, connecting on a thread from {@code threads}. */
   static Http2Connection open(WorkloadApiEndpoint endpoint, ThreadFactory threads) {
-    Http2Connection connection = new Http2Connection(endpoint);
+    return open(endpoint::connect, GrpcPeer.workloadApi(endpoint.target()), threads);
+  }
+
+  /** A connection to {@code peer} made by {@code connector} on a new thread from {@code threads}. */
+  static Http2Connection open(Connector connector, GrpcPeer peer, ThreadFactory threads) {
+    Http2Connection connection = new Http2Connection(connector, peer);
     threads.newThread(connection::run).start();
     return connection;
   }
@@ -79,7 +91,7 @@ final class Http2Connection {
       waiting.clear();
     }
     for (Start start : dropped) {
-      start.call.close(new GrpcStatus(GrpcStatus.CANCELLED, "the Workload API client is closed"));
+      start.call.close(new GrpcStatus(GrpcStatus.CANCELLED, "the connection to " + peer.at() + " is closed"));
     }
     closeChannel();
   }
@@ -87,7 +99,7 @@ final class Http2Connection {
   private void run() {
     SocketChannel connected;
     try {
-      connected = endpoint.connect(CONNECT_TIMEOUT_MILLIS);
+      connected = connector.connect(CONNECT_TIMEOUT_MILLIS);
     } catch (IOException | RuntimeException e) {
       connectFailed(describe(e));
       return;
@@ -118,7 +130,8 @@ final class Http2Connection {
 
   private void read(SocketChannel connected) {
     GrpcStatus ended;
-    Http2FrameReader frames = new Http2FrameReader(connected, Http2Session.DEFAULT_MAX_FRAME);
+    Http2FrameReader frames = Http2FrameReader.fromServer(connected,
+        Http2Session.DEFAULT_MAX_FRAME, peer.name());
     try {
       Http2Frame frame;
       while ((frame = frames.read()) != null) {
@@ -130,12 +143,12 @@ final class Http2Connection {
       ended = closed();
     } catch (Http2ProtocolException e) {
       session.goAwayQuietly(e);
-      ended = new GrpcStatus(GrpcStatus.INTERNAL, "the Workload API at " + target
+      ended = new GrpcStatus(GrpcStatus.INTERNAL, peer.at()
           + " broke HTTP/2: " + e.getMessage());
     } catch (IOException e) {
       ended = closed();
     } catch (RuntimeException e) { // a bug here must not leave calls waiting forever
-      ended = new GrpcStatus(GrpcStatus.INTERNAL, "reading from the Workload API at " + target
+      ended = new GrpcStatus(GrpcStatus.INTERNAL, "reading from " + peer.at()
           + " failed: " + e);
     }
     synchronized (this) {
@@ -147,7 +160,7 @@ final class Http2Connection {
 
   private GrpcStatus closed() {
     return new GrpcStatus(GrpcStatus.UNAVAILABLE,
-        "the connection to the Workload API at " + target + " closed");
+        "the connection to " + peer.at() + " closed");
   }
 
   private void connectFailed(String why) {
@@ -167,7 +180,7 @@ final class Http2Connection {
 
   private GrpcStatus cannotConnect(String why) {
     return new GrpcStatus(GrpcStatus.UNAVAILABLE,
-        "cannot connect to the Workload API at " + target + ": " + why);
+        "cannot connect to " + peer.at() + ": " + why);
   }
 
   /** Writes {@code frames} whole; callers hold the session's lock, so writes never interleave. */

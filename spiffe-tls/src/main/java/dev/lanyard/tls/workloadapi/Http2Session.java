@@ -39,9 +39,9 @@ final class Http2Session {
     void write(byte[] frames) throws IOException;
   }
 
-  private final String target;
+  private final GrpcPeer peer;
   private final Output output;
-  private final Hpack hpack = new Hpack(MAX_HEADER_LIST);
+  private final Hpack hpack;
   private final Map<Integer, Stream> streams = new HashMap<>();
   private final ReceiveWindow connectionReceive = new ReceiveWindow(DEFAULT_WINDOW);
   private final SendWindow connectionSend = new SendWindow(DEFAULT_WINDOW);
@@ -54,9 +54,10 @@ final class Http2Session {
   private int continuingStreamId;
   private boolean continuingEndsStream;
 
-  Http2Session(String target, Output output) {
-    this.target = target;
+  Http2Session(GrpcPeer peer, Output output) {
+    this.peer = peer;
     this.output = output;
+    this.hpack = new Hpack(MAX_HEADER_LIST, peer.name());
   }
 
   /** The client's preface and SETTINGS: no server push, the header list size it accepts. */
@@ -83,8 +84,9 @@ final class Http2Session {
   }
 
   /**
-   * Opens a stream for {@code call}: request headers ({@code workload.spiffe.io: true}, which the
-   * SPIRE Agent requires of every call, and {@code grpc-timeout} when there is a deadline), then
+   * Opens a stream for {@code call}: request headers (the peer's, e.g. {@code workload.spiffe.io:
+   * true}, which the SPIRE Agent requires of every call, and {@code grpc-timeout} when there is a
+   * deadline), then
    * {@code request} as one message that ends the stream's sending half.
    */
   synchronized void start(GrpcCall call, byte[] request, long timeoutNanos) {
@@ -93,8 +95,8 @@ final class Http2Session {
     }
     if (!acceptsCalls()) {
       call.close(new GrpcStatus(GrpcStatus.UNAVAILABLE, goAway != null
-          ? "the Workload API at " + target + " is going away (" + goAway + ")"
-          : "the connection to the Workload API at " + target + " is closed"));
+          ? peer.at() + " is going away (" + goAway + ")"
+          : "the connection to " + peer.at() + " is closed"));
       return;
     }
     int streamId = nextStreamId;
@@ -102,9 +104,7 @@ final class Http2Session {
     if (nextStreamId < 0) { // the client's stream IDs are used up: later calls need a new connection
       goAway = "this client used up its stream IDs";
     }
-    List<String> headers = new ArrayList<>(List.of(":method", "POST", ":scheme", "http",
-        ":path", call.method(), ":authority", "localhost", "content-type", "application/grpc",
-        "te", "trailers", "user-agent", "lanyard-workload-api", "workload.spiffe.io", "true"));
+    List<String> headers = peer.requestHeaders(call.method());
     if (timeoutNanos > 0) {
       headers.add("grpc-timeout");
       headers.add(GrpcTimeout.encode(timeoutNanos));
@@ -117,7 +117,7 @@ final class Http2Session {
     } catch (IOException e) {
       streams.remove(streamId);
       call.close(new GrpcStatus(GrpcStatus.UNAVAILABLE, "cannot send " + call.method()
-          + " to the Workload API at " + target + ": " + e.getMessage()));
+          + " to " + peer.at() + ": " + e.getMessage()));
       return;
     }
     call.canceller(() -> cancel(streamId));
@@ -147,7 +147,7 @@ final class Http2Session {
   synchronized void onFrame(Http2Frame frame) throws Http2ProtocolException, IOException {
     if (continuing != null
         && (frame.type != Http2Frame.CONTINUATION || frame.streamId != continuingStreamId)) {
-      throw new Http2ProtocolException(Http2ErrorCodes.PROTOCOL_ERROR, "the Workload API sent "
+      throw new Http2ProtocolException(Http2ErrorCodes.PROTOCOL_ERROR, peer.name() + " sent "
           + frame + " where the CONTINUATION of stream " + continuingStreamId + " was due");
     }
     switch (frame.type) {
@@ -163,7 +163,7 @@ final class Http2Session {
       case Http2Frame.PRIORITY: // may name any stream, even an idle one; ignored
         if (frame.streamId == 0) {
           throw new Http2ProtocolException(Http2ErrorCodes.PROTOCOL_ERROR,
-              "the Workload API sent " + frame + "; it needs a stream");
+              peer.name() + " sent " + frame + "; it needs a stream");
         }
         requireLength(frame, 5);
         break;
@@ -174,7 +174,7 @@ final class Http2Session {
         onSettings(frame);
         break;
       case Http2Frame.PUSH_PROMISE:
-        throw new Http2ProtocolException(Http2ErrorCodes.PROTOCOL_ERROR, "the Workload API sent"
+        throw new Http2ProtocolException(Http2ErrorCodes.PROTOCOL_ERROR, peer.name() + " sent"
             + " PUSH_PROMISE; this client disabled server push (SETTINGS_ENABLE_PUSH 0)");
       case Http2Frame.PING:
         onPing(frame);
@@ -206,7 +206,7 @@ final class Http2Session {
     boolean streamOpen = false;
     if (stream != null) {
       if (stream.receive.window() < flowControlled) {
-        resetStream(stream, Http2ErrorCodes.FLOW_CONTROL_ERROR, "the Workload API sent "
+        resetStream(stream, Http2ErrorCodes.FLOW_CONTROL_ERROR, peer.name() + " sent "
             + flowControlled + " bytes of DATA with a stream window of "
             + stream.receive.window() + " bytes");
       } else {
@@ -216,7 +216,7 @@ final class Http2Session {
         } else if (endStream) {
           if (streams.remove(stream.id) != null) {
             stream.call.close(new GrpcStatus(GrpcStatus.INTERNAL,
-                "the Workload API ended the stream without trailers"));
+                peer.name() + " ended the stream without trailers"));
           }
         } else {
           streamOpen = streams.containsKey(stream.id); // not if a listener cancelled its call
@@ -250,7 +250,7 @@ final class Http2Session {
       offset += 5;
     }
     if (offset > end) {
-      throw new Http2ProtocolException(Http2ErrorCodes.FRAME_SIZE_ERROR, "the Workload API sent "
+      throw new Http2ProtocolException(Http2ErrorCodes.FRAME_SIZE_ERROR, peer.name() + " sent "
           + frame + ", too short for its padding and priority fields");
     }
     byte[] fragment = Arrays.copyOfRange(frame.payload, offset, end);
@@ -267,7 +267,7 @@ final class Http2Session {
 
   private void onContinuation(Http2Frame frame) throws Http2ProtocolException, IOException {
     if (continuing == null) {
-      throw new Http2ProtocolException(Http2ErrorCodes.PROTOCOL_ERROR, "the Workload API sent "
+      throw new Http2ProtocolException(Http2ErrorCodes.PROTOCOL_ERROR, peer.name() + " sent "
           + frame + " without a HEADERS frame before it");
     }
     appendContinuing(frame.payload, 0, frame.payload.length);
@@ -280,7 +280,7 @@ final class Http2Session {
 
   private void appendContinuing(byte[] bytes, int offset, int length) throws Http2ProtocolException {
     if (continuing.size() + length > MAX_HEADER_BLOCK) {
-      throw new Http2ProtocolException(Http2ErrorCodes.ENHANCE_YOUR_CALM, "the Workload API sent"
+      throw new Http2ProtocolException(Http2ErrorCodes.ENHANCE_YOUR_CALM, peer.name() + " sent"
           + " a header block of more than " + MAX_HEADER_BLOCK + " bytes");
     }
     continuing.write(bytes, offset, length);
@@ -296,7 +296,7 @@ final class Http2Session {
     }
     if (headers.truncated()) {
       streams.remove(streamId);
-      stream.call.close(new GrpcStatus(GrpcStatus.RESOURCE_EXHAUSTED, "the Workload API sent"
+      stream.call.close(new GrpcStatus(GrpcStatus.RESOURCE_EXHAUSTED, peer.name() + " sent"
           + " headers of more than " + MAX_HEADER_LIST + " bytes, this client's limit"));
       if (!endStream) {
         output.write(Http2Frames.rstStream(streamId, Http2ErrorCodes.CANCEL));
@@ -315,8 +315,8 @@ final class Http2Session {
     long code = frame.uint32(0);
     Stream stream = streams.remove(frame.streamId);
     if (stream != null) {
-      stream.call.close(new GrpcStatus(Http2ErrorCodes.grpcStatusOfReset(code), "the Workload API"
-          + " at " + target + " reset the stream (HTTP/2 " + Http2ErrorCodes.name(code) + ")"));
+      stream.call.close(new GrpcStatus(Http2ErrorCodes.grpcStatusOfReset(code), peer.at()
+          + " reset the stream (HTTP/2 " + Http2ErrorCodes.name(code) + ")"));
     }
   }
 
@@ -327,7 +327,7 @@ final class Http2Session {
       return;
     }
     if (frame.payload.length % 6 != 0) {
-      throw new Http2ProtocolException(Http2ErrorCodes.FRAME_SIZE_ERROR, "the Workload API sent "
+      throw new Http2ProtocolException(Http2ErrorCodes.FRAME_SIZE_ERROR, peer.name() + " sent "
           + frame + "; SETTINGS are 6 bytes each");
     }
     for (int at = 0; at < frame.payload.length; at += 6) {
@@ -345,13 +345,13 @@ final class Http2Session {
       case Http2Frames.SETTINGS_ENABLE_PUSH:
         if (value > 1) {
           throw new Http2ProtocolException(Http2ErrorCodes.PROTOCOL_ERROR,
-              "the Workload API sent SETTINGS_ENABLE_PUSH " + value + " (0 or 1)");
+              peer.name() + " sent SETTINGS_ENABLE_PUSH " + value + " (0 or 1)");
         }
         break;
       case Http2Frames.SETTINGS_INITIAL_WINDOW_SIZE:
         if (value > SendWindow.MAX) {
           throw new Http2ProtocolException(Http2ErrorCodes.FLOW_CONTROL_ERROR,
-              "the Workload API sent SETTINGS_INITIAL_WINDOW_SIZE " + value + ", above 2^31-1");
+              peer.name() + " sent SETTINGS_INITIAL_WINDOW_SIZE " + value + ", above 2^31-1");
         }
         long delta = value - peerInitialWindow;
         for (Stream stream : streams.values()) {
@@ -361,7 +361,7 @@ final class Http2Session {
         break;
       case Http2Frames.SETTINGS_MAX_FRAME_SIZE:
         if (value < DEFAULT_MAX_FRAME || value > 0xff_ffff) {
-          throw new Http2ProtocolException(Http2ErrorCodes.PROTOCOL_ERROR, "the Workload API sent"
+          throw new Http2ProtocolException(Http2ErrorCodes.PROTOCOL_ERROR, peer.name() + " sent"
               + " SETTINGS_MAX_FRAME_SIZE " + value + " (16384 to 16777215)");
         }
         peerMaxFrame = (int) value;
@@ -388,7 +388,7 @@ final class Http2Session {
   private void onGoAway(Http2Frame frame) throws Http2ProtocolException {
     onConnectionFrame(frame);
     if (frame.payload.length < 8) {
-      throw new Http2ProtocolException(Http2ErrorCodes.FRAME_SIZE_ERROR, "the Workload API sent "
+      throw new Http2ProtocolException(Http2ErrorCodes.FRAME_SIZE_ERROR, peer.name() + " sent "
           + frame + "; GOAWAY has at least 8 bytes");
     }
     int lastStreamId = frame.int31(0);
@@ -404,7 +404,7 @@ final class Http2Session {
     }
     for (Stream stream : refused) {
       streams.remove(stream.id);
-      stream.call.close(new GrpcStatus(GrpcStatus.UNAVAILABLE, "the Workload API at " + target
+      stream.call.close(new GrpcStatus(GrpcStatus.UNAVAILABLE, peer.at()
           + " is going away (" + goAway + ")"));
     }
   }
@@ -415,7 +415,7 @@ final class Http2Session {
     if (frame.streamId == 0) {
       if (increment == 0) {
         throw new Http2ProtocolException(Http2ErrorCodes.PROTOCOL_ERROR,
-            "the Workload API sent a WINDOW_UPDATE of 0 for the connection");
+            peer.name() + " sent a WINDOW_UPDATE of 0 for the connection");
       }
       connectionSend.add(increment, "the connection");
       for (Stream stream : new ArrayList<>(streams.values())) {
@@ -430,7 +430,7 @@ final class Http2Session {
     }
     if (increment == 0) {
       resetStream(stream, Http2ErrorCodes.PROTOCOL_ERROR,
-          "the Workload API sent a WINDOW_UPDATE of 0 for stream " + stream.id);
+          peer.name() + " sent a WINDOW_UPDATE of 0 for stream " + stream.id);
       return;
     }
     try {
@@ -474,31 +474,31 @@ final class Http2Session {
   private void onStreamFrame(Http2Frame frame) throws Http2ProtocolException {
     if (frame.streamId == 0) {
       throw new Http2ProtocolException(Http2ErrorCodes.PROTOCOL_ERROR,
-          "the Workload API sent " + frame + "; it needs a stream");
+          peer.name() + " sent " + frame + "; it needs a stream");
     }
     if (frame.streamId % 2 == 0 || frame.streamId >= nextStreamId && nextStreamId > 0) {
-      throw new Http2ProtocolException(Http2ErrorCodes.PROTOCOL_ERROR, "the Workload API sent "
+      throw new Http2ProtocolException(Http2ErrorCodes.PROTOCOL_ERROR, peer.name() + " sent "
           + frame + " for a stream this client never opened");
     }
   }
 
-  private static void onConnectionFrame(Http2Frame frame) throws Http2ProtocolException {
+  private void onConnectionFrame(Http2Frame frame) throws Http2ProtocolException {
     if (frame.streamId != 0) {
       throw new Http2ProtocolException(Http2ErrorCodes.PROTOCOL_ERROR,
-          "the Workload API sent " + frame + "; it belongs to the connection (stream 0)");
+          peer.name() + " sent " + frame + "; it belongs to the connection (stream 0)");
     }
   }
 
-  private static void requireLength(Http2Frame frame, int length) throws Http2ProtocolException {
+  private void requireLength(Http2Frame frame, int length) throws Http2ProtocolException {
     if (frame.payload.length != length) {
-      throw new Http2ProtocolException(Http2ErrorCodes.FRAME_SIZE_ERROR, "the Workload API sent "
+      throw new Http2ProtocolException(Http2ErrorCodes.FRAME_SIZE_ERROR, peer.name() + " sent "
           + frame + "; it must be " + length + " bytes");
     }
   }
 
-  private static int padding(Http2Frame frame) throws Http2ProtocolException {
+  private int padding(Http2Frame frame) throws Http2ProtocolException {
     if (frame.payload.length == 0 || (frame.payload[0] & 0xff) >= frame.payload.length) {
-      throw new Http2ProtocolException(Http2ErrorCodes.PROTOCOL_ERROR, "the Workload API sent "
+      throw new Http2ProtocolException(Http2ErrorCodes.PROTOCOL_ERROR, peer.name() + " sent "
           + frame + " with more padding than payload");
     }
     return frame.payload[0] & 0xff;

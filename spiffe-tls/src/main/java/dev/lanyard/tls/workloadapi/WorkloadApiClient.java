@@ -188,6 +188,16 @@ public final class WorkloadApiClient implements AutoCloseable {
     }
   }
 
+  /** The root cause's message (or its type): what a connect or call failure names. */
+  static String describe(Throwable cause) {
+    Throwable root = cause;
+    while (root.getCause() != null && root.getCause() != root) {
+      root = root.getCause();
+    }
+    String message = root.getMessage();
+    return message == null ? root.getClass().getSimpleName() : message;
+  }
+
   /** Closes the connections (every call ends) and so ends their threads. */
   @Override
   public void close() {

@@ -131,7 +131,7 @@ class Http2FramesTest {
 
       @Override
       public void close() {}
-    }, 16_384);
+    }, 16_384, "the peer");
     assertThat(reader.read().payload).hasSize(16_384);
     assertThat(reader.read().payload).hasSize(100);
     assertThat(reader.read()).isNull();
@@ -139,7 +139,7 @@ class Http2FramesTest {
 
   static List<Http2Frame> read(byte[] bytes, int maxFrameSize) throws Exception {
     Http2FrameReader reader = new Http2FrameReader(
-        Channels.newChannel(new ByteArrayInputStream(bytes)), maxFrameSize);
+        Channels.newChannel(new ByteArrayInputStream(bytes)), maxFrameSize, "the Workload API");
     List<Http2Frame> frames = new ArrayList<>();
     for (Http2Frame frame = reader.read(); frame != null; frame = reader.read()) {
       frames.add(frame);

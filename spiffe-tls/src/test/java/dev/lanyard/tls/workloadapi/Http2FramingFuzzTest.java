@@ -25,13 +25,14 @@ class Http2FramingFuzzTest {
   @FuzzTest(maxDuration = "2m")
   void framesFromThePeerAreHandledOrAConnectionError(byte[] input) throws Exception {
     ByteArrayOutputStream written = new ByteArrayOutputStream();
-    Http2Session session = new Http2Session("fuzz", written::writeBytes);
+    Http2Session session = new Http2Session(GrpcPeer.workloadApi("fuzz"), written::writeBytes);
     Http2SessionTest.Recorder first = new Http2SessionTest.Recorder();
     Http2SessionTest.Recorder second = new Http2SessionTest.Recorder();
     session.start(new GrpcCall("/m", first, 64 * 1024), new byte[3], 0);
     session.start(new GrpcCall("/m", second, 64 * 1024), new byte[70_000], 1_000_000);
     Http2FrameReader reader = new Http2FrameReader(
-        Channels.newChannel(new ByteArrayInputStream(input)), Http2Session.DEFAULT_MAX_FRAME);
+        Channels.newChannel(new ByteArrayInputStream(input)), Http2Session.DEFAULT_MAX_FRAME,
+        "the Workload API");
     try {
       for (Http2Frame frame = reader.read(); frame != null; frame = reader.read()) {
         session.onFrame(frame);

@@ -16,7 +16,8 @@ import org.junit.jupiter.api.Test;
  */
 class Http2SessionTest {
   private final ByteArrayOutputStream sent = new ByteArrayOutputStream();
-  private final Http2Session session = new Http2Session("/run/spire/agent.sock", sent::writeBytes);
+  private final Http2Session session =
+      new Http2Session(GrpcPeer.workloadApi("/run/spire/agent.sock"), sent::writeBytes);
   private final Encoder serverHpack = new Encoder(4096);
 
   @Test
@@ -205,7 +206,7 @@ class Http2SessionTest {
         .hasMessage("FLOW_CONTROL_ERROR: the Workload API grew the send window of the connection"
             + " to 2147483640 bytes, above 2^31-1".replace("2147483640", String.valueOf(
                 65_535L - 5 + Integer.MAX_VALUE)));
-    Http2Session other = new Http2Session("t", bytes -> { });
+    Http2Session other = new Http2Session(GrpcPeer.workloadApi("t"), bytes -> { });
     assertThatThrownBy(() -> other.onFrame(frame(Http2Frames.settings(
         Http2Frames.SETTINGS_INITIAL_WINDOW_SIZE, 0x8000_0000L))))
         .isInstanceOf(Http2ProtocolException.class)

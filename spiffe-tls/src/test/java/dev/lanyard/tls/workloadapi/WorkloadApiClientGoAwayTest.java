@@ -47,7 +47,7 @@ class WorkloadApiClientGoAwayTest {
       client.watchX509(second);
 
       try (SocketChannel connection = server.accept()) {
-        Http2FrameReader frames = new Http2FrameReader(connection, 1 << 20);
+        Http2FrameReader frames = new Http2FrameReader(connection, 1 << 20, "the client");
         byte[] preface = new byte[24];
         connection.read(ByteBuffer.wrap(preface));
         assertThat(new String(preface, StandardCharsets.US_ASCII))
@@ -76,7 +76,7 @@ class WorkloadApiClientGoAwayTest {
           byte[] again = new byte[24];
           next.read(ByteBuffer.wrap(again));
           assertThat(again).isEqualTo(preface);
-          Http2Frame headers = awaitHeaders(new Http2FrameReader(next, 1 << 20), 1);
+          Http2Frame headers = awaitHeaders(new Http2FrameReader(next, 1 << 20, "the client"), 1);
           assertThat(headers.streamId).as("stream IDs start again on a new connection").isEqualTo(1);
         }
         assertThat(first.closed).isNotDone();
