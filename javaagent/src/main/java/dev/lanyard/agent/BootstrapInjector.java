@@ -56,7 +56,6 @@ public final class BootstrapInjector {
       byte[] bytes = type.getValue();
       defineClass.invoke(unsafe, type.getKey(), bytes, 0, bytes.length, null, null);
     }
-    QuietJdk.apply();
   }
 
   private static Map<String, byte[]> readBridgeClasses(File agentJar) throws IOException {

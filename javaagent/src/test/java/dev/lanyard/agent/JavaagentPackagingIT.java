@@ -58,6 +58,26 @@ class JavaagentPackagingIT {
   }
 
   /**
+   * The Workload API client is Lanyard's own HTTP/2 framing on the JDK's socket channel (issue
+   * 22): no Netty (neither copy), no grpc-java, no native library in the jar; HPACK is Twitter's.
+   */
+  @Test
+  void theJarHoldsNoNettyNoGrpcAndNoNativeLibrary() throws Exception {
+    List<String> entries = new ArrayList<>();
+    try (JarFile jar = new JarFile(Mesh.AGENT_JAR.toFile())) {
+      for (Enumeration<JarEntry> all = jar.entries(); all.hasMoreElements(); ) {
+        entries.add(all.nextElement().getName());
+      }
+    }
+    assertThat(entries).filteredOn(name -> name.contains("io/netty/") || name.contains("io/grpc/")
+        || name.contains("netty") || name.startsWith("inst/META-INF/native/")
+        || name.endsWith(".so")).isEmpty();
+    assertThat(entries).contains("inst/dev/lanyard/tls/workloadapi/Http2Session.classdata",
+        "inst/com/twitter/hpack/Decoder.classdata",
+        "inst/dev/lanyard/tls/workloadapi/proto/Workload.classdata");
+  }
+
+  /**
    * JDK tools see the workload's JAVA_TOOL_OPTIONS too; they are skipped, each saying so in
    * exactly one line that names the tool (its module/main class) and why, and run as usual.
    */

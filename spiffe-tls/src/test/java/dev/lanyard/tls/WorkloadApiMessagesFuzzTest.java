@@ -7,7 +7,7 @@ import com.google.protobuf.InvalidProtocolBufferException;
 import dev.lanyard.tls.workloadapi.GrpcDeframer;
 import dev.lanyard.tls.workloadapi.WorkloadApiException;
 import dev.lanyard.tls.workloadapi.proto.Workload;
-import io.netty.buffer.Unpooled;
+import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -36,7 +36,7 @@ class WorkloadApiMessagesFuzzTest {
     List<byte[]> messages = new ArrayList<>();
     try {
       for (int at = 1; at < input.length; at += piece) {
-        messages.addAll(deframer.feed(Unpooled.wrappedBuffer(input, at,
+        messages.addAll(deframer.feed(ByteBuffer.wrap(input, at,
             Math.min(piece, input.length - at))));
       }
     } catch (WorkloadApiException e) {

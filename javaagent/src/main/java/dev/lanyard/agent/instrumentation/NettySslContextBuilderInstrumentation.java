@@ -16,12 +16,8 @@ import net.bytebuddy.implementation.bytecode.assign.Assigner;
  * reflection so one advice serves every (shaded) copy of Netty.
  */
 public final class NettySslContextBuilderInstrumentation implements Instrumentation {
-  /**
-   * The application's Netty package, joined at run time: the agent jar relocates its own Netty to
-   * {@code dev.lanyard.shaded.io.netty}, and the shade plugin rewrites every string literal that
-   * starts with {@code io.netty} along with it, which would make this hook miss the application's.
-   */
-  private static final String NETTY = String.join(".", "io", "netty");
+  /** The application's Netty (the agent has none of its own). */
+  private static final String NETTY = "io.netty";
 
   @Override
   public String name() {

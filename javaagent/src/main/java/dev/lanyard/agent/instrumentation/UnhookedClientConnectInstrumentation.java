@@ -26,8 +26,8 @@ import net.bytebuddy.asm.Advice;
  * Lanyard says so once per destination. Both are counted.
  */
 public final class UnhookedClientConnectInstrumentation implements Instrumentation {
-  /** Built at run time: the agent's shade step rewrites string literals starting with io.netty. */
-  private static final String NETTY = String.join(".", "io", "netty");
+  /** The application's Netty (the agent has none of its own). */
+  private static final String NETTY = "io.netty";
   static final String NETTY_EPOLL = NETTY + ".channel.epoll.AbstractEpollChannel";
   static final String GRPC_SHADED_EPOLL = "io.grpc.netty.shaded." + NETTY_EPOLL;
   static final String NIO2 = "sun.nio.ch.UnixAsynchronousSocketChannelImpl";

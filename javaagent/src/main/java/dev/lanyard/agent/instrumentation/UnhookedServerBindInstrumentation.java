@@ -22,12 +22,8 @@ import net.bytebuddy.asm.Advice;
  */
 public final class UnhookedServerBindInstrumentation implements Instrumentation {
   static final String NIO2 = "sun.nio.ch.AsynchronousServerSocketChannelImpl";
-  /**
-   * Built at run time: the agent jar relocates its own Netty and the shade plugin rewrites every
-   * string literal starting with {@code io.netty}, which would make this hook miss the
-   * application's (as in {@link NettySslContextBuilderInstrumentation}).
-   */
-  private static final String NETTY = String.join(".", "io", "netty");
+  /** The application's Netty (the agent has none of its own). */
+  private static final String NETTY = "io.netty";
   static final String NETTY_EPOLL = NETTY + ".channel.epoll.EpollServerSocketChannel";
   static final String GRPC_SHADED_EPOLL = "io.grpc.netty.shaded." + NETTY_EPOLL;
 

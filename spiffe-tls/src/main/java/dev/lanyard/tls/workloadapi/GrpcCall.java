@@ -1,13 +1,14 @@
 package dev.lanyard.tls.workloadapi;
 
-import io.netty.buffer.ByteBuf;
-import io.netty.handler.codec.http2.Http2Headers;
+import java.nio.ByteBuffer;
 import java.util.List;
 
 /**
  * One gRPC call on one HTTP/2 stream, as its response arrives: response headers, then messages,
  * then trailers with the status (or all in one "trailers-only" HEADERS frame). Everything here
- * runs on the connection's event loop; {@link Listener#onClose} is called exactly once.
+ * runs under its connection's lock ({@link Http2Session}), on the connection's reader thread but
+ * for a call that could not start or was cancelled; {@link Listener#onClose} is called at most
+ * once, and not after {@link #cancel}.
  */
 public final class GrpcCall {
   /** What a call reports; called on the connection's thread, must be quick and must not block. */
@@ -69,7 +70,7 @@ public final class GrpcCall {
   }
 
   /** Response headers or trailers; true when the call is over. */
-  boolean onHeaders(Http2Headers headers, boolean endStream) {
+  boolean onHeaders(HeaderList headers, boolean endStream) {
     if (closed) {
       return true;
     }
@@ -98,9 +99,9 @@ public final class GrpcCall {
     return true;
   }
 
-  /** Response body bytes, read whole; true when the call is over (a refused message). */
-  boolean onData(ByteBuf data) {
-    if (closed) {
+  /** Response body bytes; true when the call is over (a refused message, or cancelled). */
+  boolean onData(byte[] data, int offset, int length) {
+    if (closed || cancelRequested) {
       return true;
     }
     if (!headersSeen) {
@@ -109,12 +110,15 @@ public final class GrpcCall {
     }
     List<byte[]> messages;
     try {
-      messages = deframer.feed(data);
+      messages = deframer.feed(ByteBuffer.wrap(data, offset, length));
     } catch (WorkloadApiException e) {
       close(e.status());
       return true;
     }
     for (byte[] message : messages) {
+      if (cancelRequested) {
+        return true;
+      }
       listener.onMessage(message);
     }
     return false;
@@ -135,15 +139,15 @@ public final class GrpcCall {
    * gRPC's answer to a response that is not gRPC (its PROTOCOL-HTTP2.md): an HTTP status other
    * than 200 or another content type; null when the headers are a gRPC response's.
    */
-  private static GrpcStatus checkResponseHeaders(Http2Headers headers, String peer) {
-    CharSequence status = headers.status();
-    if (status == null || !"200".contentEquals(status)) {
-      return new GrpcStatus(status != null && "403".contentEquals(status)
+  private static GrpcStatus checkResponseHeaders(HeaderList headers, String peer) {
+    String status = headers.status();
+    if (!"200".equals(status)) {
+      return new GrpcStatus("403".equals(status)
           ? GrpcStatus.PERMISSION_DENIED : GrpcStatus.UNKNOWN,
           peer + " answered HTTP status " + status + " (gRPC needs 200)");
     }
-    CharSequence contentType = headers.get("content-type");
-    if (contentType == null || !contentType.toString().startsWith("application/grpc")) {
+    String contentType = headers.get("content-type");
+    if (contentType == null || !contentType.startsWith("application/grpc")) {
       return new GrpcStatus(GrpcStatus.UNKNOWN, peer + " answered content-type "
           + contentType + " (gRPC needs application/grpc)");
     }

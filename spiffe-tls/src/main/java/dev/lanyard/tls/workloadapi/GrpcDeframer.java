@@ -1,6 +1,6 @@
 package dev.lanyard.tls.workloadapi;
 
-import io.netty.buffer.ByteBuf;
+import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -34,12 +34,12 @@ public final class GrpcDeframer {
   }
 
   /** The messages completed by {@code data} (read whole); the rest is kept for the next call. */
-  public List<byte[]> feed(ByteBuf data) throws WorkloadApiException {
+  public List<byte[]> feed(ByteBuffer data) throws WorkloadApiException {
     List<byte[]> complete = new ArrayList<>(1);
-    while (data.isReadable()) {
+    while (data.hasRemaining()) {
       if (message == null) {
-        int take = Math.min(HEADER - headerRead, data.readableBytes());
-        data.readBytes(header, headerRead, take);
+        int take = Math.min(HEADER - headerRead, data.remaining());
+        data.get(header, headerRead, take);
         headerRead += take;
         if (headerRead < HEADER) {
           break;
@@ -47,8 +47,8 @@ public final class GrpcDeframer {
         message = new byte[startMessage()];
         messageRead = 0;
       }
-      int take = Math.min(message.length - messageRead, data.readableBytes());
-      data.readBytes(message, messageRead, take);
+      int take = Math.min(message.length - messageRead, data.remaining());
+      data.get(message, messageRead, take);
       messageRead += take;
       if (messageRead == message.length) {
         complete.add(message);

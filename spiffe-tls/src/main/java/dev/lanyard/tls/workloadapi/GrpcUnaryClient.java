@@ -1,17 +1,9 @@
 package dev.lanyard.tls.workloadapi;
 
-import io.netty.bootstrap.Bootstrap;
-import io.netty.channel.Channel;
-import io.netty.channel.ChannelFuture;
-import io.netty.channel.ChannelOption;
-import io.netty.channel.EventLoopGroup;
-import io.netty.channel.MultiThreadIoEventLoopGroup;
-import io.netty.channel.epoll.Epoll;
-import io.netty.channel.epoll.EpollIoHandler;
-import io.netty.channel.epoll.EpollSocketChannel;
+import java.io.IOException;
 import java.net.InetSocketAddress;
+import java.nio.channels.SocketChannel;
 import java.time.Duration;
-import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ThreadFactory;
@@ -21,24 +13,20 @@ import java.util.concurrent.TimeoutException;
 /**
  * Unary gRPC calls to a plaintext server on a TCP address (HTTP/2 with prior knowledge, "h2c",
  * as the kubelet's {@code grpc} probe makes them), each on a connection of its own that closes
- * with the call: the same HTTP/2 codec, framing and statuses as the Workload API client, on one
- * event-loop thread from {@code threads}. Used by the health port's gRPC application probes.
+ * with the call: the same HTTP/2 session, framing and statuses as the Workload API client, on the
+ * JDK's {@link SocketChannel} with one reader thread per call from {@code threads}. Used by the
+ * health port's gRPC application probes.
  */
 public final class GrpcUnaryClient implements AutoCloseable {
   private final String userAgent;
-  private final EventLoopGroup eventLoop;
+  private final ThreadFactory threads;
 
   private GrpcUnaryClient(String userAgent, ThreadFactory threads) {
     this.userAgent = userAgent;
-    Epoll.ensureAvailability();
-    this.eventLoop = new MultiThreadIoEventLoopGroup(1, threads, EpollIoHandler.newFactory());
+    this.threads = threads;
   }
 
-  /**
-   * A client whose calls say {@code user-agent: userAgent}.
-   *
-   * @throws UnsatisfiedLinkError when Netty's epoll transport cannot load here (not Linux)
-   */
+  /** A client whose calls say {@code user-agent: userAgent}, reading on threads from {@code threads}. */
   public static GrpcUnaryClient create(String userAgent, ThreadFactory threads) {
     return new GrpcUnaryClient(userAgent, threads);
   }
@@ -56,13 +44,13 @@ public final class GrpcUnaryClient implements AutoCloseable {
   public byte[] call(InetSocketAddress address, String server, String method, byte[] request,
       Duration timeout) throws WorkloadApiException, InterruptedException {
     String where = address.getAddress().getHostAddress() + ":" + address.getPort();
-    String peer = server + " at " + where;
+    GrpcPeer peer = GrpcPeer.server(server, where, userAgent);
     CompletableFuture<byte[]> answer = new CompletableFuture<>();
     byte[][] message = new byte[1][];
     GrpcCall call = new GrpcCall(method, new GrpcCall.Listener() {
       @Override
       public void onMessage(byte[] received) {
-        message[0] = received; // the event loop's thread only, as onClose
+        message[0] = received; // the reader thread only, as onClose
       }
 
       @Override
@@ -71,28 +59,17 @@ public final class GrpcUnaryClient implements AutoCloseable {
           answer.complete(message[0]);
         } else {
           answer.completeExceptionally(new WorkloadApiException(status.isOk()
-              ? new GrpcStatus(GrpcStatus.INTERNAL, peer + " answered " + method
+              ? new GrpcStatus(GrpcStatus.INTERNAL, peer.at() + " answered " + method
                   + " without a message") : status));
         }
       }
-    }, GrpcDeframer.DEFAULT_MAX_MESSAGE, peer);
+    }, GrpcDeframer.DEFAULT_MAX_MESSAGE, peer.at());
     long nanos = Math.max(1, timeout.toNanos());
-    ChannelFuture connect = new Bootstrap()
-        .group(eventLoop)
-        .channel(EpollSocketChannel.class)
-        .option(ChannelOption.CONNECT_TIMEOUT_MILLIS,
-            (int) Math.max(1, Math.min(Integer.MAX_VALUE, timeout.toMillis())))
-        .handler(GrpcConnectionHandler.create(peer, where, Map.of("user-agent", userAgent)))
-        .connect(address);
-    Channel channel = connect.channel();
-    connect.addListener(done -> {
-      if (!done.isSuccess()) {
-        call.close(new GrpcStatus(GrpcStatus.UNAVAILABLE, "cannot connect to " + peer + ": "
-            + WorkloadApiClient.describe(done.cause())));
-        return;
-      }
-      channel.pipeline().get(GrpcConnectionHandler.class).start(call, request, nanos);
-    });
+    int connectMillis = (int) Math.max(1, Math.min(Http2Connection.CONNECT_TIMEOUT_MILLIS,
+        timeout.toMillis()));
+    Http2Connection connection = Http2Connection.open(
+        ignored -> connect(address, connectMillis), peer, threads);
+    connection.start(call, request, nanos);
     try {
       return answer.get(nanos, TimeUnit.NANOSECONDS);
     } catch (ExecutionException e) {
@@ -100,18 +77,30 @@ public final class GrpcUnaryClient implements AutoCloseable {
     } catch (TimeoutException e) {
       call.cancel();
       throw new WorkloadApiException(new GrpcStatus(GrpcStatus.DEADLINE_EXCEEDED,
-          "no answer from " + peer + " within " + timeout.toMillis() + " ms"));
+          "no answer from " + peer.at() + " within " + timeout.toMillis() + " ms"));
     } catch (InterruptedException e) {
       call.cancel();
       throw e;
     } finally {
-      channel.close();
+      connection.close();
     }
   }
 
-  /** Closes every connection and stops the client's thread. */
+  private static SocketChannel connect(InetSocketAddress address, int timeoutMillis)
+      throws IOException {
+    SocketChannel channel = SocketChannel.open();
+    try {
+      channel.socket().connect(address, timeoutMillis);
+      channel.socket().setTcpNoDelay(true);
+      return channel;
+    } catch (IOException | RuntimeException e) {
+      channel.close();
+      throw e;
+    }
+  }
+
+  /** Nothing to release: every call closes its own connection and so ends its thread. */
   @Override
   public void close() {
-    eventLoop.shutdownGracefully(0, 1, TimeUnit.SECONDS);
   }
 }

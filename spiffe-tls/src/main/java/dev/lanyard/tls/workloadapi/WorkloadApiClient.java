@@ -2,21 +2,10 @@ package dev.lanyard.tls.workloadapi;
 
 import com.google.protobuf.InvalidProtocolBufferException;
 import dev.lanyard.tls.workloadapi.proto.Workload;
-import io.netty.bootstrap.Bootstrap;
-import io.netty.channel.Channel;
-import io.netty.channel.ChannelFuture;
-import io.netty.channel.ChannelOption;
-import io.netty.channel.EventLoopGroup;
-import io.netty.channel.MultiThreadIoEventLoopGroup;
-import io.netty.channel.epoll.Epoll;
-import io.netty.channel.epoll.EpollDomainSocketChannel;
-import io.netty.channel.epoll.EpollIoHandler;
-import io.netty.channel.epoll.EpollSocketChannel;
-import io.netty.channel.unix.DomainSocketAddress;
-import java.net.InetSocketAddress;
-import java.net.SocketAddress;
 import java.net.URI;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ThreadFactory;
@@ -24,41 +13,36 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
 /**
- * A SPIFFE Workload API client on one HTTP/2 connection (opened at the first call, opened again
- * when it closed or the agent sent GOAWAY), with one event-loop thread from {@code threads}. The
- * calls: {@code FetchX509SVID} as a stream ({@link #watchX509}), {@code FetchJWTSVID} and the first
- * answer of {@code FetchJWTBundles} as bounded calls. Retries are the caller's.
+ * A SPIFFE Workload API client on one HTTP/2 connection over the JDK's socket channel (opened at
+ * the first call, opened again when it closed or the agent sent GOAWAY), whose reader thread
+ * comes from {@code threads} (docs/ARCHITECTURE.md, "The Workload API client"). The calls: {@code
+ * FetchX509SVID} as a stream ({@link #watchX509}), {@code FetchJWTSVID} and the first answer of
+ * {@code FetchJWTBundles} as bounded calls. Retries are the caller's.
  */
 public final class WorkloadApiClient implements AutoCloseable {
   static final String FETCH_X509_SVID = "/SpiffeWorkloadAPI/FetchX509SVID";
   static final String FETCH_JWT_SVID = "/SpiffeWorkloadAPI/FetchJWTSVID";
   static final String FETCH_JWT_BUNDLES = "/SpiffeWorkloadAPI/FetchJWTBundles";
-  private static final int CONNECT_TIMEOUT_MILLIS = 5_000;
 
-  private final String target;
-  private final SocketAddress socketAddress;
-  private final boolean unix;
+  private final WorkloadApiEndpoint endpoint;
+  private final ThreadFactory threads;
   private final int maxMessage;
-  private final EventLoopGroup eventLoop;
   private final Object lock = new Object();
-  private ChannelFuture connection;
-  private volatile boolean closed;
+  private Http2Connection connection;
+  /** Connections that received GOAWAY and still carry calls below its last stream ID. */
+  private final List<Http2Connection> draining = new ArrayList<>();
+  private boolean closed;
 
   private WorkloadApiClient(URI address, ThreadFactory threads, int maxMessage) {
-    this.unix = "unix".equals(address.getScheme());
-    this.socketAddress = unix ? new DomainSocketAddress(address.getPath())
-        : new InetSocketAddress(address.getHost(), address.getPort());
-    this.target = unix ? address.getPath() : address.getHost() + ":" + address.getPort();
+    this.endpoint = WorkloadApiEndpoint.of(address);
+    this.threads = threads;
     this.maxMessage = maxMessage;
-    Epoll.ensureAvailability();
-    this.eventLoop = new MultiThreadIoEventLoopGroup(1, threads, EpollIoHandler.newFactory());
   }
 
   /**
    * A client for {@code address}, a {@code unix:///path} or {@code tcp://ip:port} URI that
-   * java-spiffe's {@code Address.parseAddress} accepted; connects at the first call.
-   *
-   * @throws UnsatisfiedLinkError when Netty's epoll transport cannot load here (not Linux)
+   * java-spiffe's {@code Address.parseAddress} accepted; connects at the first call (a unix
+   * socket needs Java 16+: on older JVMs every call fails UNAVAILABLE saying so).
    */
   public static WorkloadApiClient create(URI address, ThreadFactory threads) {
     return new WorkloadApiClient(address, threads, GrpcDeframer.DEFAULT_MAX_MESSAGE);
@@ -70,10 +54,10 @@ public final class WorkloadApiClient implements AutoCloseable {
 
   /** What the client connects to (a socket path, or host:port), for messages. */
   public String target() {
-    return target;
+    return endpoint.target();
   }
 
-  /** Listens to an X.509-SVID stream; every callback runs on the client's thread. */
+  /** Listens to an X.509-SVID stream; callbacks run on the connection's thread and must only hand over. */
   public interface X509Listener {
     void onUpdate(Workload.X509SVIDResponse update);
 
@@ -163,7 +147,7 @@ public final class WorkloadApiClient implements AutoCloseable {
     } catch (TimeoutException e) {
       call.cancel();
       throw new WorkloadApiException(new GrpcStatus(GrpcStatus.DEADLINE_EXCEEDED,
-          "no answer from the Workload API at " + target + " within " + timeout.toMillis() + " ms"));
+          "no answer from the Workload API at " + target() + " within " + timeout.toMillis() + " ms"));
     } catch (InterruptedException e) {
       call.cancel();
       throw e;
@@ -171,44 +155,35 @@ public final class WorkloadApiClient implements AutoCloseable {
   }
 
   private void start(GrpcCall call, byte[] request, long timeoutNanos) {
-    ChannelFuture ready = connection();
+    Http2Connection ready = connection();
     if (ready == null) {
       call.close(new GrpcStatus(GrpcStatus.CANCELLED, "the Workload API client is closed"));
       return;
     }
-    ready.addListener(done -> {
-      if (!done.isSuccess()) {
-        call.close(new GrpcStatus(GrpcStatus.UNAVAILABLE, "cannot connect to the Workload API at "
-            + target + ": " + describe(done.cause())));
-        return;
-      }
-      Channel channel = ready.channel();
-      channel.eventLoop().execute(() -> channel.pipeline().get(GrpcConnectionHandler.class)
-          .start(call, request, timeoutNanos));
-    });
+    ready.start(call, request, timeoutNanos);
   }
 
-  /** The open connection, or a new one when there is none or it may take no more calls. */
-  private ChannelFuture connection() {
+  /**
+   * The open connection, or a new one when there is none or it may take no more calls. One that
+   * received GOAWAY is left to finish the calls it still carries, then closes by itself.
+   */
+  private Http2Connection connection() {
     synchronized (lock) {
       if (closed) {
         return null;
       }
-      if (connection != null) {
-        Channel channel = connection.channel();
-        GrpcConnectionHandler handler = channel.pipeline().get(GrpcConnectionHandler.class);
-        boolean usable = !connection.isDone() || handler != null && handler.acceptsCalls();
-        if (usable) {
-          return connection;
-        }
-        channel.close();
+      if (connection != null && connection.acceptsCalls()) {
+        return connection;
       }
-      connection = new Bootstrap()
-          .group(eventLoop)
-          .channel(unix ? EpollDomainSocketChannel.class : EpollSocketChannel.class)
-          .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, CONNECT_TIMEOUT_MILLIS)
-          .handler(GrpcConnectionHandler.create(target))
-          .connect(socketAddress);
+      draining.removeIf(old -> !old.busy());
+      if (connection != null) {
+        if (connection.busy()) {
+          draining.add(connection);
+        } else {
+          connection.close();
+        }
+      }
+      connection = Http2Connection.open(endpoint, threads);
       return connection;
     }
   }
@@ -223,15 +198,20 @@ public final class WorkloadApiClient implements AutoCloseable {
     return message == null ? root.getClass().getSimpleName() : message;
   }
 
-  /** Closes the connection (every call ends) and stops the client's thread. */
+  /** Closes the connections (every call ends) and so ends their threads. */
   @Override
   public void close() {
+    List<Http2Connection> toClose = new ArrayList<>();
     synchronized (lock) {
       closed = true;
       if (connection != null) {
-        connection.channel().close();
+        toClose.add(connection);
       }
+      toClose.addAll(draining);
+      draining.clear();
     }
-    eventLoop.shutdownGracefully(0, 1, TimeUnit.SECONDS);
+    for (Http2Connection open : toClose) {
+      open.close();
+    }
   }
 }

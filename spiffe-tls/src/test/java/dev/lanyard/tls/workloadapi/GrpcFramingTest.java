@@ -3,8 +3,8 @@ package dev.lanyard.tls.workloadapi;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.netty.buffer.Unpooled;
 import java.io.ByteArrayOutputStream;
+import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -29,7 +29,7 @@ class GrpcFramingTest {
       GrpcDeframer deframer = new GrpcDeframer(GrpcDeframer.DEFAULT_MAX_MESSAGE);
       List<byte[]> messages = new ArrayList<>();
       for (int at = 0; at < bytes.length; at += piece) {
-        messages.addAll(deframer.feed(Unpooled.wrappedBuffer(bytes, at,
+        messages.addAll(deframer.feed(ByteBuffer.wrap(bytes, at,
             Math.min(piece, bytes.length - at))));
       }
       assertThat(messages).as("pieces of %d", piece).containsExactly(first, empty, third);
@@ -41,7 +41,7 @@ class GrpcFramingTest {
   void aBodyCutInsideAMessageIsNotAtABoundary() throws Exception {
     GrpcDeframer deframer = new GrpcDeframer(100);
     byte[] framed = GrpcDeframer.frame("abc".getBytes());
-    assertThat(deframer.feed(Unpooled.wrappedBuffer(framed, 0, 6))).isEmpty();
+    assertThat(deframer.feed(ByteBuffer.wrap(framed, 0, 6))).isEmpty();
     assertThat(deframer.atMessageBoundary()).isFalse();
   }
 
@@ -49,7 +49,7 @@ class GrpcFramingTest {
   void aMessageOverTheLimitIsRefusedBeforeItIsBuffered() {
     GrpcDeframer deframer = new GrpcDeframer(1024);
     byte[] header = {0, 0x7f, (byte) 0xff, (byte) 0xff, (byte) 0xff};
-    assertThatThrownBy(() -> deframer.feed(Unpooled.wrappedBuffer(header)))
+    assertThatThrownBy(() -> deframer.feed(ByteBuffer.wrap(header)))
         .isInstanceOf(WorkloadApiException.class)
         .hasMessage("RESOURCE_EXHAUSTED: the Workload API sent a message of 2147483647 bytes;"
             + " the limit is 1024 bytes");
@@ -60,7 +60,7 @@ class GrpcFramingTest {
     GrpcDeframer deframer = new GrpcDeframer(1024);
     byte[] framed = GrpcDeframer.frame("abc".getBytes());
     framed[0] = 1;
-    assertThatThrownBy(() -> deframer.feed(Unpooled.wrappedBuffer(framed)))
+    assertThatThrownBy(() -> deframer.feed(ByteBuffer.wrap(framed)))
         .isInstanceOf(WorkloadApiException.class)
         .hasMessage("INTERNAL: the Workload API sent a message with compressed flag 1; this"
             + " client accepts only uncompressed messages (flag 0)");
