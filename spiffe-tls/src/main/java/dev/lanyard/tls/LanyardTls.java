@@ -55,7 +55,11 @@ public final class LanyardTls implements AutoCloseable {
   private final LanyardTrustManager trustManager;
   private final SessionPolicy sessionPolicy;
   private final DecisionListeners decisionListeners;
-  private final LanyardMetrics metrics;
+  /**
+   * Made at once when an admin endpoint or a metrics port can serve it, else on the first call
+   * of {@link #metrics()}: a workload whose metrics nobody can read loads no Prometheus class.
+   */
+  private volatile LanyardMetrics metrics;
   private final AuditLog auditLog;
   private final RecentPeers recentPeers;
   private final AdminEndpoints endpoints;
@@ -81,12 +85,14 @@ public final class LanyardTls implements AutoCloseable {
     this.clock = clock;
     this.firstSvid = new FirstSvidWait(source, config.startupPolicy(), clock);
     this.sessionPolicy = new SessionPolicy(clock);
-    this.metrics = new LanyardMetrics(source, clock);
+    if (metricsServed()) {
+      this.metrics = new LanyardMetrics(source, clock);
+    }
     this.auditLog = new AuditLog(config.auditMode(), config.attestation(), builder.auditOutput,
         clock, AuditLog.DEFAULT_CAPACITY);
     this.recentPeers = new RecentPeers(clock, RecentPeers.DEFAULT_CAPACITY);
     this.decisionListeners = new DecisionListeners()
-        .add(metrics).add(recentPeers).add(auditLog).add(sessionPolicy);
+        .add(this::countDecision).add(recentPeers).add(auditLog).add(sessionPolicy);
     source.addListener(sessionPolicy);
     this.keyManager = new LanyardKeyManager(firstSvid);
     this.trustManager = trustManager(webPki, SpiffePeerListener.NONE);
@@ -99,7 +105,7 @@ public final class LanyardTls implements AutoCloseable {
             auditLog)
         : null;
     this.endpoints = new AdminEndpoints(source, config.peerPolicy(), config.meshHosts(),
-        recentPeers, auditLog, metrics, clock);
+        recentPeers, auditLog, this::metrics, clock);
     endpoints.identityExtras(() -> identityExtras.get());
     this.appProbes = new AppProbeRunner(config.appProbes(), port -> appAddresses.apply(port));
     if (builder.startAdmin) {
@@ -303,7 +309,10 @@ public final class LanyardTls implements AutoCloseable {
     PeerDecision decision = RefusedByPeer.decision(peerAddress, Optional.ofNullable(peerSpiffeId),
         alert.get(), source.current(), clock.instant());
     auditLog.onDecision(decision);
-    metrics.onRefusedByPeer(decision);
+    LanyardMetrics counted = metrics;
+    if (counted != null) {
+      counted.onRefusedByPeer(decision);
+    }
     LanyardLog.warn(decision.reason());
     return Optional.of("lanyard: " + decision.reason() + " (" + tlsMessage + ")");
   }
@@ -352,8 +361,36 @@ public final class LanyardTls implements AutoCloseable {
     decisionListeners.add(listener);
   }
 
+  /**
+   * The metrics; made on this first call when neither {@code LANYARD_ADMIN_ADDRESS} nor {@code
+   * LANYARD_METRICS_ADDRESS} is on ({@link #metricsServed()} false), and counting from then on:
+   * before it nobody could have read them.
+   */
   public LanyardMetrics metrics() {
-    return metrics;
+    LanyardMetrics made = metrics;
+    if (made == null) {
+      synchronized (this) {
+        made = metrics;
+        if (made == null) {
+          made = new LanyardMetrics(source, clock);
+          metrics = made;
+        }
+      }
+    }
+    return made;
+  }
+
+  /** Whether an admin endpoint or a metrics port is configured, so metrics are read at all. */
+  public boolean metricsServed() {
+    return config.adminAddress().isPresent() || config.metricsAddress().isPresent();
+  }
+
+  /** Counts a peer decision in the metrics, if they exist (see {@link #metrics()}). */
+  private void countDecision(PeerDecision decision) {
+    LanyardMetrics counted = metrics;
+    if (counted != null) {
+      counted.onDecision(decision);
+    }
   }
 
   public AuditLog auditLog() {
