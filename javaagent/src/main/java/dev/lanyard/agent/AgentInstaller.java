@@ -8,14 +8,11 @@ import dev.lanyard.agent.upgrade.hooks.NativeTransportHooks;
 import dev.lanyard.tls.LanyardConfig;
 import dev.lanyard.tls.LanyardLog;
 import java.io.File;
-import java.lang.instrument.ClassFileTransformer;
 import java.lang.instrument.Instrumentation;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.jar.JarFile;
 
 /**
@@ -100,7 +97,7 @@ public final class AgentInstaller {
       return;
     }
     // At JVM start, premain only registers the deferred transformer; the SVID source, the admin
-    // endpoint and ByteBuddy start on daemon threads while the application's main runs. A hooked
+    // endpoint and ByteBuddy start on a daemon thread while the application's main runs. A hooked
     // TLS class that loads before they are ready waits for them (see DeferredTransformer).
     DeferredTransformer deferred = new DeferredTransformer(hooked, Duration.ofSeconds(30),
         message -> {
@@ -108,23 +105,11 @@ public final class AgentInstaller {
           coverage.uncovered("TLS classes loaded before the hooks were ready", message);
         });
     instrumentation.addTransformer(deferred, true);
-    // ByteBuddy (about a thousand classes) is built on its own thread, beside the runtime (the
-    // first SVID fetch), not after it: an application that creates an SSLContext early (the JDK
-    // HttpClient does, even for http://) waits for the longer of the two, not for both in turn.
-    CompletableFuture<ClassFileTransformer> built = new CompletableFuture<>();
-    Thread hooksThread = new Thread(() -> {
-      try {
-        built.complete(installer.build(instrumentation, hooks));
-      } catch (Throwable t) {
-        built.completeExceptionally(t);
-      }
-    }, "lanyard-hooks");
-    hooksThread.setDaemon(true);
     Thread thread = new Thread(() -> {
       long began = System.nanoTime();
       try {
         AgentRuntime runtime = start(config, installer, coverage, pending);
-        deferred.ready(hooksOf(built));
+        deferred.ready(installer.build(instrumentation, hooks));
         retransformLoaded(instrumentation, hooked, coverage);
         runtime.tls().startAdminServers();
         LanyardLog.debug("started in the background in " + (System.nanoTime() - began) / 1_000_000
@@ -136,24 +121,12 @@ public final class AgentInstaller {
         // then=fail stops the JVM here; then=degrade runs on without Lanyard, and TLS classes no
         // longer wait for hooks that will not come.
         StartupFailure.agentFailed(t);
-        deferred.ready(new ClassFileTransformer() { });
+        deferred.ready(new java.lang.instrument.ClassFileTransformer() { });
       }
     }, "lanyard-start");
     thread.setDaemon(true);
-    deferred.builtBy(thread, hooksThread);
-    // The runtime first: its Workload API connection is the longest wait of all.
+    deferred.builtBy(thread);
     thread.start();
-    hooksThread.start();
-  }
-
-  /** The transformer the hooks thread built, or what failed it (not wrapped). */
-  private static ClassFileTransformer hooksOf(CompletableFuture<ClassFileTransformer> built)
-      throws Throwable {
-    try {
-      return built.join();
-    } catch (CompletionException e) {
-      throw e.getCause() != null ? e.getCause() : e;
-    }
   }
 
   /** The runtime, with the bridge pointing at its hooks. */

@@ -22,7 +22,7 @@ final class DeferredTransformer implements ClassFileTransformer {
   private final Consumer<String> warn;
   private final CountDownLatch ready = new CountDownLatch(1);
   private volatile ClassFileTransformer delegate;
-  private volatile Set<Thread> builders = Set.of();
+  private volatile Thread builder;
   private volatile boolean warned;
 
   DeferredTransformer(Set<String> hookedInternalNames, Duration maxWait, Consumer<String> warn) {
@@ -31,12 +31,9 @@ final class DeferredTransformer implements ClassFileTransformer {
     this.warn = warn;
   }
 
-  /**
-   * The threads that build the delegate and the runtime it needs: they must never wait for
-   * themselves (a hooked class they load passes untouched and is retransformed afterwards).
-   */
-  void builtBy(Thread... threads) {
-    this.builders = Set.of(threads);
+  /** The thread that builds the delegate; it must never wait for itself. */
+  void builtBy(Thread thread) {
+    this.builder = thread;
   }
 
   void ready(ClassFileTransformer transformer) {
@@ -56,7 +53,7 @@ final class DeferredTransformer implements ClassFileTransformer {
     ClassFileTransformer current = delegate;
     if (current == null) {
       if (className == null || !hookedInternalNames.contains(className)
-          || builders.contains(Thread.currentThread())) {
+          || Thread.currentThread() == builder) {
         return null;
       }
       current = awaitDelegate(className);
