@@ -77,8 +77,12 @@ class StartupDeferralIT {
         .filteredOn(name -> name.startsWith("dev.lanyard.") && name.contains("Jwt")
             && !name.startsWith("dev.lanyard.config."))
         .isEmpty();
-    assertThat(lanyard).as("admin server classes with LANYARD_ADMIN_ADDRESS=off")
-        .filteredOn(name -> name.startsWith("dev.lanyard.tls.AdminServer"))
+    assertThat(lanyard).as("admin server classes with LANYARD_ADMIN_ADDRESS=off (and no health or"
+        + " metrics port)")
+        .filteredOn(name -> name.startsWith("dev.lanyard.tls.AdminServer")
+            || name.startsWith("dev.lanyard.tls.AdminEndpoints")
+            || name.startsWith("dev.lanyard.tls.RecentPeers")
+            || name.startsWith("dev.lanyard.tls.AppProbeRunner"))
         .isEmpty();
     assertThat(lanyard).as("Prometheus classes with no admin endpoint and no metrics port")
         .filteredOn(name -> name.startsWith("io.prometheus."))
@@ -105,7 +109,8 @@ class StartupDeferralIT {
     List<String> lanyard = lanyardClassesOfOneRequest("admin",
         Map.of("LANYARD_ADMIN_ADDRESS", "127.0.0.1:" + FreePorts.next()));
 
-    assertThat(lanyard).contains("dev.lanyard.tls.AdminServer", "dev.lanyard.tls.LanyardMetrics");
+    assertThat(lanyard).contains("dev.lanyard.tls.AdminServer", "dev.lanyard.tls.AdminEndpoints",
+        "dev.lanyard.tls.RecentPeers", "dev.lanyard.tls.LanyardMetrics");
     assertThat(lanyard).anyMatch(name -> name.startsWith("io.prometheus."));
   }
 

@@ -61,8 +61,8 @@ public final class LanyardTls implements AutoCloseable {
    */
   private volatile LanyardMetrics metrics;
   private final AuditLog auditLog;
+  /** Read by the admin endpoint's {@code /identity} only: null (nothing kept) when it is off. */
   private final RecentPeers recentPeers;
-  private final AdminEndpoints endpoints;
   private volatile AdminServer adminServer;
   private volatile AdminServer healthServer;
   private volatile AdminServer metricsServer;
@@ -75,6 +75,7 @@ public final class LanyardTls implements AutoCloseable {
   private volatile Supplier<Map<String, Object>> identityExtras = Map::of;
   private volatile IntFunction<InetSocketAddress> appAddresses =
       port -> new InetSocketAddress(InetAddress.getLoopbackAddress(), port);
+  /** The health port's probes of the application: null when the health port is off. */
   private final AppProbeRunner appProbes;
 
   private LanyardTls(Builder builder) {
@@ -90,9 +91,13 @@ public final class LanyardTls implements AutoCloseable {
     }
     this.auditLog = new AuditLog(config.auditMode(), config.attestation(), builder.auditOutput,
         clock, AuditLog.DEFAULT_CAPACITY);
-    this.recentPeers = new RecentPeers(clock, RecentPeers.DEFAULT_CAPACITY);
-    this.decisionListeners = new DecisionListeners()
-        .add(this::countDecision).add(recentPeers).add(auditLog).add(sessionPolicy);
+    this.recentPeers = config.adminAddress().isPresent()
+        ? new RecentPeers(clock, RecentPeers.DEFAULT_CAPACITY) : null;
+    this.decisionListeners = new DecisionListeners().add(this::countDecision);
+    if (recentPeers != null) {
+      decisionListeners.add(recentPeers);
+    }
+    decisionListeners.add(auditLog).add(sessionPolicy);
     source.addListener(sessionPolicy);
     this.keyManager = new LanyardKeyManager(firstSvid);
     this.trustManager = trustManager(webPki, SpiffePeerListener.NONE);
@@ -104,10 +109,8 @@ public final class LanyardTls implements AutoCloseable {
             new JwtValidator(config.peerPolicy(), clock, JwtValidator.DEFAULT_CLOCK_SKEW), source,
             auditLog)
         : null;
-    this.endpoints = new AdminEndpoints(source, config.peerPolicy(), config.meshHosts(),
-        recentPeers, auditLog, this::metrics, clock);
-    endpoints.identityExtras(() -> identityExtras.get());
-    this.appProbes = new AppProbeRunner(config.appProbes(), port -> appAddresses.apply(port));
+    this.appProbes = config.healthAddress().isPresent()
+        ? new AppProbeRunner(config.appProbes(), port -> appAddresses.apply(port)) : null;
     if (builder.startAdmin) {
       startAdminServers();
     }
@@ -123,6 +126,16 @@ public final class LanyardTls implements AutoCloseable {
       return;
     }
     adminStarted = true;
+    if (!config.adminAddress().isPresent() && !config.healthAddress().isPresent()
+        && !config.metricsAddress().isPresent()) {
+      // All three off: nothing of the admin endpoint is loaded at all.
+      return;
+    }
+    // /identity (recent peers) is served by the admin endpoint only, never by the health or
+    // metrics port, so recentPeers is null exactly when no handler can read it.
+    AdminEndpoints endpoints = new AdminEndpoints(source, config.peerPolicy(), config.meshHosts(),
+        recentPeers, auditLog, this::metrics, clock);
+    endpoints.identityExtras(() -> identityExtras.get());
     this.adminServer = startAdmin(endpoints);
     this.healthServer = startHealth(endpoints);
     this.metricsServer = startMetrics(endpoints);
@@ -455,7 +468,9 @@ public final class LanyardTls implements AutoCloseable {
     if (healthServer != null) {
       healthServer.close();
     }
-    appProbes.close();
+    if (appProbes != null) {
+      appProbes.close();
+    }
     if (jwtSource != null) {
       jwtSource.close();
     }
