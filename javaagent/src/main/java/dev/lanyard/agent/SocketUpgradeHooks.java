@@ -41,7 +41,9 @@ final class SocketUpgradeHooks {
           InboundUpgrades.lanyardPorts(config), ConnectionHandler.deferred(context, plaintext),
           unupgraded);
       runtime.whenStarted(started -> {
-        unupgraded.attach(started.tls().metrics().registry());
+        if (started.tls().metricsServed()) {
+          unupgraded.attach(started.tls().metrics().registry());
+        }
         // The health port probes the application itself, not its strict listener.
         started.tls().appProbeTargets(port -> upgrades.appAddress(port).orElseGet(
             () -> new InetSocketAddress(InetAddress.getLoopbackAddress(), port)));
@@ -52,7 +54,12 @@ final class SocketUpgradeHooks {
     if (config.outboundUpgrade().enabled()) {
       OutboundUpgrades upgrades = OutboundUpgrades.deferred(config.outboundUpgrade(),
           config.meshDestinations(), context, plaintext);
-      runtime.whenStarted(started -> upgrades.attach(started.tls().metrics().registry()));
+      runtime.whenStarted(started -> {
+        // Only where an admin or metrics port serves them: else no Prometheus class is loaded.
+        if (started.tls().metricsServed()) {
+          upgrades.attach(started.tls().metrics().registry());
+        }
+      });
       outbound = upgrades;
     }
     return new SocketUpgrades(inbound, outbound,

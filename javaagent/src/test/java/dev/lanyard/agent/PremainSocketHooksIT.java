@@ -19,12 +19,14 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * With the plaintext upgrade on, premain puts the JDK socket hooks in without ByteBuddy's
  * {@code AgentBuilder} (about 970 classes, 1.7-2.5 s of a loaded machine before {@code main}):
- * read from the real JVM's {@code -Xlog:class+load}, its first class loads after the
- * application's main class, on the background start, while the hooks are already in place
- * before main (the application's first bind is moved behind Lanyard's listener).
+ * read from the real JVM's {@code -Xlog:class+load} with each loading thread, the thread that runs
+ * premain and then main loads no class of it, another thread does (the background start, which
+ * may overlap premain's end), while the hooks are already in place before main (the
+ * application's first bind is moved behind Lanyard's listener).
  */
 class PremainSocketHooksIT {
-  private static final Pattern LOADED = Pattern.compile("\\]\\s+(\\S+) source: ");
+  /** A class line of {@code -Xlog:class+load} decorated with {@code tid}: thread id, class. */
+  private static final Pattern LOADED = Pattern.compile("\\[(\\d+)\\]\\s+(\\S+) source: ");
   private static final String AGENT_BUILDER = "net.bytebuddy.agent.builder.AgentBuilder$Default";
 
   @TempDir
@@ -38,7 +40,7 @@ class PremainSocketHooksIT {
         .getLocation().toURI());
     try (JvmProcess process = JvmProcess.builder("premain-socket-hooks")
         .javaagent(Mesh.AGENT_JAR)
-        .jvmArg("-Xlog:class+load=info:file=" + log)
+        .jvmArg("-Xlog:class+load=info:file=" + log + ":tid")
         .classpath(testClasses)
         .mainClass(BindingMain.class.getName())
         .args(Integer.toString(port))
@@ -51,11 +53,12 @@ class PremainSocketHooksIT {
       process.awaitOutput("APP bound \\S+", Duration.ofSeconds(60));
       // ByteBuddy comes with the TLS hooks on the background thread: wait until it has.
       long deadline = System.nanoTime() + Duration.ofSeconds(90).toNanos();
-      while (!loaded(log).contains(AGENT_BUILDER) && System.nanoTime() < deadline) {
+      while (!names(loaded(log)).contains(AGENT_BUILDER) && System.nanoTime() < deadline) {
         Thread.sleep(200);
       }
       String output = process.output();
-      List<String> classes = loaded(log);
+      List<String[]> loaded = loaded(log);
+      List<String> classes = names(loaded);
       int main = classes.indexOf(BindingMain.class.getName());
 
       assertThat(output).containsPattern("socket hooks for LANYARD_UPGRADE_INBOUND and"
@@ -63,24 +66,35 @@ class PremainSocketHooksIT {
       assertThat(output).as("the application's bind was moved behind Lanyard's listener")
           .containsPattern("APP bound \\S*/127\\.0\\.0\\.1:(?!" + port + "\\b)\\d+");
       assertThat(main).as(output).isPositive();
-      assertThat(classes.subList(0, main)).as("loaded before main")
+      String mainThread = loaded.get(main)[0];
+      List<String> onMainThread = loaded.stream().filter(line -> line[0].equals(mainThread))
+          .map(line -> line[1]).collect(Collectors.toList());
+      assertThat(onMainThread).as("loaded by premain and main (one thread)")
           .contains("dev.lanyard.agent.upgrade.hooks.HookingTransformer")
           .doesNotContain("net.bytebuddy.agent.builder.AgentBuilder", AGENT_BUILDER,
               "net.bytebuddy.asm.Advice", "net.bytebuddy.pool.TypePool");
-      assertThat(classes.subList(main, classes.size())).as("loaded after main, in the background")
-          .contains(AGENT_BUILDER);
+      assertThat(onMainThread.indexOf("dev.lanyard.agent.upgrade.hooks.HookingTransformer"))
+          .as("the socket hooks before main").isLessThan(onMainThread.indexOf(
+              BindingMain.class.getName()));
+      assertThat(loaded).as("ByteBuddy loaded in the background, by another thread")
+          .anyMatch(line -> line[1].equals(AGENT_BUILDER) && !line[0].equals(mainThread));
     }
   }
 
-  private static List<String> loaded(Path log) throws IOException {
+  /** Each loaded class, in order, as {thread id, class name}. */
+  private static List<String[]> loaded(Path log) throws IOException {
     if (!Files.exists(log)) {
       return List.of();
     }
     return Files.readAllLines(log).stream()
         .map(LOADED::matcher)
         .filter(Matcher::find)
-        .map(matcher -> matcher.group(1))
+        .map(matcher -> new String[] {matcher.group(1), matcher.group(2)})
         .collect(Collectors.toList());
+  }
+
+  private static List<String> names(List<String[]> loaded) {
+    return loaded.stream().map(line -> line[1]).collect(Collectors.toList());
   }
 
   private static int freePort() throws IOException {

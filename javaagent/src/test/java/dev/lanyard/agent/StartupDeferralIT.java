@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.lanyard.agent.Mesh.Server;
 import dev.lanyard.agent.Mesh.Workload;
+import dev.lanyard.testkit.FreePorts;
 import dev.lanyard.testkit.JvmProcess;
 import dev.lanyard.testkit.SpireCluster;
 import dev.lanyard.testkit.SpireExtension;
@@ -27,8 +28,10 @@ import org.junit.jupiter.api.io.TempDir;
  * The javaagent loads only what a workload uses (issue 22, item 4), read from the real JVM's
  * {@code -Xlog:class+load} after a real mTLS request with an SVID from real SPIRE: without
  * {@code LANYARD_JWT_AUDIENCES} no JWT class, with {@code LANYARD_ADMIN_ADDRESS=off} no admin
- * server class, without {@code LANYARD_UPGRADE_*} no socket-upgrade class. The same client with
- * audiences set loads the JWT classes, so the log read here is the one that would show them.
+ * server class and, with no metrics port either, no Prometheus class; without {@code
+ * LANYARD_UPGRADE_*} no socket-upgrade class. The same client with audiences set loads the JWT
+ * classes, and with an admin endpoint the admin server and Prometheus, so the log read here is the
+ * one that would show them.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class StartupDeferralIT {
@@ -74,8 +77,15 @@ class StartupDeferralIT {
         .filteredOn(name -> name.startsWith("dev.lanyard.") && name.contains("Jwt")
             && !name.startsWith("dev.lanyard.config."))
         .isEmpty();
-    assertThat(lanyard).as("admin server classes with LANYARD_ADMIN_ADDRESS=off")
-        .filteredOn(name -> name.startsWith("dev.lanyard.tls.AdminServer"))
+    assertThat(lanyard).as("admin server classes with LANYARD_ADMIN_ADDRESS=off (and no health or"
+        + " metrics port)")
+        .filteredOn(name -> name.startsWith("dev.lanyard.tls.AdminServer")
+            || name.startsWith("dev.lanyard.tls.AdminEndpoints")
+            || name.startsWith("dev.lanyard.tls.RecentPeers")
+            || name.startsWith("dev.lanyard.tls.AppProbeRunner"))
+        .isEmpty();
+    assertThat(lanyard).as("Prometheus classes with no admin endpoint and no metrics port")
+        .filteredOn(name -> name.startsWith("io.prometheus."))
         .isEmpty();
     assertThat(lanyard).as("socket-upgrade classes without LANYARD_UPGRADE_*")
         .filteredOn(name -> name.startsWith("dev.lanyard.agent.upgrade.")
@@ -92,6 +102,16 @@ class StartupDeferralIT {
 
     assertThat(lanyard).contains("dev.lanyard.tls.JwtSender", "dev.lanyard.agent.JwtRequestHeaders",
         "dev.lanyard.agent.instrumentation.JdkHttpClientJwtInstrumentation");
+  }
+
+  @Test
+  void theSameClientWithTheAdminEndpointLoadsTheAdminServerAndPrometheus() throws IOException {
+    List<String> lanyard = lanyardClassesOfOneRequest("admin",
+        Map.of("LANYARD_ADMIN_ADDRESS", "127.0.0.1:" + FreePorts.next()));
+
+    assertThat(lanyard).contains("dev.lanyard.tls.AdminServer", "dev.lanyard.tls.AdminEndpoints",
+        "dev.lanyard.tls.RecentPeers", "dev.lanyard.tls.LanyardMetrics");
+    assertThat(lanyard).anyMatch(name -> name.startsWith("io.prometheus."));
   }
 
   /** One mTLS request of the JDK HttpClient under the agent; the agent jar's classes it loaded. */

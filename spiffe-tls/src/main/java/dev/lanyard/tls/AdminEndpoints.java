@@ -31,12 +31,18 @@ final class AdminEndpoints {
   private final HostGlobs meshHosts;
   private final RecentPeers peers;
   private final AuditLog audit;
-  private final LanyardMetrics metrics;
+  /** Asked for at the first {@code GET /metrics}: until then no Prometheus class is needed. */
+  private final Supplier<LanyardMetrics> metrics;
   private final Clock clock;
   private volatile Supplier<Map<String, Object>> identityExtras = Map::of;
 
   AdminEndpoints(SvidSource source, PeerPolicy policy, HostGlobs meshHosts, RecentPeers peers,
       AuditLog audit, LanyardMetrics metrics, Clock clock) {
+    this(source, policy, meshHosts, peers, audit, () -> metrics, clock);
+  }
+
+  AdminEndpoints(SvidSource source, PeerPolicy policy, HostGlobs meshHosts, RecentPeers peers,
+      AuditLog audit, Supplier<LanyardMetrics> metrics, Clock clock) {
     this.source = source;
     this.policy = policy;
     this.meshHosts = meshHosts;
@@ -104,11 +110,11 @@ final class AdminEndpoints {
     }
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     try {
-      metrics.writePublicTo(out);
+      metrics.get().writePublicTo(out);
     } catch (IOException e) {
       return Response.text(500, "cannot write metrics: " + e.getMessage() + "\n");
     }
-    return new Response(200, metrics.contentType(), out.toByteArray());
+    return new Response(200, metrics.get().contentType(), out.toByteArray());
   }
 
   private Map<String, Object> identity() {
@@ -191,11 +197,11 @@ final class AdminEndpoints {
   private Response metrics() {
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     try {
-      metrics.writeTo(out);
+      metrics.get().writeTo(out);
     } catch (IOException e) {
       return Response.text(500, "cannot write metrics: " + e.getMessage() + "\n");
     }
-    return new Response(200, metrics.contentType(), out.toByteArray());
+    return new Response(200, metrics.get().contentType(), out.toByteArray());
   }
 
   private Response auditRecords(String query) {

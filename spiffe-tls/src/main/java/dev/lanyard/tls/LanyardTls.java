@@ -55,10 +55,14 @@ public final class LanyardTls implements AutoCloseable {
   private final LanyardTrustManager trustManager;
   private final SessionPolicy sessionPolicy;
   private final DecisionListeners decisionListeners;
-  private final LanyardMetrics metrics;
+  /**
+   * Made at once when an admin endpoint or a metrics port can serve it, else on the first call
+   * of {@link #metrics()}: a workload whose metrics nobody can read loads no Prometheus class.
+   */
+  private volatile LanyardMetrics metrics;
   private final AuditLog auditLog;
+  /** Read by the admin endpoint's {@code /identity} only: null (nothing kept) when it is off. */
   private final RecentPeers recentPeers;
-  private final AdminEndpoints endpoints;
   private volatile AdminServer adminServer;
   private volatile AdminServer healthServer;
   private volatile AdminServer metricsServer;
@@ -71,6 +75,7 @@ public final class LanyardTls implements AutoCloseable {
   private volatile Supplier<Map<String, Object>> identityExtras = Map::of;
   private volatile IntFunction<InetSocketAddress> appAddresses =
       port -> new InetSocketAddress(InetAddress.getLoopbackAddress(), port);
+  /** The health port's probes of the application: null when the health port is off. */
   private final AppProbeRunner appProbes;
 
   private LanyardTls(Builder builder) {
@@ -81,12 +86,18 @@ public final class LanyardTls implements AutoCloseable {
     this.clock = clock;
     this.firstSvid = new FirstSvidWait(source, config.startupPolicy(), clock);
     this.sessionPolicy = new SessionPolicy(clock);
-    this.metrics = new LanyardMetrics(source, clock);
+    if (metricsServed()) {
+      this.metrics = new LanyardMetrics(source, clock);
+    }
     this.auditLog = new AuditLog(config.auditMode(), config.attestation(), builder.auditOutput,
         clock, AuditLog.DEFAULT_CAPACITY);
-    this.recentPeers = new RecentPeers(clock, RecentPeers.DEFAULT_CAPACITY);
-    this.decisionListeners = new DecisionListeners()
-        .add(metrics).add(recentPeers).add(auditLog).add(sessionPolicy);
+    this.recentPeers = config.adminAddress().isPresent()
+        ? new RecentPeers(clock, RecentPeers.DEFAULT_CAPACITY) : null;
+    this.decisionListeners = new DecisionListeners().add(this::countDecision);
+    if (recentPeers != null) {
+      decisionListeners.add(recentPeers);
+    }
+    decisionListeners.add(auditLog).add(sessionPolicy);
     source.addListener(sessionPolicy);
     this.keyManager = new LanyardKeyManager(firstSvid);
     this.trustManager = trustManager(webPki, SpiffePeerListener.NONE);
@@ -98,10 +109,8 @@ public final class LanyardTls implements AutoCloseable {
             new JwtValidator(config.peerPolicy(), clock, JwtValidator.DEFAULT_CLOCK_SKEW), source,
             auditLog)
         : null;
-    this.endpoints = new AdminEndpoints(source, config.peerPolicy(), config.meshHosts(),
-        recentPeers, auditLog, metrics, clock);
-    endpoints.identityExtras(() -> identityExtras.get());
-    this.appProbes = new AppProbeRunner(config.appProbes(), port -> appAddresses.apply(port));
+    this.appProbes = config.healthAddress().isPresent()
+        ? new AppProbeRunner(config.appProbes(), port -> appAddresses.apply(port)) : null;
     if (builder.startAdmin) {
       startAdminServers();
     }
@@ -117,6 +126,16 @@ public final class LanyardTls implements AutoCloseable {
       return;
     }
     adminStarted = true;
+    if (!config.adminAddress().isPresent() && !config.healthAddress().isPresent()
+        && !config.metricsAddress().isPresent()) {
+      // All three off: nothing of the admin endpoint is loaded at all.
+      return;
+    }
+    // /identity (recent peers) is served by the admin endpoint only, never by the health or
+    // metrics port, so recentPeers is null exactly when no handler can read it.
+    AdminEndpoints endpoints = new AdminEndpoints(source, config.peerPolicy(), config.meshHosts(),
+        recentPeers, auditLog, this::metrics, clock);
+    endpoints.identityExtras(() -> identityExtras.get());
     this.adminServer = startAdmin(endpoints);
     this.healthServer = startHealth(endpoints);
     this.metricsServer = startMetrics(endpoints);
@@ -303,7 +322,10 @@ public final class LanyardTls implements AutoCloseable {
     PeerDecision decision = RefusedByPeer.decision(peerAddress, Optional.ofNullable(peerSpiffeId),
         alert.get(), source.current(), clock.instant());
     auditLog.onDecision(decision);
-    metrics.onRefusedByPeer(decision);
+    LanyardMetrics counted = metrics;
+    if (counted != null) {
+      counted.onRefusedByPeer(decision);
+    }
     LanyardLog.warn(decision.reason());
     return Optional.of("lanyard: " + decision.reason() + " (" + tlsMessage + ")");
   }
@@ -352,8 +374,36 @@ public final class LanyardTls implements AutoCloseable {
     decisionListeners.add(listener);
   }
 
+  /**
+   * The metrics; made on this first call when neither {@code LANYARD_ADMIN_ADDRESS} nor {@code
+   * LANYARD_METRICS_ADDRESS} is on ({@link #metricsServed()} false), and counting from then on:
+   * before it nobody could have read them.
+   */
   public LanyardMetrics metrics() {
-    return metrics;
+    LanyardMetrics made = metrics;
+    if (made == null) {
+      synchronized (this) {
+        made = metrics;
+        if (made == null) {
+          made = new LanyardMetrics(source, clock);
+          metrics = made;
+        }
+      }
+    }
+    return made;
+  }
+
+  /** Whether an admin endpoint or a metrics port is configured, so metrics are read at all. */
+  public boolean metricsServed() {
+    return config.adminAddress().isPresent() || config.metricsAddress().isPresent();
+  }
+
+  /** Counts a peer decision in the metrics, if they exist (see {@link #metrics()}). */
+  private void countDecision(PeerDecision decision) {
+    LanyardMetrics counted = metrics;
+    if (counted != null) {
+      counted.onDecision(decision);
+    }
   }
 
   public AuditLog auditLog() {
@@ -418,7 +468,9 @@ public final class LanyardTls implements AutoCloseable {
     if (healthServer != null) {
       healthServer.close();
     }
-    appProbes.close();
+    if (appProbes != null) {
+      appProbes.close();
+    }
     if (jwtSource != null) {
       jwtSource.close();
     }
