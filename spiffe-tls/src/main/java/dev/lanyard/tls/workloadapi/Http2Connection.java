@@ -101,7 +101,7 @@ final class Http2Connection {
     try {
       connected = connector.connect(CONNECT_TIMEOUT_MILLIS);
     } catch (IOException | RuntimeException e) {
-      connectFailed(describe(e));
+      connectFailed(WorkloadApiClient.describe(e));
       return;
     }
     channel = connected;
@@ -115,7 +115,7 @@ final class Http2Connection {
         write(Http2Session.preface());
       } catch (IOException e) {
         closeChannel();
-        connectFailed(describe(e));
+        connectFailed(WorkloadApiClient.describe(e));
         return;
       }
       state = State.OPEN;
@@ -204,11 +204,6 @@ final class Http2Connection {
         // closing: nothing left to do
       }
     }
-  }
-
-  private static String describe(Throwable error) {
-    String message = error.getMessage();
-    return message == null ? error.getClass().getSimpleName() : message;
   }
 
   private static final class Start {
