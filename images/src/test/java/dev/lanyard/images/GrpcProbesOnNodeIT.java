@@ -103,7 +103,7 @@ class GrpcProbesOnNodeIT {
     // Several liveness periods later (failureThreshold 3 x 2 s, twice over): still the same
     // container, never restarted, still Ready.
     String containerId = status(pod).getContainerID();
-    sleep(Duration.ofSeconds(4L * 3 * PERIOD_SECONDS));
+    Pauses.sleep(Duration.ofSeconds(4L * 3 * PERIOD_SECONDS));
     Pod later = pod();
     assertThat(KubeNode.isReady(later)).as("Ready after %ss", 4 * 3 * PERIOD_SECONDS).isTrue();
     assertThat(status(later).getRestartCount()).isZero();
@@ -282,12 +282,4 @@ class GrpcProbesOnNodeIT {
     return cluster.node();
   }
 
-  private static void sleep(Duration duration) {
-    try {
-      Thread.sleep(duration.toMillis());
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IllegalStateException(e);
-    }
-  }
 }

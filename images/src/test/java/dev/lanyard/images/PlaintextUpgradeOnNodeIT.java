@@ -251,7 +251,7 @@ class PlaintextUpgradeOnNodeIT {
     Instant deadline = Instant.now().plusSeconds(120);
     Answer last = post(url, json);
     while (!wanted.test(last) && Instant.now().isBefore(deadline)) {
-      sleep(Duration.ofSeconds(2));
+      Pauses.sleep(Duration.ofSeconds(2));
       last = post(url, json);
     }
     assertThat(wanted.test(last)).as("POST %s answered %s", url, last).isTrue();
@@ -268,7 +268,7 @@ class PlaintextUpgradeOnNodeIT {
       }
       assertThat(Instant.now()).as("a Ready server pod, last %s", pod == null ? null
           : pod.getStatus()).isBefore(deadline);
-      sleep(Duration.ofSeconds(1));
+      Pauses.sleep(Duration.ofSeconds(1));
     }
   }
 
@@ -325,12 +325,4 @@ class PlaintextUpgradeOnNodeIT {
     return cluster.node();
   }
 
-  private static void sleep(Duration duration) {
-    try {
-      Thread.sleep(duration.toMillis());
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IllegalStateException(e);
-    }
-  }
 }

@@ -162,7 +162,7 @@ class RotationUpgradeUninstallOnNodeIT {
       for (String process : PROCESSES) {
         serials.get(process).add(identity(process).path("serial").asText());
       }
-      sleep(Duration.ofSeconds(3));
+      Pauses.sleep(Duration.ofSeconds(3));
     }
     MeshTraffic.Summary summary = traffic.join();
     System.err.printf("RotationUpgradeUninstallOnNodeIT: %d calls in %d s, %d failed; serials %s%n",
@@ -217,14 +217,6 @@ class RotationUpgradeUninstallOnNodeIT {
         .map(EnvVar::getValue).orElse(null);
   }
 
-  private static void sleep(Duration duration) {
-    try {
-      Thread.sleep(duration.toMillis());
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IllegalStateException(e);
-    }
-  }
 
   private static KubeNode node() {
     return cluster.node();

@@ -95,7 +95,7 @@ class StartupPolicyAndRolloutOnNodeIT {
       Pod pod = pod("no-entry-degrade");
       assertThat(KubeNode.isReady(pod)).as("Ready without an SVID: %s", pod.getStatus()).isFalse();
       assertThat(app(pod).getRestartCount()).isZero();
-      sleep(Duration.ofSeconds(1));
+      Pauses.sleep(Duration.ofSeconds(1));
     }
     assertThat(node().podLog(NS, "no-entry-degrade", "app")).contains("then=degrade");
 
@@ -126,17 +126,17 @@ class StartupPolicyAndRolloutOnNodeIT {
     CompletableFuture<Void> creator = CompletableFuture.runAsync(() -> {
       for (int i = 0; !stop.get(); i++) {
         created.add(create(i % 2 == 0 ? NS : UNLABELLED_NS));
-        sleep(Duration.ofMillis(150));
+        Pauses.sleep(Duration.ofMillis(150));
       }
     });
-    sleep(Duration.ofSeconds(3));
+    Pauses.sleep(Duration.ofSeconds(3));
     Instant restarted = Instant.now();
     node().kubectl("-n", ChartOnNode.RELEASE_NS, "rollout", "restart", "deployment/"
         + ChartOnNode.WEBHOOK_DEPLOYMENT).orThrow();
     node().kubectl(Duration.ofMinutes(5), "-n", ChartOnNode.RELEASE_NS, "rollout", "status",
         "deployment/" + ChartOnNode.WEBHOOK_DEPLOYMENT, "--timeout=4m").orThrow();
     Instant rolledOut = Instant.now();
-    sleep(Duration.ofSeconds(10)); // the old replicas terminate after the rollout reports done
+    Pauses.sleep(Duration.ofSeconds(10)); // the old replicas terminate after the rollout reports done
     stop.set(true);
     creator.join();
 
@@ -229,14 +229,6 @@ class StartupPolicyAndRolloutOnNodeIT {
     return node().client().pods().inNamespace(NS).withName(name).get();
   }
 
-  private static void sleep(Duration duration) {
-    try {
-      Thread.sleep(duration.toMillis());
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IllegalStateException(e);
-    }
-  }
 
   private static KubeNode node() {
     return cluster.node();
